@@ -1,0 +1,73 @@
+/**
+ * The one error hierarchy of deb-lock. Every error a person can see carries a stable `code`
+ * (SCREAMING_SNAKE), a message that says what failed and where, and a `hint` with the next step.
+ * The CLI maps the class to an exit code (see src/cli/exit-codes.ts); nothing else decides exit codes.
+ */
+export class DebLockError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad command line: unknown flag, missing argument, contradictory options. Exit 2. */
+export class UsageError extends DebLockError {
+  constructor(message: string, options: { hint?: string; code?: string } = {}) {
+    super(options.code ?? "USAGE", message, { hint: options.hint });
+  }
+}
+
+/** A file of the user's (or an archive file) that does not parse. Exit 1. */
+export class ParseError extends DebLockError {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly col: number | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    where: { file: string; line?: number; col?: number },
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    const pos = where.line === undefined ? where.file : `${where.file}:${where.line}${where.col === undefined ? "" : `:${where.col}`}`;
+    super(code, `${pos}: ${message}`, options);
+    this.file = where.file;
+    this.line = where.line;
+    this.col = where.col;
+  }
+}
+
+/** The workspace or a manifest is inconsistent, or dependencies cannot be resolved. Exit 1. */
+export class ProblemError extends DebLockError {}
+
+/** Network failure: refused, timed out, HTTP error after retries. Exit 3. */
+export class FetchError extends DebLockError {
+  readonly url: string;
+  readonly status: number | undefined;
+
+  constructor(code: string, message: string, where: { url: string; status?: number }, options: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, options);
+    this.url = redactUrl(where.url);
+    this.status = where.status;
+  }
+}
+
+/** Archive data that fails verification: signature, unknown signer, hash or size mismatch. Exit 3. */
+export class VerificationError extends DebLockError {
+  readonly url: string | undefined;
+
+  constructor(code: string, message: string, options: { url?: string; hint?: string; cause?: unknown } = {}) {
+    super(code, message, options);
+    this.url = options.url === undefined ? undefined : redactUrl(options.url);
+  }
+}
+
+/** Removes user:password from a URL so it can be printed. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1***@");
+}
