@@ -1,0 +1,452 @@
+import { STATUS_CODES } from "node:http";
+import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
+import { FetchError, redactUrl } from "../core/errors.js";
+import { applyMirrors, type MirrorRule } from "./mirrors.js";
+import { findNetrcCredentials, readNetrc, type Credentials, type NetrcEntry } from "./netrc.js";
+
+/** A successful (2xx) response, fully read. */
+export interface HttpResponse {
+  /** The canonical URL that was asked for (as recorded in locks), credentials redacted. */
+  readonly url: string;
+  /** Where the bytes came from: after mirror rules and redirects, credentials redacted. */
+  readonly fetchedUrl: string;
+  readonly status: number;
+  /** Lower-case header names; repeated headers joined with ", ". */
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array;
+}
+
+export interface HttpEvent {
+  readonly type: "start" | "retry" | "done" | "fail";
+  /** Canonical URL, credentials redacted. */
+  readonly url: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly status?: number;
+  readonly bytes?: number;
+  /** For "retry": how long until the next attempt. */
+  readonly delayMs?: number;
+  /** For "retry" and "fail": the error code (HTTP_STATUS, NETWORK, TIMEOUT, TRUNCATED, ...). */
+  readonly code?: string;
+}
+
+/** The port the rest of deb-lock fetches through; tests substitute their own. */
+export interface HttpClient {
+  get(url: string, init?: { signal?: AbortSignal }): Promise<HttpResponse>;
+  /** Releases pooled connections. */
+  close?(): Promise<void>;
+}
+
+export interface HttpClientOptions {
+  mirrors?: MirrorRule[];
+  /** The environment to take proxy settings from (the CLI passes its env; nothing here reads process.env). */
+  env?: Record<string, string | undefined>;
+  /** A netrc file with credentials for private mirrors; a missing file means none. */
+  netrcPath?: string;
+  /** Retries after the first attempt (default 4). */
+  retries?: number;
+  /** First backoff delay; doubles each retry, with jitter (default 500). */
+  baseDelayMs?: number;
+  /** Upper bound for any single wait, including a server's Retry-After (default 60000). */
+  maxDelayMs?: number;
+  /** Timeout for connecting, for the response headers, and between body chunks (default 60000). */
+  timeoutMs?: number;
+  /** Requests in flight across all hosts (default 8). */
+  maxConcurrency?: number;
+  /** Connections kept per origin (default 6). */
+  connectionsPerOrigin?: number;
+  userAgent?: string;
+  onEvent?: (e: HttpEvent) => void;
+}
+
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
+  return new UndiciHttpClient(opts);
+}
+
+/** Internal per-attempt failure, carrying what the retry loop needs. */
+class AttemptError extends Error {
+  constructor(
+    readonly code: "HTTP_STATUS" | "NETWORK" | "TIMEOUT" | "TRUNCATED" | "TOO_MANY_REDIRECTS" | "BAD_REDIRECT",
+    readonly detail: string,
+    readonly retryable: boolean,
+    readonly fetchedUrl: string,
+    readonly extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(detail);
+  }
+}
+
+class UndiciHttpClient implements HttpClient {
+  readonly #mirrors: readonly MirrorRule[];
+  readonly #env: Record<string, string | undefined>;
+  readonly #retries: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #timeoutMs: number;
+  readonly #userAgent: string;
+  readonly #onEvent: (e: HttpEvent) => void;
+  readonly #limit: Semaphore;
+  readonly #agentOptions: Agent.Options;
+  readonly #netrc: Promise<NetrcEntry[]>;
+  #direct: Agent | undefined;
+  readonly #proxies = new Map<string, ProxyAgent>();
+
+  constructor(opts: HttpClientOptions) {
+    this.#mirrors = opts.mirrors ?? [];
+    this.#env = opts.env ?? {};
+    this.#retries = opts.retries ?? 4;
+    this.#baseDelayMs = opts.baseDelayMs ?? 500;
+    this.#maxDelayMs = opts.maxDelayMs ?? 60_000;
+    this.#timeoutMs = opts.timeoutMs ?? 60_000;
+    this.#userAgent = opts.userAgent ?? "deb-lock";
+    this.#onEvent = opts.onEvent ?? (() => {});
+    this.#limit = new Semaphore(opts.maxConcurrency ?? 8);
+    this.#agentOptions = {
+      connections: opts.connectionsPerOrigin ?? 6,
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+      connect: { timeout: this.#timeoutMs },
+    };
+    this.#netrc = opts.netrcPath === undefined ? Promise.resolve([]) : readNetrc(opts.netrcPath);
+    // A netrc read failure surfaces on the first get(), not as an unhandled rejection.
+    this.#netrc.catch(() => {});
+  }
+
+  async get(url: string, init: { signal?: AbortSignal } = {}): Promise<HttpResponse> {
+    const canonical = redactUrl(url);
+    const target = applyMirrors(url, this.#mirrors);
+    const signal = init.signal;
+    const netrc = await this.#netrc;
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      signal?.throwIfAborted();
+      this.#onEvent({ type: "start", url: canonical, attempt });
+      let failure: AttemptError;
+      await this.#limit.acquire();
+      try {
+        const res = await this.#fetchFollowingRedirects(target, netrc, signal);
+        this.#onEvent({ type: "done", url: canonical, attempt, status: res.status, bytes: res.body.byteLength });
+        return { url: canonical, ...res };
+      } catch (e) {
+        if (!(e instanceof AttemptError)) throw e;
+        failure = e;
+      } finally {
+        this.#limit.release();
+      }
+      if (!failure.retryable || attempt > this.#retries) {
+        this.#onEvent({ type: "fail", url: canonical, attempt, code: failure.code, ...(failure.extra.status === undefined ? {} : { status: failure.extra.status }) });
+        throw this.#toFetchError(canonical, target, failure, attempt);
+      }
+      const delayMs = this.#delayFor(attempt, failure.extra.retryAfterMs);
+      this.#onEvent({
+        type: "retry",
+        url: canonical,
+        attempt,
+        delayMs,
+        code: failure.code,
+        ...(failure.extra.status === undefined ? {} : { status: failure.extra.status }),
+      });
+      await sleep(delayMs, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    const all: Promise<void>[] = [];
+    if (this.#direct !== undefined) all.push(this.#direct.close());
+    for (const p of this.#proxies.values()) all.push(p.close());
+    await Promise.all(all);
+  }
+
+  #delayFor(attempt: number, retryAfterMs: number | undefined): number {
+    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, this.#maxDelayMs);
+    // Exponential backoff with "equal jitter": half fixed, half random, so retries of many requests spread out.
+    const exp = Math.min(this.#baseDelayMs * 2 ** (attempt - 1), this.#maxDelayMs);
+    return Math.round(exp / 2 + Math.random() * (exp / 2));
+  }
+
+  #dispatcherFor(url: URL): Dispatcher {
+    const proxy = selectProxy(url, this.#env);
+    if (proxy === undefined) {
+      this.#direct ??= new Agent(this.#agentOptions);
+      return this.#direct;
+    }
+    let agent = this.#proxies.get(proxy);
+    if (agent === undefined) {
+      // proxyTunnel false: plain http:// requests go to the proxy as absolute-URI requests (what apt-cacher-ng and
+      // squid expect); https:// still tunnels with CONNECT.
+      agent = new ProxyAgent({ ...this.#agentOptions, uri: proxy, proxyTunnel: false });
+      this.#proxies.set(proxy, agent);
+    }
+    return agent;
+  }
+
+  async #fetchFollowingRedirects(
+    target: string,
+    netrc: readonly NetrcEntry[],
+    signal: AbortSignal | undefined,
+  ): Promise<Omit<HttpResponse, "url">> {
+    let current: URL;
+    try {
+      current = new URL(target);
+    } catch (cause) {
+      throw new AttemptError("NETWORK", "not a valid URL", false, redactUrl(target), { cause });
+    }
+    // Credentials belong to the origin first asked: URL userinfo, else the netrc entry for that host.
+    const authOrigin = current.origin;
+    const credentials: Credentials | undefined =
+      current.username !== ""
+        ? { username: decodeURIComponent(current.username), password: decodeURIComponent(current.password) }
+        : findNetrcCredentials(netrc, current.hostname);
+    for (let hop = 0; ; hop++) {
+      const sendAuth = credentials !== undefined && current.origin === authOrigin;
+      const bare = new URL(current);
+      bare.username = "";
+      bare.password = "";
+      const shown = redactUrl(current.href);
+      const headers: Record<string, string> = { "user-agent": this.#userAgent, "accept-encoding": "identity" };
+      if (sendAuth) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(bare, { method: "GET", headers, dispatcher: this.#dispatcherFor(bare), signal });
+      } catch (cause) {
+        if (signal?.aborted) throw signal.reason;
+        throw classifyTransportError(cause, shown, undefined, 0);
+      }
+      const status = res.statusCode;
+      if (REDIRECT_STATUSES.has(status)) {
+        await res.body.dump().catch(() => {});
+        const location = headerValue(res.headers.location);
+        if (location === undefined) throw new AttemptError("BAD_REDIRECT", `HTTP ${status} without a Location header`, false, shown, { status });
+        let next: URL;
+        try {
+          next = new URL(location, current);
+        } catch (cause) {
+          throw new AttemptError("BAD_REDIRECT", `HTTP ${status} to an invalid Location "${redactUrl(location)}"`, false, shown, { status, cause });
+        }
+        if (next.protocol !== "http:" && next.protocol !== "https:") {
+          throw new AttemptError("BAD_REDIRECT", `HTTP ${status} to unsupported scheme ${next.protocol}`, false, shown, { status });
+        }
+        if (hop + 1 > MAX_REDIRECTS) {
+          throw new AttemptError("TOO_MANY_REDIRECTS", `more than ${MAX_REDIRECTS} redirects`, false, redactUrl(next.href), { status });
+        }
+        current = next;
+        continue;
+      }
+      if (status < 200 || status > 299) {
+        await res.body.dump().catch(() => {});
+        const retryable = status === 429 || status >= 500;
+        const retryAfterMs = parseRetryAfter(headerValue(res.headers["retry-after"]), Date.now());
+        throw new AttemptError("HTTP_STATUS", `HTTP ${status} ${STATUS_CODES[status] ?? ""}`.trimEnd(), retryable, shown, {
+          status,
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        });
+      }
+      const expected = parseContentLength(headerValue(res.headers["content-length"]));
+      const chunks: Uint8Array[] = [];
+      let received = 0;
+      try {
+        for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+          chunks.push(chunk);
+          received += chunk.byteLength;
+        }
+      } catch (cause) {
+        if (signal?.aborted) throw signal.reason;
+        throw classifyTransportError(cause, shown, expected, received);
+      }
+      if (expected !== undefined && received !== expected) {
+        throw new AttemptError("TRUNCATED", `body has ${received} bytes, Content-Length says ${expected}`, true, shown);
+      }
+      return { fetchedUrl: shown, status, headers: flattenHeaders(res.headers), body: concat(chunks, received) };
+    }
+  }
+
+  #toFetchError(canonical: string, target: string, failure: AttemptError, attempts: number): FetchError {
+    const via = failure.fetchedUrl !== canonical ? ` (fetched from ${failure.fetchedUrl})` : "";
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+    const message = `GET ${canonical}: ${failure.detail}${via}${tries}`;
+    const mirrored = target !== canonical && redactUrl(target) !== canonical;
+    const hint = hintFor(failure, mirrored);
+    const status = failure.extra.status;
+    return new FetchError(failure.code, message, { url: canonical, ...(status === undefined ? {} : { status }) }, { hint, cause: failure.extra.cause });
+  }
+}
+
+function hintFor(failure: AttemptError, mirrored: boolean): string {
+  const mirrorNote = mirrored ? " and the --mirror rule that rewrote it" : "";
+  switch (failure.code) {
+    case "HTTP_STATUS": {
+      const s = failure.extra.status ?? 0;
+      if (s === 401 || s === 403) return `check the credentials for this host in your netrc file (or user:password in the URL)${mirrorNote}`;
+      if (s === 407) return "check the proxy credentials in HTTPS_PROXY/HTTP_PROXY";
+      if (s >= 500 || s === 429) return "the server is overloaded or failing; try again later or use --mirror to fetch from another mirror";
+      return `check the URL${mirrorNote}, and that the snapshot timestamp exists for this archive`;
+    }
+    case "TIMEOUT":
+      return "the server did not answer in time; check the network and proxy (HTTPS_PROXY, NO_PROXY), or try again later";
+    case "TRUNCATED":
+      return "the connection dropped mid-download; try again, or use --mirror to fetch from another mirror";
+    case "TOO_MANY_REDIRECTS":
+    case "BAD_REDIRECT":
+      return `the server redirects in a loop or to an unusable place; check the URL${mirrorNote}`;
+    case "NETWORK":
+      return `check the network, the host name${mirrorNote}, and the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)`;
+  }
+}
+
+function classifyTransportError(cause: unknown, shown: string, expected: number | undefined, received: number): AttemptError {
+  const code = errorCode(cause);
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "ETIMEDOUT") {
+    const what = code === "UND_ERR_BODY_TIMEOUT" ? "body" : code === "UND_ERR_HEADERS_TIMEOUT" ? "response headers" : "connection";
+    return new AttemptError("TIMEOUT", `timed out waiting for the ${what}`, true, shown, { cause });
+  }
+  if (expected !== undefined && received < expected) {
+    return new AttemptError("TRUNCATED", `connection closed after ${received} of ${expected} bytes`, true, shown, { cause });
+  }
+  const detail = describeCause(cause);
+  return new AttemptError("NETWORK", `connection failed (${detail})`, true, shown, { cause });
+}
+
+function errorCode(e: unknown): string | undefined {
+  for (let cur: unknown = e, depth = 0; cur !== null && typeof cur === "object" && depth < 4; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function describeCause(e: unknown): string {
+  const code = errorCode(e);
+  const message = e instanceof Error ? redactUrl(e.message) : String(e);
+  return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(h).sort()) {
+    const v = h[key];
+    if (v !== undefined) out[key.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return out;
+}
+
+function parseContentLength(v: string | undefined): number | undefined {
+  if (v === undefined || !/^\d+$/.test(v.trim())) return undefined;
+  return Number(v.trim());
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** `Retry-After` as milliseconds from `nowMs`: delta-seconds or an HTTP-date; undefined if absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+/**
+ * The proxy for `url` from the given environment, or undefined for a direct connection.
+ * `https:` uses https_proxy/HTTPS_PROXY, `http:` uses http_proxy/HTTP_PROXY (lower case first, as curl does);
+ * NO_PROXY/no_proxy lists hosts (`example.com` also covers subdomains, `.example.com` only subdomains,
+ * `host:port` only that port, `*` everything).
+ */
+export function selectProxy(url: URL, env: Record<string, string | undefined>): string | undefined {
+  const pick = (...names: string[]): string | undefined => {
+    for (const n of names) {
+      const v = env[n];
+      if (v !== undefined && v.trim() !== "") return v.trim();
+    }
+    return undefined;
+  };
+  const proxy = url.protocol === "https:" ? pick("https_proxy", "HTTPS_PROXY") : url.protocol === "http:" ? pick("http_proxy", "HTTP_PROXY") : undefined;
+  if (proxy === undefined) return undefined;
+  const noProxy = pick("no_proxy", "NO_PROXY");
+  if (noProxy !== undefined && isNoProxy(url, noProxy)) return undefined;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
+}
+
+function isNoProxy(url: URL, list: string): boolean {
+  const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  const port = url.port !== "" ? url.port : url.protocol === "https:" ? "443" : "80";
+  for (const raw of list.split(/[\s,]+/)) {
+    let entry = raw.trim().toLowerCase();
+    if (entry === "") continue;
+    if (entry === "*") return true;
+    let entryPort: string | undefined;
+    const m = /^(.*?):(\d+)$/.exec(entry);
+    if (m !== null && !entry.startsWith("[") && (m[1]!.match(/:/g) ?? []).length === 0) {
+      entry = m[1]!;
+      entryPort = m[2];
+    }
+    entry = entry.replace(/^\[(.*)\]$/, "$1").replace(/^\*/, "");
+    if (entryPort !== undefined && entryPort !== port) continue;
+    if (entry.startsWith(".")) {
+      if (host.endsWith(entry)) return true;
+    } else if (host === entry || host.endsWith(`.${entry}`)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A counting semaphore bounding requests in flight across all hosts. */
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = Math.max(1, size);
+  }
+
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next !== undefined) next();
+    else this.#free++;
+  }
+}
