@@ -1,0 +1,8 @@
+// The lock file model of rules_distroless repositories: parse, format (byte-exact) and build.
+export type { Lock, LockDependency, LockDialect, LockPackage } from "./lock.js";
+export { lockPackageUrls } from "./lock.js";
+export { type KeyStyle, packageKey, sanitizeKeyPart } from "./package-key.js";
+export { type ParsedLock, parseLock } from "./parse-lock.js";
+export { formatLock } from "./format-lock.js";
+export { type BuildLockOptions, buildLock, type LockArchResolution, type LockCandidate, type LockRoot } from "./build-lock.js";
+export { type JsonNode, parseJsonTree, positionOf } from "./json-tree.js";
