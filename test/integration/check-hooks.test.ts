@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const ROOT = join(import.meta.dirname, "../..");
+const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
+
+interface Hook {
+  id: string;
+  entry: string;
+  language: string;
+  files: string;
+  pass_filenames?: boolean;
+  stages?: string[];
+}
+
+const WATCHED = [
+  "private/repos/deb/bookworm.yaml",
+  "private/repos/deb/bookworm.lock.json",
+  "private/repos/deb/deb.MODULE.bazel",
+  "python3/BUILD",
+  "cc/BUILD.bazel",
+  "base/config.bzl",
+  "private/oci/defs.bzl",
+  "MODULE.bazel",
+  "MODULE.bazel.lock",
+];
+const IGNORED = ["README.md", "go/main.go", "private/repos/deb/README", "python3/testdata/python3.yaml", "BUILDING.md"];
+
+describe(".pre-commit-hooks.yaml", () => {
+  const hooks = parse(read(".pre-commit-hooks.yaml")) as Hook[];
+
+  it("declares the check hooks, running deb-lock check on the whole workspace", () => {
+    expect(hooks.map((h) => h.id)).toEqual(["deb-lock-check", "deb-lock-check-deep"]);
+    for (const h of hooks) {
+      expect(h.entry.split(" ").slice(0, 2)).toEqual(["deb-lock", "check"]);
+      expect(h.language).toBe("node");
+      expect(h.pass_filenames).toBe(false);
+    }
+    expect(hooks[1]?.entry).toBe("deb-lock check --deep");
+  });
+
+  it("triggers on Debian manifests, locks, BUILD, .bzl and MODULE files only", () => {
+    for (const h of hooks) {
+      const re = new RegExp(h.files);
+      expect(WATCHED.filter((p) => !re.test(p))).toEqual([]);
+      expect(IGNORED.filter((p) => re.test(p))).toEqual([]);
+    }
+  });
+
+  it("is mirrored by the example config in templates/", () => {
+    const config = parse(read("templates/pre-commit-config.yaml")) as { repos: { hooks: Hook[] }[] };
+    const local = config.repos[0]!.hooks;
+    expect(local.map((h) => h.id)).toEqual(hooks.map((h) => h.id));
+    for (const [i, h] of local.entries()) {
+      expect(h.files).toBe(hooks[i]!.files);
+      expect(h.entry).toBe(`npx --no-install ${hooks[i]!.entry}`);
+    }
+  });
+});
+
+describe("templates/github-workflow.yml", () => {
+  const workflow = parse(read("templates/github-workflow.yml")) as {
+    on: { schedule: { cron: string }[]; workflow_dispatch: unknown };
+    permissions: Record<string, string>;
+    jobs: { update: { steps: { run?: string; uses?: string }[] } };
+  };
+  const runs = workflow.jobs.update.steps.map((s) => s.run ?? "").join("\n");
+
+  it("is scheduled and can be started by hand", () => {
+    expect(workflow.on.schedule[0]?.cron.split(" ")).toHaveLength(5);
+    expect(workflow.on).toHaveProperty("workflow_dispatch");
+  });
+
+  it("asks for exactly the permissions it needs", () => {
+    expect(workflow.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+  });
+
+  it("updates with a PR body, checks, and opens or edits one pull request", () => {
+    expect(runs).toMatch(/npx --yes deb-lock update[\s\S]*--pr-body "\$RUNNER_TEMP\/pr-body\.md"/);
+    expect(runs).toContain("deb-lock check");
+    expect(runs).toContain("gh pr create");
+    expect(runs).toContain("gh pr edit");
+    expect(runs).toContain('--body-file "$RUNNER_TEMP/pr-body.md"');
+  });
+});
