@@ -1,0 +1,70 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { topLevelAssignments, type ListExpr } from "./ast.js";
+import { insertListElements, listStyle, removeListElements, removeListElementsByKey, stringElementKey } from "./list-editor.js";
+import { parseStarlark } from "./parser.js";
+
+function listOf(text: string, name = "X"): ListExpr {
+  const v = topLevelAssignments(parseStarlark(text)).get(name)!.value;
+  if (v.kind !== "list") throw new Error("not a list");
+  return v;
+}
+
+const values = (text: string) => listOf(text).elements.map(stringElementKey);
+
+describe("listStyle", () => {
+  it("tells one-per-line from inline lists, their indent, trailing comma and order", () => {
+    expect(listStyle('X = [\n\t"a",\n\t"b",\n]\n', listOf('X = [\n\t"a",\n\t"b",\n]\n'))).toEqual({ multiline: true, indent: "\t", trailingComma: true, sorted: true });
+    const inline = 'X = ["b", "a"]\n';
+    expect(listStyle(inline, listOf(inline))).toEqual({ multiline: false, indent: "    ", trailingComma: false, sorted: false });
+  });
+});
+
+describe("insertListElements / removeListElements", () => {
+  it("inserts into the middle of a sorted list at the right line and keeps comments with their elements", () => {
+    const text = 'X = [\n    "a",  # one\n    # before c\n    "c",\n]\n';
+    const out = insertListElements(text, listOf(text), [{ code: '"b"', key: "b" }]);
+    expect(out).toBe('X = [\n    "a",  # one\n    "b",\n    # before c\n    "c",\n]\n');
+  });
+
+  it("removes an element with its trailing comment but leaves comment lines above it", () => {
+    const text = 'X = [\n    "a",  # one\n    # before c\n    "c",  # three\n]\n';
+    expect(removeListElementsByKey(text, listOf(text), ["c"])).toBe('X = [\n    "a",  # one\n    # before c\n]\n');
+    expect(removeListElements(text, listOf(text), [0, 1])).toBe("X = [\n    # before c\n]\n");
+  });
+
+  it("rejects an index outside the list", () => {
+    expect(() => removeListElements('X = ["a"]\n', listOf('X = ["a"]\n'), [3])).toThrow(RangeError);
+  });
+
+  it("property: inserting new elements then removing them gives back the original bytes, in every style", () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,6}$/);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(name, { maxLength: 6 }),
+        fc.uniqueArray(name, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom("  ", "    ", "\t"),
+        fc.boolean(),
+        (existing, added0, multiline, trailing, sortedInput, indent, comments) => {
+          const added = added0.filter((a) => !existing.includes(a));
+          const els = sortedInput ? [...existing].sort() : existing;
+          let text: string;
+          if (multiline && els.length > 0) {
+            const lines = els.map((e, i) => `${indent}"${e}"${i < els.length - 1 || trailing ? "," : ""}${comments && i % 2 === 0 ? "  # c" : ""}\n`);
+            text = `# head\nX = [${comments ? "  # open" : ""}\n${lines.join("")}]\nY = 1`;
+          } else {
+            text = `X = [${els.map((e) => `"${e}"`).join(", ")}${trailing && els.length > 0 ? "," : ""}]\n`;
+          }
+          const out = insertListElements(text, listOf(text), added.map((a) => ({ code: JSON.stringify(a), key: a })));
+          expect(new Set(values(out))).toEqual(new Set([...els, ...added]));
+          if (listStyle(text, listOf(text)).sorted) expect(values(out)).toEqual([...els, ...added].sort());
+          expect(removeListElementsByKey(out, listOf(out), added)).toBe(text);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -1,0 +1,264 @@
+import { DebLockError } from "../../core/errors.js";
+import { walkExpressions, type Expr, type ListExpr } from "./ast.js";
+import { parseStarlark } from "./parser.js";
+
+/** An element to insert: its source text (e.g. `"zlib1g"`) and the key it sorts by (e.g. `zlib1g`). */
+export interface NewListElement {
+  readonly code: string;
+  readonly key: string;
+}
+
+/** Sort key of an existing element, or undefined when it has none (then the list counts as unsorted). */
+export type ElementKey = (element: Expr) => string | undefined;
+
+/** The key of a string literal element: its value. */
+export const stringElementKey: ElementKey = (e) => (e.kind === "string" ? e.value : undefined);
+
+export interface ListStyle {
+  /** Elements one per line (`[` and the first element on different lines). */
+  readonly multiline: boolean;
+  /** Whitespace before each element on its line (multi-line lists). */
+  readonly indent: string;
+  readonly trailingComma: boolean;
+  /** Every element has a key and the keys are in ascending order (two elements or more). */
+  readonly sorted: boolean;
+}
+
+interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+const WS_COMMENT_EOL = /[ \t]*(?:#[^\n]*)?\n/y;
+
+/** Applies non-overlapping edits; insertions at the same offset land in the order given. */
+function applyEditsDescending(text: string, edits: readonly Edit[]): string {
+  let out = text;
+  const order = edits.map((e, i) => ({ e, i })).sort((a, b) => b.e.start - a.e.start || b.i - a.i);
+  for (const { e } of order) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+function lineStartOf(text: string, pos: number): number {
+  return text.lastIndexOf("\n", pos - 1) + 1;
+}
+
+/** If only spaces and a comment follow `pos` up to the end of its line: the offset of that line break (before `\r`). */
+function lineBreakAfter(text: string, pos: number): number | undefined {
+  WS_COMMENT_EOL.lastIndex = pos;
+  const m = WS_COMMENT_EOL.exec(text);
+  if (m === null) return undefined;
+  const nl = pos + m[0].length - 1;
+  return text[nl - 1] === "\r" ? nl - 1 : nl;
+}
+
+function nextLineStart(text: string, pos: number): number | undefined {
+  const br = lineBreakAfter(text, pos);
+  return br === undefined ? undefined : text.indexOf("\n", br) + 1;
+}
+
+function newlineOf(text: string): string {
+  return text.includes("\r\n") ? "\r\n" : "\n";
+}
+
+/** True when the element starts its line and nothing but its comma and a comment follow it there. */
+function ownsItsLine(text: string, list: ListExpr, i: number): boolean {
+  const e = list.elements[i]!;
+  const before = text.slice(lineStartOf(text, e.start), e.start);
+  if (!/^[ \t]*$/.test(before) || lineStartOf(text, e.start) <= list.open) return false;
+  const comma = list.commas[i];
+  return lineBreakAfter(text, comma === undefined ? e.end : comma + 1) !== undefined;
+}
+
+/** The layout of a list literal as written. */
+export function listStyle(text: string, list: ListExpr, keyOf: ElementKey = stringElementKey): ListStyle {
+  const first = list.elements[0];
+  const multiline = first !== undefined && text.slice(list.open, first.start).includes("\n");
+  let indent = "";
+  if (first !== undefined && multiline) indent = text.slice(lineStartOf(text, first.start), first.start).replace(/[^ \t].*$/s, "");
+  else {
+    const closeLine = text.slice(lineStartOf(text, list.close), list.close);
+    indent = /^[ \t]*/.exec(closeLine)![0] + "    ";
+  }
+  const keys = list.elements.map(keyOf);
+  const sorted = keys.length >= 2 && keys.every((k, i) => k !== undefined && (i === 0 || keys[i - 1]! <= k));
+  return { multiline, indent, trailingComma: list.elements.length > 0 && list.commas.length === list.elements.length, sorted };
+}
+
+/**
+ * Rewrites a one-line list as one element per line, indented one level (4 spaces) deeper than the line
+ * the list starts on: the form buildifier gives BUILD-file lists of two or more elements.
+ */
+function explode(text: string, list: ListExpr): string {
+  const nl = newlineOf(text);
+  const base = /^[ \t]*/.exec(text.slice(lineStartOf(text, list.open)))![0];
+  const body = list.elements.map((e) => `${base}    ${text.slice(e.start, e.end)},${nl}`).join("");
+  return applyEditsDescending(text, [{ start: list.open + 1, end: list.close, text: `${nl}${body}${base}` }]);
+}
+
+function insertOne(text: string, list: ListExpr, item: NewListElement, gap: number, format: "build" | "bzl", file: string): string {
+  const n = list.elements.length;
+  const nl = newlineOf(text);
+  if (format === "build" && n >= 1 && !text.slice(list.open, list.close).includes("\n")) {
+    const exploded = explode(text, list);
+    return insertOne(exploded, listAt(exploded, list.start, file), item, gap, format, file);
+  }
+  if (n === 0) {
+    const inside = text.slice(list.open + 1, list.close);
+    if (!inside.includes("\n")) return applyEditsDescending(text, [{ start: list.open + 1, end: list.close, text: item.code }]);
+    const closeLineStart = lineStartOf(text, list.close);
+    const closeIndent = /^[ \t]*/.exec(text.slice(closeLineStart, list.close))![0];
+    if (closeLineStart + closeIndent.length !== list.close) {
+      return applyEditsDescending(text, [{ start: list.close, end: list.close, text: `${item.code}` }]);
+    }
+    return applyEditsDescending(text, [{ start: closeLineStart, end: closeLineStart, text: `${closeIndent}    ${item.code},${nl}` }]);
+  }
+  const style = listStyle(text, list);
+  const inlineEdit = (): Edit =>
+    gap < n
+      ? { start: list.elements[gap]!.start, end: list.elements[gap]!.start, text: `${item.code}, ` }
+      : { start: list.elements[n - 1]!.end, end: list.elements[n - 1]!.end, text: `, ${item.code}` };
+  if (!style.multiline) return applyEditsDescending(text, [inlineEdit()]);
+  const line = `${style.indent}${item.code},${nl}`;
+  if (gap < n) {
+    if (!ownsItsLine(text, list, gap)) return applyEditsDescending(text, [inlineEdit()]);
+    const after = gap === 0 ? list.open + 1 : list.commas[gap - 1]! + 1;
+    const at = nextLineStart(text, after);
+    if (at === undefined || at > list.elements[gap]!.start) return applyEditsDescending(text, [inlineEdit()]);
+    return applyEditsDescending(text, [{ start: at, end: at, text: line }]);
+  }
+  const last = list.elements[n - 1]!;
+  if (style.trailingComma) {
+    const at = nextLineStart(text, list.commas[n - 1]! + 1);
+    if (at === undefined || at > list.close) {
+      return applyEditsDescending(text, [{ start: list.commas[n - 1]! + 1, end: list.commas[n - 1]! + 1, text: `${nl}${style.indent}${item.code},` }]);
+    }
+    return applyEditsDescending(text, [{ start: at, end: at, text: line }]);
+  }
+  const br = lineBreakAfter(text, last.end);
+  if (br === undefined || br > list.close) {
+    return applyEditsDescending(text, [{ start: last.end, end: last.end, text: `,${nl}${style.indent}${item.code}` }]);
+  }
+  return applyEditsDescending(text, [
+    { start: last.end, end: last.end, text: "," },
+    { start: br, end: br, text: `${nl}${style.indent}${item.code}` },
+  ]);
+}
+
+function removeOne(text: string, list: ListExpr, i: number): string {
+  const n = list.elements.length;
+  const e = list.elements[i]!;
+  if (n === 1) {
+    const inside = text.slice(list.open + 1, list.close);
+    const rest = inside.slice(0, e.start - list.open - 1) + inside.slice(e.end - list.open - 1);
+    if (!rest.includes("#")) return applyEditsDescending(text, [{ start: list.open + 1, end: list.close, text: "" }]);
+  }
+  if (ownsItsLine(text, list, i) && text.slice(list.open, e.start).includes("\n")) {
+    const comma = list.commas[i];
+    if (comma !== undefined) {
+      const end = nextLineStart(text, comma + 1)!;
+      return applyEditsDescending(text, [{ start: lineStartOf(text, e.start), end, text: "" }]);
+    }
+    if (i > 0) {
+      const prevComma = list.commas[i - 1]!;
+      const br = lineBreakAfter(text, prevComma + 1);
+      if (br !== undefined) {
+        return applyEditsDescending(text, [
+          { start: prevComma, end: prevComma + 1, text: "" },
+          { start: br, end: e.end, text: "" },
+        ]);
+      }
+    }
+  }
+  if (i < n - 1) return applyEditsDescending(text, [{ start: e.start, end: list.elements[i + 1]!.start, text: "" }]);
+  if (i > 0) return applyEditsDescending(text, [{ start: list.commas[i - 1]!, end: e.end, text: "" }]);
+  const comma = list.commas[0];
+  return applyEditsDescending(text, [{ start: e.start, end: comma === undefined ? e.end : comma + 1, text: "" }]);
+}
+
+/** Finds the list literal starting at `start` in freshly parsed text (edits inside a list keep its start). */
+function listAt(text: string, start: number, file: string): ListExpr {
+  let found: ListExpr | undefined;
+  walkExpressions(parseStarlark(text, file), (e) => {
+    if (e.kind === "list" && e.start === start) found = e;
+  });
+  if (found === undefined) throw new DebLockError("STARLARK_LIST_LOST", `${file}: the edited list at offset ${start} no longer parses as a list`, { hint: "this is a bug in deb-lock; please report it with the file" });
+  return found;
+}
+
+export interface InsertOptions {
+  /** Sort key of existing elements; default: string literal values. */
+  readonly keyOf?: ElementKey;
+  /**
+   * `build` (BUILD files): a one-line list that grows to two elements or more is rewritten one element
+   * per line, as buildifier formats BUILD files. `bzl` (default): one-line lists stay one-line.
+   */
+  readonly format?: "build" | "bzl";
+  /**
+   * Insert before this element index (elements.length = append), overriding the choice: sorted
+   * lists get sorted insertion, all others get the new elements appended.
+   */
+  readonly at?: number;
+  readonly file?: string;
+}
+
+/**
+ * Inserts elements into the list literal `list` of `text` in the list's own style (one per line with
+ * its indentation and trailing comma, or inline), keeping every other byte. Text in, text out.
+ * An item whose key an element already has is skipped, so inserting twice changes nothing more.
+ */
+export function insertListElements(text: string, list: ListExpr, items: readonly NewListElement[], options: InsertOptions = {}): string {
+  const keyOf = options.keyOf ?? stringElementKey;
+  const file = options.file ?? "<input>";
+  let out = text;
+  let current = list;
+  let offset = 0;
+  for (const item of items) {
+    if (current.elements.some((e) => keyOf(e) === item.key)) continue;
+    const style = listStyle(out, current, keyOf);
+    const n = current.elements.length;
+    let gap: number;
+    if (options.at !== undefined) gap = Math.min(options.at + offset, n);
+    else if (style.sorted) {
+      const idx = current.elements.findIndex((e) => keyOf(e)! > item.key);
+      gap = idx === -1 ? n : idx;
+    } else gap = n;
+    out = insertOne(out, current, item, gap, options.format ?? "bzl", file);
+    current = listAt(out, list.start, file);
+    offset++;
+  }
+  return out;
+}
+
+/**
+ * Removes the elements at `indices` from the list literal `list` of `text`: a whole line for an element
+ * that has its own line (its trailing comment goes with it), otherwise the element and its separator.
+ * Inverse of insertListElements: inserting then removing gives back the original bytes.
+ */
+export function removeListElements(text: string, list: ListExpr, indices: readonly number[], file = "<input>"): string {
+  let out = text;
+  let current = list;
+  for (const i of [...new Set(indices)].sort((a, b) => b - a)) {
+    if (i < 0 || i >= current.elements.length) throw new RangeError(`no element ${i} in a list of ${current.elements.length}`);
+    out = removeOne(out, current, i);
+    current = listAt(out, list.start, file);
+  }
+  return out;
+}
+
+/** Removes every element whose key is in `keys` (see removeListElements); absent keys are ignored. */
+export function removeListElementsByKey(
+  text: string,
+  list: ListExpr,
+  keys: Iterable<string>,
+  keyOf: ElementKey = stringElementKey,
+  file = "<input>",
+): string {
+  const wanted = new Set(keys);
+  const indices = list.elements.flatMap((e, i) => {
+    const k = keyOf(e);
+    return k !== undefined && wanted.has(k) ? [i] : [];
+  });
+  return indices.length === 0 ? text : removeListElements(text, list, indices, file);
+}

@@ -1,0 +1,4 @@
+PACKAGES = {
+    "debian12": [],
+    "debian13": [],
+}

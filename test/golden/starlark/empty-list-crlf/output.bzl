@@ -1,0 +1,4 @@
+PACKAGES = {
+    "debian12": ["libc6", "base-files"],
+    "debian13": [],
+}

@@ -1,0 +1,2 @@
+ARCHS = ["amd64", "ppc64le"]  # inline
+OTHER = ARCHS + ["riscv64"]

@@ -1,0 +1,5 @@
+X = [
+  "b",
+  "a"  # last, no comma
+]
+Y = [p for p in X if p != "a"]
