@@ -46,15 +46,21 @@ export function getTestKey(name = "archive"): Promise<TestKey> {
   return key;
 }
 
-/** Clear-signs `text` like Debian's InRelease: one signature per key, all at `date` (default now). */
+/**
+ * Clear-signs `text` the way Debian's InRelease files look: one signature per key, all made at `date`
+ * (default now), LF line endings, and the text's final newline folded into the armor (so the signed
+ * text itself ends without one, exactly like dak's output).
+ */
 export async function clearsign(text: string, keys: readonly TestKey[], options: { date?: Date } = {}): Promise<string> {
-  const message = await openpgp.createCleartextMessage({ text });
-  return openpgp.sign({
+  const message = await openpgp.createCleartextMessage({ text: text.replace(/\n$/, "") });
+  const armored = await openpgp.sign({
     message,
     signingKeys: keys.map((k) => k.privateKey),
     format: "armored",
     ...(options.date === undefined ? {} : { date: options.date }),
   });
+  // openpgp writes the cleartext with CRLF; signatures are over canonical CRLF text either way.
+  return armored.replace(/\r\n/g, "\n");
 }
 
 /**

@@ -5,7 +5,7 @@ import { formatFingerprint } from "./keyring.js";
 
 /** A verified InRelease: only `text` (the signed part) may be trusted; anything around it is dropped. */
 export interface VerifiedInRelease {
-  /** The signed cleartext (the Release fields), `\n` line endings, dash-escaping removed. */
+  /** The signed cleartext (the Release fields), `\n` line endings, dash-escaping removed, ending with a newline. */
   readonly text: string;
   /** Fingerprints (upper-case hex) of the primary keys whose signatures verified, in signature order. */
   readonly signers: string[];
@@ -88,7 +88,10 @@ export async function verifyInRelease(data: Uint8Array | string, keys: PublicKey
     });
   }
   const signedAt = good.reduce((min, g) => (g.created < min ? g.created : min), good[0]!.created);
-  return { text: message.getText(), signers: [...new Set(good.map((g) => g.fingerprint))], signedAt };
+  // The newline before the signature armor is not part of the signed text; give the text the final
+  // newline the same file has as a plain Release, so both parse alike.
+  const text = message.getText();
+  return { text: text.endsWith("\n") ? text : `${text}\n`, signers: [...new Set(good.map((g) => g.fingerprint))], signedAt };
 }
 
 const SIGNATURE_BLOCK = /-----BEGIN PGP SIGNATURE-----[\s\S]*?-----END PGP SIGNATURE-----/;
