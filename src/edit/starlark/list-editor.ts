@@ -1,4 +1,5 @@
 import { DebLockError } from "../../core/errors.js";
+import { applyEdits, type TextEdit } from "../text-edit.js";
 import { walkExpressions, type Expr, type ListExpr } from "./ast.js";
 import { parseStarlark } from "./parser.js";
 
@@ -24,21 +25,7 @@ export interface ListStyle {
   readonly sorted: boolean;
 }
 
-interface Edit {
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-}
-
 const WS_COMMENT_EOL = /[ \t]*(?:#[^\n]*)?\n/y;
-
-/** Applies non-overlapping edits; insertions at the same offset land in the order given. */
-function applyEditsDescending(text: string, edits: readonly Edit[]): string {
-  let out = text;
-  const order = edits.map((e, i) => ({ e, i })).sort((a, b) => b.e.start - a.e.start || b.i - a.i);
-  for (const { e } of order) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
-}
 
 function lineStartOf(text: string, pos: number): number {
   return text.lastIndexOf("\n", pos - 1) + 1;
@@ -94,7 +81,7 @@ function explode(text: string, list: ListExpr): string {
   const nl = newlineOf(text);
   const base = /^[ \t]*/.exec(text.slice(lineStartOf(text, list.open)))![0];
   const body = list.elements.map((e) => `${base}    ${text.slice(e.start, e.end)},${nl}`).join("");
-  return applyEditsDescending(text, [{ start: list.open + 1, end: list.close, text: `${nl}${body}${base}` }]);
+  return applyEdits(text, [{ start: list.open + 1, end: list.close, text: `${nl}${body}${base}` }]);
 }
 
 function insertOne(text: string, list: ListExpr, item: NewListElement, gap: number, format: "build" | "bzl", file: string): string {
@@ -106,41 +93,41 @@ function insertOne(text: string, list: ListExpr, item: NewListElement, gap: numb
   }
   if (n === 0) {
     const inside = text.slice(list.open + 1, list.close);
-    if (!inside.includes("\n")) return applyEditsDescending(text, [{ start: list.open + 1, end: list.close, text: item.code }]);
+    if (!inside.includes("\n")) return applyEdits(text, [{ start: list.open + 1, end: list.close, text: item.code }]);
     const closeLineStart = lineStartOf(text, list.close);
     const closeIndent = /^[ \t]*/.exec(text.slice(closeLineStart, list.close))![0];
     if (closeLineStart + closeIndent.length !== list.close) {
-      return applyEditsDescending(text, [{ start: list.close, end: list.close, text: `${item.code}` }]);
+      return applyEdits(text, [{ start: list.close, end: list.close, text: `${item.code}` }]);
     }
-    return applyEditsDescending(text, [{ start: closeLineStart, end: closeLineStart, text: `${closeIndent}    ${item.code},${nl}` }]);
+    return applyEdits(text, [{ start: closeLineStart, end: closeLineStart, text: `${closeIndent}    ${item.code},${nl}` }]);
   }
   const style = listStyle(text, list);
-  const inlineEdit = (): Edit =>
+  const inlineEdit = (): TextEdit =>
     gap < n
       ? { start: list.elements[gap]!.start, end: list.elements[gap]!.start, text: `${item.code}, ` }
       : { start: list.elements[n - 1]!.end, end: list.elements[n - 1]!.end, text: `, ${item.code}` };
-  if (!style.multiline) return applyEditsDescending(text, [inlineEdit()]);
+  if (!style.multiline) return applyEdits(text, [inlineEdit()]);
   const line = `${style.indent}${item.code},${nl}`;
   if (gap < n) {
-    if (!ownsItsLine(text, list, gap)) return applyEditsDescending(text, [inlineEdit()]);
+    if (!ownsItsLine(text, list, gap)) return applyEdits(text, [inlineEdit()]);
     const after = gap === 0 ? list.open + 1 : list.commas[gap - 1]! + 1;
     const at = nextLineStart(text, after);
-    if (at === undefined || at > list.elements[gap]!.start) return applyEditsDescending(text, [inlineEdit()]);
-    return applyEditsDescending(text, [{ start: at, end: at, text: line }]);
+    if (at === undefined || at > list.elements[gap]!.start) return applyEdits(text, [inlineEdit()]);
+    return applyEdits(text, [{ start: at, end: at, text: line }]);
   }
   const last = list.elements[n - 1]!;
   if (style.trailingComma) {
     const at = nextLineStart(text, list.commas[n - 1]! + 1);
     if (at === undefined || at > list.close) {
-      return applyEditsDescending(text, [{ start: list.commas[n - 1]! + 1, end: list.commas[n - 1]! + 1, text: `${nl}${style.indent}${item.code},` }]);
+      return applyEdits(text, [{ start: list.commas[n - 1]! + 1, end: list.commas[n - 1]! + 1, text: `${nl}${style.indent}${item.code},` }]);
     }
-    return applyEditsDescending(text, [{ start: at, end: at, text: line }]);
+    return applyEdits(text, [{ start: at, end: at, text: line }]);
   }
   const br = lineBreakAfter(text, last.end);
   if (br === undefined || br > list.close) {
-    return applyEditsDescending(text, [{ start: last.end, end: last.end, text: `,${nl}${style.indent}${item.code}` }]);
+    return applyEdits(text, [{ start: last.end, end: last.end, text: `,${nl}${style.indent}${item.code}` }]);
   }
-  return applyEditsDescending(text, [
+  return applyEdits(text, [
     { start: last.end, end: last.end, text: "," },
     { start: br, end: br, text: `${nl}${style.indent}${item.code}` },
   ]);
@@ -152,29 +139,29 @@ function removeOne(text: string, list: ListExpr, i: number): string {
   if (n === 1) {
     const inside = text.slice(list.open + 1, list.close);
     const rest = inside.slice(0, e.start - list.open - 1) + inside.slice(e.end - list.open - 1);
-    if (!rest.includes("#")) return applyEditsDescending(text, [{ start: list.open + 1, end: list.close, text: "" }]);
+    if (!rest.includes("#")) return applyEdits(text, [{ start: list.open + 1, end: list.close, text: "" }]);
   }
   if (ownsItsLine(text, list, i) && text.slice(list.open, e.start).includes("\n")) {
     const comma = list.commas[i];
     if (comma !== undefined) {
       const end = nextLineStart(text, comma + 1)!;
-      return applyEditsDescending(text, [{ start: lineStartOf(text, e.start), end, text: "" }]);
+      return applyEdits(text, [{ start: lineStartOf(text, e.start), end, text: "" }]);
     }
     if (i > 0) {
       const prevComma = list.commas[i - 1]!;
       const br = lineBreakAfter(text, prevComma + 1);
       if (br !== undefined) {
-        return applyEditsDescending(text, [
+        return applyEdits(text, [
           { start: prevComma, end: prevComma + 1, text: "" },
           { start: br, end: e.end, text: "" },
         ]);
       }
     }
   }
-  if (i < n - 1) return applyEditsDescending(text, [{ start: e.start, end: list.elements[i + 1]!.start, text: "" }]);
-  if (i > 0) return applyEditsDescending(text, [{ start: list.commas[i - 1]!, end: e.end, text: "" }]);
+  if (i < n - 1) return applyEdits(text, [{ start: e.start, end: list.elements[i + 1]!.start, text: "" }]);
+  if (i > 0) return applyEdits(text, [{ start: list.commas[i - 1]!, end: e.end, text: "" }]);
   const comma = list.commas[0];
-  return applyEditsDescending(text, [{ start: e.start, end: comma === undefined ? e.end : comma + 1, text: "" }]);
+  return applyEdits(text, [{ start: e.start, end: comma === undefined ? e.end : comma + 1, text: "" }]);
 }
 
 /** Finds the list literal starting at `start` in freshly parsed text (edits inside a list keep its start). */
