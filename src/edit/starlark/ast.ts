@@ -92,10 +92,21 @@ export interface DictExpr extends Span {
   readonly close: number;
 }
 
-/** `[x for x in y if z]`, `{k: v for ...}`, `(x for ...)`: all sub-expressions in order. */
+/** One `for vars in iter` or `if cond` clause of a comprehension. */
+export type ComprehensionClause =
+  | { readonly kind: "for"; readonly vars: Expr; readonly iter: Expr }
+  | { readonly kind: "if"; readonly cond: Expr };
+
+/** `[x for x in y if z]`, `{k: v for ...}`, `(x for ...)`. */
 export interface ComprehensionExpr extends Span {
   readonly kind: "comprehension";
   readonly bracket: "[" | "{" | "(";
+  /** The element expression (the key of a dict comprehension). */
+  readonly body: Expr;
+  /** The value expression of a dict comprehension. */
+  readonly value?: Expr;
+  readonly clauses: readonly ComprehensionClause[];
+  /** All sub-expressions in source order. */
   readonly children: readonly Expr[];
 }
 

@@ -85,6 +85,22 @@ describe("parseStarlark", () => {
     expect(file.statements.filter((s) => s.kind === "keyword").map((s) => (s.kind === "keyword" ? s.keyword : ""))).toEqual(["def", "if", "return", "return"]);
   });
 
+  it("gives comprehension bodies and clauses", () => {
+    const src = "X = [f(a, d) for d in DISTROS for a in ARCHS[d] if a != 'x']\nY = {k: v for k, v in D.items()}\n";
+    const file = parseStarlark(src);
+    const x = topLevelAssignments(file).get("X")!.value;
+    expect(x.kind).toBe("comprehension");
+    if (x.kind !== "comprehension") return;
+    expect(text(src, x.body)).toBe("f(a, d)");
+    expect(x.clauses.map((c) => (c.kind === "for" ? `for ${text(src, c.vars)} in ${text(src, c.iter)}` : `if ${text(src, c.cond)}`))).toEqual([
+      "for d in DISTROS",
+      "for a in ARCHS[d]",
+      "if a != 'x'",
+    ]);
+    const y = topLevelAssignments(file).get("Y")!.value;
+    expect(y.kind === "comprehension" && [text(src, y.body), y.value && text(src, y.value), y.clauses.length]).toEqual(["k", "v", 1]);
+  });
+
   it("names callees only when they are plain dotted names", () => {
     const file = parseStarlark(`a.b.c(1)\nf()(2)\nx[0].y(3)\n`);
     const names = findCalls(file).map((c) => dottedName(c.callee));

@@ -1,6 +1,7 @@
 import { ParseError } from "../../core/errors.js";
 import type {
   Arg,
+  ComprehensionClause,
   DictEntry,
   Expr,
   StarlarkFile,
@@ -237,8 +238,9 @@ class Parser {
         const value = this.parseExpr(NO_STOPS);
         if (this.isWord(this.peek(), "for")) {
           // A generator expression as the sole argument: f(x for x in y).
-          const children = [value, ...this.parseClauses(")")];
-          const gen: Expr = { kind: "comprehension", bracket: "(", children, start: value.start, end: this.lastEnd };
+          const clauses = this.parseClauses(")");
+          const children = [value, ...clauses.flatMap((c) => (c.kind === "for" ? [c.vars, c.iter] : [c.cond]))];
+          const gen: Expr = { kind: "comprehension", bracket: "(", body: value, clauses, children, start: value.start, end: this.lastEnd };
           args.push({ value: gen, start: gen.start, end: gen.end });
           continue;
         }
@@ -252,24 +254,31 @@ class Parser {
   }
 
   /** `for ... in ... [if ...]...` clauses of a comprehension, up to (not including) the closer. */
-  private parseClauses(closer: string): Expr[] {
-    const children: Expr[] = [];
+  private parseClauses(closer: string): ComprehensionClause[] {
+    const clauses: ComprehensionClause[] = [];
     while (!this.isOp(this.peek(), closer)) {
       if (this.isWord(this.peek(), "for")) {
         this.next();
-        children.push(this.parseExprList(STOP_IN));
+        const vars = this.parseExprList(STOP_IN);
         if (!this.isWord(this.peek(), "in")) this.fail(this.peek()?.start ?? this.text.length, "expected \"in\" in comprehension");
         this.next();
-        children.push(this.parseExpr(new Set(["if"])));
+        clauses.push({ kind: "for", vars, iter: this.parseExpr(STOP_IF) });
       } else if (this.isWord(this.peek(), "if")) {
         this.next();
-        children.push(this.parseExpr(STOP_IF));
+        clauses.push({ kind: "if", cond: this.parseExpr(STOP_IF) });
       } else {
         const t = this.peek();
         this.fail(t?.start ?? this.text.length, `unexpected ${t === undefined ? "end of file" : JSON.stringify(t.text)} in comprehension`);
       }
     }
-    return children;
+    return clauses;
+  }
+
+  private comprehension(bracket: "[" | "{" | "(", start: number, body: Expr, value: Expr | undefined, closer: string): Expr {
+    const clauses = this.parseClauses(closer);
+    const children = [body, ...(value === undefined ? [] : [value]), ...clauses.flatMap((c) => (c.kind === "for" ? [c.vars, c.iter] : [c.cond]))];
+    const close = this.expectOp(closer);
+    return { kind: "comprehension", bracket, body, ...(value === undefined ? {} : { value }), clauses, children, start, end: close.end };
   }
 
   private parsePrimary(): Expr {
@@ -295,11 +304,7 @@ class Parser {
     const commas: number[] = [];
     while (!this.isOp(this.peek(), "]")) {
       const e = this.parseExpr(NO_STOPS);
-      if (elements.length === 0 && this.isWord(this.peek(), "for")) {
-        const children = [e, ...this.parseClauses("]")];
-        const close = this.expectOp("]");
-        return { kind: "comprehension", bracket: "[", children, start: open.start, end: close.end };
-      }
+      if (elements.length === 0 && this.isWord(this.peek(), "for")) return this.comprehension("[", open.start, e, undefined, "]");
       elements.push(e);
       if (!this.isOp(this.peek(), ",")) break;
       commas.push(this.next().start);
@@ -315,11 +320,7 @@ class Parser {
       const key = this.parseExpr(NO_STOPS);
       this.expectOp(":");
       const value = this.parseExpr(NO_STOPS);
-      if (entries.length === 0 && this.isWord(this.peek(), "for")) {
-        const children = [key, value, ...this.parseClauses("}")];
-        const close = this.expectOp("}");
-        return { kind: "comprehension", bracket: "{", children, start: open.start, end: close.end };
-      }
+      if (entries.length === 0 && this.isWord(this.peek(), "for")) return this.comprehension("{", open.start, key, value, "}");
       entries.push({ key, value, start: key.start, end: value.end });
       if (!this.isOp(this.peek(), ",")) break;
       commas.push(this.next().start);
@@ -333,11 +334,7 @@ class Parser {
     const commas: number[] = [];
     while (!this.isOp(this.peek(), ")")) {
       const e = this.parseExpr(NO_STOPS);
-      if (elements.length === 0 && this.isWord(this.peek(), "for")) {
-        const children = [e, ...this.parseClauses(")")];
-        const close = this.expectOp(")");
-        return { kind: "comprehension", bracket: "(", children, start: open.start, end: close.end };
-      }
+      if (elements.length === 0 && this.isWord(this.peek(), "for")) return this.comprehension("(", open.start, e, undefined, ")");
       elements.push(e);
       if (!this.isOp(this.peek(), ",")) break;
       commas.push(this.next().start);
