@@ -1,4 +1,3 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import type { PackageRecord } from "../core/debian/package.js";
 import { parseRelations, versionSatisfies, type Relation } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
@@ -6,6 +5,7 @@ import { DebLockError, ParseError } from "../core/errors.js";
 import { parseJsonTree } from "../core/lock/json-tree.js";
 import { lockPackageUrls, type LockPackage } from "../core/lock/lock.js";
 import { parseLock, type ParsedLock } from "../core/lock/parse-lock.js";
+import { parseManifest, type PackageConstraint } from "../edit/manifest.js";
 
 /**
  * `deb-lock check`: the pre-commit and CI gate. Offline checks read only workspace files; the deep
@@ -66,14 +66,12 @@ export interface ManifestPackageView {
   readonly line: number;
   /** Archs the manifest declares the package absent on: a trailing `# deb-lock: no-arch=arm64,armhf <reason>` */
   readonly noArchs: readonly string[];
-  /** The version constraint of the spec, if any */
-  readonly constraint?: Relation;
+  readonly constraint?: PackageConstraint;
 }
 
 export interface ManifestView {
   readonly file: string;
   readonly archs: readonly string[];
-  readonly archsLine: number;
   /** Source roots without trailing slashes, per source, in order */
   readonly sources: readonly { readonly channel: string; readonly urls: readonly string[]; readonly line: number }[];
   readonly packages: readonly ManifestPackageView[];
@@ -81,54 +79,21 @@ export interface ManifestView {
 
 const NO_ARCH_RE = /deb-lock:\s*no-arch=([a-z0-9,-]+)/;
 
-function scalarText(node: unknown): string | undefined {
-  return isScalar(node) && (typeof node.value === "string" || typeof node.value === "number") ? String(node.value) : undefined;
-}
-
-/** Reads a manifest's packages, archs and sources with their lines. Throws ParseError (BAD_MANIFEST). */
+/** The manifest as check needs it (parseManifest plus declared arch gaps). Throws ParseError (BAD_MANIFEST). */
 export function readManifestView(text: string, file: string): ManifestView {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
-  const lineOf = (node: YamlNode | null | undefined): number => (node?.range ? lines.linePos(node.range[0]).line : 1);
-  const fail = (message: string, node?: YamlNode | null): never => {
-    throw new ParseError("BAD_MANIFEST", message, { file, line: lineOf(node) }, { hint: "fix the manifest: see rules_distroless's manifest format (version, sources, archs, packages)" });
+  const manifest = parseManifest(text, file);
+  return {
+    file,
+    archs: manifest.archs,
+    sources: manifest.sources.map((s) => ({ channel: s.channel, urls: s.urls.map((u) => u.replace(/\/+$/, "")), line: s.line })),
+    packages: manifest.packages.map((p) => ({
+      name: p.name,
+      spec: p.spec,
+      line: p.line,
+      noArchs: NO_ARCH_RE.exec(p.comment ?? "")?.[1]?.split(",").filter(Boolean) ?? [],
+      ...(p.constraint === undefined ? {} : { constraint: p.constraint }),
+    })),
   };
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new ParseError("BAD_MANIFEST", e.message.split("\n")[0]!, { file, line: e.linePos?.[0]?.line ?? 1 }, { hint: "fix the YAML syntax" });
-  }
-  const root = doc.contents;
-  if (!isMap(root)) return fail("the manifest must be a mapping with version, sources, archs and packages", root);
-  const field = (key: string) => root.items.find((p) => scalarText(p.key) === key);
-
-  const archsPair = field("archs");
-  if (archsPair === undefined || !isSeq(archsPair.value)) return fail('the manifest has no "archs" list', root);
-  const archs = archsPair.value.items.map((n) => scalarText(n) ?? fail("archs must be strings", n as YamlNode));
-
-  const sourcesPair = field("sources");
-  if (sourcesPair === undefined || !isSeq(sourcesPair.value)) return fail('the manifest has no "sources" list', root);
-  const sources = sourcesPair.value.items.map((s) => {
-    if (!isMap(s)) return fail("each source must be a mapping with channel and url or urls", s as YamlNode);
-    const get = (k: string) => s.items.find((p) => scalarText(p.key) === k)?.value;
-    const url = get("url");
-    const urlsNode = get("urls");
-    const urls = url !== undefined ? [scalarText(url) ?? fail("url must be a string", url as YamlNode)] : isSeq(urlsNode) ? urlsNode.items.map((u) => scalarText(u) ?? fail("urls must be strings", u as YamlNode)) : fail("a source has no url or urls", s);
-    return { channel: scalarText(get("channel")) ?? "", urls: urls.map((u) => u.replace(/\/+$/, "")), line: lineOf(s) };
-  });
-
-  const packagesPair = field("packages");
-  const packageNodes = packagesPair === undefined || packagesPair.value === null ? [] : isSeq(packagesPair.value) ? packagesPair.value.items : fail('"packages" must be a list', packagesPair.value as YamlNode);
-  const packages = packageNodes.map((n) => {
-    const spec = scalarText(n) ?? fail("each package must be a string", n as YamlNode);
-    const m = /^\s*([a-z0-9][a-z0-9+.-]*)\s*(?:=\s*(\S+)|\(\s*(<<|<=|=|>=|>>)\s*([^\s)]+)\s*\))?\s*$/.exec(spec);
-    if (!m) return fail(`cannot read package spec ${JSON.stringify(spec)}`, n as YamlNode);
-    const comment = isScalar(n) ? (n.comment ?? "") : "";
-    const noArchs = NO_ARCH_RE.exec(comment)?.[1]?.split(",").filter(Boolean) ?? [];
-    const constraint: Relation | undefined =
-      m[2] !== undefined ? { name: m[1]!, op: "=", version: m[2] } : m[3] !== undefined ? { name: m[1]!, op: m[3] as Relation["op"] & string, version: m[4]! } : undefined;
-    return { name: m[1]!, spec, line: lineOf(n as YamlNode), noArchs, ...(constraint === undefined ? {} : { constraint }) };
-  });
-  return { file, archs, archsLine: lineOf(archsPair.value), sources, packages };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +179,7 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
       const entry = entries.get(`${p.name}:${arch}`);
       if (entry === undefined) {
         add("PACKAGE_NOT_LOCKED", manifest.file, p.line, `package ${p.name} has no entry for ${arch} in ${input.lockPath}`, RELOCK(manifest.file));
-      } else if (p.constraint?.op !== undefined && !safeSatisfies(entry.pkg.version, p.constraint)) {
+      } else if (p.constraint !== undefined && !safeSatisfies(entry.pkg.version, p.constraint)) {
         add("LOCK_VERSION_MISMATCH", input.lockPath, entry.line, `${p.name} ${entry.pkg.version} (${arch}) does not satisfy the manifest's ${p.spec} (${manifest.file}:${p.line})`, RELOCK(manifest.file));
       }
     }
@@ -268,9 +233,9 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
   return { name: input.name, manifest, lock, entries, findings };
 }
 
-function safeSatisfies(version: string, constraint: Relation): boolean {
+function safeSatisfies(version: string, constraint: PackageConstraint): boolean {
   try {
-    return versionSatisfies(parseVersion(version), constraint.op!, parseVersion(constraint.version!));
+    return versionSatisfies(parseVersion(version), constraint.op, parseVersion(constraint.version));
   } catch {
     return false;
   }
