@@ -1,0 +1,172 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, unlink } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { writeFileAtomic } from "./files.js";
+
+/**
+ * A local cache. An optimisation, never a source of truth: every entry is checked against a hash on read, and an
+ * entry that fails the check is removed and reported as a miss.
+ *
+ * - Content-addressed blobs (`get`/`put`), keyed by their SHA-256: downloaded index files.
+ * - Derived data keyed by a string (`getDerived`/`putDerived`): e.g. a parsed index snapshot, keyed by the hash of
+ *   the index it came from plus a format version.
+ * - InRelease bytes keyed by URL (`getByUrl`/`putByUrl`): only for --offline runs, which re-verify them.
+ */
+export interface Cache {
+  get(sha256: string): Promise<Uint8Array | undefined>;
+  /** Stores bytes and returns their SHA-256; a given `sha256` that does not match the bytes is a bug (TypeError). */
+  put(bytes: Uint8Array, sha256?: string): Promise<string>;
+  getDerived(key: string): Promise<Uint8Array | undefined>;
+  putDerived(key: string, bytes: Uint8Array): Promise<void>;
+  getByUrl(url: string): Promise<Uint8Array | undefined>;
+  putByUrl(url: string, bytes: Uint8Array): Promise<void>;
+}
+
+export interface CacheEvent {
+  readonly type: "corrupt";
+  readonly area: "sha256" | "derived" | "by-url";
+  readonly key: string;
+  readonly path?: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function checkSha256(sha256: string): string {
+  const s = sha256.toLowerCase();
+  if (!SHA256_HEX.test(s)) throw new TypeError(`not a SHA-256 hex digest: "${sha256}"`);
+  return s;
+}
+
+/**
+ * Where the cache lives: $DEB_LOCK_CACHE_DIR, else $XDG_CACHE_HOME/deb-lock (when absolute, as the XDG spec
+ * requires), else ~/.cache/deb-lock.
+ */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
+  const own = env.DEB_LOCK_CACHE_DIR;
+  if (own !== undefined && own !== "") return own;
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg !== undefined && xdg !== "" && isAbsolute(xdg)) return join(xdg, "deb-lock");
+  return join(homedir, ".cache", "deb-lock");
+}
+
+// Keyed entries start with a header naming the hash of the payload, so damage is detected like for blobs.
+const KEYED_MAGIC = "deb-lock-cache 1 ";
+const KEYED_HEADER_LENGTH = KEYED_MAGIC.length + 64 + 1;
+
+function encodeKeyed(bytes: Uint8Array): Uint8Array {
+  const header = new TextEncoder().encode(`${KEYED_MAGIC}${sha256Hex(bytes)}\n`);
+  const out = new Uint8Array(header.byteLength + bytes.byteLength);
+  out.set(header, 0);
+  out.set(bytes, header.byteLength);
+  return out;
+}
+
+function decodeKeyed(file: Uint8Array): Uint8Array | undefined {
+  if (file.byteLength < KEYED_HEADER_LENGTH) return undefined;
+  const header = new TextDecoder().decode(file.subarray(0, KEYED_HEADER_LENGTH));
+  if (!header.startsWith(KEYED_MAGIC) || !header.endsWith("\n")) return undefined;
+  const payload = file.subarray(KEYED_HEADER_LENGTH);
+  return sha256Hex(payload) === header.slice(KEYED_MAGIC.length, -1) ? payload : undefined;
+}
+
+/**
+ * The on-disk cache under `dir`:
+ * `sha256/<2 hex>/<64 hex>` (raw bytes), `derived/<sha256 of key>`, `by-url/<sha256 of url>` (header + bytes).
+ * Writes are atomic (temporary sibling + rename), so concurrent runs never see half-written entries.
+ */
+export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => void } = {}): Cache {
+  const onEvent = options.onEvent ?? (() => {});
+  const blobPath = (sha: string): string => join(dir, "sha256", sha.slice(0, 2), sha);
+  const keyedPath = (area: "derived" | "by-url", key: string): string => {
+    const h = sha256Hex(new TextEncoder().encode(key));
+    return join(dir, area, h.slice(0, 2), h);
+  };
+
+  const readOrUndefined = async (path: string): Promise<Uint8Array | undefined> => {
+    try {
+      return new Uint8Array(await readFile(path));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
+      throw e;
+    }
+  };
+  const discard = async (path: string, area: CacheEvent["area"], key: string): Promise<undefined> => {
+    onEvent({ type: "corrupt", area, key, path });
+    await unlink(path).catch(() => {});
+    return undefined;
+  };
+  const write = async (path: string, bytes: Uint8Array): Promise<void> => {
+    await mkdir(join(path, ".."), { recursive: true });
+    await writeFileAtomic(path, bytes);
+  };
+
+  const getKeyed = async (area: "derived" | "by-url", key: string): Promise<Uint8Array | undefined> => {
+    const path = keyedPath(area, key);
+    const file = await readOrUndefined(path);
+    if (file === undefined) return undefined;
+    return decodeKeyed(file) ?? discard(path, area, key);
+  };
+
+  return {
+    async get(sha256) {
+      const sha = checkSha256(sha256);
+      const path = blobPath(sha);
+      const bytes = await readOrUndefined(path);
+      if (bytes === undefined) return undefined;
+      return sha256Hex(bytes) === sha ? bytes : discard(path, "sha256", sha);
+    },
+    async put(bytes, sha256) {
+      const actual = sha256Hex(bytes);
+      if (sha256 !== undefined && checkSha256(sha256) !== actual) {
+        throw new TypeError(`cache put: bytes hash to ${actual}, not the claimed ${sha256}`);
+      }
+      await write(blobPath(actual), bytes);
+      return actual;
+    },
+    getDerived: (key) => getKeyed("derived", key),
+    putDerived: (key, bytes) => write(keyedPath("derived", key), encodeKeyed(bytes)),
+    getByUrl: (url) => getKeyed("by-url", url),
+    putByUrl: (url, bytes) => write(keyedPath("by-url", url), encodeKeyed(bytes)),
+  };
+}
+
+/** An in-memory cache with the same contract, for tests. Stored bytes are copied in and out. */
+export function createMemoryCache(): Cache & { readonly size: number } {
+  const blobs = new Map<string, Uint8Array>();
+  const derived = new Map<string, Uint8Array>();
+  const byUrl = new Map<string, Uint8Array>();
+  const copy = (b: Uint8Array | undefined): Uint8Array | undefined => (b === undefined ? undefined : Uint8Array.from(b));
+  return {
+    get size() {
+      return blobs.size + derived.size + byUrl.size;
+    },
+    async get(sha256) {
+      return copy(blobs.get(checkSha256(sha256)));
+    },
+    async put(bytes, sha256) {
+      const actual = sha256Hex(bytes);
+      if (sha256 !== undefined && checkSha256(sha256) !== actual) {
+        throw new TypeError(`cache put: bytes hash to ${actual}, not the claimed ${sha256}`);
+      }
+      blobs.set(actual, Uint8Array.from(bytes));
+      return actual;
+    },
+    async getDerived(key) {
+      return copy(derived.get(key));
+    },
+    async putDerived(key, bytes) {
+      derived.set(key, Uint8Array.from(bytes));
+    },
+    async getByUrl(url) {
+      return copy(byUrl.get(url));
+    },
+    async putByUrl(url, bytes) {
+      byUrl.set(url, Uint8Array.from(bytes));
+    },
+  };
+}
