@@ -92,6 +92,8 @@ export interface ArchiveServerOptions {
   readonly extraRoutes?: (path: string) => RouteResponse | undefined;
   /** Keys signing every InRelease (default: one key made at test time, `getTestKey("archive")`). */
   readonly signingKeys?: readonly TestKey[];
+  /** Creation time of the InRelease signatures (default now), e.g. to sign with a key that has expired since. */
+  readonly signedAt?: Date;
 }
 
 export interface RequestLogEntry {
@@ -134,7 +136,7 @@ export async function startArchiveServer(spec: ArchiveServerSpec, options: Archi
   const variants = new Map<string, Uint8Array>();
 
   const load = async (next: ArchiveServerSpec) => {
-    const built = await buildArchive(next, signingKeys);
+    const built = await buildArchive(next, signingKeys, options.signedAt);
     files = built.files;
     suites = built.suites;
     variants.clear();
@@ -241,7 +243,8 @@ function contentType(path: string): string {
   return "text/plain; charset=utf-8";
 }
 
-async function buildArchive(spec: ArchiveServerSpec, keys: readonly TestKey[]) {
+async function buildArchive(spec: ArchiveServerSpec, keys: readonly TestKey[], signedAt: Date | undefined) {
+  const date = signedAt === undefined ? {} : { date: signedAt };
   const files = new Map<string, Uint8Array>();
   const suites = new Map<string, SuiteFiles>();
   for (const [archive, snapshots] of Object.entries(spec.archives)) {
@@ -266,12 +269,13 @@ async function buildArchive(spec: ArchiveServerSpec, keys: readonly TestKey[]) {
           if (suite.acquireByHash ?? true) files.set(`${base}/${path.replace(/[^/]+$/, "")}by-hash/SHA256/${sha256(bytes)}`, bytes);
         }
         files.set(`${base}/Release`, Buffer.from(release));
-        files.set(`${base}/InRelease`, Buffer.from(await clearsign(release, keys)));
+        files.set(`${base}/InRelease`, Buffer.from(await clearsign(release, keys, date)));
         const detached = await openpgp.sign({
           message: await openpgp.createMessage({ text: release }),
           signingKeys: keys.map((k) => k.privateKey),
           detached: true,
           format: "armored",
+          ...date,
         });
         files.set(`${base}/Release.gpg`, Buffer.from(detached as string));
         suites.set(`${base}/InRelease`, { release });

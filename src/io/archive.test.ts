@@ -1,0 +1,337 @@
+import { createHash } from "node:crypto";
+import type { PublicKey } from "openpgp";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
+import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type Fault, type SuiteSpec } from "../../test/support/archive-server.js";
+import { generateTestKey, getTestKey } from "../../test/support/test-key.js";
+import { fetchPackagesIndex, type ArchiveCache, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
+import { createHttpClient, type HttpClient } from "./http.js";
+
+// Real stanzas from Debian bookworm main amd64 (Tag, Homepage, MD5sum and long Description dropped).
+const BASH = `Package: bash
+Source: bash (5.2.15-2)
+Version: 5.2.15-2+b13
+Essential: yes
+Installed-Size: 7164
+Maintainer: Matthias Klose <doko@debian.org>
+Architecture: amd64
+Depends: base-files (>= 2.1.12), debianutils (>= 5.6-0.1)
+Pre-Depends: libc6 (>= 2.36), libtinfo6 (>= 6)
+Description: GNU Bourne Again SHell
+Multi-Arch: foreign
+Section: shells
+Priority: required
+Filename: pool/main/b/bash/bash_5.2.15-2+b13_amd64.deb
+Size: 1490652
+SHA256: 82130bb6a560cd2a7234d8018baf73f188f5dd56413d5aa0accc987b2197a6a1
+`;
+const LIBTINFO = `Package: libtinfo6
+Source: ncurses
+Version: 6.4-4
+Installed-Size: 541
+Maintainer: Craig Small <csmall@debian.org>
+Architecture: amd64
+Depends: libc6 (>= 2.34)
+Description: shared low-level terminfo library for terminal handling
+Multi-Arch: same
+Section: libs
+Priority: optional
+Filename: pool/main/n/ncurses/libtinfo6_6.4-4_amd64.deb
+Size: 331352
+SHA256: 072d908f38f51090ca28ca5afa3b46b2957dc61fe35094c0b851426859a49a51
+`;
+
+const TS = "20240706T203757Z";
+const main = (extra: Partial<SuiteSpec> = {}): SuiteSpec => ({
+  components: { main: { amd64: [BASH, LIBTINFO, { Package: "libc6", Version: "2.36-9+deb12u7", "Multi-Arch": "same" }], arm64: [] } },
+  ...extra,
+});
+const SPEC: ArchiveServerSpec = {
+  archives: {
+    debian: {
+      [TS]: {
+        bookworm: main(),
+        "bookworm-gz": main({ compressions: ["gz"] }),
+        "bookworm-plain": main({ compressions: ["plain"], acquireByHash: false }),
+        "bookworm-backports": main({ notAutomatic: true, butAutomaticUpgrades: true }),
+        experimental: main({ notAutomatic: true }),
+      },
+    },
+    "debian-security": { [TS]: { "bookworm-security": main({ compressions: ["plain", "xz"] }) } },
+  },
+};
+
+/** In-memory cache with the same contract as the real one: content verified against its SHA256 on read. */
+function memoryCache(): ArchiveCache & { blobs: Map<string, Uint8Array>; urls: Map<string, Uint8Array> } {
+  const blobs = new Map<string, Uint8Array>();
+  const urls = new Map<string, Uint8Array>();
+  return {
+    blobs,
+    urls,
+    async get(sha256) {
+      const bytes = blobs.get(sha256);
+      return bytes !== undefined && createHash("sha256").update(bytes).digest("hex") === sha256 ? bytes : undefined;
+    },
+    async put(sha256, bytes) {
+      blobs.set(sha256, Uint8Array.from(bytes));
+    },
+    async getByUrl(url) {
+      return urls.get(url);
+    },
+    async putByUrl(url, bytes) {
+      urls.set(url, Uint8Array.from(bytes));
+    },
+  };
+}
+
+let server: ArchiveServer;
+let http: HttpClient;
+let keys: PublicKey[];
+
+beforeAll(async () => {
+  server = await startArchiveServer(SPEC);
+  http = createHttpClient({ retries: 3, baseDelayMs: 10, maxDelayMs: 2000, timeoutMs: 5000 });
+  keys = [(await getTestKey("archive")).publicKey];
+});
+afterAll(async () => {
+  await http.close?.();
+  await server.close();
+});
+afterEach(() => {
+  server.faults = [];
+  server.requests.length = 0;
+});
+
+function deps(cache: ArchiveCache = memoryCache(), extra: Partial<FetchIndexDeps> = {}): FetchIndexDeps & { events: ArchiveEvent[] } {
+  const events: ArchiveEvent[] = [];
+  return { http, cache, keys, offline: false, onEvent: (e) => events.push(e), events, ...extra };
+}
+const source = (suite = "bookworm", archive = "debian") => ({ url: server.archiveUrl(archive, TS), suite, component: "main" });
+const paths = () => server.requests.map((r) => `${r.status} ${r.path.replace(`/archive/debian/${TS}/dists/`, "")}`);
+
+async function failure(promise: Promise<unknown>): Promise<DebLockError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DebLockError);
+  return error as DebLockError;
+}
+
+describe("fetchPackagesIndex: happy paths", () => {
+  it("verifies InRelease, fetches Packages.xz by hash, checks it and parses the records", async () => {
+    const d = deps();
+    const result = await fetchPackagesIndex(source(), "amd64", d);
+    expect(result.records.map((r) => `${r.name}=${r.version}`)).toEqual(["bash=5.2.15-2+b13", "libtinfo6=6.4-4", "libc6=2.36-9+deb12u7"]);
+    expect(result.records[0]).toMatchObject({ architecture: "amd64", essential: true, preDepends: "libc6 (>= 2.36), libtinfo6 (>= 6)", size: 1490652 });
+    expect(result.indexUrl).toBe(`${source().url}/dists/bookworm/main/binary-amd64/Packages.xz`);
+    expect(result.indexSha256).toBe(createHash("sha256").update(server.file(`/archive/debian/${TS}/dists/bookworm/main/binary-amd64/Packages.xz`)!).digest("hex"));
+    expect(result.pin).toBe(500);
+    expect(result.release.codename).toBe("bookworm");
+    expect(result.signers).toEqual([(await getTestKey("archive")).fingerprint]);
+    expect(paths()).toEqual(["200 bookworm/InRelease", `200 bookworm/main/binary-amd64/by-hash/SHA256/${result.indexSha256}`]);
+  });
+
+  it("uses Packages.gz when it is the only index, and the plain Packages path without Acquire-By-Hash", async () => {
+    const gz = await fetchPackagesIndex(source("bookworm-gz"), "amd64", deps());
+    expect(gz.indexUrl).toMatch(/\/Packages\.gz$/);
+    expect(gz.records).toHaveLength(3);
+    const plain = await fetchPackagesIndex(source("bookworm-plain"), "amd64", deps());
+    expect(plain.indexUrl).toMatch(/\/binary-amd64\/Packages$/);
+    expect(plain.records.map((r) => r.name)).toEqual(gz.records.map((r) => r.name));
+    expect(paths()).toContain("200 bookworm-plain/main/binary-amd64/Packages");
+  });
+
+  it("reads an empty index and a -security suite that has no .gz", async () => {
+    expect((await fetchPackagesIndex(source("bookworm"), "arm64", deps())).records).toEqual([]);
+    const sec = await fetchPackagesIndex(source("bookworm-security", "debian-security"), "amd64", deps());
+    expect(sec.indexUrl).toMatch(/Packages\.xz$/);
+  });
+
+  it("falls back to the plain path when by-hash answers 404", async () => {
+    server.faults = [{ path: /\/by-hash\//, notFound: true }];
+    const result = await fetchPackagesIndex(source(), "amd64", deps());
+    expect(result.records).toHaveLength(3);
+    expect(paths()).toEqual([
+      "200 bookworm/InRelease",
+      `404 bookworm/main/binary-amd64/by-hash/SHA256/${result.indexSha256}`,
+      "200 bookworm/main/binary-amd64/Packages.xz",
+    ]);
+  });
+
+  it("gives apt's default pins: 500, NotAutomatic 1, NotAutomatic+ButAutomaticUpgrades 100", async () => {
+    expect((await fetchPackagesIndex(source("experimental"), "amd64", deps())).pin).toBe(1);
+    expect((await fetchPackagesIndex(source("bookworm-backports"), "amd64", deps())).pin).toBe(100);
+  });
+
+  it("accepts an InRelease signed before its key expired", async () => {
+    const key = await generateTestKey({ date: new Date("2020-01-01T00:00:00Z"), expiresInSeconds: 365 * 24 * 3600 });
+    const old = await startArchiveServer(SPEC, { signingKeys: [key], signedAt: new Date("2020-06-01T00:00:00Z") });
+    try {
+      const result = await fetchPackagesIndex({ ...source(), url: old.archiveUrl("debian", TS) }, "amd64", deps(memoryCache(), { keys: [key.publicKey] }));
+      expect(result.records).toHaveLength(3);
+    } finally {
+      await old.close();
+    }
+  });
+});
+
+describe("fetchPackagesIndex: network faults", () => {
+  it("retries 503 and 429 (honouring Retry-After) and then succeeds", async () => {
+    server.faults = [
+      { path: "/InRelease", status: [503, 503, 200] },
+      { path: /by-hash/, status: [429], retryAfter: 1 },
+    ];
+    const started = performance.now();
+    const result = await fetchPackagesIndex(source(), "amd64", deps());
+    expect(result.records).toHaveLength(3);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+    expect(paths().map((p) => p.replace(/SHA256\/.*/, "SHA256/…"))).toEqual([
+      "503 bookworm/InRelease",
+      "503 bookworm/InRelease",
+      "200 bookworm/InRelease",
+      "429 bookworm/main/binary-amd64/by-hash/SHA256/…",
+      "200 bookworm/main/binary-amd64/by-hash/SHA256/…",
+    ]);
+  });
+
+  it("retries a body cut off mid-transfer; a connection that always breaks is a FetchError", async () => {
+    server.faults = [{ path: /by-hash/, truncateAt: 20, times: 1 }];
+    expect((await fetchPackagesIndex(source(), "amd64", deps())).records).toHaveLength(3);
+    server.faults = [{ path: /by-hash/, truncateAt: 20 }];
+    const cache = memoryCache();
+    const error = await failure(fetchPackagesIndex(source(), "amd64", deps(cache)));
+    expect(error).toBeInstanceOf(FetchError);
+    expect((error as FetchError).url).toContain("/by-hash/SHA256/");
+    expect(cache.blobs.size).toBe(0);
+  });
+
+  it("re-fetches InRelease once when the index does not match it, then succeeds", async () => {
+    server.faults = [{ path: /Packages\.xz$|by-hash/, wrongContent: true, times: 1 }];
+    const d = deps();
+    const result = await fetchPackagesIndex(source(), "amd64", d);
+    expect(result.records).toHaveLength(3);
+    expect(paths().filter((p) => p.endsWith("InRelease"))).toHaveLength(2);
+    expect(d.events.some((e) => e.type === "index-mismatch")).toBe(true);
+  });
+
+  it("fails with INDEX_HASH_MISMATCH naming the URL, expected and found, when the index stays wrong", async () => {
+    server.faults = [{ path: /by-hash/, wrongContent: true }];
+    const cache = memoryCache();
+    const error = await failure(fetchPackagesIndex(source(), "amd64", deps(cache)));
+    expect(error).toBeInstanceOf(VerificationError);
+    expect(error.code).toBe("INDEX_HASH_MISMATCH");
+    expect(error.message).toMatch(/by-hash\/SHA256\/[0-9a-f]{64}: does not match/);
+    expect(error.message).toMatch(/expected \d+ bytes, SHA256 [0-9a-f]{64}, found SHA256 [0-9a-f]{64}/);
+    expect(error.hint).toMatch(/mirror/);
+    expect(cache.blobs.size).toBe(0);
+  });
+
+  it("treats a short body with a consistent Content-Length as a size mismatch", async () => {
+    const cut = await startArchiveServer(SPEC, {
+      extraRoutes: (path) => (path.includes("/by-hash/") ? { body: "Package: x\n" } : undefined),
+    });
+    try {
+      const error = await failure(fetchPackagesIndex({ ...source(), url: cut.archiveUrl("debian", TS) }, "amd64", deps()));
+      expect(error.code).toBe("INDEX_HASH_MISMATCH");
+      expect(error.message).toContain("found 11 bytes");
+    } finally {
+      await cut.close();
+    }
+  });
+});
+
+describe("fetchPackagesIndex: trust", () => {
+  const cases: [string, Fault, string][] = [
+    ["a tampered InRelease", { path: "/InRelease", tamper: true }, "BAD_SIGNATURE"],
+    ["an InRelease signed by an unknown key", { path: "/InRelease", unknownSigner: true }, "UNKNOWN_SIGNER"],
+    ["an unsigned InRelease", { path: "/InRelease", unsigned: true }, "NOT_SIGNED"],
+  ];
+  for (const [what, fault, code] of cases) {
+    it(`rejects ${what} with ${code}, downloading and caching nothing`, async () => {
+      server.faults = [fault];
+      const cache = memoryCache();
+      const error = await failure(fetchPackagesIndex(source(), "amd64", deps(cache)));
+      expect(error).toBeInstanceOf(VerificationError);
+      expect(error.code).toBe(code);
+      expect(error.message).toContain(`${source().url}/dists/bookworm/InRelease`);
+      expect(paths()).toEqual(["200 bookworm/InRelease"]);
+      expect(cache.blobs.size + cache.urls.size).toBe(0);
+    });
+  }
+
+  it("reports an architecture the suite does not build as ARCH_NOT_IN_SUITE", async () => {
+    const error = await failure(fetchPackagesIndex(source(), "riscv64", deps()));
+    expect(error).toBeInstanceOf(ProblemError);
+    expect(error.code).toBe("ARCH_NOT_IN_SUITE");
+    expect(error.message).toContain("bookworm");
+    expect(error.message).toContain("riscv64");
+  });
+});
+
+describe("fetchPackagesIndex: cache", () => {
+  it("a warm run with an unchanged InRelease downloads no index and parses nothing", async () => {
+    const cache = memoryCache();
+    const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));
+    server.requests.length = 0;
+    const d = deps(cache);
+    const warm = await fetchPackagesIndex(source(), "amd64", d);
+    expect(paths()).toEqual(["200 bookworm/InRelease"]);
+    expect(warm.records).toEqual(cold.records);
+    expect(d.events.map((e) => e.type)).toEqual(["inrelease", "index"]);
+    expect(d.events[1]).toMatchObject({ type: "index", source: "derived" });
+  });
+
+  it("falls back to the cached index bytes when the derived records are damaged", async () => {
+    const cache = memoryCache();
+    const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));
+    for (const [sha, bytes] of cache.blobs) if (sha !== cold.indexSha256) cache.blobs.set(sha, bytes.subarray(0, 10));
+    server.requests.length = 0;
+    const d = deps(cache);
+    const warm = await fetchPackagesIndex(source(), "amd64", d);
+    expect(warm.records).toEqual(cold.records);
+    expect(d.events.find((e) => e.type === "index")).toMatchObject({ source: "cache" });
+    expect(paths()).toEqual(["200 bookworm/InRelease"]);
+  });
+
+  it("re-downloads an index whose cached bytes no longer match their hash", async () => {
+    const cache = memoryCache();
+    const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));
+    cache.urls.clear(); // drop derived pointers and the InRelease
+    const bytes = cache.blobs.get(cold.indexSha256)!;
+    cache.blobs.set(cold.indexSha256, Uint8Array.from(bytes, (b, i) => (i === 0 ? b ^ 1 : b)));
+    server.requests.length = 0;
+    const warm = await fetchPackagesIndex(source(), "amd64", deps(cache));
+    expect(warm.records).toEqual(cold.records);
+    expect(paths()).toEqual(["200 bookworm/InRelease", `200 bookworm/main/binary-amd64/by-hash/SHA256/${cold.indexSha256}`]);
+  });
+
+  it("offline: serves from the cache without any request, re-verifying the cached InRelease", async () => {
+    const cache = memoryCache();
+    const online = await fetchPackagesIndex(source(), "amd64", deps(cache));
+    server.requests.length = 0;
+    const offline = await fetchPackagesIndex(source(), "amd64", deps(cache, { offline: true }));
+    expect(offline.records).toEqual(online.records);
+    expect(server.requests).toEqual([]);
+    // a cached InRelease is checked again: with other keys it is refused
+    const stranger = (await getTestKey("stranger")).publicKey;
+    const error = await failure(fetchPackagesIndex(source(), "amd64", deps(cache, { offline: true, keys: [stranger] })));
+    expect(error.code).toBe("UNKNOWN_SIGNER");
+  });
+
+  it("offline: a cache miss is OFFLINE_CACHE_MISS naming the URL", async () => {
+    const empty = await failure(fetchPackagesIndex(source(), "amd64", deps(memoryCache(), { offline: true })));
+    expect(empty.code).toBe("OFFLINE_CACHE_MISS");
+    expect(empty.message).toContain(`${source().url}/dists/bookworm/InRelease`);
+    expect(empty.hint).toContain("without --offline");
+
+    // InRelease cached, index not: the miss names the index
+    const cache = memoryCache();
+    await fetchPackagesIndex(source(), "amd64", deps(cache));
+    cache.blobs.clear();
+    const noIndex = await failure(fetchPackagesIndex(source(), "amd64", deps(cache, { offline: true })));
+    expect(noIndex.code).toBe("OFFLINE_CACHE_MISS");
+    expect(noIndex.message).toContain(`${source().url}/dists/bookworm/main/binary-amd64/Packages.xz`);
+    expect(server.requests.filter((r) => r.path.includes("binary-amd64"))).toHaveLength(1);
+  });
+});

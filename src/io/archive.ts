@@ -1,0 +1,244 @@
+import { createHash } from "node:crypto";
+import type { PublicKey } from "openpgp";
+import { createPackagesParser } from "../core/debian/packages-index.js";
+import type { PackageRecord } from "../core/debian/package.js";
+import { byHashPath, parseRelease, pickPackagesIndex, type PackagesIndexRef, type Release } from "../core/debian/release.js";
+import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
+import { verifyInRelease } from "../core/trust/inrelease.js";
+import { decompressChunks } from "./decompress.js";
+import type { HttpClient } from "./http.js";
+
+/** One `sources:` entry of a manifest, for one suite and component. */
+export interface ArchiveSourceRef {
+  /** Archive root, e.g. https://snapshot.debian.org/archive/debian/20240706T203757Z */
+  readonly url: string;
+  readonly suite: string;
+  readonly component: string;
+}
+
+/**
+ * The cache as the archive layer uses it: content-addressed bytes (verified against their SHA256 on
+ * read, a miss when they do not match) and a small by-URL area for InRelease files (re-verified with
+ * OpenPGP on every read).
+ */
+export interface ArchiveCache {
+  get(sha256: string): Promise<Uint8Array | undefined>;
+  put(sha256: string, bytes: Uint8Array): Promise<void>;
+  getByUrl(url: string): Promise<Uint8Array | undefined>;
+  putByUrl(url: string, bytes: Uint8Array): Promise<void>;
+}
+
+export type ArchiveEvent =
+  | { readonly type: "inrelease"; readonly url: string; readonly source: "network" | "cache"; readonly signers: readonly string[] }
+  | { readonly type: "index"; readonly url: string; readonly source: "network" | "cache" | "derived"; readonly bytes: number }
+  | { readonly type: "index-mismatch"; readonly url: string; readonly expected: string; readonly found: string }
+  | { readonly type: "parsed"; readonly url: string; readonly records: number; readonly ms: number };
+
+export interface FetchIndexDeps {
+  readonly http: HttpClient;
+  readonly cache: ArchiveCache;
+  readonly keys: PublicKey[];
+  /** Use only the cache: no network at all. */
+  readonly offline: boolean;
+  readonly onEvent?: (event: ArchiveEvent) => void;
+}
+
+export interface FetchedIndex {
+  readonly records: PackageRecord[];
+  readonly release: Release;
+  /** apt's default pin priority of the suite: 500, NotAutomatic 1, with ButAutomaticUpgrades 100. */
+  readonly pin: number;
+  /** SHA256 of the (compressed) index file, as listed in the verified Release. */
+  readonly indexSha256: string;
+  /** Canonical URL of the index file (not the by-hash one). */
+  readonly indexUrl: string;
+  /** Fingerprints of the keys whose signatures on the InRelease verified. */
+  readonly signers: readonly string[];
+}
+
+/** Version of the derived-records format; bump when PackageRecord or the parser changes. */
+const DERIVED_FORMAT = "deb-lock/packages-records/1";
+
+/**
+ * Fetches and verifies the Packages index of one (source, suite, component, arch):
+ * InRelease → OpenPGP verification → Release → index entry (xz > gz > plain) → download (by-hash when
+ * offered, falling back to the plain path on 404) → size and SHA256 checked against the Release before
+ * decompressing → parse. A hash mismatch re-fetches the InRelease once (mirror caught mid-sync) before
+ * failing with INDEX_HASH_MISMATCH.
+ *
+ * Caching: the InRelease by URL (re-verified on read), the index bytes by SHA256, and the parsed records
+ * as derived data keyed by the index SHA256 — a warm run with an unchanged InRelease downloads no index
+ * and parses nothing. Offline runs use only the cache; a miss is OFFLINE_CACHE_MISS.
+ */
+export async function fetchPackagesIndex(source: ArchiveSourceRef, arch: string, deps: FetchIndexDeps): Promise<FetchedIndex> {
+  const root = source.url.replace(/\/+$/, "");
+  const distsUrl = `${root}/dists/${source.suite}`;
+  const inReleaseUrl = `${distsUrl}/InRelease`;
+
+  let { release, signers } = await loadRelease(inReleaseUrl, deps, false);
+  let ref = pickIndex(release, source, arch, inReleaseUrl);
+  let indexUrl = `${distsUrl}/${ref.path}`;
+
+  const derived = await readDerived(ref.sha256, deps.cache);
+  if (derived !== undefined) {
+    deps.onEvent?.({ type: "index", url: indexUrl, source: "derived", bytes: 0 });
+    return { records: derived, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
+  }
+
+  let bytes = await deps.cache.get(ref.sha256);
+  if (bytes !== undefined) {
+    deps.onEvent?.({ type: "index", url: indexUrl, source: "cache", bytes: bytes.byteLength });
+  } else if (deps.offline) {
+    throw offlineMiss(indexUrl);
+  } else {
+    let download = await downloadIndex(distsUrl, ref, release, deps);
+    if (!download.ok) {
+      // The mirror may have been caught mid-sync: the InRelease and the index come from different runs.
+      deps.onEvent?.({ type: "index-mismatch", url: download.url, expected: describe(ref), found: download.found });
+      ({ release, signers } = await loadRelease(inReleaseUrl, deps, true));
+      ref = pickIndex(release, source, arch, inReleaseUrl);
+      indexUrl = `${distsUrl}/${ref.path}`;
+      download = await downloadIndex(distsUrl, ref, release, deps);
+      if (!download.ok) {
+        throw new VerificationError(
+          "INDEX_HASH_MISMATCH",
+          `${download.url}: does not match the signed Release ${inReleaseUrl}: expected ${describe(ref)}, found ${download.found}`,
+          {
+            url: download.url,
+            hint: "the mirror is serving files from different syncs (or the download was altered); retry later, or point --mirror at another mirror",
+          },
+        );
+      }
+    }
+    bytes = download.bytes;
+    deps.onEvent?.({ type: "index", url: indexUrl, source: "network", bytes: bytes.byteLength });
+    await deps.cache.put(ref.sha256, bytes);
+  }
+
+  const started = performance.now();
+  const records = await decompressAndParse(bytes, ref, indexUrl);
+  deps.onEvent?.({ type: "parsed", url: indexUrl, records: records.length, ms: Math.round(performance.now() - started) });
+  await writeDerived(ref.sha256, records, deps.cache);
+  return { records, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
+}
+
+/** apt's priority for a suite without pinning configuration. */
+export function pinOf(release: Release): number {
+  if (!release.notAutomatic) return 500;
+  return release.butAutomaticUpgrades ? 100 : 1;
+}
+
+async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean): Promise<{ release: Release; signers: readonly string[] }> {
+  let data: Uint8Array;
+  let origin: "network" | "cache";
+  if (deps.offline) {
+    const cached = await deps.cache.getByUrl(url);
+    if (cached === undefined) throw offlineMiss(url);
+    data = cached;
+    origin = "cache";
+  } else {
+    data = (await deps.http.get(url)).body;
+    origin = "network";
+  }
+  const verified = await verifyInRelease(data, deps.keys, url);
+  const release = parseRelease(verified.text, url);
+  // Stored only once verified (and verified again whenever it is read back).
+  if (origin === "network") await deps.cache.putByUrl(url, data);
+  deps.onEvent?.({ type: "inrelease", url: refetch ? `${url} (re-fetched)` : url, source: origin, signers: verified.signers });
+  return { release, signers: verified.signers };
+}
+
+function pickIndex(release: Release, source: ArchiveSourceRef, arch: string, inReleaseUrl: string): PackagesIndexRef {
+  const suiteName = release.codename ?? source.suite;
+  if (release.architectures.length > 0 && !release.architectures.includes(arch)) {
+    throw new ProblemError(
+      "ARCH_NOT_IN_SUITE",
+      `${source.suite} (${inReleaseUrl}) has no architecture ${arch}; it offers ${release.architectures.join(", ")}`,
+      { hint: `remove ${arch} from archs: in the manifest, or use a suite that builds it` },
+    );
+  }
+  const ref = pickPackagesIndex(release, source.component, arch);
+  if (ref === undefined) {
+    const known = release.components.length > 0 && !release.components.some((c) => c === source.component || c.endsWith(`/${source.component}`));
+    throw new ProblemError(
+      known ? "COMPONENT_NOT_IN_SUITE" : "INDEX_NOT_IN_RELEASE",
+      known
+        ? `${suiteName} (${inReleaseUrl}) has no component ${source.component}; it offers ${release.components.join(", ")}`
+        : `${inReleaseUrl} lists no Packages index for ${source.component}/binary-${arch}`,
+      { hint: "check the channel (\"<suite> <component>\") of this source in the manifest" },
+    );
+  }
+  return ref;
+}
+
+type Download = { ok: true; bytes: Uint8Array } | { ok: false; url: string; found: string };
+
+/** Downloads an index (by-hash first when the Release offers it) and checks its size and SHA256. */
+async function downloadIndex(distsUrl: string, ref: PackagesIndexRef, release: Release, deps: FetchIndexDeps): Promise<Download> {
+  const plainUrl = `${distsUrl}/${ref.path}`;
+  let url = release.acquireByHash ? `${distsUrl}/${byHashPath(ref.path, ref.sha256)}` : plainUrl;
+  let body: Uint8Array;
+  try {
+    body = (await deps.http.get(url)).body;
+  } catch (error) {
+    if (!(url !== plainUrl && error instanceof FetchError && error.status === 404)) throw error;
+    url = plainUrl;
+    body = (await deps.http.get(url)).body;
+  }
+  if (body.byteLength !== ref.size) return { ok: false, url, found: `${body.byteLength} bytes` };
+  const sha256 = createHash("sha256").update(body).digest("hex");
+  if (sha256 !== ref.sha256) return { ok: false, url, found: `SHA256 ${sha256}` };
+  return { ok: true, bytes: body };
+}
+
+async function decompressAndParse(bytes: Uint8Array, ref: PackagesIndexRef, indexUrl: string): Promise<PackageRecord[]> {
+  const records: PackageRecord[] = [];
+  const parser = createPackagesParser(indexUrl, (r) => records.push(r));
+  // Streamed: the decompressed index (50 MB for bookworm amd64) is never held whole.
+  await decompressChunks(bytes, ref.compression, indexUrl, (chunk) => parser.push(chunk));
+  parser.end();
+  return records;
+}
+
+/*
+ * Derived data: the parsed records of an index, as JSON, stored content-addressed (so the cache
+ * verifies them on read) and found through a small by-URL pointer keyed by the index SHA256.
+ * Measured on bookworm amd64 (63k stanzas): unxz 1.6-4 s + parse 1.3 s, vs reading the records back
+ * with JSON.parse in ~0.7 s.
+ */
+function derivedKey(indexSha256: string): string {
+  return `deb-lock-derived:${DERIVED_FORMAT}/${indexSha256}`;
+}
+
+async function readDerived(indexSha256: string, cache: ArchiveCache): Promise<PackageRecord[] | undefined> {
+  const pointer = await cache.getByUrl(derivedKey(indexSha256));
+  if (pointer === undefined) return undefined;
+  const sha256 = new TextDecoder().decode(pointer).trim();
+  if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+  const bytes = await cache.get(sha256);
+  if (bytes === undefined) return undefined;
+  try {
+    const doc = JSON.parse(new TextDecoder().decode(bytes)) as { format?: unknown; index?: unknown; records?: unknown };
+    if (doc.format !== DERIVED_FORMAT || doc.index !== indexSha256 || !Array.isArray(doc.records)) return undefined;
+    return doc.records as PackageRecord[];
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeDerived(indexSha256: string, records: PackageRecord[], cache: ArchiveCache): Promise<void> {
+  const bytes = new TextEncoder().encode(JSON.stringify({ format: DERIVED_FORMAT, index: indexSha256, records }));
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  await cache.put(sha256, bytes);
+  await cache.putByUrl(derivedKey(indexSha256), new TextEncoder().encode(sha256));
+}
+
+function describe(ref: PackagesIndexRef): string {
+  return `${ref.size} bytes, SHA256 ${ref.sha256}`;
+}
+
+function offlineMiss(url: string): DebLockError {
+  return new DebLockError("OFFLINE_CACHE_MISS", `--offline: ${url} is not in the cache`, {
+    hint: "run once without --offline to fill the cache",
+  });
+}
