@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -218,6 +218,13 @@ describe("createHttpClient: credentials", () => {
     server.script("/pub", { body: "x" });
     await client({ netrcPath: netrc }).get(`${server.origin}/pub`);
     expect(server.requestsTo("/pub")[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it("reports an unreadable netrc file by name", async () => {
+    const netrcDir = join(dir, "a-directory");
+    await mkdir(netrcDir);
+    server.script("/pub", { body: "x" });
+    await expect(client({ netrcPath: netrcDir }).get(`${server.origin}/pub`)).rejects.toMatchObject({ code: "NETRC_UNREADABLE", message: expect.stringContaining(netrcDir) });
   });
 
   it("uses userinfo from the URL and never prints it", async () => {

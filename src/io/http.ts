@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
-import { FetchError, redactUrl } from "../core/errors.js";
+import { DebLockError, FetchError, redactUrl } from "../core/errors.js";
 import { applyMirrors, type MirrorRule } from "./mirrors.js";
 import { findNetrcCredentials, readNetrc, type Credentials, type NetrcEntry } from "./netrc.js";
 
@@ -110,7 +110,16 @@ class UndiciHttpClient implements HttpClient {
       bodyTimeout: this.#timeoutMs,
       connect: { timeout: this.#timeoutMs },
     };
-    this.#netrc = opts.netrcPath === undefined ? Promise.resolve([]) : readNetrc(opts.netrcPath);
+    const netrcPath = opts.netrcPath;
+    this.#netrc =
+      netrcPath === undefined
+        ? Promise.resolve([])
+        : readNetrc(netrcPath).catch((cause: unknown) => {
+            throw new DebLockError("NETRC_UNREADABLE", `${netrcPath}: cannot read the netrc file (${cause instanceof Error ? cause.message : String(cause)})`, {
+              hint: "make the file readable, or point NETRC at another file",
+              cause,
+            });
+          });
     // A netrc read failure surfaces on the first get(), not as an unhandled rejection.
     this.#netrc.catch(() => {});
   }
