@@ -97,6 +97,23 @@ describe("decompressChunks", () => {
     expect(Buffer.concat(chunks).equals(repeat(plain, 300))).toBe(true);
   });
 
+  it.each(["xz", "gz"] as const)("passes errors of the consumer and of the %s input through unchanged, then works again", async (kind) => {
+    const input = kind === "xz" ? xzBig : gz;
+    const parseError = new Error("bad stanza");
+    await expect(
+      decompressChunks(input, kind, "x", () => {
+        throw parseError;
+      }),
+    ).rejects.toBe(parseError);
+    const networkError = new Error("socket hang up");
+    async function* failing(): AsyncIterable<Uint8Array> {
+      yield input.subarray(0, 200);
+      throw networkError;
+    }
+    await expect(decompressChunks(failing(), kind, "x", () => {})).rejects.toBe(networkError);
+    expect(await decompress(input, kind, "again")).toHaveLength(kind === "xz" ? plain.byteLength * 300 : plain.byteLength);
+  });
+
   it("reports truncated streamed xz input", async () => {
     const e = await corruptError(decompressChunks(inPieces(xz.subarray(0, 900), 100), "xz", "cut.xz", () => {}));
     expect(e.message).toMatch(/cut\.xz: not valid xz data \(unexpected end of data\)/);

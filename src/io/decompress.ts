@@ -52,6 +52,14 @@ export async function decompressChunks(
   return unxzChunks(input, label, onChunk);
 }
 
+/**
+ * Errors that are not the decoder's: thrown by `onChunk` (e.g. a parse error) or by the input (e.g. a network
+ * error). They pass through unchanged instead of being reported as corrupt data.
+ */
+class PassThrough {
+  constructor(readonly error: unknown) {}
+}
+
 async function gunzipChunks(input: Uint8Array | AsyncIterable<Uint8Array>, label: string, onChunk: (chunk: Uint8Array) => void): Promise<number> {
   // 256 KiB output chunks: measured faster than zlib's 16 KiB default on Debian Packages files.
   const gz = createGunzip({ chunkSize: 256 * 1024 });
@@ -59,21 +67,34 @@ async function gunzipChunks(input: Uint8Array | AsyncIterable<Uint8Array>, label
   const done = new Promise<void>((resolve, reject) => {
     gz.on("data", (chunk: Buffer) => {
       total += chunk.byteLength;
-      onChunk(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      try {
+        onChunk(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } catch (e) {
+        gz.destroy();
+        reject(new PassThrough(e));
+      }
     });
     gz.on("end", resolve);
     gz.on("error", reject);
+    gz.on("close", () => reject(new PassThrough(new Error("gunzip closed early"))));
   });
-  try {
-    const feed = async (): Promise<void> => {
+  const feed = async (): Promise<void> => {
+    try {
       for await (const chunk of input instanceof Uint8Array ? [input] : input) {
-        if (!gz.write(chunk)) await new Promise<void>((r) => gz.once("drain", r));
+        if (gz.destroyed) return;
+        if (!gz.write(chunk)) await new Promise<void>((r) => (gz.once("drain", r), gz.once("close", r)));
       }
-      gz.end();
-    };
+    } catch (e) {
+      gz.destroy();
+      throw new PassThrough(e);
+    }
+    gz.end();
+  };
+  try {
     await Promise.all([feed(), done]);
   } catch (cause) {
     gz.destroy();
+    if (cause instanceof PassThrough) throw cause.error;
     throw corrupt(label, "gz", cause);
   }
   return total;
@@ -84,7 +105,12 @@ async function unxzChunks(input: Uint8Array | AsyncIterable<Uint8Array>, label: 
   let inputEnded = false;
   const source = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await iterator.next();
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await iterator.next();
+      } catch (e) {
+        throw new PassThrough(e);
+      }
       if (next.done === true) {
         inputEnded = true;
         controller.close();
@@ -108,7 +134,11 @@ async function unxzChunks(input: Uint8Array | AsyncIterable<Uint8Array>, label: 
       if (value.byteLength > 0) {
         total += value.byteLength;
         idleAfterEnd = 0;
-        onChunk(value);
+        try {
+          onChunk(value);
+        } catch (e) {
+          throw new PassThrough(e);
+        }
       } else if (inputEnded && ++idleAfterEnd > 2) {
         throw new Error("unexpected end of data");
       }
@@ -116,6 +146,7 @@ async function unxzChunks(input: Uint8Array | AsyncIterable<Uint8Array>, label: 
   } catch (cause) {
     // Cancelling releases the decoder (the library allows one at a time); an errored stream released it already.
     await reader.cancel().catch(() => {});
+    if (cause instanceof PassThrough) throw cause.error;
     throw corrupt(label, "xz", cause);
   }
   return total;
