@@ -1,0 +1,376 @@
+import { posix } from "node:path";
+import { UsageError } from "../core/errors.js";
+import { type CallExpr, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
+import { positionOf } from "../edit/starlark/lexer.js";
+import { parseStarlark } from "../edit/starlark/parser.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
+
+/** A rules_distroless repository of the workspace: a YAML manifest and its lock file. */
+export interface RepoDecl {
+  /** The Bazel repository name (`apt.install(name = ...)`). */
+  readonly name: string;
+  /** Workspace-relative POSIX path of the manifest, e.g. `private/repos/deb/bookworm.yaml`. */
+  readonly manifestPath: string;
+  /** Workspace-relative path of the lock: the declared `lock`, else `<manifest stem>.lock.json` beside the manifest. */
+  readonly lockPath: string;
+  /** Whether the declaration names its lock (`lock = ...`). */
+  readonly lockDeclared: boolean;
+  /** rules_distroless `resolve_transitive` (default true). */
+  readonly resolveTransitive: boolean;
+  /** Where the repository is declared (workspace-relative file, 1-based line). */
+  readonly declaredIn: { readonly file: string; readonly line: number };
+  /** `module`: MODULE.bazel or an include()d file; `workspace`: WORKSPACE-era `.bzl`; `convention`: found by file name. */
+  readonly via: "module" | "workspace" | "convention";
+}
+
+/** A declaration discovery saw but could not use, and why. */
+export interface DiscoverySkip {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface DiscoverOptions {
+  readonly onSkip?: (skip: DiscoverySkip) => void;
+}
+
+const WORKSPACE_MARKERS = ["MODULE.bazel", "WORKSPACE.bazel", "WORKSPACE"];
+const CONVENTION_DIR = "private/repos/deb";
+
+/** The nearest directory at or above `cwd` holding MODULE.bazel, WORKSPACE.bazel or WORKSPACE. */
+export async function findWorkspaceRoot(cwd: string, files: WorkspaceFiles): Promise<string> {
+  let dir = posix.resolve(cwd);
+  for (;;) {
+    for (const marker of WORKSPACE_MARKERS) {
+      if (await files.exists(posix.join(dir, marker))) return dir;
+    }
+    const parent = posix.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new UsageError(`no Bazel workspace at or above ${cwd} (looked for ${WORKSPACE_MARKERS.join(", ")})`, {
+    code: "WORKSPACE_NOT_FOUND",
+    hint: "run deb-lock inside a Bazel workspace, or point it at one with --workspace <dir>",
+  });
+}
+
+/**
+ * Finds the workspace's rules_distroless repositories, in declaration order:
+ * 1. `apt.install(...)` tags in MODULE.bazel and the files it include()s (in place), through the variable
+ *    bound to `use_extension("@rules_distroless//apt:extensions.bzl", "apt")`; list comprehensions over a
+ *    top-level list (`[apt.install(name = r, ...) for r in REPOS]`) and `"...{}".format(r)` are evaluated;
+ * 2. WORKSPACE-era `deb_index(...)` / `apt.install(...)` calls in WORKSPACE(.bazel) and the main-repo .bzl
+ *    files it loads, transitively;
+ * 3. when neither declares anything: every `private/repos/deb/*.yaml`, with `<name>.lock.json` beside it.
+ * A repository name declared twice keeps its first declaration.
+ */
+export async function discoverRepos(root: string, files: WorkspaceFiles, options: DiscoverOptions = {}): Promise<RepoDecl[]> {
+  const skip = options.onSkip ?? (() => {});
+  const found: RepoDecl[] = [];
+  const add = (decl: RepoDecl): void => {
+    const earlier = found.find((d) => d.name === decl.name);
+    if (earlier !== undefined) {
+      skip({ ...decl.declaredIn, reason: `repository ${decl.name} is already declared at ${earlier.declaredIn.file}:${earlier.declaredIn.line}` });
+      return;
+    }
+    found.push(decl);
+  };
+
+  if (await files.exists(posix.join(root, "MODULE.bazel"))) {
+    await scanModuleFile(root, "MODULE.bazel", files, new Set(), add, skip);
+  }
+  const workspaceFile = (await files.exists(posix.join(root, "WORKSPACE.bazel"))) ? "WORKSPACE.bazel" : (await files.exists(posix.join(root, "WORKSPACE"))) ? "WORKSPACE" : undefined;
+  if (workspaceFile !== undefined) await scanWorkspaceFile(root, workspaceFile, files, new Set(), add, skip);
+
+  if (found.length === 0) {
+    const names = (await files.listDir(posix.join(root, CONVENTION_DIR))).filter((n) => n.endsWith(".yaml")).sort();
+    for (const fileName of names) {
+      const manifestPath = `${CONVENTION_DIR}/${fileName}`;
+      found.push({
+        name: fileName.slice(0, -".yaml".length),
+        manifestPath,
+        lockPath: defaultLockPath(manifestPath),
+        lockDeclared: false,
+        resolveTransitive: true,
+        declaredIn: { file: manifestPath, line: 1 },
+        via: "convention",
+      });
+    }
+  }
+  return found;
+}
+
+/**
+ * The workspace-relative path a main-repository label points at, seen from a file in package `fromPackage`:
+ * `//a/b:c.yaml`, `@//a/b:c.yaml`, `@@//a/b:c.yaml` → `a/b/c.yaml`; `:c.yaml` and `c.yaml` → `<fromPackage>/c.yaml`;
+ * `//a/b` → `a/b/b`. Labels of other repositories (`@foo//...`) give undefined.
+ */
+export function labelToPath(label: string, fromPackage: string): string | undefined {
+  let rest = label.trim();
+  if (rest.startsWith("@@//")) rest = rest.slice(2);
+  else if (rest.startsWith("@//")) rest = rest.slice(1);
+  else if (rest.startsWith("@")) return undefined;
+  let pkg: string;
+  let target: string;
+  if (rest.startsWith("//")) {
+    const colon = rest.indexOf(":");
+    pkg = colon < 0 ? rest.slice(2) : rest.slice(2, colon);
+    target = colon < 0 ? (pkg.split("/").pop() ?? "") : rest.slice(colon + 1);
+  } else {
+    pkg = fromPackage;
+    target = rest.startsWith(":") ? rest.slice(1) : rest;
+  }
+  if (target === "" || target.includes(":") || target.startsWith("/")) return undefined;
+  return pkg === "" ? target : `${pkg}/${target}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+type Value = string | number | boolean | null | readonly Value[];
+type Scope = ReadonlyMap<string, Value>;
+
+async function scanModuleFile(
+  root: string,
+  path: string,
+  files: WorkspaceFiles,
+  visited: Set<string>,
+  add: (decl: RepoDecl) => void,
+  skip: (s: DiscoverySkip) => void,
+): Promise<void> {
+  if (visited.has(path)) return;
+  visited.add(path);
+  const file = parseStarlark(await files.readText(posix.join(root, path)), path);
+  const pkg = posix.dirname(path) === "." ? "" : posix.dirname(path);
+  const globals = topLevelAssignments(file);
+  // Variables bound to the rules_distroless apt extension in this file.
+  const aptVars = new Set<string>();
+  for (const [name, st] of globals) {
+    const v = st.value;
+    if (v.kind !== "call" || dottedName(v.callee) !== "use_extension") continue;
+    const [bzl, ext] = v.args.map((a) => a.value);
+    if (bzl?.kind === "string" && /\/\/apt:extensions\.bzl$/.test(bzl.value) && ext?.kind === "string" && ext.value === "apt") aptVars.add(name);
+  }
+  for (const st of file.statements) {
+    if (st.indent !== 0) continue;
+    const expr = st.kind === "expr" ? st.expr : st.kind === "assign" ? st.value : undefined;
+    if (expr === undefined) continue;
+    if (expr.kind === "call" && dottedName(expr.callee) === "include") {
+      const label = expr.args[0]?.value;
+      const target = label?.kind === "string" ? labelToPath(label.value, pkg) : undefined;
+      if (target === undefined) skip({ file: path, line: lineOf(file, expr), reason: "include() of a label outside the main repository" });
+      else await scanModuleFile(root, target, files, visited, add, skip);
+      continue;
+    }
+    visitCalls(expr, new Map(), (e, scope) => evaluate(e, scope, globals, file.text, 0), (call, scope) => {
+      const callee = dottedName(call.callee);
+      if (callee === undefined || !callee.endsWith(".install") || !aptVars.has(callee.slice(0, -".install".length))) return;
+      const decl = declFromCall(file, call, scope, globals, pkg, "module", skip);
+      if (decl !== undefined) add(decl);
+    });
+  }
+}
+
+async function scanWorkspaceFile(
+  root: string,
+  path: string,
+  files: WorkspaceFiles,
+  visited: Set<string>,
+  add: (decl: RepoDecl) => void,
+  skip: (s: DiscoverySkip) => void,
+): Promise<void> {
+  if (visited.has(path)) return;
+  visited.add(path);
+  const absolute = posix.join(root, path);
+  if (!(await files.exists(absolute))) return;
+  const file = parseStarlark(await files.readText(absolute), path);
+  const pkg = posix.dirname(path) === "." ? "" : posix.dirname(path);
+  const globals = topLevelAssignments(file);
+  const loads: string[] = [];
+  for (const st of file.statements) {
+    const expr = st.kind === "expr" ? st.expr : st.kind === "assign" ? st.value : undefined;
+    if (expr === undefined) continue;
+    if (st.indent === 0 && expr.kind === "call" && dottedName(expr.callee) === "load") {
+      const label = expr.args[0]?.value;
+      const target = label?.kind === "string" ? labelToPath(label.value, pkg) : undefined;
+      if (target !== undefined && target.endsWith(".bzl")) loads.push(target);
+      continue;
+    }
+    visitCalls(expr, new Map(), (e, scope) => evaluate(e, scope, globals, file.text, 0), (call, scope) => {
+      const callee = dottedName(call.callee);
+      if (callee !== "deb_index" && callee !== "apt.install") return;
+      const decl = declFromCall(file, call, scope, globals, pkg, "workspace", skip);
+      if (decl !== undefined) add(decl);
+    });
+  }
+  for (const target of loads) await scanWorkspaceFile(root, target, files, visited, add, skip);
+}
+
+/**
+ * Calls `onCall` for every call inside `expr`, unrolling list comprehensions with one `for` over a constant
+ * list (`[apt.install(name = r, ...) for r in REPOS]`); `evalIter` computes the list.
+ */
+function visitCalls(expr: Expr, scope: Scope, evalIter: (e: Expr, scope: Scope) => Value | undefined, onCall: (call: CallExpr, scope: Scope) => void): void {
+  if (expr.kind === "call") onCall(expr, scope);
+  if (expr.kind === "comprehension") {
+    // Children in source order: body, loop variable, iterable (a single `for` clause, no `if`).
+    const [body, loopVar, iter, ...rest] = expr.children;
+    if (body !== undefined && loopVar?.kind === "ident" && iter !== undefined && rest.length === 0 && expr.bracket === "[") {
+      const items = evalIter(iter, scope);
+      if (Array.isArray(items)) {
+        for (const item of items as readonly Value[]) visitCalls(body, new Map([...scope, [loopVar.name, item]]), evalIter, onCall);
+        return;
+      }
+    }
+  }
+  for (const child of childrenOfExpr(expr)) visitCalls(child, scope, evalIter, onCall);
+}
+
+function childrenOfExpr(expr: Expr): readonly Expr[] {
+  switch (expr.kind) {
+    case "string":
+    case "number":
+    case "ident":
+      return [];
+    case "dot":
+      return [expr.object];
+    case "call":
+      return [expr.callee, ...expr.args.map((a) => a.value)];
+    case "index":
+      return [expr.object, ...expr.children];
+    case "list":
+    case "tuple":
+      return expr.elements;
+    case "dict":
+      return expr.entries.flatMap((e) => [e.key, e.value]);
+    case "comprehension":
+    case "other":
+      return expr.children;
+  }
+}
+
+function declFromCall(
+  file: StarlarkFile,
+  call: CallExpr,
+  scope: Scope,
+  globals: ReturnType<typeof topLevelAssignments>,
+  pkg: string,
+  via: "module" | "workspace",
+  skip: (s: DiscoverySkip) => void,
+): RepoDecl | undefined {
+  const line = lineOf(file, call);
+  const where = { file: file.file, line };
+  const arg = (name: string): { expr: Expr; value: Value | undefined } | undefined => {
+    const a = call.args.find((x) => x.name === name);
+    return a === undefined ? undefined : { expr: a.value, value: evaluate(a.value, scope, globals, file.text, 0) };
+  };
+  const name = arg("name");
+  const manifest = arg("manifest");
+  const lock = arg("lock");
+  const transitive = arg("resolve_transitive");
+  if (typeof name?.value !== "string") {
+    skip({ ...where, reason: "the repository name is missing or not a plain string" });
+    return undefined;
+  }
+  if (typeof manifest?.value !== "string") {
+    skip({ ...where, reason: `repository ${name.value}: the manifest is missing or not a plain label string` });
+    return undefined;
+  }
+  const manifestPath = labelToPath(manifest.value, pkg);
+  if (manifestPath === undefined) {
+    skip({ ...where, reason: `repository ${name.value}: manifest ${manifest.value} is outside the main repository` });
+    return undefined;
+  }
+  let lockPath = defaultLockPath(manifestPath);
+  if (lock !== undefined && lock.value !== null) {
+    const declared = typeof lock.value === "string" ? labelToPath(lock.value, pkg) : undefined;
+    if (declared === undefined) {
+      skip({ ...where, reason: `repository ${name.value}: the lock is not a plain label of the main repository` });
+      return undefined;
+    }
+    lockPath = declared;
+  }
+  let resolveTransitive = true;
+  if (transitive !== undefined) {
+    if (typeof transitive.value !== "boolean") {
+      skip({ ...where, reason: `repository ${name.value}: resolve_transitive is not True or False` });
+      return undefined;
+    }
+    resolveTransitive = transitive.value;
+  }
+  return { name: name.value, manifestPath, lockPath, lockDeclared: lock !== undefined && lock.value !== null, resolveTransitive, declaredIn: where, via };
+}
+
+/** rules_distroless: `manifest.name.replace(".yaml", ".lock.json")`, beside the manifest. */
+function defaultLockPath(manifestPath: string): string {
+  const dir = posix.dirname(manifestPath);
+  const base = posix.basename(manifestPath).replace(".yaml", ".lock.json");
+  return dir === "." ? base : `${dir}/${base}`;
+}
+
+/** Evaluates the constant part of Starlark deb-lock needs: literals, names, lists, `+` and `"".format()`. */
+function evaluate(expr: Expr, scope: Scope, globals: ReturnType<typeof topLevelAssignments>, text: string, depth: number): Value | undefined {
+  if (depth > 20) return undefined;
+  switch (expr.kind) {
+    case "string":
+      return expr.value;
+    case "number":
+      return /^\d+$/.test(expr.raw) ? Number(expr.raw) : undefined;
+    case "ident": {
+      if (expr.name === "True") return true;
+      if (expr.name === "False") return false;
+      if (expr.name === "None") return null;
+      if (scope.has(expr.name)) return scope.get(expr.name);
+      const st = globals.get(expr.name);
+      return st === undefined ? undefined : evaluate(st.value, new Map(), globals, text, depth + 1);
+    }
+    case "list":
+    case "tuple": {
+      const values = expr.elements.map((e) => evaluate(e, scope, globals, text, depth + 1));
+      return values.every((v) => v !== undefined) ? (values as Value[]) : undefined;
+    }
+    case "call": {
+      if (expr.callee.kind !== "dot" || expr.callee.name !== "format") return undefined;
+      const template = evaluate(expr.callee.object, scope, globals, text, depth + 1);
+      if (typeof template !== "string") return undefined;
+      const positional: Value[] = [];
+      const named = new Map<string, Value>();
+      for (const a of expr.args) {
+        const v = evaluate(a.value, scope, globals, text, depth + 1);
+        if (v === undefined || a.star !== undefined) return undefined;
+        if (a.name === undefined) positional.push(v);
+        else named.set(a.name, v);
+      }
+      return formatTemplate(template, positional, named);
+    }
+    case "other": {
+      // String concatenation `a + b + c`: every gap between operands is a `+`.
+      const parts = expr.children;
+      if (parts.length < 2) return undefined;
+      for (let i = 1; i < parts.length; i++) if (text.slice(parts[i - 1]!.end, parts[i]!.start).trim() !== "+") return undefined;
+      const values = parts.map((p) => evaluate(p, scope, globals, text, depth + 1));
+      return values.every((v) => typeof v === "string") ? values.join("") : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function formatTemplate(template: string, positional: readonly Value[], named: ReadonlyMap<string, Value>): string | undefined {
+  let next = 0;
+  let failed = false;
+  const out = template.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field: string | undefined) => {
+    if (m === "{{") return "{";
+    if (m === "}}") return "}";
+    const v = field === "" ? positional[next++] : /^\d+$/.test(field!) ? positional[Number(field)] : named.get(field!);
+    if (v === undefined || (typeof v !== "string" && typeof v !== "number")) {
+      failed = true;
+      return "";
+    }
+    return String(v);
+  });
+  return failed ? undefined : out;
+}
+
+function lineOf(file: StarlarkFile, expr: { start: number }): number {
+  return positionOf(file.text, expr.start).line;
+}
