@@ -1,10 +1,14 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PublicKey } from "openpgp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
 import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type Fault, type SuiteSpec } from "../../test/support/archive-server.js";
 import { generateTestKey, getTestKey } from "../../test/support/test-key.js";
-import { fetchPackagesIndex, type ArchiveCache, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
+import { fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
+import { createMemoryCache, openCache, type Cache } from "./cache.js";
 import { createHttpClient, type HttpClient } from "./http.js";
 
 // Real stanzas from Debian bookworm main amd64 (Tag, Homepage, MD5sum and long Description dropped).
@@ -61,27 +65,17 @@ const SPEC: ArchiveServerSpec = {
   },
 };
 
-/** In-memory cache with the same contract as the real one: content verified against its SHA256 on read. */
-function memoryCache(): ArchiveCache & { blobs: Map<string, Uint8Array>; urls: Map<string, Uint8Array> } {
-  const blobs = new Map<string, Uint8Array>();
-  const urls = new Map<string, Uint8Array>();
-  return {
-    blobs,
-    urls,
-    async get(sha256) {
-      const bytes = blobs.get(sha256);
-      return bytes !== undefined && createHash("sha256").update(bytes).digest("hex") === sha256 ? bytes : undefined;
-    },
-    async put(sha256, bytes) {
-      blobs.set(sha256, Uint8Array.from(bytes));
-    },
-    async getByUrl(url) {
-      return urls.get(url);
-    },
-    async putByUrl(url, bytes) {
-      urls.set(url, Uint8Array.from(bytes));
-    },
-  };
+/** A cache on disk in a fresh temporary directory, to damage its files. */
+function diskCache(): { cache: Cache; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), "deb-lock-archive-cache-"));
+  return { cache: openCache(dir), dir };
+}
+
+/** Every file under `dir` (recursively). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 let server: ArchiveServer;
@@ -102,7 +96,7 @@ afterEach(() => {
   server.requests.length = 0;
 });
 
-function deps(cache: ArchiveCache = memoryCache(), extra: Partial<FetchIndexDeps> = {}): FetchIndexDeps & { events: ArchiveEvent[] } {
+function deps(cache: Cache = createMemoryCache(), extra: Partial<FetchIndexDeps> = {}): FetchIndexDeps & { events: ArchiveEvent[] } {
   const events: ArchiveEvent[] = [];
   return { http, cache, keys, offline: false, onEvent: (e) => events.push(e), events, ...extra };
 }
@@ -168,7 +162,7 @@ describe("fetchPackagesIndex: happy paths", () => {
     const key = await generateTestKey({ date: new Date("2020-01-01T00:00:00Z"), expiresInSeconds: 365 * 24 * 3600 });
     const old = await startArchiveServer(SPEC, { signingKeys: [key], signedAt: new Date("2020-06-01T00:00:00Z") });
     try {
-      const result = await fetchPackagesIndex({ ...source(), url: old.archiveUrl("debian", TS) }, "amd64", deps(memoryCache(), { keys: [key.publicKey] }));
+      const result = await fetchPackagesIndex({ ...source(), url: old.archiveUrl("debian", TS) }, "amd64", deps(createMemoryCache(), { keys: [key.publicKey] }));
       expect(result.records).toHaveLength(3);
     } finally {
       await old.close();
@@ -199,11 +193,13 @@ describe("fetchPackagesIndex: network faults", () => {
     server.faults = [{ path: /by-hash/, truncateAt: 20, times: 1 }];
     expect((await fetchPackagesIndex(source(), "amd64", deps())).records).toHaveLength(3);
     server.faults = [{ path: /by-hash/, truncateAt: 20 }];
-    const cache = memoryCache();
+    const cache = createMemoryCache();
     const error = await failure(fetchPackagesIndex(source(), "amd64", deps(cache)));
     expect(error).toBeInstanceOf(FetchError);
     expect((error as FetchError).url).toContain("/by-hash/SHA256/");
-    expect(cache.blobs.size).toBe(0);
+    // only the verified InRelease was kept
+    expect(cache.size).toBe(1);
+    expect(await cache.getByUrl(`${source().url}/dists/bookworm/InRelease`)).toBeDefined();
   });
 
   it("re-fetches InRelease once when the index does not match it, then succeeds", async () => {
@@ -217,14 +213,16 @@ describe("fetchPackagesIndex: network faults", () => {
 
   it("fails with INDEX_HASH_MISMATCH naming the URL, expected and found, when the index stays wrong", async () => {
     server.faults = [{ path: /by-hash/, wrongContent: true }];
-    const cache = memoryCache();
+    const cache = createMemoryCache();
     const error = await failure(fetchPackagesIndex(source(), "amd64", deps(cache)));
     expect(error).toBeInstanceOf(VerificationError);
     expect(error.code).toBe("INDEX_HASH_MISMATCH");
     expect(error.message).toMatch(/by-hash\/SHA256\/[0-9a-f]{64}: does not match/);
     expect(error.message).toMatch(/expected \d+ bytes, SHA256 [0-9a-f]{64}, found SHA256 [0-9a-f]{64}/);
     expect(error.hint).toMatch(/mirror/);
-    expect(cache.blobs.size).toBe(0);
+    // only the verified InRelease was kept
+    expect(cache.size).toBe(1);
+    expect(await cache.getByUrl(`${source().url}/dists/bookworm/InRelease`)).toBeDefined();
   });
 
   it("treats a short body with a consistent Content-Length as a size mismatch", async () => {
@@ -250,13 +248,13 @@ describe("fetchPackagesIndex: trust", () => {
   for (const [what, fault, code] of cases) {
     it(`rejects ${what} with ${code}, downloading and caching nothing`, async () => {
       server.faults = [fault];
-      const cache = memoryCache();
+      const cache = createMemoryCache();
       const error = await failure(fetchPackagesIndex(source(), "amd64", deps(cache)));
       expect(error).toBeInstanceOf(VerificationError);
       expect(error.code).toBe(code);
       expect(error.message).toContain(`${source().url}/dists/bookworm/InRelease`);
       expect(paths()).toEqual(["200 bookworm/InRelease"]);
-      expect(cache.blobs.size + cache.urls.size).toBe(0);
+      expect(cache.size).toBe(0);
     });
   }
 
@@ -271,7 +269,7 @@ describe("fetchPackagesIndex: trust", () => {
 
 describe("fetchPackagesIndex: cache", () => {
   it("a warm run with an unchanged InRelease downloads no index and parses nothing", async () => {
-    const cache = memoryCache();
+    const cache = createMemoryCache();
     const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));
     server.requests.length = 0;
     const d = deps(cache);
@@ -283,9 +281,11 @@ describe("fetchPackagesIndex: cache", () => {
   });
 
   it("falls back to the cached index bytes when the derived records are damaged", async () => {
-    const cache = memoryCache();
+    const { cache, dir } = diskCache();
     const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));
-    for (const [sha, bytes] of cache.blobs) if (sha !== cold.indexSha256) cache.blobs.set(sha, bytes.subarray(0, 10));
+    const derived = filesUnder(join(dir, "derived"));
+    expect(derived).toHaveLength(1);
+    for (const file of derived) writeFileSync(file, "damaged");
     server.requests.length = 0;
     const d = deps(cache);
     const warm = await fetchPackagesIndex(source(), "amd64", d);
@@ -295,11 +295,11 @@ describe("fetchPackagesIndex: cache", () => {
   });
 
   it("re-downloads an index whose cached bytes no longer match their hash", async () => {
-    const cache = memoryCache();
+    const { cache, dir } = diskCache();
     const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));
-    cache.urls.clear(); // drop derived pointers and the InRelease
-    const bytes = cache.blobs.get(cold.indexSha256)!;
-    cache.blobs.set(cold.indexSha256, Uint8Array.from(bytes, (b, i) => (i === 0 ? b ^ 1 : b)));
+    rmSync(join(dir, "derived"), { recursive: true });
+    const blob = join(dir, "sha256", cold.indexSha256.slice(0, 2), cold.indexSha256);
+    writeFileSync(blob, "not the index");
     server.requests.length = 0;
     const warm = await fetchPackagesIndex(source(), "amd64", deps(cache));
     expect(warm.records).toEqual(cold.records);
@@ -307,7 +307,7 @@ describe("fetchPackagesIndex: cache", () => {
   });
 
   it("offline: serves from the cache without any request, re-verifying the cached InRelease", async () => {
-    const cache = memoryCache();
+    const cache = createMemoryCache();
     const online = await fetchPackagesIndex(source(), "amd64", deps(cache));
     server.requests.length = 0;
     const offline = await fetchPackagesIndex(source(), "amd64", deps(cache, { offline: true }));
@@ -320,15 +320,16 @@ describe("fetchPackagesIndex: cache", () => {
   });
 
   it("offline: a cache miss is OFFLINE_CACHE_MISS naming the URL", async () => {
-    const empty = await failure(fetchPackagesIndex(source(), "amd64", deps(memoryCache(), { offline: true })));
+    const empty = await failure(fetchPackagesIndex(source(), "amd64", deps(createMemoryCache(), { offline: true })));
     expect(empty.code).toBe("OFFLINE_CACHE_MISS");
     expect(empty.message).toContain(`${source().url}/dists/bookworm/InRelease`);
     expect(empty.hint).toContain("without --offline");
 
     // InRelease cached, index not: the miss names the index
-    const cache = memoryCache();
+    const { cache, dir } = diskCache();
     await fetchPackagesIndex(source(), "amd64", deps(cache));
-    cache.blobs.clear();
+    rmSync(join(dir, "sha256"), { recursive: true });
+    rmSync(join(dir, "derived"), { recursive: true });
     const noIndex = await failure(fetchPackagesIndex(source(), "amd64", deps(cache, { offline: true })));
     expect(noIndex.code).toBe("OFFLINE_CACHE_MISS");
     expect(noIndex.message).toContain(`${source().url}/dists/bookworm/main/binary-amd64/Packages.xz`);
