@@ -258,6 +258,13 @@ describe("fetchPackagesIndex: trust", () => {
     });
   }
 
+  it("reports a suite the archive does not have as SUITE_NOT_FOUND naming the URL", async () => {
+    const error = await failure(fetchPackagesIndex(source("bookwrom"), "amd64", deps()));
+    expect(error).toBeInstanceOf(ProblemError);
+    expect(error.code).toBe("SUITE_NOT_FOUND");
+    expect(error.message).toContain(`${source().url}/dists/bookwrom/InRelease`);
+  });
+
   it("reports an architecture the suite does not build as ARCH_NOT_IN_SUITE", async () => {
     const error = await failure(fetchPackagesIndex(source(), "riscv64", deps()));
     expect(error).toBeInstanceOf(ProblemError);
@@ -268,6 +275,16 @@ describe("fetchPackagesIndex: trust", () => {
 });
 
 describe("fetchPackagesIndex: cache", () => {
+  it("fetches and verifies a suite's InRelease once for several architectures when given a shared map", async () => {
+    const releases = new Map();
+    const d = deps(createMemoryCache(), { releases });
+    const [amd64, arm64] = await Promise.all([fetchPackagesIndex(source(), "amd64", d), fetchPackagesIndex(source(), "arm64", d)]);
+    expect(amd64.records).toHaveLength(3);
+    expect(arm64.records).toHaveLength(0);
+    expect(paths().filter((p) => p.endsWith("InRelease"))).toEqual(["200 bookworm/InRelease"]);
+    expect(d.events.filter((e) => e.type === "inrelease")).toHaveLength(1);
+  });
+
   it("a warm run with an unchanged InRelease downloads no index and parses nothing", async () => {
     const cache = createMemoryCache();
     const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));

@@ -31,6 +31,16 @@ export interface FetchIndexDeps {
   /** Use only the cache: no network at all. */
   readonly offline: boolean;
   readonly onEvent?: (event: ArchiveEvent) => void;
+  /**
+   * Shares verified InRelease files between calls of one run (pass the same Map to every call), so
+   * fetching several architectures of a suite downloads and verifies its InRelease once.
+   */
+  readonly releases?: Map<string, Promise<VerifiedRelease>>;
+}
+
+export interface VerifiedRelease {
+  readonly release: Release;
+  readonly signers: readonly string[];
 }
 
 export interface FetchedIndex {
@@ -65,7 +75,7 @@ export async function fetchPackagesIndex(source: ArchiveSourceRef, arch: string,
   const distsUrl = `${root}/dists/${source.suite}`;
   const inReleaseUrl = `${distsUrl}/InRelease`;
 
-  let { release, signers } = await loadRelease(inReleaseUrl, deps, false);
+  let { release, signers } = await sharedRelease(inReleaseUrl, deps);
   let ref = pickIndex(release, source, arch, inReleaseUrl);
   let indexUrl = `${distsUrl}/${ref.path}`;
 
@@ -85,7 +95,9 @@ export async function fetchPackagesIndex(source: ArchiveSourceRef, arch: string,
     if (!download.ok) {
       // The mirror may have been caught mid-sync: the InRelease and the index come from different runs.
       deps.onEvent?.({ type: "index-mismatch", url: download.url, expected: describe(ref), found: download.found });
-      ({ release, signers } = await loadRelease(inReleaseUrl, deps, true));
+      const fresh = loadRelease(inReleaseUrl, deps, true);
+      deps.releases?.set(inReleaseUrl, fresh);
+      ({ release, signers } = await fresh);
       ref = pickIndex(release, source, arch, inReleaseUrl);
       indexUrl = `${distsUrl}/${ref.path}`;
       download = await downloadIndex(distsUrl, ref, release, deps);
@@ -118,7 +130,19 @@ export function pinOf(release: Release): number {
   return release.butAutomaticUpgrades ? 100 : 1;
 }
 
-async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean): Promise<{ release: Release; signers: readonly string[] }> {
+function sharedRelease(url: string, deps: FetchIndexDeps): Promise<VerifiedRelease> {
+  if (deps.releases === undefined) return loadRelease(url, deps, false);
+  let pending = deps.releases.get(url);
+  if (pending === undefined) {
+    pending = loadRelease(url, deps, false);
+    deps.releases.set(url, pending);
+    // A failure is reported to every caller, and the next run of the Map's owner may try again.
+    pending.catch(() => deps.releases?.delete(url));
+  }
+  return pending;
+}
+
+async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean): Promise<VerifiedRelease> {
   let data: Uint8Array;
   let origin: "network" | "cache";
   if (deps.offline) {
@@ -127,7 +151,17 @@ async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean):
     data = cached;
     origin = "cache";
   } else {
-    data = (await deps.http.get(url)).body;
+    try {
+      data = (await deps.http.get(url)).body;
+    } catch (error) {
+      if (error instanceof FetchError && error.status === 404) {
+        throw new ProblemError("SUITE_NOT_FOUND", `${url}: not found (HTTP 404): the archive has no such suite at this URL`, {
+          hint: "check the suite of the source's channel and its url (archive root, e.g. .../archive/debian/<timestamp>, without /dists)",
+          cause: error,
+        });
+      }
+      throw error;
+    }
     origin = "network";
   }
   const verified = await verifyInRelease(data, deps.keys, url);
