@@ -118,7 +118,7 @@ export function findField(paragraph: Paragraph, name: string): Deb822Field | und
  * paragraphs separated by one blank line, a final newline. Values are written as given (no ` .`
  * encoding of empty lines), so `parseDeb822(formatDeb822(p))` gives back the same fields.
  */
-export function formatDeb822(paragraphs: readonly Pick<Paragraph, "fields">[]): string {
+export function formatDeb822(paragraphs: ReadonlyArray<{ readonly fields: ReadonlyArray<Pick<Deb822Field, "name" | "value">> }>): string {
   return paragraphs
     .map((p) =>
       p.fields

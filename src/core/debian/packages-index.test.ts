@@ -241,9 +241,11 @@ describe("parsePackagesIndex syntax", () => {
     ["a line without a colon", `${minimal()}\nPackage bar\n`, 8],
     ["a continuation line before any field", ` oops\n${minimal()}`, 1],
     ["a duplicate kept field", minimal("Version: 2\n"), 4],
-    ["a non-numeric Size", minimal().replace("Size: 10", "Size: 1O"), 1],
-    ["a short SHA256", minimal().replace("ab".repeat(32), "ab"), 1],
-    ["an unknown Multi-Arch value", minimal("Multi-Arch: sometimes\n"), 1],
+    ["a non-numeric Size", minimal().replace("Size: 10", "Size: 1O"), 5],
+    ["an empty Installed-Size", minimal("Installed-Size:\n"), 4],
+    ["a short SHA256", minimal().replace("ab".repeat(32), "ab"), 6],
+    ["an unknown Multi-Arch value", minimal("Multi-Arch: sometimes\n"), 4],
+    ["an Essential that is neither yes nor no", minimal("Essential: maybe\n"), 4],
   ])("rejects %s", (_what, data, line) => {
     const e = errorOf(() => parsePackagesIndex(enc(data), "bad"));
     expect(e.code).toBe("BAD_PACKAGES_INDEX");

@@ -164,6 +164,7 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
   let inStanza = false;
   const starts = new Int32Array(FIELD_COUNT);
   const ends = new Int32Array(FIELD_COUNT);
+  const lines = new Int32Array(FIELD_COUNT);
   // Folded (multi-line) values of kept fields, decoded when their continuation lines arrive.
   let folded: Array<string | undefined> | undefined;
   let current = -1; // kept field whose continuation lines may follow; -2: an unkept field; -1: none
@@ -189,13 +190,13 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
     const s = starts[id]!;
     const e = ends[id]!;
     let n = 0;
-    if (s === e || folded?.[id] !== undefined) fail(`${FIELD_NAMES[id]} of ${value(buf, F_PACKAGE)} is not a number`, stanzaLine);
+    if (s === e || folded?.[id] !== undefined) fail(`${FIELD_NAMES[id]} of ${value(buf, F_PACKAGE)} is not a number`, lines[id]!);
     for (let i = s; i < e; i++) {
       const d = buf[i]! - 48;
-      if (d < 0 || d > 9) fail(`${FIELD_NAMES[id]} of ${value(buf, F_PACKAGE)} is not a number: ${JSON.stringify(decode(buf, s, e))}`, stanzaLine);
+      if (d < 0 || d > 9) fail(`${FIELD_NAMES[id]} of ${value(buf, F_PACKAGE)} is not a number: ${JSON.stringify(decode(buf, s, e))}`, lines[id]!);
       n = n * 10 + d;
     }
-    if (!Number.isSafeInteger(n)) fail(`${FIELD_NAMES[id]} of ${value(buf, F_PACKAGE)} is too large`, stanzaLine);
+    if (!Number.isSafeInteger(n)) fail(`${FIELD_NAMES[id]} of ${value(buf, F_PACKAGE)} is too large`, lines[id]!);
     return n;
   }
 
@@ -210,7 +211,7 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
       if (c >= 65 && c <= 70) upper = true;
       else ok = false;
     }
-    if (!ok) fail(`SHA256 of ${value(buf, F_PACKAGE)} is not 64 hex digits: ${JSON.stringify(value(buf, F_SHA256))}`, stanzaLine);
+    if (!ok) fail(`SHA256 of ${value(buf, F_PACKAGE)} is not 64 hex digits: ${JSON.stringify(value(buf, F_SHA256))}`, lines[F_SHA256]!);
     const text = decode(buf, s, e);
     return upper ? text.toLowerCase() : text;
   }
@@ -222,7 +223,7 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
     for (const id of REQUIRED) {
       if ((seen & (1 << id)) === 0) {
         const name = (seen & 1) !== 0 ? `stanza of ${value(buf, F_PACKAGE)}` : "stanza";
-        fail(`${name} (line ${stanzaLine}) has no ${FIELD_NAMES[id]} field`, stanzaLine);
+        fail(`${name} has no ${FIELD_NAMES[id]} field`, stanzaLine);
       }
     }
     const record: {
@@ -238,14 +239,14 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
     if (seen & (1 << F_MULTI_ARCH)) {
       const m = interned(buf, F_MULTI_ARCH);
       if (m !== "same" && m !== "foreign" && m !== "allowed" && m !== "no") {
-        fail(`Multi-Arch of ${record.name} is ${JSON.stringify(m)}, expected same, foreign, allowed or no`, stanzaLine);
+        fail(`Multi-Arch of ${record.name} is ${JSON.stringify(m)}, expected same, foreign, allowed or no`, lines[F_MULTI_ARCH]!);
       }
       record.multiArch = m;
     }
     if (seen & (1 << F_ESSENTIAL)) {
       const e = interned(buf, F_ESSENTIAL);
       if (e === "yes") record.essential = true;
-      else if (e !== "no") fail(`Essential of ${record.name} is ${JSON.stringify(e)}, expected yes or no`, stanzaLine);
+      else if (e !== "no") fail(`Essential of ${record.name} is ${JSON.stringify(e)}, expected yes or no`, lines[F_ESSENTIAL]!);
     }
     if (seen & (1 << F_PRIORITY)) record.priority = interned(buf, F_PRIORITY);
     if (seen & (1 << F_SOURCE)) record.source = value(buf, F_SOURCE)!;
@@ -305,6 +306,7 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
           seen |= 1 << id;
           starts[id] = s;
           ends[id] = e;
+          lines[id] = line;
           current = id;
         }
       }
