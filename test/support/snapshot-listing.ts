@@ -74,3 +74,51 @@ export function snapshotListingRoutes(runs: Readonly<Record<string, readonly str
   const handler = snapshotListingHandler(runs, served);
   return Object.fromEntries(Object.keys(runs).map((archive) => [`/archive/${archive}/`, handler]));
 }
+
+export interface SnapshotService {
+  /** e.g. http://127.0.0.1:39021: mirror https://snapshot.debian.org to it */
+  readonly url: string;
+  /** Month pages served so far, as `<archive> <YYYYMM>` */
+  readonly served: string[];
+  /** Replaces the runs (e.g. a new import run appears) */
+  setRuns(runs: Readonly<Record<string, readonly string[]>>): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A snapshot service in front of an archive server: month listing pages (`/archive/<archive>/?year=&month=`)
+ * are answered from `runs`; every other request is passed to `upstream` (e.g. the fake archive's url).
+ */
+export async function startSnapshotService(runs: Readonly<Record<string, readonly string[]>>, upstream: string): Promise<SnapshotService> {
+  const { createServer, request } = await import("node:http");
+  const served: string[] = [];
+  let handler = snapshotListingHandler(runs, served);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (/^\/archive\/[^/]+\/$/.test(url.pathname) && url.searchParams.has("year")) {
+      handler(req, res);
+      return;
+    }
+    const target = new URL(req.url ?? "/", upstream);
+    const proxied = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    proxied.on("error", () => res.destroy());
+    req.pipe(proxied);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    served,
+    setRuns(next) {
+      handler = snapshotListingHandler(next, served);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+}
