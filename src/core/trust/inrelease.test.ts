@@ -122,6 +122,25 @@ describe("verifyInRelease with keys made at test time", () => {
     expect(result.signers).toEqual([key.fingerprint]);
   });
 
+  it("rejects every signature of a key revoked as compromised, even one made before the revocation", async () => {
+    const key = await generateTestKey({ date: new Date("2020-01-01T00:00:00Z") });
+    const signed = await clearsign(RELEASE_TEXT, [key], { date: new Date("2021-01-01T00:00:00Z") });
+    const revoke = async (reason: openpgp.enums.reasonForRevocation) =>
+      (
+        await openpgp.revokeKey({
+          key: key.privateKey,
+          reasonForRevocation: { flag: reason },
+          date: new Date("2022-01-01T00:00:00Z"),
+          format: "object",
+        })
+      ).publicKey;
+    const compromised = await revoke(openpgp.enums.reasonForRevocation.keyCompromised);
+    expect((await rejection(verifyInRelease(signed, [compromised], URL_))).code).toBe("BAD_SIGNATURE");
+    // a key retired in 2022 still vouches for what it signed in 2021
+    const retired = await revoke(openpgp.enums.reasonForRevocation.keyRetired);
+    await expect(verifyInRelease(signed, [retired], URL_)).resolves.toMatchObject({ signers: [key.fingerprint] });
+  });
+
   it("rejects a signature made after the key had expired", async () => {
     // openpgp refuses to sign with an expired key, so sign first and give the same key material an
     // expiry afterwards (new self-signatures, as `gpg --quick-set-expire` would make).
