@@ -1,4 +1,4 @@
-import { createGunzip } from "node:zlib";
+import { createGunzip, type Gunzip } from "node:zlib";
 import xz from "xz-decompress";
 import { VerificationError } from "../core/errors.js";
 
@@ -82,7 +82,7 @@ async function gunzipChunks(input: Uint8Array | AsyncIterable<Uint8Array>, label
     try {
       for await (const chunk of input instanceof Uint8Array ? [input] : input) {
         if (gz.destroyed) return;
-        if (!gz.write(chunk)) await new Promise<void>((r) => (gz.once("drain", r), gz.once("close", r)));
+        if (!gz.write(chunk)) await drainOrClose(gz);
       }
     } catch (e) {
       gz.destroy();
@@ -150,6 +150,18 @@ async function unxzChunks(input: Uint8Array | AsyncIterable<Uint8Array>, label: 
     throw corrupt(label, "xz", cause);
   }
   return total;
+}
+
+function drainOrClose(stream: Gunzip): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
 }
 
 function toAsync(items: Uint8Array[]): AsyncIterator<Uint8Array> {
