@@ -208,7 +208,13 @@ describe("fetchPackagesIndex: network faults", () => {
     const result = await fetchPackagesIndex(source(), "amd64", d);
     expect(result.records).toHaveLength(3);
     expect(paths().filter((p) => p.endsWith("InRelease"))).toHaveLength(2);
-    expect(d.events.some((e) => e.type === "index-mismatch")).toBe(true);
+    expect(d.events.map((e) => (e.type === "inrelease" ? `inrelease refetch=${e.refetch}` : e.type))).toEqual([
+      "inrelease refetch=false",
+      "index-mismatch",
+      "inrelease refetch=true",
+      "index",
+      "parsed",
+    ]);
   });
 
   it("fails with INDEX_HASH_MISMATCH naming the URL, expected and found, when the index stays wrong", async () => {

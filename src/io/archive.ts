@@ -18,7 +18,14 @@ export interface ArchiveSourceRef {
 }
 
 export type ArchiveEvent =
-  | { readonly type: "inrelease"; readonly url: string; readonly source: "network" | "cache"; readonly signers: readonly string[] }
+  | {
+      readonly type: "inrelease";
+      readonly url: string;
+      readonly source: "network" | "cache";
+      /** True for the second fetch after an index did not match the first. */
+      readonly refetch: boolean;
+      readonly signers: readonly string[];
+    }
   | { readonly type: "index"; readonly url: string; readonly source: "network" | "cache" | "derived"; readonly bytes: number }
   | { readonly type: "index-mismatch"; readonly url: string; readonly expected: string; readonly found: string }
   | { readonly type: "parsed"; readonly url: string; readonly records: number; readonly ms: number };
@@ -168,7 +175,7 @@ async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean):
   const release = parseRelease(verified.text, url);
   // Stored only once verified (and verified again whenever it is read back).
   if (origin === "network") await deps.cache.putByUrl(url, data);
-  deps.onEvent?.({ type: "inrelease", url: refetch ? `${url} (re-fetched)` : url, source: origin, signers: verified.signers });
+  deps.onEvent?.({ type: "inrelease", url, source: origin, refetch, signers: verified.signers });
   return { release, signers: verified.signers };
 }
 
