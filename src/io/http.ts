@@ -60,6 +60,8 @@ export interface HttpClientOptions {
 }
 
 const MAX_REDIRECTS = 5;
+/** Largest Content-Length trusted for a single up-front allocation (Debian indexes are tens of MB). */
+const PREALLOCATE_LIMIT = 512 * 1024 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
@@ -255,11 +257,14 @@ class UndiciHttpClient implements HttpClient {
         });
       }
       const expected = parseContentLength(headerValue(res.headers["content-length"]));
+      // With a Content-Length the body goes straight into one buffer of that size (no second copy).
+      const into = expected === undefined || expected > PREALLOCATE_LIMIT ? undefined : new Uint8Array(expected);
       const chunks: Uint8Array[] = [];
       let received = 0;
       try {
         for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-          chunks.push(chunk);
+          if (into !== undefined && received + chunk.byteLength <= into.byteLength) into.set(chunk, received);
+          else chunks.push(chunk);
           received += chunk.byteLength;
         }
       } catch (cause) {
@@ -269,7 +274,7 @@ class UndiciHttpClient implements HttpClient {
       if (expected !== undefined && received !== expected) {
         throw new AttemptError("TRUNCATED", `body has ${received} bytes, Content-Length says ${expected}`, true, shown);
       }
-      return { fetchedUrl: shown, status, headers: flattenHeaders(res.headers), body: concat(chunks, received) };
+      return { fetchedUrl: shown, status, headers: flattenHeaders(res.headers), body: into ?? concat(chunks, received) };
     }
   }
 
