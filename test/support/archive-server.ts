@@ -76,7 +76,10 @@ export interface Fault {
   readonly unsigned?: boolean;
   /** Wait this long before answering. */
   readonly delayMs?: number;
-  /** Apply the content faults (truncateAt, wrongContent, tamper, unknownSigner, unsigned, delayMs) to this many requests only. */
+  /**
+   * Apply the content faults (truncateAt, wrongContent, tamper, unknownSigner, unsigned, delayMs) to the
+   * first this-many matching requests only (counted together with those answered from `status`).
+   */
   readonly times?: number;
 }
 
@@ -111,7 +114,7 @@ export interface ArchiveServer {
   readonly publicKeyArmored: string;
   /** Every request answered so far, in order. Clear with `requests.length = 0`. */
   readonly requests: RequestLogEntry[];
-  /** Mutable: add or remove faults between steps of a test. */
+  /** Mutable: add or remove faults between steps of a test. A request gets the first fault whose path matches. */
   faults: Fault[];
   /** Replaces the archive content (e.g. a newer snapshot appears); keeps faults and the request log. */
   setSpec(spec: ArchiveServerSpec): Promise<void>;
