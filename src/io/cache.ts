@@ -102,7 +102,7 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
   };
   const write = async (path: string, bytes: Uint8Array): Promise<void> => {
     await mkdir(join(path, ".."), { recursive: true });
-    await writeFileAtomic(path, bytes);
+    await writeFileAtomic(path, bytes, { flush: false });
   };
 
   const getKeyed = async (area: "derived" | "by-url", key: string): Promise<Uint8Array | undefined> => {

@@ -13,7 +13,7 @@ export interface FileChange {
 /** The file-system calls a transaction makes; tests wrap the real ones to inject failures. */
 export interface TransactionFs {
   readFile(path: string): Promise<Buffer>;
-  writeFile(path: string, data: Uint8Array | string, options: { mode?: number; flag: string }): Promise<void>;
+  writeFile(path: string, data: Uint8Array | string, options: { mode?: number; flag: string; flush?: boolean }): Promise<void>;
   lstat(path: string): Promise<{ mode: number; isFile(): boolean }>;
   chmod(path: string, mode: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
@@ -51,9 +51,15 @@ function isMissing(e: unknown): boolean {
 
 /**
  * Writes `path` atomically: a temporary sibling first, then a rename over the target, so readers see the old or
- * the new content, never a mix. An existing file keeps its permission bits.
+ * the new content, never a mix. An existing file keeps its permission bits. `flush` (default true) syncs the data
+ * before the rename; caches, which verify on read, can skip it.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, fs: TransactionFs = realTransactionFs): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: { flush?: boolean } = {},
+  fs: TransactionFs = realTransactionFs,
+): Promise<void> {
   let mode: number | undefined;
   try {
     mode = (await fs.lstat(path)).mode & 0o7777;
@@ -62,7 +68,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, f
   }
   const tmp = siblingPath(path, "tmp");
   try {
-    await fs.writeFile(tmp, data, { flag: "wx", ...(mode === undefined ? {} : { mode }) });
+    await fs.writeFile(tmp, data, { flag: "wx", flush: options.flush ?? true, ...(mode === undefined ? {} : { mode }) });
     if (mode !== undefined) await fs.chmod(tmp, mode);
     await fs.rename(tmp, path);
   } catch (e) {
@@ -117,7 +123,8 @@ export async function applyChangeSet(changes: readonly FileChange[], fs: Transac
       }
       const tmp = siblingPath(c.path, "tmp");
       temps.set(c.path, tmp);
-      await fs.writeFile(tmp, c.after, { flag: "wx", ...(mode === undefined ? {} : { mode }) });
+      // flush: the new content is on disk before the rename makes it visible, so a crash cannot leave an empty file.
+      await fs.writeFile(tmp, c.after, { flag: "wx", flush: true, ...(mode === undefined ? {} : { mode }) });
       if (mode !== undefined) await fs.chmod(tmp, mode);
     }
   } catch (cause) {
