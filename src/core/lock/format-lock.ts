@@ -1,14 +1,15 @@
 import { DebLockError } from "../errors.js";
-import { type Lock, type LockDialect, type LockPackage, lockPackageUrls } from "./lock.js";
+import { DEFAULT_LOCK_LAYOUT, type Lock, type LockDialect, type LockLayout, type LockPackage, lockPackageUrls } from "./lock.js";
 
 /**
  * Writes a lock file exactly as rules_distroless does (Starlark `json.encode_indent`: keys sorted, tab
  * indentation, no trailing newline), so an unchanged lock gives unchanged bytes. `dialect` chooses the
- * URL field; keep the one the existing file uses (see parseLock).
+ * URL field and `layout` the whitespace; keep those of the existing file (see parseLock).
  */
-export function formatLock(lock: Lock, dialect: LockDialect): string {
+export function formatLock(lock: Lock, dialect: LockDialect, layout: LockLayout = DEFAULT_LOCK_LAYOUT): string {
   const packages = lock.packages.map((pkg) => formatPackage(pkg, dialect));
-  return JSON.stringify({ packages, version: lock.version }, null, "\t");
+  const text = JSON.stringify({ packages, version: lock.version }, null, layout.indent);
+  return layout.finalNewline ? `${text}\n` : text;
 }
 
 function formatPackage(pkg: LockPackage, dialect: LockDialect): Record<string, unknown> {

@@ -1,6 +1,6 @@
 // The lock file model of rules_distroless repositories: parse, format (byte-exact) and build.
-export type { Lock, LockDependency, LockDialect, LockPackage } from "./lock.js";
-export { lockPackageUrls } from "./lock.js";
+export type { Lock, LockDependency, LockDialect, LockLayout, LockPackage } from "./lock.js";
+export { DEFAULT_LOCK_LAYOUT, lockPackageUrls } from "./lock.js";
 export { type KeyStyle, packageKey, sanitizeKeyPart } from "./package-key.js";
 export { type ParsedLock, parseLock } from "./parse-lock.js";
 export { formatLock } from "./format-lock.js";

@@ -23,6 +23,8 @@ const REAL_LOCKS = [
   { file: "distroless-trixie-2026.lock.json", dialect: "urls", entries: 34 },
   { file: "rules-distroless-bullseye-urls.lock.json", dialect: "urls", entries: 20 },
   { file: "rules-distroless-bullseye-url.lock.json", dialect: "url", entries: 10 },
+  // Reformatted by the repository's own tooling (2-space indentation, final newline): kept as it is.
+  { file: "distroless-bookworm-formatted-2024.lock.json", dialect: "url", entries: 10 },
 ] as const;
 
 describe("packageKey", () => {
@@ -53,6 +55,7 @@ describe("packageKey", () => {
       "distroless-trixie-2026.lock.json": "tilde-replaced",
       "rules-distroless-bullseye-urls.lock.json": "tilde-replaced",
       "rules-distroless-bullseye-url.lock.json": "tilde-replaced",
+      "distroless-bookworm-formatted-2024.lock.json": "tilde-kept",
     });
   });
 
@@ -73,8 +76,12 @@ describe("parseLock + formatLock", () => {
       const parsed = parseLock(text, file);
       expect(parsed.dialect).toBe(dialect);
       expect(parsed.lock.packages).toHaveLength(entries);
-      expect(formatLock(parsed.lock, parsed.dialect)).toBe(text);
-      expect(text.endsWith("\n")).toBe(false);
+      expect(formatLock(parsed.lock, parsed.dialect, parsed.layout)).toBe(text);
+      const formatted = file.includes("formatted");
+      expect(parsed.layout).toEqual(formatted ? { indent: "  ", finalNewline: true } : { indent: "\t", finalNewline: false });
+      // Without a layout, the writer is rules_distroless's own: tabs, no final newline.
+      expect(formatLock(parsed.lock, parsed.dialect) === text).toBe(!formatted);
+      expect(formatLock(parsed.lock, parsed.dialect).endsWith("}")).toBe(true);
     });
   }
 

@@ -35,6 +35,19 @@ export interface LockPackage {
 /** Which URL field a lock file uses: `urls: [..]` (rules_distroless ≥ 0.4) or the older `url: ".."`. */
 export type LockDialect = "urls" | "url";
 
+/**
+ * The whitespace of a lock file. rules_distroless writes tab indentation and no final newline; some
+ * repositories run formatters over their locks (2-space indentation, a final newline), and deb-lock keeps
+ * what the file has so an unchanged lock stays byte-identical.
+ */
+export interface LockLayout {
+  readonly indent: string;
+  readonly finalNewline: boolean;
+}
+
+/** rules_distroless's own layout (Starlark `json.encode_indent`). */
+export const DEFAULT_LOCK_LAYOUT: LockLayout = { indent: "\t", finalNewline: false };
+
 /** The download URLs of an entry, whichever dialect it was written in. */
 export function lockPackageUrls(pkg: LockPackage): readonly string[] {
   if (pkg.urls !== undefined) return pkg.urls;

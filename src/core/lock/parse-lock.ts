@@ -1,6 +1,6 @@
 import { ParseError } from "../errors.js";
 import { type JsonNode, type JsonObject, parseJsonTree, positionOf } from "./json-tree.js";
-import type { Lock, LockDependency, LockDialect, LockPackage } from "./lock.js";
+import type { Lock, LockDependency, LockDialect, LockLayout, LockPackage } from "./lock.js";
 import { type KeyStyle, packageKey } from "./package-key.js";
 
 export interface ParsedLock {
@@ -9,6 +9,8 @@ export interface ParsedLock {
   readonly dialect: LockDialect;
   /** How the file's keys treat `~`; build new entries the same way. */
   readonly keyStyle: KeyStyle;
+  /** The file's indentation and final newline; write it back the same way. */
+  readonly layout: LockLayout;
 }
 
 const CODE = "BAD_LOCK";
@@ -105,5 +107,11 @@ export function parseLock(text: string, file: string): ParsedLock {
   });
 
   const dialect: LockDialect = packages.length > 0 && urlEntries === packages.length ? "url" : "urls";
-  return { lock: { version: 1, packages }, dialect, keyStyle: keyStyle ?? "tilde-replaced" };
+  return { lock: { version: 1, packages }, dialect, keyStyle: keyStyle ?? "tilde-replaced", layout: layoutOf(text) };
+}
+
+/** Indentation of the first indented line (a tab unless the file says otherwise) and the final newline. */
+function layoutOf(text: string): LockLayout {
+  const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? "\t";
+  return { indent, finalNewline: text.endsWith("\n") };
 }
