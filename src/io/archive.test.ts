@@ -271,6 +271,25 @@ describe("fetchPackagesIndex: trust", () => {
     expect(error.message).toContain(`${source().url}/dists/bookwrom/InRelease`);
   });
 
+  it("enforces Valid-Until for a live mirror but not for snapshot URLs", async () => {
+    const suite = main({ date: new Date("2026-11-25T22:33:12Z"), validUntil: new Date("2026-12-02T22:33:12Z") });
+    const live = await startArchiveServer({ archives: { debian: { [TS]: { bookworm: suite }, current: { bookworm: suite } } } });
+    try {
+      const after = Date.parse("2026-12-03T00:00:00Z");
+      const liveSource = { url: `${live.url}/archive/debian/current`, suite: "bookworm", component: "main" };
+      const expired = await failure(fetchPackagesIndex(liveSource, "amd64", deps(createMemoryCache(), { now: () => after })));
+      expect(expired).toBeInstanceOf(VerificationError);
+      expect(expired.code).toBe("RELEASE_EXPIRED");
+      expect(expired.message).toContain(`${liveSource.url}/dists/bookworm/InRelease`);
+      const before = Date.parse("2026-12-01T00:00:00Z");
+      await expect(fetchPackagesIndex(liveSource, "amd64", deps(createMemoryCache(), { now: () => before }))).resolves.toMatchObject({ pin: 500 });
+      const snapshot = { ...liveSource, url: live.archiveUrl("debian", TS) };
+      await expect(fetchPackagesIndex(snapshot, "amd64", deps(createMemoryCache(), { now: () => after }))).resolves.toMatchObject({ pin: 500 });
+    } finally {
+      await live.close();
+    }
+  });
+
   it("reports an architecture the suite does not build as ARCH_NOT_IN_SUITE", async () => {
     const error = await failure(fetchPackagesIndex(source(), "riscv64", deps()));
     expect(error).toBeInstanceOf(ProblemError);

@@ -4,6 +4,7 @@ import { createPackagesParser } from "../core/debian/packages-index.js";
 import type { PackageRecord } from "../core/debian/package.js";
 import { byHashPath, parseRelease, pickPackagesIndex, type PackagesIndexRef, type Release } from "../core/debian/release.js";
 import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
+import { isSnapshotTimestamp } from "../core/snapshot/timestamp.js";
 import { verifyInRelease } from "../core/trust/inrelease.js";
 import { decompressChunks } from "./decompress.js";
 import type { Cache } from "./cache.js";
@@ -43,6 +44,8 @@ export interface FetchIndexDeps {
    * fetching several architectures of a suite downloads and verifies its InRelease once.
    */
   readonly releases?: Map<string, Promise<VerifiedRelease>>;
+  /** The clock for `Valid-Until` (default Date.now). */
+  readonly now?: () => number;
 }
 
 export interface VerifiedRelease {
@@ -173,10 +176,26 @@ async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean):
   }
   const verified = await verifyInRelease(data, deps.keys, url);
   const release = parseRelease(verified.text, url);
+  if (origin === "network") checkValidUntil(release, url, (deps.now ?? Date.now)());
   // Stored only once verified (and verified again whenever it is read back).
   if (origin === "network") await deps.cache.putByUrl(url, data);
   deps.onEvent?.({ type: "inrelease", url, source: origin, refetch, signers: verified.signers });
   return { release, signers: verified.signers };
+}
+
+/**
+ * apt refuses a Release past its `Valid-Until` (a mirror frozen in time, or replaying old files). Snapshot
+ * URLs (a path segment like 20240706T203757Z) are historic by design and exempt.
+ */
+function checkValidUntil(release: Release, url: string, nowMs: number): void {
+  if (release.validUntil === undefined) return;
+  if (new URL(url).pathname.split("/").some(isSnapshotTimestamp)) return;
+  const until = Date.parse(release.validUntil);
+  if (Number.isNaN(until) || until >= nowMs) return;
+  throw new VerificationError("RELEASE_EXPIRED", `${url}: the Release is past its Valid-Until (${release.validUntil})`, {
+    url,
+    hint: "the mirror is serving outdated files (stale or frozen); use another mirror, or a snapshot URL to lock against a fixed point in time",
+  });
 }
 
 function pickIndex(release: Release, source: ArchiveSourceRef, arch: string, inReleaseUrl: string): PackagesIndexRef {
