@@ -11,18 +11,20 @@ import {
   parsePackageSpec,
   removeManifestPackages,
   rewriteSourceUrls,
+  setManifestPackageComments,
 } from "./manifest.js";
 
 const GOLDEN = join(import.meta.dirname, "../../test/fixtures/edit/manifest");
 const LOCK_FIXTURES = join(import.meta.dirname, "../../test/fixtures/lock");
 
 interface EditCase {
-  op: "add" | "remove" | "rewrite-urls";
+  op: "add" | "remove" | "rewrite-urls" | "set-comments";
+  comments?: Record<string, string | null>;
   packages?: Array<{ name: string; comment?: string }>;
   names?: string[];
   from?: string;
   to?: string;
-  expect: { packages?: string[]; urls?: string[][] };
+  expect: { packages?: string[]; urls?: string[][]; comments?: Array<string | null> };
 }
 
 function apply(text: string, edit: EditCase): string {
@@ -33,6 +35,8 @@ function apply(text: string, edit: EditCase): string {
       return removeManifestPackages(text, edit.names!, "input.yaml");
     case "rewrite-urls":
       return rewriteSourceUrls(text, (url) => (url.includes(edit.from!) ? url.replace(edit.from!, edit.to!) : undefined), "input.yaml");
+    case "set-comments":
+      return setManifestPackageComments(text, new Map(Object.entries(edit.comments!).map(([k, v]) => [k, v ?? undefined])), "input.yaml");
   }
 }
 
@@ -46,6 +50,8 @@ function noOp(text: string, edit: EditCase): string {
       return removeManifestPackages(text, ["not-in-any-manifest"]);
     case "rewrite-urls":
       return rewriteSourceUrls(text, (url) => url);
+    case "set-comments":
+      return setManifestPackageComments(text, new Map(parseManifest(text, "x").packages.map((p) => [p.name, p.comment])));
   }
 }
 
@@ -67,12 +73,13 @@ describe("manifest golden edits", () => {
       const parsed = parseManifest(output, "output.yaml");
       if (edit.expect.packages) expect(parsed.packages.map((p) => p.name)).toEqual(edit.expect.packages);
       if (edit.expect.urls) expect(parsed.sources.map((s) => s.urls)).toEqual(edit.expect.urls);
+      if (edit.expect.comments) expect(parsed.packages.map((p) => p.comment ?? null)).toEqual(edit.expect.comments);
       const before = parseManifest(input, "input.yaml");
       expect(parsed.archs).toEqual(before.archs);
       if (edit.op !== "rewrite-urls") expect(parsed.sources).toEqual(before.sources);
       // Untouched lines stay, in order.
       const touched = (line: string): boolean =>
-        (edit.names ?? []).some((n) => line.includes(n)) || (edit.from !== undefined && line.includes(edit.from)) || /^\s*packages:/.test(line);
+        [...(edit.names ?? []), ...Object.keys(edit.comments ?? {})].some((n) => line.includes(n)) || (edit.from !== undefined && line.includes(edit.from)) || /^\s*packages:/.test(line);
       const outLines = output.split("\n");
       let at = 0;
       for (const line of input.split("\n").filter((l) => !touched(l))) {

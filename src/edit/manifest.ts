@@ -214,6 +214,37 @@ export function removeManifestPackages(text: string, names: readonly string[], f
 }
 
 /**
+ * Sets or clears the trailing comment of listed packages (e.g. to update a dependency marker when the set
+ * of packages needing it changes). `comments` maps a package name to the new comment text, or to undefined
+ * to remove its comment. Names not listed in the manifest are ignored; an unchanged comment edits nothing.
+ */
+export function setManifestPackageComments(text: string, comments: ReadonlyMap<string, string | undefined>, file = "manifest"): string {
+  const read = readManifest(text, file);
+  const items = read.packagesNode.items as Scalar[];
+  const edits: TextEdit[] = [];
+  read.manifest.packages.forEach((pkg, i) => {
+    if (!comments.has(pkg.name)) return;
+    const wanted = comments.get(pkg.name)?.trim() || undefined;
+    if (wanted !== undefined && /[\n\r]/.test(wanted)) throw new DebLockError("BAD_COMMENT", `a manifest comment must be one line: ${JSON.stringify(wanted)}`, { hint: "pass a single-line comment" });
+    if (wanted === pkg.comment) return;
+    if (read.packagesNode.flow) unsupported(file, "comments cannot be attached to entries of a flow list");
+    const [, valueEnd] = rangeOf(items[i]!);
+    const end = lineEnd(text, valueEnd);
+    if (pkg.comment === undefined) {
+      edits.push({ start: valueEnd, end: valueEnd, text: commentSuffix(wanted) });
+    } else {
+      // Keep the spacing before `#` and after it, replace the text.
+      const m = /^([ \t]+#[ \t]*)(.*?)([ \t]*)$/.exec(text.slice(valueEnd, end))!;
+      if (wanted === undefined) edits.push({ start: valueEnd, end, text: "" });
+      else edits.push({ start: valueEnd + m[1]!.length, end: valueEnd + m[1]!.length + m[2]!.length, text: wanted });
+    }
+  });
+  const out = applyEdits(text, edits);
+  confirm(out, file, (m) => m.packages.every((p) => !comments.has(p.name) || p.comment === (comments.get(p.name)?.trim() || undefined)));
+  return out;
+}
+
+/**
  * Rewrites source URLs (`url` and every `urls` entry), e.g. to move a snapshot timestamp. `rewrite` returns
  * the new URL, or undefined to keep one. Quoting style of each value is kept.
  */
