@@ -1,0 +1,134 @@
+import { resolve as resolvePath, relative } from "node:path";
+import { buildLock, formatLock, parseLock, type KeyStyle, type LockDialect, type LockPackage } from "../core/lock/index.js";
+import type { Problem } from "../core/resolve/problem.js";
+import { parseManifest, type Manifest } from "../edit/manifest.js";
+import type { FileChange } from "../io/files.js";
+import type { IndexLoader } from "./index-loader.js";
+import { resolveRepo, type ArchIndexes } from "./resolve-repo.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
+import type { RepoDecl } from "./workspace.js";
+
+/** What changed in one lock file, by (name, arch). */
+export interface LockDiff {
+  readonly added: readonly LockEntryRef[];
+  readonly removed: readonly LockEntryRef[];
+  readonly changed: readonly (LockEntryRef & { readonly from: string })[];
+}
+
+export interface LockEntryRef {
+  readonly name: string;
+  readonly arch: string;
+  readonly version: string;
+}
+
+export interface RepoLockPlan {
+  readonly repo: RepoDecl;
+  /** Workspace-relative paths, for messages. */
+  readonly manifestFile: string;
+  readonly lockFile: string;
+  readonly manifest: Manifest;
+  readonly before: string | null;
+  readonly after: string;
+  readonly diff: LockDiff;
+}
+
+export interface LockPlan {
+  readonly repos: readonly RepoLockPlan[];
+  readonly problems: readonly (Problem & { readonly repo: string; readonly manifestFile: string })[];
+  /** Files to write (only those whose bytes change). */
+  readonly changes: readonly FileChange[];
+}
+
+export interface LockDialectChoice {
+  readonly dialect: LockDialect;
+  readonly keyStyle: KeyStyle;
+}
+
+/** Reads a repo's manifest and current lock (if any) from the workspace. */
+export async function readRepoFiles(root: string, repo: RepoDecl, files: WorkspaceFiles): Promise<{ manifestFile: string; lockFile: string; manifestText: string; manifest: Manifest; lockText: string | null }> {
+  const manifestPath = resolvePath(root, repo.manifestPath);
+  const lockPath = resolvePath(root, repo.lockPath);
+  const manifestFile = relative(root, manifestPath);
+  const lockFile = relative(root, lockPath);
+  const manifestText = await files.readText(manifestPath);
+  const manifest = parseManifest(manifestText, manifestFile);
+  const lockText = (await files.exists(lockPath)) ? await files.readText(lockPath) : null;
+  return { manifestFile, lockFile, manifestText, manifest, lockText };
+}
+
+/** Loads every index a manifest needs, per arch in manifest order, sources and components in manifest order. */
+export async function loadManifestIndexes(manifest: Manifest, loader: IndexLoader): Promise<ArchIndexes[]> {
+  return Promise.all(
+    manifest.archs.map(async (arch) => ({
+      arch,
+      indexes: await Promise.all(
+        manifest.sources.flatMap((source) =>
+          source.components.map(async (component) => ({
+            sourceUrls: source.urls,
+            suite: source.suite,
+            component,
+            index: await loader.load({ urls: source.urls, suite: source.suite, component, arch }),
+          })),
+        ),
+      ),
+    })),
+  );
+}
+
+/**
+ * Re-resolves every given repo and computes the new lock files, in memory. Nothing is written here: the caller
+ * applies `changes` in one transaction once every repo resolved.
+ */
+export async function planLock(root: string, repos: readonly RepoDecl[], deps: { files: WorkspaceFiles; loader: IndexLoader; defaults?: LockDialectChoice }): Promise<LockPlan> {
+  const read = await Promise.all(repos.map((repo) => readRepoFiles(root, repo, deps.files)));
+  // Start every download before resolving anything: they share sources and run concurrently.
+  const indexes = await Promise.all(read.map((r) => loadManifestIndexes(r.manifest, deps.loader)));
+
+  const plans: RepoLockPlan[] = [];
+  const problems: (Problem & { repo: string; manifestFile: string })[] = [];
+  repos.forEach((repo, i) => {
+    const { manifest, manifestFile, lockFile, lockText } = read[i]!;
+    const existing = lockText === null ? undefined : parseLock(lockText, lockFile);
+    const resolution = resolveRepo(manifest, indexes[i]!, repo.resolveTransitive);
+    for (const p of resolution.problems) problems.push({ ...p, repo: repo.name, manifestFile });
+    if (resolution.problems.length > 0) return;
+    const style = existing ?? deps.defaults ?? { dialect: "urls", keyStyle: "tilde-replaced" };
+    const lock = buildLock(resolution.resolutions, {
+      resolveTransitive: repo.resolveTransitive,
+      dialect: style.dialect,
+      keyStyle: style.keyStyle,
+    });
+    const after = formatLock(lock, style.dialect);
+    plans.push({
+      repo,
+      manifestFile,
+      lockFile,
+      manifest,
+      before: lockText,
+      after,
+      diff: diffLocks(existing?.lock.packages ?? [], lock.packages),
+    });
+  });
+
+  const changes: FileChange[] =
+    problems.length > 0
+      ? []
+      : plans.filter((p) => p.before !== p.after).map((p) => ({ path: resolvePath(root, p.repo.lockPath), before: p.before, after: p.after }));
+  return { repos: plans, problems, changes };
+}
+
+/** Entries added, removed and moved to another version, by (name, arch), in the new lock's order. */
+export function diffLocks(before: readonly LockPackage[], after: readonly LockPackage[]): LockDiff {
+  const id = (p: LockPackage): string => `${p.name}\u0000${p.arch}`;
+  const old = new Map(before.map((p) => [id(p), p]));
+  const now = new Map(after.map((p) => [id(p), p]));
+  const added: LockEntryRef[] = [];
+  const changed: (LockEntryRef & { from: string })[] = [];
+  for (const p of after) {
+    const prev = old.get(id(p));
+    if (prev === undefined) added.push({ name: p.name, arch: p.arch, version: p.version });
+    else if (prev.version !== p.version) changed.push({ name: p.name, arch: p.arch, version: p.version, from: prev.version });
+  }
+  const removed = before.filter((p) => !now.has(id(p))).map((p) => ({ name: p.name, arch: p.arch, version: p.version }));
+  return { added, removed, changed };
+}

@@ -1,0 +1,29 @@
+import type { ArchiveEvent } from "../io/archive.js";
+import type { HttpEvent } from "../io/http.js";
+import type { Reporter } from "./render/reporter.js";
+
+/** Turns archive and HTTP events into progress lines. */
+export function archiveProgress(reporter: Reporter): { onArchive: (e: ArchiveEvent) => void; onHttp: (e: HttpEvent) => void } {
+  return {
+    onArchive(e) {
+      switch (e.type) {
+        case "inrelease":
+          reporter.verbose(`verified ${e.url} (${e.source}; signed by ${e.signers.join(", ")})`);
+          break;
+        case "index":
+          reporter.progress(`index ${e.url} (${e.source === "network" ? `${(e.bytes / 1e6).toFixed(1)} MB downloaded` : "from cache"})`);
+          break;
+        case "index-mismatch":
+          reporter.warn(`${e.url} does not match its InRelease (expected ${e.expected}, found ${e.found}); fetching the InRelease again`);
+          break;
+        case "parsed":
+          reporter.verbose(`parsed ${e.records} packages from ${e.url} in ${e.ms} ms`);
+          break;
+      }
+    },
+    onHttp(e) {
+      if (e.type === "retry") reporter.warn(`GET ${e.url}: ${e.code ?? "error"}${e.status ? ` ${e.status}` : ""}; retrying in ${Math.round((e.delayMs ?? 0) / 100) / 10} s (attempt ${e.attempt + 1})`);
+      else if (e.type === "start" && e.attempt === 1) reporter.progress(`GET ${e.url}`);
+    },
+  };
+}

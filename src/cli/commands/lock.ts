@@ -1,0 +1,85 @@
+import { createIndexLoader } from "../../app/index-loader.js";
+import { planLock, type LockPlan } from "../../app/lock.js";
+import { createArchiveServices } from "../../app/services.js";
+import { formatProblem } from "../../core/resolve/problem.js";
+import { applyChangeSet } from "../../io/files.js";
+import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { archiveProgress } from "../archive-progress.js";
+import { writeJson, type Command } from "../command.js";
+import { ExitCode } from "../exit-codes.js";
+import { warnStaleModuleLock } from "../module-lock-notice.js";
+import { selectRepos } from "../workspace-context.js";
+
+export const lockCommand: Command = {
+  name: "lock",
+  summary: "re-resolve manifests and rewrite their *.lock.json files",
+  usage: "deb-lock lock [MANIFEST.yaml ...] [options]",
+  help: `Resolves every package of each manifest (or only the manifests given) and its dependency closure from the
+manifest's sources, exactly as apt would, verifies all archive data (InRelease signature, index size and
+SHA256), and rewrites the lock files. Lock files are written only after every manifest resolved, each
+atomically; a lock whose content is unchanged is not touched.
+
+Manifests are found from MODULE.bazel / *.MODULE.bazel apt.install(...) calls, WORKSPACE-era deb_index(...)
+calls in .bzl files, or private/repos/deb/*.yaml.
+
+Options:
+  --dry-run              compute everything, write nothing; print what would change`,
+  options: { "dry-run": { type: "boolean" } },
+  async run(ctx) {
+    const { root, repos } = await selectRepos(ctx, ctx.positionals);
+    const progress = archiveProgress(ctx.reporter);
+    const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
+    let plan: LockPlan;
+    try {
+      ctx.reporter.progress(`resolving ${repos.length} manifest(s) in ${root}`);
+      plan = await planLock(root, repos, { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive) });
+    } finally {
+      await services.close();
+    }
+    ctx.reporter.done();
+
+    if (plan.problems.length > 0) {
+      for (const p of plan.problems) ctx.io.stderr.write(`${p.manifestFile}: ${formatProblem(p)}\n`);
+      ctx.io.stderr.write(`deb-lock: ${plan.problems.length} problem(s); no file was written\n`);
+      if (ctx.options.json) writeJson(ctx.io, "lock", { ok: false, problems: plan.problems, repos: [] });
+      return ExitCode.PROBLEMS;
+    }
+    const dryRun = ctx.values["dry-run"] === true;
+    if (!dryRun) await applyChangeSet(plan.changes);
+    const changedFiles = new Set(plan.changes.map((c) => c.path));
+    const staleModuleLock = dryRun ? [] : await warnStaleModuleLock(ctx, root, plan.changes);
+
+    if (ctx.options.json) {
+      writeJson(ctx.io, "lock", {
+        ok: true,
+        dryRun,
+        staleModuleLockEntries: staleModuleLock,
+        repos: plan.repos.map((r) => ({
+          name: r.repo.name,
+          manifest: r.manifestFile,
+          lock: r.lockFile,
+          changed: r.before !== r.after,
+          added: r.diff.added,
+          removed: r.diff.removed,
+          upgraded: r.diff.changed,
+        })),
+      });
+      return ExitCode.OK;
+    }
+    for (const r of plan.repos) {
+      const { added, removed, changed } = r.diff;
+      if (r.before === r.after) {
+        ctx.io.stdout.write(`${r.lockFile}: up to date\n`);
+        continue;
+      }
+      const verb = dryRun ? "would change" : r.before === null ? "created" : "updated";
+      const counts = [`${changed.length} changed version`, `${added.length} added`, `${removed.length} removed`].join(", ");
+      ctx.io.stdout.write(`${r.lockFile}: ${verb} (${counts})\n`);
+      for (const c of changed) ctx.io.stdout.write(`  ${c.name} [${c.arch}] ${c.from} → ${c.version}\n`);
+      for (const a of added) ctx.io.stdout.write(`  + ${a.name} [${a.arch}] ${a.version}\n`);
+      for (const d of removed) ctx.io.stdout.write(`  - ${d.name} [${d.arch}] ${d.version}\n`);
+    }
+    if (changedFiles.size === 0) ctx.io.stdout.write("nothing to change\n");
+    return ExitCode.OK;
+  },
+};

@@ -1,0 +1,59 @@
+import { styleText } from "node:util";
+import type { CliIo } from "../io.js";
+
+/**
+ * Progress, warnings and errors go to stderr; results go to stdout.
+ * On a terminal progress is one redrawn line; elsewhere (CI logs) plain lines; nothing with --quiet.
+ */
+export interface Reporter {
+  progress(text: string): void;
+  info(text: string): void;
+  warn(text: string): void;
+  verbose(text: string): void;
+  /** Clears a pending progress line before other output. */
+  done(): void;
+}
+
+export function createReporter(io: CliIo, opts: { quiet: boolean; verbose: boolean }): Reporter {
+  const color = io.isTTY && io.env.NO_COLOR === undefined;
+  const paint = (format: Parameters<typeof styleText>[0], text: string): string => (color ? styleText(format, text) : text);
+  let lineOpen = false;
+  let lastProgress = 0;
+  const clear = (): void => {
+    if (lineOpen) {
+      io.stderr.write("\r\x1b[K");
+      lineOpen = false;
+    }
+  };
+  return {
+    progress(text) {
+      if (opts.quiet) return;
+      if (io.isTTY) {
+        // Redraw at most ~20 times a second: a terminal is slower than our event rate.
+        const now = performance.now();
+        if (now - lastProgress < 50) return;
+        lastProgress = now;
+        const width = 120;
+        io.stderr.write(`\r\x1b[K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+        lineOpen = true;
+      } else {
+        io.stderr.write(`${text}\n`);
+      }
+    },
+    info(text) {
+      if (opts.quiet) return;
+      clear();
+      io.stderr.write(`${text}\n`);
+    },
+    warn(text) {
+      clear();
+      io.stderr.write(`${paint("yellow", "warning:")} ${text}\n`);
+    },
+    verbose(text) {
+      if (!opts.verbose) return;
+      clear();
+      io.stderr.write(`${paint("dim", text)}\n`);
+    },
+    done: clear,
+  };
+}

@@ -1,0 +1,24 @@
+import { resolve } from "node:path";
+import { UsageError } from "../core/errors.js";
+import { discoverRepos, findWorkspaceRoot, type RepoDecl } from "../app/workspace.js";
+import { nodeWorkspaceFiles } from "../io/workspace-files.js";
+import type { CommandContext } from "./command.js";
+
+/** The workspace root (from -C or by searching upwards) and its repos, narrowed to the manifests named on the command line. */
+export async function selectRepos(ctx: CommandContext, manifestArgs: readonly string[]): Promise<{ root: string; repos: RepoDecl[] }> {
+  const files = nodeWorkspaceFiles();
+  const root = ctx.options.workspace ?? (await findWorkspaceRoot(ctx.io.cwd, files));
+  const all = await discoverRepos(root, files);
+  if (manifestArgs.length === 0) return { root, repos: all };
+  const repos = manifestArgs.map((arg) => {
+    const wanted = resolve(ctx.io.cwd, arg);
+    const repo = all.find((r) => resolve(root, r.manifestPath) === wanted || r.name === arg);
+    if (repo === undefined) {
+      throw new UsageError(`${arg} is not a manifest of the workspace ${root}`, {
+        hint: `manifests found: ${all.map((r) => r.manifestPath).join(", ") || "none"}`,
+      });
+    }
+    return repo;
+  });
+  return { root, repos: [...new Set(repos)] };
+}
