@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { topLevelAssignments } from "./ast.js";
-import { asStringList, bindScope, evaluate, fileScope, loadsOf, type Scope } from "./evaluate.js";
+import { asStringList, bindScope, emptyScope, evaluate, fileScope, loadsOf, type Scope } from "./evaluate.js";
 import { parseStarlark } from "./parser.js";
 
 const SRC = `load("//:checksums.bzl", ARCHS = "BASE_ARCHITECTURES", "VERSIONS")
@@ -39,6 +39,29 @@ describe("evaluate", () => {
     expect(scope.get("LOCAL")).toBeUndefined();
     expect(scope.get("NOPE")).toBeUndefined();
     expect(fileScope(file, imported, { nested: true }).get("LOCAL")).toEqual(new Map([["debian12", ["a"]]]));
+  });
+
+  it("evaluates the operator forms image target names use", () => {
+    const src = `N = ("python3" if (not mode) else mode[1:]) + "_" + user + "_" + arch
+B = "//cc" + (mode if mode else ":cc") + "_" + user
+U = "%d" % uid
+C = arch == "amd64"
+D = arch in ["arm64", "s390x"]
+E = arch not in ["arm64"]
+M = 1 + "x" if mode else 3
+`;
+    const f = parseStarlark(src);
+    const get = (name: string, bindings: Record<string, string | number>) =>
+      evaluate(topLevelAssignments(f).get(name)!.value, src, bindScope(emptyScope, bindings));
+    expect(get("N", { mode: "", user: "root", arch: "amd64" })).toBe("python3_root_amd64");
+    expect(get("N", { mode: ":debug", user: "root", arch: "amd64" })).toBe("debug_root_amd64");
+    expect(get("B", { mode: "", user: "root" })).toBe("//cc:cc_root");
+    expect(get("B", { mode: ":debug", user: "root" })).toBe("//cc:debug_root");
+    expect(get("U", { uid: 65532 })).toBe("65532");
+    expect(get("C", { arch: "amd64" })).toBe(true);
+    expect(get("D", { arch: "amd64" })).toBe(false);
+    expect(get("E", { arch: "amd64" })).toBe(true);
+    expect(get("M", { mode: "" })).toBeUndefined();
   });
 
   it("binds names over a scope", () => {

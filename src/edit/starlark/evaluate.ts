@@ -36,11 +36,6 @@ export function asStringList(v: StarlarkValue | undefined): string[] | undefined
   return isList(v) && v.every((x) => typeof x === "string") ? [...(v as string[])] : undefined;
 }
 
-/** The operator text between two sibling sub-expressions, comments and blanks removed. */
-function operatorBetween(text: string, a: Expr, b: Expr): string {
-  return text.slice(a.end, b.start).replace(/#[^\n]*/g, "").replace(/[\s()\\]/g, "");
-}
-
 function formatString(template: string, args: readonly StarlarkValue[], named: ReadonlyMap<string, StarlarkValue>): string | undefined {
   let auto = 0;
   let failed = false;
@@ -71,6 +66,103 @@ function evaluateCall(call: CallExpr, text: string, scope: Scope): StarlarkValue
   }
   if (dottedName(call.callee) === "dict" && positional.length === 0) return named;
   return undefined;
+}
+
+/** The operator text before each child (index 0: before the first) and after the last, comments and blanks removed. */
+function operatorTexts(text: string, start: number, children: readonly Expr[]): string[] {
+  const clean = (t: string) => t.replace(/#[^\n]*/g, "").replace(/\\\r?\n/g, " ").trim().replace(/\s+/g, " ");
+  const out = [clean(text.slice(start, children[0]?.start ?? start))];
+  for (let i = 1; i < children.length; i++) out.push(clean(text.slice(children[i - 1]!.end, children[i]!.start)));
+  return out;
+}
+
+/** Starlark truthiness. */
+export function isTruthy(v: StarlarkValue): boolean {
+  if (v === null || v === false || v === 0 || v === "") return false;
+  if (isList(v)) return v.length > 0;
+  if (isDict(v)) return v.size > 0;
+  return true;
+}
+
+function valuesEqual(a: StarlarkValue, b: StarlarkValue): boolean {
+  if (isList(a) && isList(b)) return a.length === b.length && a.every((x, i) => valuesEqual(x, b[i]!));
+  return a === b;
+}
+
+/** `"%s-%d" % (a, b)`: the %s, %d and %% conversions. */
+function percentFormat(template: string, arg: StarlarkValue): string | undefined {
+  const args = isList(arg) ? arg : [arg];
+  let i = 0;
+  let failed = false;
+  const out = template.replace(/%([sdr%])/g, (_m, c: string) => {
+    if (c === "%") return "%";
+    const v = args[i++];
+    if (c === "d" && typeof v !== "number") failed = true;
+    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") failed = true;
+    return String(v);
+  });
+  return failed || i !== args.length ? undefined : out;
+}
+
+/**
+ * The operator forms deb-lock reads: `not x`, `-n`, `a + b + ...`, `a if c else b`, `a == b`, `a != b`,
+ * `a in b`, `a not in b`, `a % b`, `a and b`, `a or b`. Mixed forms evaluate to undefined.
+ */
+function evaluateOperators(children: readonly Expr[], ops: readonly string[], text: string, scope: Scope): StarlarkValue | undefined {
+  const ev = (e: Expr) => evaluate(e, text, scope);
+  const [first, second, third] = children;
+  if (first === undefined || ops[ops.length] !== undefined) return undefined;
+  if (children.length === 1) {
+    const v = ev(first);
+    if (v === undefined) return undefined;
+    if (ops[0] === "not") return !isTruthy(v);
+    if (ops[0] === "-" && typeof v === "number") return -v;
+    return undefined;
+  }
+  if (ops[0] !== "") return undefined;
+  if (children.length === 3 && ops[1] === "if" && ops[2] === "else") {
+    const c = ev(second!);
+    if (c === undefined) return undefined;
+    return isTruthy(c) ? ev(first) : ev(third!);
+  }
+  if (ops.slice(1).every((o) => o === "+")) {
+    const parts: StarlarkValue[] = [];
+    for (const child of children) {
+      const v = ev(child);
+      if (v === undefined) return undefined;
+      parts.push(v);
+    }
+    if (parts.every((p) => typeof p === "string")) return parts.join("");
+    if (parts.every(isList)) return parts.flat(1) as StarlarkValue[];
+    return undefined;
+  }
+  if (children.length !== 2) return undefined;
+  const a = ev(first);
+  const b = ev(second!);
+  if (a === undefined || b === undefined) return undefined;
+  switch (ops[1]) {
+    case "==":
+      return valuesEqual(a, b);
+    case "!=":
+      return !valuesEqual(a, b);
+    case "in":
+    case "not in": {
+      let found: boolean | undefined;
+      if (isList(b)) found = b.some((x) => valuesEqual(x, a));
+      else if (isDict(b) && typeof a === "string") found = b.has(a);
+      else if (typeof b === "string" && typeof a === "string") found = b.includes(a);
+      if (found === undefined) return undefined;
+      return ops[1] === "in" ? found : !found;
+    }
+    case "%":
+      return typeof a === "string" ? percentFormat(a, b) : undefined;
+    case "and":
+      return isTruthy(a) ? b : a;
+    case "or":
+      return isTruthy(a) ? a : b;
+    default:
+      return undefined;
+  }
 }
 
 /** Evaluates a constant expression; undefined for anything that is not one. */
@@ -110,7 +202,19 @@ export function evaluate(expr: Expr, text: string, scope: Scope): StarlarkValue 
     }
     case "index": {
       const obj = evaluate(expr.object, text, scope);
-      if (expr.children.length !== 1 || text.slice(expr.object.end, expr.end).includes(":")) return undefined;
+      const colon = text.indexOf(":", expr.object.end);
+      if (colon !== -1 && colon < expr.end) {
+        // obj[lo:hi] on a string or list
+        const lo = expr.children.find((c) => c.end <= colon);
+        const hi = expr.children.find((c) => c.start > colon);
+        const l = lo === undefined ? 0 : evaluate(lo, text, scope);
+        const h = hi === undefined ? undefined : evaluate(hi, text, scope);
+        if (typeof l !== "number" || (h !== undefined && typeof h !== "number") || expr.children.length > 2) return undefined;
+        if (typeof obj === "string") return obj.slice(l, h);
+        if (isList(obj)) return obj.slice(l, h);
+        return undefined;
+      }
+      if (expr.children.length !== 1) return undefined;
       const key = evaluate(expr.children[0]!, text, scope);
       if (isDict(obj) && typeof key === "string") return obj.get(key);
       if (isList(obj) && typeof key === "number") return obj[key < 0 ? obj.length + key : key];
@@ -118,25 +222,8 @@ export function evaluate(expr: Expr, text: string, scope: Scope): StarlarkValue 
     }
     case "call":
       return evaluateCall(expr, text, scope);
-    case "other": {
-      // Only `-n` and `a + b + ...` of strings or of lists.
-      if (expr.children.length === 1 && text.slice(expr.start, expr.children[0]!.start).trim() === "-") {
-        const n = evaluate(expr.children[0]!, text, scope);
-        return typeof n === "number" ? -n : undefined;
-      }
-      const parts: StarlarkValue[] = [];
-      for (let i = 0; i < expr.children.length; i++) {
-        const child = expr.children[i]!;
-        if (i > 0 && operatorBetween(text, expr.children[i - 1]!, child) !== "+") return undefined;
-        if (i === 0 && text.slice(expr.start, child.start).trim() !== "") return undefined;
-        const v = evaluate(child, text, scope);
-        if (v === undefined) return undefined;
-        parts.push(v);
-      }
-      if (parts.every((p) => typeof p === "string")) return parts.join("");
-      if (parts.every(isList)) return parts.flat(1) as StarlarkValue[];
-      return undefined;
-    }
+    case "other":
+      return evaluateOperators(expr.children, operatorTexts(text, expr.start, expr.children), text, scope);
     default:
       return undefined;
   }
