@@ -1,7 +1,7 @@
 import * as openpgp from "openpgp";
 import type { PublicKey } from "openpgp";
 import { VerificationError } from "../errors.js";
-import { formatFingerprint } from "./keyring.js";
+import { errorText, judgeSignatures, KEYRING_HINT } from "./signatures.js";
 
 /** A verified InRelease: only `text` (the signed part) may be trusted; anything around it is dropped. */
 export interface VerifiedInRelease {
@@ -12,8 +12,6 @@ export interface VerifiedInRelease {
   /** Creation time of the earliest good signature. */
   readonly signedAt: Date;
 }
-
-const KEYRING_HINT = "if this repository is signed by a key deb-lock does not bundle, pass that key with --keyring FILE";
 
 /**
  * Verifies the OpenPGP cleartext signature of an InRelease file.
@@ -46,52 +44,13 @@ export async function verifyInRelease(data: Uint8Array | string, keys: PublicKey
     throw new VerificationError("NOT_SIGNED", `${url}: the InRelease file carries no signature`, { url, hint: KEYRING_HINT });
   }
 
-  const good: { fingerprint: string; created: Date }[] = [];
-  const unknown: string[] = [];
-  for (const [index, packet] of signatures.entries()) {
-    const signerId = packet.issuerKeyID.toHex().toUpperCase();
-    const candidates = keys.filter((key) => key.getKeys(packet.issuerKeyID).length > 0);
-    if (candidates.length === 0) {
-      unknown.push(packet.issuerFingerprint ? bytesToHex(packet.issuerFingerprint) : signerId);
-      continue;
-    }
-    const created = packet.created;
-    if (created === null) {
-      throw new VerificationError("BAD_SIGNATURE", `${url}: signature by key ${signerId} has no creation time`, { url, hint: KEYRING_HINT });
-    }
-    // Verify with only the keys that can have made this signature, at the time it was made. The other
-    // signatures of the message fail fast for want of a key, without any cryptography, and are ignored.
-    const results = await message.verify(candidates, created);
-    const result = results[index];
-    try {
-      if (result === undefined || !result.keyID.equals(packet.issuerKeyID)) throw new Error("signature missing from the verification result");
-      await result.verified;
-    } catch (error) {
-      throw new VerificationError(
-        "BAD_SIGNATURE",
-        `${url}: the signature by trusted key ${signerId} (made ${created.toISOString()}) does not verify: ${errorText(error)}`,
-        {
-          url,
-          hint: "the file was altered or corrupted in transit, or the mirror is broken; retry later or use another mirror — never bypass this check",
-          cause: error,
-        },
-      );
-    }
-    const signer = candidates.find((key) => key.getKeys(packet.issuerKeyID).length > 0)!;
-    good.push({ fingerprint: formatFingerprint(signer), created });
-  }
-
-  if (good.length === 0) {
-    throw new VerificationError("UNKNOWN_SIGNER", `${url}: signed only by unknown key(s) ${unknown.join(", ")}; none of the ${keys.length} trusted keys made a signature`, {
-      url,
-      hint: KEYRING_HINT,
-    });
-  }
-  const signedAt = good.reduce((min, g) => (g.created < min ? g.created : min), good[0]!.created);
+  // Verify with only the keys that can have made a signature, at the time it was made. The other
+  // signatures of the message fail fast for want of a key, without any cryptography, and are ignored.
+  const { signers, signedAt } = await judgeSignatures(signatures, keys, url, (candidates, date) => message.verify(candidates, date));
   // The newline before the signature armor is not part of the signed text; give the text the final
   // newline the same file has as a plain Release, so both parse alike.
   const text = message.getText();
-  return { text: text.endsWith("\n") ? text : `${text}\n`, signers: [...new Set(good.map((g) => g.fingerprint))], signedAt };
+  return { text: text.endsWith("\n") ? text : `${text}\n`, signers, signedAt };
 }
 
 const SIGNATURE_BLOCK = /-----BEGIN PGP SIGNATURE-----[\s\S]*?-----END PGP SIGNATURE-----/;
@@ -107,12 +66,3 @@ async function readSignaturePackets(armored: string): Promise<openpgp.SignatureP
   return signature.packets.filter((p): p is openpgp.SignaturePacket => p instanceof openpgp.SignaturePacket);
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function bytesToHex(bytes: Uint8Array): string {
-  let hex = "";
-  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
-  return hex.toUpperCase();
-}
