@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../core/errors.js";
 import {
@@ -172,5 +173,44 @@ describe("parseManifest", () => {
     expect(() => addManifestPackages(flowWithComment, [{ name: "x", comment: "dependency of y" }])).toThrow(expect.objectContaining({ code: "MANIFEST_EDIT_UNSUPPORTED" }));
     expect(() => addManifestPackages(base, [{ name: "Bad Name" }])).toThrow(expect.objectContaining({ code: "BAD_PACKAGE_NAME" }));
     expect(() => addManifestPackages(base, [{ name: "x", comment: "two\nlines" }])).toThrow(expect.objectContaining({ code: "BAD_COMMENT" }));
+  });
+});
+
+describe("manifest edit properties", () => {
+  const names = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9+.-]{0,10}$/), { minLength: 1, maxLength: 6 });
+  const layout = fc.record({
+    indent: fc.constantFrom("", "  ", "    "),
+    dash: fc.constantFrom("- ", "-   "),
+    quote: fc.constantFrom("", '"', "'"),
+    newline: fc.constantFrom("\n", "\r\n"),
+    finalNewline: fc.boolean(),
+    flow: fc.boolean(),
+    comments: fc.array(fc.option(fc.stringMatching(/^[a-z][a-z ,]{0,12}[a-z]$/), { nil: undefined }), { minLength: 6, maxLength: 6 }),
+  });
+  const render = (pkgs: readonly string[], l: fc.GeneratedValueType<typeof layout>): string => {
+    const nl = l.newline;
+    const head = ["# manifest", "version: 1", "sources:", `${l.indent}${l.dash}channel: trixie main`, `${l.indent}${" ".repeat(l.dash.length)}url: https://snapshot.debian.org/archive/debian/20260719T202153Z`, "archs: [amd64]"];
+    const q = (n: string): string => `${l.quote}${n}${l.quote}`;
+    const body = l.flow ? [`packages: [${pkgs.map(q).join(", ")}] # list`] : ["packages:", ...pkgs.map((p, i) => `${l.indent}${l.dash}${q(p)}${l.comments[i] ? ` # ${l.comments[i]}` : ""}`)];
+    return [...head, ...body].join(nl) + (l.finalNewline ? nl : "");
+  };
+
+  it("add then remove gives the original bytes; add is idempotent; remove leaves the rest", () => {
+    fc.assert(
+      fc.property(names, names, layout, (existing, extra, l) => {
+        const text = render(existing, l);
+        const fresh = extra.filter((n) => !existing.includes(n));
+        expect(parseManifest(text, "p.yaml").packages.map((p) => p.name)).toEqual(existing);
+        const added = addManifestPackages(text, fresh.map((name) => ({ name })));
+        expect(parseManifest(added, "p.yaml").packages.map((p) => p.name)).toEqual([...existing, ...fresh]);
+        expect(addManifestPackages(added, fresh.map((name) => ({ name })))).toBe(added);
+        expect(removeManifestPackages(added, fresh)).toBe(text);
+        const gone = existing.filter((_, i) => i % 2 === 0);
+        const removed = removeManifestPackages(text, gone);
+        expect(parseManifest(removed, "p.yaml").packages.map((p) => p.name)).toEqual(existing.filter((n) => !gone.includes(n)));
+        if (l.newline === "\r\n") expect(removed.replaceAll("\r\n", "")).not.toContain("\n");
+      }),
+      { numRuns: 300 },
+    );
   });
 });

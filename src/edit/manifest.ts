@@ -197,18 +197,16 @@ export function removeManifestPackages(text: string, names: readonly string[], f
       const [start, valueEnd] = rangeOf(item);
       const from = lineStart(text, start);
       if (!/^[ \t]*-[ \t]+$/.test(text.slice(from, start))) unsupported(file, `the entry ${JSON.stringify(item.value)} does not start its own line`);
-      const next = nextLineStart(text, valueEnd);
-      if (next > lineEnd(text, valueEnd) || from === 0) {
-        edits.push({ start: from, end: next, text: "" });
-      } else {
-        // The last line has no terminator: take the previous line's terminator instead.
-        const previousEnd = text[from - 2] === "\r" ? from - 2 : from - 1;
-        edits.push({ start: previousEnd, end: next, text: "" });
-      }
+      edits.push({ start: from, end: nextLineStart(text, valueEnd), text: "" });
     }
     if (doomed.length === items.length) edits.push({ start: read.packagesColon + 1, end: read.packagesColon + 1, text: " []" });
   }
-  const out = applyEdits(text, mergeTouching(edits));
+  const merged = mergeTouching(edits).map((e) => {
+    // Lines removed up to the end of a text without a final newline: take the terminator before them instead.
+    if (e.end !== text.length || e.start === 0 || e.text !== "" || text.endsWith("\n")) return e;
+    return { ...e, start: text[e.start - 2] === "\r" ? e.start - 2 : e.start - 1 };
+  });
+  const out = applyEdits(text, merged);
   confirm(out, file, (m) => m.packages.every((p) => !wanted.has(p.name)));
   return out;
 }
@@ -435,7 +433,7 @@ function mergeTouching(edits: TextEdit[]): TextEdit[] {
   const out: TextEdit[] = [];
   for (const e of sorted) {
     const prev = out[out.length - 1];
-    if (prev !== undefined && e.start < prev.end) {
+    if (prev !== undefined && e.start <= prev.end) {
       out[out.length - 1] = { start: prev.start, end: Math.max(prev.end, e.end), text: prev.text + e.text };
     } else {
       out.push(e);
