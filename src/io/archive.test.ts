@@ -264,6 +264,31 @@ describe("fetchPackagesIndex: trust", () => {
     });
   }
 
+  it("uses Release and Release.gpg when a suite publishes no InRelease, online and offline", async () => {
+    server.faults = [{ path: "/InRelease", notFound: true }];
+    const cache = createMemoryCache();
+    const d = deps(cache);
+    const result = await fetchPackagesIndex(source(), "amd64", d);
+    expect(result.records).toHaveLength(3);
+    expect(result.signers).toEqual([(await getTestKey("archive")).fingerprint]);
+    expect(paths().slice(0, 3)).toEqual(["404 bookworm/InRelease", "200 bookworm/Release", "200 bookworm/Release.gpg"]);
+    expect(d.events[0]).toMatchObject({ type: "inrelease", url: `${source().url}/dists/bookworm/Release` });
+    server.requests.length = 0;
+    await expect(fetchPackagesIndex(source(), "amd64", deps(cache, { offline: true }))).resolves.toMatchObject({ indexSha256: result.indexSha256 });
+    expect(server.requests).toEqual([]);
+  });
+
+  it("rejects a Release that does not match its Release.gpg, and a suite with no signature at all", async () => {
+    server.faults = [{ path: "/InRelease", notFound: true }, { path: "/Release", wrongContent: true }];
+    const bad = await failure(fetchPackagesIndex(source(), "amd64", deps()));
+    expect(bad.code).toBe("BAD_SIGNATURE");
+    expect(bad.message).toContain(`${source().url}/dists/bookworm/Release`);
+    server.faults = [{ path: "/InRelease", notFound: true }, { path: "/Release.gpg", notFound: true }];
+    const unsigned = await failure(fetchPackagesIndex(source(), "amd64", deps()));
+    expect(unsigned).toBeInstanceOf(VerificationError);
+    expect(unsigned.code).toBe("NOT_SIGNED");
+  });
+
   it("reports a suite the archive does not have as SUITE_NOT_FOUND naming the URL", async () => {
     const error = await failure(fetchPackagesIndex(source("bookwrom"), "amd64", deps()));
     expect(error).toBeInstanceOf(ProblemError);

@@ -6,6 +6,7 @@ import { byHashPath, parseRelease, pickPackagesIndex, type PackagesIndexRef, typ
 import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
 import { isSnapshotTimestamp } from "../core/snapshot/timestamp.js";
 import { verifyInRelease } from "../core/trust/inrelease.js";
+import { verifyDetachedRelease } from "../core/trust/release-gpg.js";
 import { decompressChunks } from "./decompress.js";
 import type { Cache } from "./cache.js";
 import type { HttpClient } from "./http.js";
@@ -71,7 +72,8 @@ const DERIVED_FORMAT = "deb-lock/packages-records/1";
 
 /**
  * Fetches and verifies the Packages index of one (source, suite, component, arch):
- * InRelease → OpenPGP verification → Release → index entry (xz > gz > plain) → download (by-hash when
+ * InRelease (or Release + Release.gpg where a suite has no InRelease) → OpenPGP verification → Release
+ * → index entry (xz > gz > plain) → download (by-hash when
  * offered, falling back to the plain path on 404) → size and SHA256 checked against the Release before
  * decompressing → parse. A hash mismatch re-fetches the InRelease once (mirror caught mid-sync) before
  * failing with INDEX_HASH_MISMATCH.
@@ -152,35 +154,74 @@ function sharedRelease(url: string, deps: FetchIndexDeps): Promise<VerifiedRelea
   return pending;
 }
 
+/** What a suite publishes to be verified: an InRelease, or (older and third-party archives) Release + Release.gpg. */
+type SignedRelease = { readonly kind: "inrelease"; readonly data: Uint8Array } | { readonly kind: "detached"; readonly release: Uint8Array; readonly signature: Uint8Array };
+
 async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean): Promise<VerifiedRelease> {
-  let data: Uint8Array;
-  let origin: "network" | "cache";
-  if (deps.offline) {
-    const cached = await deps.cache.getByUrl(url);
-    if (cached === undefined) throw offlineMiss(url);
-    data = cached;
-    origin = "cache";
-  } else {
-    try {
-      data = (await deps.http.get(url)).body;
-    } catch (error) {
-      if (error instanceof FetchError && error.status === 404) {
-        throw new ProblemError("SUITE_NOT_FOUND", `${url}: not found (HTTP 404): the archive has no such suite at this URL`, {
-          hint: "check the suite of the source's channel and its url (archive root, e.g. .../archive/debian/<timestamp>, without /dists)",
-          cause: error,
-        });
-      }
-      throw error;
+  const releaseUrl = url.replace(/InRelease$/, "Release");
+  const signatureUrl = `${releaseUrl}.gpg`;
+  const origin = deps.offline ? "cache" : "network";
+  const signed = deps.offline ? await readCachedRelease(url, releaseUrl, signatureUrl, deps.cache) : await downloadRelease(url, releaseUrl, signatureUrl, deps.http);
+  const shownUrl = signed.kind === "inrelease" ? url : releaseUrl;
+  const verified =
+    signed.kind === "inrelease"
+      ? await verifyInRelease(signed.data, deps.keys, url)
+      : await verifyDetachedRelease(signed.release, signed.signature, deps.keys, releaseUrl);
+  const release = parseRelease(verified.text, shownUrl);
+  if (origin === "network") {
+    checkValidUntil(release, shownUrl, (deps.now ?? Date.now)());
+    // Stored only once verified (and verified again whenever it is read back).
+    if (signed.kind === "inrelease") {
+      await deps.cache.putByUrl(url, signed.data);
+    } else {
+      await deps.cache.putByUrl(releaseUrl, signed.release);
+      await deps.cache.putByUrl(signatureUrl, signed.signature);
     }
-    origin = "network";
   }
-  const verified = await verifyInRelease(data, deps.keys, url);
-  const release = parseRelease(verified.text, url);
-  if (origin === "network") checkValidUntil(release, url, (deps.now ?? Date.now)());
-  // Stored only once verified (and verified again whenever it is read back).
-  if (origin === "network") await deps.cache.putByUrl(url, data);
-  deps.onEvent?.({ type: "inrelease", url, source: origin, refetch, signers: verified.signers });
+  deps.onEvent?.({ type: "inrelease", url: shownUrl, source: origin, refetch, signers: verified.signers });
   return { release, signers: verified.signers };
+}
+
+async function readCachedRelease(url: string, releaseUrl: string, signatureUrl: string, cache: Cache): Promise<SignedRelease> {
+  const data = await cache.getByUrl(url);
+  if (data !== undefined) return { kind: "inrelease", data };
+  const release = await cache.getByUrl(releaseUrl);
+  const signature = await cache.getByUrl(signatureUrl);
+  if (release !== undefined && signature !== undefined) return { kind: "detached", release, signature };
+  throw offlineMiss(url);
+}
+
+async function downloadRelease(url: string, releaseUrl: string, signatureUrl: string, http: HttpClient): Promise<SignedRelease> {
+  try {
+    return { kind: "inrelease", data: (await http.get(url)).body };
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  // No InRelease: apt then uses Release and its detached signature Release.gpg.
+  let release: Uint8Array;
+  try {
+    release = (await http.get(releaseUrl)).body;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    throw new ProblemError("SUITE_NOT_FOUND", `${url}: not found (HTTP 404), nor ${releaseUrl}: the archive has no such suite at this URL`, {
+      hint: "check the suite of the source's channel and its url (archive root, e.g. .../archive/debian/<timestamp>, without /dists)",
+      cause: error,
+    });
+  }
+  try {
+    return { kind: "detached", release, signature: (await http.get(signatureUrl)).body };
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    throw new VerificationError("NOT_SIGNED", `${releaseUrl}: the suite publishes neither InRelease nor Release.gpg (HTTP 404)`, {
+      url: releaseUrl,
+      hint: "deb-lock only uses signed archives; ask the repository's owner to sign it",
+      cause: error,
+    });
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof FetchError && error.status === 404;
 }
 
 /**
@@ -231,7 +272,7 @@ async function downloadIndex(distsUrl: string, ref: PackagesIndexRef, release: R
   try {
     body = (await deps.http.get(url)).body;
   } catch (error) {
-    if (!(url !== plainUrl && error instanceof FetchError && error.status === 404)) throw error;
+    if (!(url !== plainUrl && isNotFound(error))) throw error;
     url = plainUrl;
     body = (await deps.http.get(url)).body;
   }

@@ -103,7 +103,7 @@ describe("startArchiveServer", () => {
     expect(release.body.toString()).toBe(text);
     const detached = await get(server, `${dists}/Release.gpg`);
     const verified = await openpgp.verify({
-      message: await openpgp.createMessage({ text: release.body.toString() }),
+      message: await openpgp.createMessage({ binary: release.body }),
       signature: await openpgp.readSignature({ armoredSignature: detached.body.toString() }),
       verificationKeys: keys,
     });

@@ -274,7 +274,8 @@ async function buildArchive(spec: ArchiveServerSpec, keys: readonly TestKey[], s
         files.set(`${base}/Release`, Buffer.from(release));
         files.set(`${base}/InRelease`, Buffer.from(await clearsign(release, keys, date)));
         const detached = await openpgp.sign({
-          message: await openpgp.createMessage({ text: release }),
+          // binary mode, as `gpg --detach-sign` makes it
+          message: await openpgp.createMessage({ binary: Buffer.from(release) }),
           signingKeys: keys.map((k) => k.privateKey),
           detached: true,
           format: "armored",
