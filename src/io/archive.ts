@@ -73,9 +73,8 @@ const DERIVED_FORMAT = "deb-lock/packages-records/1";
 /**
  * Fetches and verifies the Packages index of one (source, suite, component, arch):
  * InRelease (or Release + Release.gpg where a suite has no InRelease) → OpenPGP verification → Release
- * → index entry (xz > gz > plain) → download (by-hash when
- * offered, falling back to the plain path on 404) → size and SHA256 checked against the Release before
- * decompressing → parse. A hash mismatch re-fetches the InRelease once (mirror caught mid-sync) before
+ * → index entry (xz > gz > plain) → download (by-hash when offered, falling back to the plain path on
+ * 404) → size and SHA256 checked against the Release before decompressing → parse. A hash mismatch re-fetches the InRelease once (mirror caught mid-sync) before
  * failing with INDEX_HASH_MISMATCH.
  *
  * Caching: the InRelease by URL (re-verified on read), the index bytes by SHA256, and the parsed records
