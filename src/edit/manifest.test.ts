@@ -187,7 +187,8 @@ describe("manifest edit properties", () => {
     flow: fc.boolean(),
     comments: fc.array(fc.option(fc.stringMatching(/^[a-z][a-z ,]{0,12}[a-z]$/), { nil: undefined }), { minLength: 6, maxLength: 6 }),
   });
-  const render = (pkgs: readonly string[], l: fc.GeneratedValueType<typeof layout>): string => {
+  type Layout = typeof layout extends fc.Arbitrary<infer T> ? T : never;
+  const render = (pkgs: readonly string[], l: Layout): string => {
     const nl = l.newline;
     const head = ["# manifest", "version: 1", "sources:", `${l.indent}${l.dash}channel: trixie main`, `${l.indent}${" ".repeat(l.dash.length)}url: https://snapshot.debian.org/archive/debian/20260719T202153Z`, "archs: [amd64]"];
     const q = (n: string): string => `${l.quote}${n}${l.quote}`;
