@@ -7,7 +7,7 @@
  *   npx vitest run --config vitest.live.config.ts
  */
 import { lookup } from "node:dns/promises";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -79,7 +79,8 @@ describe.skipIf(!online)("live: bookworm from the machine's Debian mirror", () =
   it("fetches, verifies and parses InRelease and Packages (amd64), then serves a warm run from the cache", async () => {
     const keys = await loadTrustedKeys({ extraKeyrings: [] });
     const http = createHttpClient({ retries: 3 });
-    const cache = openCache(mkdtempSync(join(tmpdir(), "deb-lock-live-")));
+    const cacheDir = mkdtempSync(join(tmpdir(), "deb-lock-live-"));
+    const cache = openCache(cacheDir);
     const events: ArchiveEvent[] = [];
     const source = { url: debian!.uri, suite: "bookworm", component: "main" };
     try {
@@ -118,6 +119,7 @@ describe.skipIf(!online)("live: bookworm from the machine's Debian mirror", () =
       );
     } finally {
       await http.close?.();
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 });
