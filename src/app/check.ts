@@ -1,3 +1,4 @@
+import { relative, resolve as resolvePath, sep } from "node:path";
 import type { PackageRecord } from "../core/debian/package.js";
 import { parseRelations, versionSatisfies, type Relation } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
@@ -6,6 +7,12 @@ import { parseJsonTree } from "../core/lock/json-tree.js";
 import { lockPackageUrls, type LockPackage } from "../core/lock/lock.js";
 import { parseLock, type ParsedLock } from "../core/lock/parse-lock.js";
 import { parseManifest, type PackageConstraint } from "../edit/manifest.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
+import type { IndexLoader } from "./index-loader.js";
+import { loadManifestIndexes } from "./lock.js";
+import { fileHash, listRecordedFileInputs, type RecordedFileInput } from "./module-lock.js";
+import type { ArchIndexes } from "./resolve-repo.js";
+import type { RepoDecl } from "./workspace.js";
 
 /**
  * `deb-lock check`: the pre-commit and CI gate. Offline checks read only workspace files; the deep
@@ -154,20 +161,30 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
     return { name: input.name, manifest, lock: undefined, entries, findings };
   }
 
-  // Lines of the entries: parse positions once (parseLock validated the shape).
-  const tree = parseJsonTree(input.lockText, input.lockPath, "LOCK_INVALID");
-  const lines = new LineIndex(input.lockText);
-  const items = tree.kind === "object" ? tree.members.find((m) => m.key === "packages")?.value : undefined;
-  const entryLine = (i: number) => (items?.kind === "array" && items.items[i] !== undefined ? lines.lineOf(items.items[i]!.start) : 1);
+  // Lines of the entries, for findings only: positions are parsed on first use (a clean lock never needs them).
+  let lineOfItem: ((i: number) => number) | undefined;
+  const entryLine = (i: number): number => {
+    if (lineOfItem === undefined) {
+      const tree = parseJsonTree(input.lockText!, input.lockPath, "LOCK_INVALID");
+      const lines = new LineIndex(input.lockText!);
+      const items = tree.kind === "object" ? tree.members.find((m) => m.key === "packages")?.value : undefined;
+      lineOfItem = (k) => (items?.kind === "array" && items.items[k] !== undefined ? lines.lineOf(items.items[k]!.start) : 1);
+    }
+    return lineOfItem(i);
+  };
   lock.lock.packages.forEach((pkg, i) => {
     const id = `${pkg.name}:${pkg.arch}`;
-    const line = entryLine(i);
     const prior = entries.get(id);
     if (prior !== undefined) {
-      add("DUPLICATE_LOCK_ENTRY", input.lockPath, line, `${pkg.name} is locked twice for ${pkg.arch}: ${prior.pkg.version} (line ${prior.line}) and ${pkg.version}`, RELOCK(input.manifestPath));
+      add("DUPLICATE_LOCK_ENTRY", input.lockPath, entryLine(i), `${pkg.name} is locked twice for ${pkg.arch}: ${prior.pkg.version} (line ${prior.line}) and ${pkg.version}`, RELOCK(input.manifestPath));
       return;
     }
-    entries.set(id, { pkg, line });
+    entries.set(id, {
+      pkg,
+      get line() {
+        return entryLine(i);
+      },
+    });
   });
   if (manifest === undefined) return { name: input.name, manifest, lock, entries, findings };
 
@@ -371,4 +388,223 @@ export class CheckFailedError extends DebLockError {
     super("CHECK_FAILED", `check found ${findings.length} problem${findings.length === 1 ? "" : "s"}`, { hint: "fix each problem listed above" });
     this.findings = findings;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The use case: read the workspace, run the checks.
+
+export interface CheckRequest {
+  /** Absolute workspace root */
+  readonly root: string;
+  /** Repos in scope (all of the workspace, or those named on the command line) */
+  readonly repos: readonly RepoDecl[];
+  /** Image package lists to check against the locks (from image discovery) */
+  readonly images?: readonly ImageCheckInput[];
+  /** Also verify sha256s against the verified indexes and the dependency closure of every set */
+  readonly deep?: boolean;
+}
+
+export interface CheckDeps {
+  readonly files: WorkspaceFiles;
+  /** Needed for deep checks only */
+  readonly loader?: IndexLoader;
+}
+
+export interface CheckResult {
+  readonly findings: readonly CheckFinding[];
+  readonly stats: { readonly repos: number; readonly entries: number; readonly images: number; readonly deep: boolean };
+}
+
+const rel = (root: string, path: string) => relative(root, resolvePath(root, path)).split(sep).join("/");
+
+async function readOptional(files: WorkspaceFiles, path: string): Promise<string | undefined> {
+  return (await files.exists(path)) ? files.readText(path) : undefined;
+}
+
+/** MODULE.bazel.lock: every recorded hash of a file of the checked repos matches the file. */
+async function checkModuleLock(root: string, repos: readonly RepoDecl[], files: WorkspaceFiles): Promise<CheckFinding[]> {
+  const path = resolvePath(root, "MODULE.bazel.lock");
+  const text = await readOptional(files, path);
+  if (text === undefined) return [];
+  const ours = new Set(repos.flatMap((r) => [rel(root, r.lockPath), rel(root, r.manifestPath)]));
+  let inputs: RecordedFileInput[];
+  try {
+    inputs = listRecordedFileInputs(text, "MODULE.bazel.lock");
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    return [{ code: "MODULE_LOCK_INVALID", file: "MODULE.bazel.lock", ...(error.line === undefined ? {} : { line: error.line }), message: error.message, hint: "restore MODULE.bazel.lock from version control or let Bazel rewrite it" }];
+  }
+  const lines = new LineIndex(text);
+  const current = new Map<string, string | undefined>();
+  const findings: CheckFinding[] = [];
+  for (const input of inputs) {
+    if (input.path === undefined || !ours.has(input.path)) continue;
+    if (!current.has(input.path)) current.set(input.path, await readOptional(files, resolvePath(root, input.path)));
+    const content = current.get(input.path);
+    const actual = content === undefined ? undefined : fileHash(content);
+    if (actual === input.hash) continue;
+    findings.push({
+      code: "MODULE_LOCK_HASH_MISMATCH",
+      file: "MODULE.bazel.lock",
+      line: lines.lineOf(input.span.start),
+      message:
+        actual === undefined
+          ? `records a hash of ${input.path} for ${input.extension}, but the file does not exist`
+          : `records sha256 ${input.hash.slice(0, 12)}… of ${input.path} for ${input.extension}, but the file's sha256 is ${actual.slice(0, 12)}…`,
+      hint: "run `deb-lock lock` (it updates MODULE.bazel.lock with the locks) or `bazel mod deps --lockfile_mode=update`",
+    });
+  }
+  return findings;
+}
+
+function recordsByVersion(indexes: readonly ArchIndexes[]): Map<string, PackageRecord> {
+  const map = new Map<string, PackageRecord>();
+  for (const arch of indexes) {
+    for (const entry of arch.indexes) {
+      for (const r of entry.index.records) {
+        if (r.architecture !== arch.arch && r.architecture !== "all") continue;
+        const key = `${arch.arch}\u0000${r.name}\u0000${r.version}`;
+        if (!map.has(key)) map.set(key, r);
+      }
+    }
+  }
+  return map;
+}
+
+/** Deep checks: sha256 of every entry against the verified index, and the closure of every package set. */
+async function checkDeep(
+  root: string,
+  checked: readonly { decl: RepoDecl; repo: CheckedRepo; manifestText: string }[],
+  images: readonly ImageCheckInput[],
+  loader: IndexLoader,
+): Promise<CheckFinding[]> {
+  const findings: CheckFinding[] = [];
+  const usable = checked.filter((c) => c.repo.lock !== undefined && c.repo.manifest !== undefined);
+  const records = new Map<string, Map<string, PackageRecord>>();
+  await Promise.all(
+    usable.map(async (c) => {
+      const manifest = parseManifest(c.manifestText, c.repo.manifest!.file);
+      records.set(c.decl.name, recordsByVersion(await loadManifestIndexes(manifest, loader)));
+    }),
+  );
+  const recordOf = new Map<string, PackageRecord>(); // `${repo}\0${name}:${arch}`
+  for (const c of usable) {
+    const byVersion = records.get(c.decl.name)!;
+    const lockFile = rel(root, c.decl.lockPath);
+    for (const { pkg, line } of c.repo.entries.values()) {
+      const record = byVersion.get(`${pkg.arch}\u0000${pkg.name}\u0000${pkg.version}`);
+      if (record === undefined) {
+        findings.push({ code: "LOCKED_VERSION_NOT_IN_INDEX", file: lockFile, line, message: `${pkg.name} ${pkg.version} (${pkg.arch}) is not in the indexes of ${c.repo.manifest!.file}'s sources`, hint: RELOCK(c.repo.manifest!.file) });
+        continue;
+      }
+      if (record.sha256 !== pkg.sha256) {
+        findings.push({ code: "SHA256_MISMATCH", file: lockFile, line, message: `${pkg.key} has sha256 ${pkg.sha256.slice(0, 12)}…, but the verified index says ${record.sha256.slice(0, 12)}…`, hint: RELOCK(c.repo.manifest!.file) });
+      }
+      recordOf.set(`${c.decl.name}\u0000${pkg.name}:${pkg.arch}`, record);
+    }
+  }
+
+  // The sets that must be closed: each image (with its ancestors' packages), or, without image
+  // information, the locks of each group of repos that share a distro (explicit-closure repos are
+  // combined by images; a transitive repo's lock is its own closure).
+  interface PackageSet {
+    readonly label: string;
+    readonly arch: string;
+    readonly members: { repo: string; name: string }[];
+  }
+  const sets: PackageSet[] = [];
+  if (images.length > 0) {
+    for (const image of images) {
+      for (const arch of image.archs) sets.push({ label: `image ${image.image} (${image.distro})`, arch, members: image.packages.map((p) => ({ repo: image.repo, name: p.name })) });
+    }
+  } else {
+    const groups = new Map<string, typeof usable>();
+    for (const c of usable) {
+      const key = c.decl.resolveTransitive ? `t\u0000${c.decl.name}` : `e\u0000${c.repo.manifest!.sources[0]?.channel.split(/\s+/)[0] ?? ""}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    for (const group of groups.values()) {
+      const archs = [...new Set(group.flatMap((c) => c.repo.manifest!.archs))];
+      for (const arch of archs) {
+        sets.push({
+          label: group.length === 1 ? `the ${group[0]!.decl.name} lock` : `the ${group.map((c) => c.decl.name).join(" + ")} locks`,
+          arch,
+          members: group.flatMap((c) => [...c.repo.entries.values()].filter((e) => e.pkg.arch === arch).map((e) => ({ repo: c.decl.name, name: e.pkg.name }))),
+        });
+      }
+    }
+  }
+  const reported = new Map<string, CheckFinding>();
+  for (const set of sets) {
+    const present = set.members.map((m) => ({ m, record: recordOf.get(`${m.repo}\u0000${m.name}:${set.arch}`) })).filter((x) => x.record !== undefined);
+    for (const miss of groupUnsatisfied(findUnsatisfiedDependencies(present.map((x) => x.record!), set.arch))) {
+      const member = present.find((x) => x.record!.name === miss.name)!.m;
+      const c = usable.find((u) => u.decl.name === member.repo)!;
+      const entry = c.repo.entries.get(`${miss.name}:${set.arch}`);
+      const names = [...new Set(miss.relations.flatMap((r) => r.missing))];
+      const key = `${member.repo}\u0000${miss.name}\u0000${miss.relations.map((r) => r.relation).join()}\u0000${set.label}`;
+      const prior = reported.get(key);
+      if (prior !== undefined) {
+        reported.set(key, { ...prior, message: prior.message.replace(/ \(([a-z0-9, ]+)\) /, (_, archs: string) => ` (${archs}, ${set.arch}) `) });
+        continue;
+      }
+      reported.set(key, {
+        code: "UNSATISFIED_DEPENDENCY",
+        file: rel(root, c.decl.lockPath),
+        ...(entry === undefined ? {} : { line: entry.line }),
+        message: `${miss.name} ${miss.version} (${set.arch}) needs ${miss.relations.map((r) => `${r.relation} [${r.field}]`).join(", ")}, which ${set.label} does not contain`,
+        hint: c.decl.resolveTransitive ? RELOCK(c.repo.manifest!.file) : `add ${names.join(", ")} to ${c.repo.manifest!.file} and ${RELOCK(c.repo.manifest!.file).replace(/^run/, "run")} (or use \`deb-lock add ${miss.name}\`)`,
+      });
+    }
+  }
+  findings.push(...reported.values());
+  return findings;
+}
+
+function groupUnsatisfied(list: readonly UnsatisfiedDependency[]): { name: string; version: string; relations: UnsatisfiedDependency[] }[] {
+  const out = new Map<string, { name: string; version: string; relations: UnsatisfiedDependency[] }>();
+  for (const u of list) {
+    const g = out.get(u.name) ?? { name: u.name, version: u.version, relations: [] };
+    g.relations.push(u);
+    out.set(u.name, g);
+  }
+  return [...out.values()];
+}
+
+/** Runs every check on the repos in scope. Findings are data; only I/O and verification failures throw. */
+export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<CheckResult> {
+  const { root, repos } = request;
+  const checked = await Promise.all(
+    repos.map(async (decl) => {
+      const manifestPath = resolvePath(root, decl.manifestPath);
+      const lockPath = resolvePath(root, decl.lockPath);
+      const manifestFile = rel(root, decl.manifestPath);
+      const manifestText = await readOptional(deps.files, manifestPath);
+      if (manifestText === undefined) {
+        const f: CheckFinding = { code: "MANIFEST_MISSING", file: decl.declaredIn.file, line: decl.declaredIn.line, message: `repo ${decl.name} names manifest ${manifestFile}, which does not exist`, hint: "fix the manifest label or restore the file" };
+        return { decl, manifestText: "", repo: { name: decl.name, manifest: undefined, lock: undefined, entries: new Map(), findings: [f] } as CheckedRepo };
+      }
+      const repo = checkRepo({
+        name: decl.name,
+        manifestPath: manifestFile,
+        manifestText,
+        lockPath: rel(root, decl.lockPath),
+        lockText: await readOptional(deps.files, lockPath),
+        resolveTransitive: decl.resolveTransitive,
+      });
+      return { decl, manifestText, repo };
+    }),
+  );
+  const findings: CheckFinding[] = checked.flatMap((c) => c.repo.findings);
+  const byName = new Map(checked.map((c) => [c.decl.name, c.repo]));
+  for (const image of request.images ?? []) findings.push(...checkImagePackages(image, byName));
+  findings.push(...(await checkModuleLock(root, repos, deps.files)));
+  if (request.deep) {
+    if (deps.loader === undefined) throw new DebLockError("NO_INDEX_LOADER", "deep check needs archive access", { hint: "this is a bug in deb-lock; please report it" });
+    findings.push(...(await checkDeep(root, checked, request.images ?? [], deps.loader)));
+  }
+  return {
+    findings: sortFindings(findings),
+    stats: { repos: repos.length, entries: checked.reduce((n, c) => n + c.repo.entries.size, 0), images: request.images?.length ?? 0, deep: request.deep ?? false },
+  };
 }

@@ -1,0 +1,318 @@
+import { relative, resolve as resolvePath, sep } from "node:path";
+import type { PackageRecord } from "../core/debian/package.js";
+import { parseRelations } from "../core/debian/relation.js";
+import { ProblemError, UsageError } from "../core/errors.js";
+import { parseLock, type LockPackage } from "../core/lock/index.js";
+import { buildUpdateReport, type ReportEntry, type ReportProblem, type SnapshotMove, type UpdateReport } from "../core/report/model.js";
+import { resolveClosure, type InstalledPackage } from "../core/resolve/resolve-closure.js";
+import { isSnapshotTimestamp, type SnapshotTimestamp } from "../core/snapshot/timestamp.js";
+import { rewriteSnapshotUrl, snapshotOf, snapshotTimelineKey, type SnapshotRef } from "../core/snapshot/url.js";
+import { addManifestPackages, formatMarker, markerOf, parseManifest, removeManifestPackages, rewriteSourceUrls, type Manifest } from "../edit/manifest.js";
+import type { FileChange } from "../io/files.js";
+import type { HttpClient } from "../io/http.js";
+import type { IndexLoader } from "./index-loader.js";
+import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
+import { updateRecordedInputs } from "./module-lock.js";
+import { universeFor, type ArchIndexes } from "./resolve-repo.js";
+import { findLatestSnapshot } from "./snapshots.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
+import type { RepoDecl } from "./workspace.js";
+
+/**
+ * `deb-lock update` (and `outdated`, which plans the same and writes nothing): move every snapshot URL
+ * of the manifests to the chosen instant, add the dependencies new versions newly require to
+ * explicit-closure manifests (and prune marked ones no longer needed), relock everything, and report
+ * what moved. Planning is complete before anything is written: the caller applies `changes` in one
+ * transaction, or not at all.
+ */
+
+export interface UpdateRequest {
+  /** Absolute workspace root */
+  readonly root: string;
+  /** The repos to update (all of the workspace, or those named on the command line) */
+  readonly repos: readonly RepoDecl[];
+  /** `latest` (per archive timeline) or one timestamp for every snapshot URL */
+  readonly snapshot: "latest" | SnapshotTimestamp;
+  /** Skip runs of the current UTC day when discovering the latest snapshot (default true) */
+  readonly skipToday?: boolean;
+  /** false (`--no-new-deps`): report newly required dependencies as problems instead of adding them */
+  readonly newDeps: boolean;
+}
+
+export interface UpdateDeps {
+  readonly files: WorkspaceFiles;
+  readonly loader: IndexLoader;
+  /** For snapshot listings (mirrors apply) */
+  readonly http: HttpClient;
+  /** Milliseconds since the epoch */
+  readonly now: number;
+}
+
+export interface UpdatePlan {
+  readonly report: UpdateReport;
+  /** Every file to write (manifests, locks); empty when there are problems */
+  readonly changes: readonly FileChange[];
+  readonly problems: readonly ReportProblem[];
+}
+
+/** A timeline found in the manifests, with the instant it moves to. */
+interface TimelineTarget {
+  readonly ref: SnapshotRef;
+  readonly from: Set<SnapshotTimestamp>;
+  to: SnapshotTimestamp;
+}
+
+interface RepoState {
+  readonly repo: RepoDecl;
+  readonly manifestFile: string;
+  readonly lockFile: string;
+  readonly manifestText: string;
+  readonly manifest: Manifest;
+  readonly lockText: string | null;
+  bumpedText: string;
+  bumped: Manifest;
+  oldIndexes: ArchIndexes[] | undefined;
+  newIndexes: ArchIndexes[];
+}
+
+/** Chooses the instant of every snapshot timeline named by the manifests. */
+async function chooseTargets(states: readonly RepoState[], request: UpdateRequest, deps: UpdateDeps): Promise<Map<string, TimelineTarget>> {
+  const targets = new Map<string, TimelineTarget>();
+  for (const s of states) {
+    for (const source of s.manifest.sources) {
+      for (const url of source.urls) {
+        const ref = snapshotOf(url);
+        if (ref === undefined) continue;
+        const key = snapshotTimelineKey(ref);
+        const t = targets.get(key);
+        if (t === undefined) targets.set(key, { ref, from: new Set([ref.timestamp]), to: ref.timestamp });
+        else t.from.add(ref.timestamp);
+      }
+    }
+  }
+  const at = request.snapshot === "latest" ? undefined : request.snapshot;
+  if (at !== undefined && !isSnapshotTimestamp(at)) {
+    throw new UsageError(`--snapshot ${JSON.stringify(at)} is neither "latest" nor a snapshot timestamp`, {
+      hint: "write a UTC timestamp like 20240706T203757Z, or latest",
+    });
+  }
+  await Promise.all(
+    [...targets.values()].map(async (t) => {
+      // An explicit instant becomes the last run at or before it (the run the service would serve for it).
+      const found = await findLatestSnapshot(
+        { serviceRoot: t.ref.serviceRoot, archive: t.ref.archive, rule: t.ref.rule },
+        at === undefined ? { http: deps.http, now: deps.now, skipToday: request.skipToday ?? true } : { http: deps.http, now: deps.now, skipToday: false, at },
+      );
+      // "latest" never moves a timeline backwards (e.g. a manifest already pinned to today's run).
+      const newest = [...t.from].sort().at(-1)!;
+      t.to = at === undefined && newest > found.timestamp ? newest : found.timestamp;
+    }),
+  );
+  return targets;
+}
+
+/** Records of one arch by `name\0version`, with the suite they came from. */
+function recordIndex(indexes: readonly ArchIndexes[] | undefined): Map<string, { record: PackageRecord; suite: string }> {
+  const map = new Map<string, { record: PackageRecord; suite: string }>();
+  for (const arch of indexes ?? []) {
+    for (const entry of arch.indexes) {
+      for (const record of entry.index.records) {
+        if (record.architecture !== arch.arch && record.architecture !== "all") continue;
+        const key = `${arch.arch}\u0000${record.name}\u0000${record.version}`;
+        if (!map.has(key)) map.set(key, { record, suite: entry.suite });
+      }
+    }
+  }
+  return map;
+}
+
+function sourceOf(record: PackageRecord | undefined): { source?: string; sourceVersion?: string } {
+  if (record?.source === undefined) return {};
+  const m = /^(\S+)(?:\s*\((\S+)\))?/.exec(record.source);
+  if (!m) return {};
+  return { source: m[1]!, ...(m[2] === undefined ? {} : { sourceVersion: m[2] }) };
+}
+
+/** Report entries of a lock: direct dependencies are those of the record that the same lock (and arch) holds. */
+function reportEntries(repo: string, packages: readonly LockPackage[], records: Map<string, { record: PackageRecord; suite: string }>, fallback: Map<string, { record: PackageRecord; suite: string }>): ReportEntry[] {
+  const locked = new Set(packages.map((p) => `${p.arch}\u0000${p.name}`));
+  return packages.map((p) => {
+    const key = `${p.arch}\u0000${p.name}\u0000${p.version}`;
+    const found = records.get(key) ?? fallback.get(key);
+    const dependencies = new Set<string>(p.dependencies.map((d) => d.name));
+    if (found !== undefined) {
+      for (const group of parseRelations(`${found.record.preDepends ?? ""}${found.record.preDepends && found.record.depends ? ", " : ""}${found.record.depends ?? ""}`)) {
+        const hit = group.find((alt) => locked.has(`${p.arch}\u0000${alt.name}`));
+        if (hit !== undefined) dependencies.add(hit.name);
+      }
+    }
+    return {
+      repo,
+      name: p.name,
+      version: p.version,
+      arch: p.arch,
+      ...sourceOf(found?.record),
+      ...(found === undefined ? {} : { suite: found.suite }),
+      dependencies: [...dependencies],
+      url: p.urls?.[0] ?? p.url ?? "",
+    };
+  });
+}
+
+/** Closure names of `roots` for one arch, with what requires each (none for roots). Undefined when resolution fails. */
+function closureOf(arch: ArchIndexes, roots: readonly string[], installed: readonly string[]): { needs: Map<string, string[]>; problems: string[] } {
+  const { universe } = universeFor(arch);
+  const present: InstalledPackage[] = [];
+  for (const name of installed) {
+    const best = universe.versionsOf(name)[0];
+    if (best !== undefined) present.push({ name, version: best.record.version, ...(best.record.provides === undefined ? {} : { provides: best.record.provides }) });
+  }
+  const result = resolveClosure({ universe, roots: roots.filter((r) => universe.versionsOf(r).length > 0).map((name) => ({ name })), installed: present });
+  const needs = new Map<string, string[]>();
+  for (const p of result.packages) if (!needs.has(p.name)) needs.set(p.name, []);
+  for (const p of result.packages) for (const d of p.dependsOn) needs.get(d)?.push(p.name);
+  return { needs, problems: result.ok ? [] : result.problems.map((p) => p.message) };
+}
+
+/**
+ * For an explicit-closure repo: packages the new versions newly require (in the closure now, not before,
+ * not listed) and marked packages no longer needed. Packages listed by sibling explicit repos of the same
+ * distro (the images combine them) count as present.
+ */
+function dependencyDelta(state: RepoState, siblings: readonly RepoState[]): { add: Map<string, Set<string>>; prune: string[]; problems: string[] } {
+  const listed = new Set(state.bumped.packages.map((p) => p.name));
+  const roots = state.bumped.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
+  const installed = [...new Set(siblings.filter((s) => s !== state).flatMap((s) => s.bumped.packages.map((p) => p.name)))].filter((n) => !listed.has(n));
+  const add = new Map<string, Set<string>>();
+  const needed = new Set<string>();
+  const problems: string[] = [];
+  state.newIndexes.forEach((arch, i) => {
+    const now = closureOf(arch, roots, installed);
+    problems.push(...now.problems);
+    const before = state.oldIndexes?.[i] === undefined ? undefined : closureOf(state.oldIndexes[i]!, roots, installed).needs;
+    for (const [name, by] of now.needs) {
+      needed.add(name);
+      if (listed.has(name) || installed.includes(name) || before === undefined || before.has(name)) continue;
+      let set = add.get(name);
+      if (set === undefined) add.set(name, (set = new Set()));
+      for (const b of by) set.add(b);
+    }
+  });
+  const prune = state.bumped.packages.filter((p) => markerOf(p) !== undefined && !needed.has(p.name)).map((p) => p.name);
+  return { add, prune, problems };
+}
+
+/** Plans an update in memory. Throws for network, verification and usage failures; dependency problems are data. */
+export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Promise<UpdatePlan> {
+  const read = await Promise.all(request.repos.map((repo) => readRepoFiles(request.root, repo, deps.files)));
+  const states: RepoState[] = read.map((r, i) => ({ ...r, repo: request.repos[i]!, bumpedText: r.manifestText, bumped: r.manifest, oldIndexes: undefined, newIndexes: [] }));
+
+  const targets = await chooseTargets(states, request, deps);
+  for (const s of states) {
+    s.bumpedText = rewriteSourceUrls(
+      s.manifestText,
+      (url) => {
+        const ref = snapshotOf(url);
+        const target = ref === undefined ? undefined : targets.get(snapshotTimelineKey(ref));
+        return ref === undefined || target === undefined || target.to === ref.timestamp ? undefined : rewriteSnapshotUrl(url, target.to);
+      },
+      s.manifestFile,
+    );
+    s.bumped = parseManifest(s.bumpedText, s.manifestFile);
+  }
+
+  // Indexes before and after the bump, all at once (the loader shares downloads between repos).
+  const explicit = states.filter((s) => !s.repo.resolveTransitive);
+  await Promise.all(
+    states.map(async (s) => {
+      const [before, after] = await Promise.all([
+        loadManifestIndexes(s.manifest, deps.loader).catch(() => undefined),
+        loadManifestIndexes(s.bumped, deps.loader),
+      ]);
+      s.oldIndexes = before;
+      s.newIndexes = after;
+    }),
+  );
+
+  const problems: ReportProblem[] = [];
+  for (const s of explicit) {
+    const siblings = explicit.filter((o) => o.bumped.sources[0]?.suite === s.bumped.sources[0]?.suite);
+    const delta = dependencyDelta(s, siblings);
+    for (const message of delta.problems) problems.push({ code: "UNRESOLVABLE", message: `${s.manifestFile}: ${message}` });
+    if (!request.newDeps) {
+      for (const [name, by] of delta.add) {
+        problems.push({
+          code: "NEW_DEPENDENCY",
+          message: `${s.manifestFile}: ${[...by].sort().join(", ")} now depend${by.size === 1 ? "s" : ""} on ${name}, which the manifest does not list`,
+          hint: `add ${name} to ${s.manifestFile}, or run update without --no-new-deps`,
+        });
+      }
+      continue;
+    }
+    let text = s.bumpedText;
+    if (delta.prune.length > 0) text = removeManifestPackages(text, delta.prune, s.manifestFile);
+    const additions = [...delta.add.entries()].sort(([a], [b]) => a.localeCompare(b, "en"));
+    if (additions.length > 0) {
+      text = addManifestPackages(
+        text,
+        additions.map(([name, by]) => ({ name, comment: formatMarker({ dependencyOf: [...by].sort() }) })),
+        s.manifestFile,
+      );
+    }
+    if (text !== s.bumpedText) {
+      s.bumpedText = text;
+      s.bumped = parseManifest(text, s.manifestFile);
+      s.newIndexes = await loadManifestIndexes(s.bumped, deps.loader);
+    }
+  }
+
+  // Relock every repo from the bumped manifests (read through an overlay: nothing is written yet).
+  const overlay = new Map(states.map((s) => [resolvePath(request.root, s.repo.manifestPath), s.bumpedText]));
+  const files: WorkspaceFiles = {
+    readText: async (path) => overlay.get(resolvePath(path)) ?? deps.files.readText(path),
+    exists: (path) => (overlay.has(resolvePath(path)) ? Promise.resolve(true) : deps.files.exists(path)),
+    listDir: (path) => deps.files.listDir(path),
+  };
+  const lockPlan = await planLock(request.root, request.repos, { files, loader: deps.loader });
+  for (const p of lockPlan.problems) problems.push({ code: p.code, message: `${p.manifestFile}: ${p.message}` });
+
+  const before: ReportEntry[] = [];
+  const after: ReportEntry[] = [];
+  for (const s of states) {
+    const oldRecords = recordIndex(s.oldIndexes);
+    const newRecords = recordIndex(s.newIndexes);
+    if (s.lockText !== null) before.push(...reportEntries(s.repo.name, parseLock(s.lockText, s.lockFile).lock.packages, oldRecords, newRecords));
+    const planned = lockPlan.repos.find((r) => r.repo === s.repo);
+    if (planned !== undefined) after.push(...reportEntries(s.repo.name, parseLock(planned.after, s.lockFile).lock.packages, newRecords, oldRecords));
+  }
+  const snapshots: SnapshotMove[] = [...targets.values()].flatMap((t) =>
+    [...t.from].sort().map((from) => ({ host: t.ref.host, archive: t.ref.archive, from, to: t.to })),
+  );
+  const report = buildUpdateReport({ before, after, snapshots, problems });
+
+  const changes: FileChange[] =
+    problems.length > 0
+      ? []
+      : [
+          ...states
+            .filter((s) => s.bumpedText !== s.manifestText)
+            .map((s) => ({ path: resolvePath(request.root, s.repo.manifestPath), before: s.manifestText, after: s.bumpedText })),
+          ...lockPlan.changes,
+        ];
+  // MODULE.bazel.lock records hashes of the files Bazel's extensions read: keep it in step, in the same transaction.
+  const moduleLockPath = resolvePath(request.root, "MODULE.bazel.lock");
+  if (changes.length > 0 && (await deps.files.exists(moduleLockPath))) {
+    const text = await deps.files.readText(moduleLockPath);
+    const changed = new Map(changes.filter((c) => c.after !== null).map((c) => [relative(request.root, c.path).split(sep).join("/"), c.after!]));
+    const updated = updateRecordedInputs(text, changed);
+    if (updated !== text) changes.push({ path: moduleLockPath, before: text, after: updated });
+  }
+  return { report, changes, problems };
+}
+
+/** The error `update` fails with when the plan has problems (nothing is written). */
+export function updateProblemsError(problems: readonly ReportProblem[]): ProblemError {
+  return new ProblemError("UPDATE_PROBLEMS", `update found ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.code}: ${p.message}`).join("\n")}`, {
+    hint: problems[0]?.hint ?? "fix the problems above, then run deb-lock update again",
+  });
+}
