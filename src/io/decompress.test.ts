@@ -120,6 +120,52 @@ describe("decompressChunks", () => {
   });
 });
 
+describe("xz on worker threads", () => {
+  const off = { offThread: true };
+
+  it("decodes to the same bytes and chunks in order", async () => {
+    expect(await decompress(xz, "xz", "Packages.xz", off)).toEqual(plain);
+    const chunks: Uint8Array[] = [];
+    const total = await decompressChunks(xzBig, "xz", "big", (c) => chunks.push(c), off);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(total).toBe(plain.byteLength * 300);
+    expect(Buffer.concat(chunks).equals(repeat(plain, 300))).toBe(true);
+  });
+
+  it.each([
+    [() => xz.subarray(0, xz.byteLength - 20), /unexpected end of data/],
+    [() => flipByte(xz, 700), /corrupt data/],
+    [() => gz, /not an xz file/],
+    [() => new Uint8Array(), /empty input/],
+  ] as const)("reports damaged data as CORRUPT_INDEX (%#)", async (bytes, detail) => {
+    const e = await corruptError(decompress(bytes(), "xz", "https://example.org/debian/dists/x/Packages.xz", off));
+    expect(e.code).toBe("CORRUPT_INDEX");
+    expect(e.message).toMatch(/^https:\/\/example\.org\/debian\/dists\/x\/Packages\.xz: not valid xz data/);
+    expect(e.message).toMatch(detail);
+  });
+
+  it("passes a consumer error through, then decodes again", async () => {
+    const parseError = new Error("bad stanza");
+    await expect(
+      decompressChunks(
+        xzBig,
+        "xz",
+        "x",
+        () => {
+          throw parseError;
+        },
+        off,
+      ),
+    ).rejects.toBe(parseError);
+    expect((await decompress(xzBig, "xz", "again", off)).byteLength).toBe(plain.byteLength * 300);
+  });
+
+  it("runs many jobs at once, more than there are workers", async () => {
+    const outs = await Promise.all(Array.from({ length: 7 }, (_, i) => decompress(i % 2 === 0 ? xz : xzBig, "xz", `job ${i}`, off)));
+    outs.forEach((out, i) => expect(out.byteLength).toBe(i % 2 === 0 ? plain.byteLength : plain.byteLength * 300));
+  });
+});
+
 describe("compressionOf", () => {
   it("reads the kind from the file name", () => {
     expect(compressionOf("main/binary-amd64/Packages.xz")).toBe("xz");
