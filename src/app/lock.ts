@@ -4,7 +4,7 @@ import type { Problem } from "../core/resolve/problem.js";
 import { parseManifest, type Manifest } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { IndexLoader } from "./index-loader.js";
-import { resolveRepo, type ArchIndexes } from "./resolve-repo.js";
+import { resolveRepo, type ArchIndexes, type UniverseCache } from "./resolve-repo.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { RepoDecl } from "./workspace.js";
 
@@ -86,10 +86,11 @@ export async function planLock(root: string, repos: readonly RepoDecl[], deps: {
 
   const plans: RepoLockPlan[] = [];
   const problems: (Problem & { repo: string; manifestFile: string })[] = [];
+  const universes: UniverseCache = new Map();
   repos.forEach((repo, i) => {
     const { manifest, manifestFile, lockFile, lockText } = read[i]!;
     const existing = lockText === null ? undefined : parseLock(lockText, lockFile);
-    const resolution = resolveRepo(manifest, indexes[i]!, repo.resolveTransitive);
+    const resolution = resolveRepo(manifest, indexes[i]!, repo.resolveTransitive, universes);
     for (const p of resolution.problems) problems.push({ ...p, repo: repo.name, manifestFile });
     if (resolution.problems.length > 0) return;
     const style = existing ?? deps.defaults ?? { dialect: "urls", keyStyle: "tilde-replaced" };

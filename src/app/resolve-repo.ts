@@ -21,8 +21,31 @@ export interface RepoResolution {
   readonly closures: Map<string, readonly ResolvedPackage[]>;
 }
 
+export interface ArchUniverse {
+  readonly universe: Universe;
+  /** The canonical URLs of a universe source id. */
+  readonly urlsOf: (sourceId: string) => readonly string[];
+}
+
+/**
+ * Universes already built in this run, keyed by arch and sources: manifests of one workspace usually share
+ * their sources (distroless's bookworm, bookworm_java and bookworm_python do), and indexing ~60k packages
+ * once instead of once per manifest is most of a warm run's time.
+ */
+export type UniverseCache = Map<string, ArchUniverse>;
+
+/** The universe of one arch, from `cache` when the same sources were already indexed. */
+export function universeFor(arch: ArchIndexes, cache?: UniverseCache): ArchUniverse {
+  const key = JSON.stringify([arch.arch, arch.indexes.map((e) => [e.sourceUrls, e.suite, e.component, e.index.url])]);
+  const hit = cache?.get(key);
+  if (hit !== undefined) return hit;
+  const built = buildArchUniverse(arch);
+  cache?.set(key, built);
+  return built;
+}
+
 /** Builds the universe of one arch; source ids are `<suite>/<component>@<n>` and map back to canonical URLs. */
-export function universeFor(arch: ArchIndexes): { universe: Universe; urlsOf: (sourceId: string) => readonly string[] } {
+function buildArchUniverse(arch: ArchIndexes): ArchUniverse {
   const urls = new Map<string, readonly string[]>();
   const sources: UniverseSource[] = arch.indexes.map((entry, n) => {
     const id = `${entry.suite}/${entry.component}@${n}`;
@@ -41,12 +64,12 @@ function rootsOf(manifest: Manifest): RootRequest[] {
  * dependencies (in the resolver's order); without, only the manifest's packages are chosen (the manifest lists
  * the closure itself) and their dependencies are not followed.
  */
-export function resolveRepo(manifest: Manifest, archs: readonly ArchIndexes[], resolveTransitive: boolean): RepoResolution {
+export function resolveRepo(manifest: Manifest, archs: readonly ArchIndexes[], resolveTransitive: boolean, universes?: UniverseCache): RepoResolution {
   const resolutions: LockArchResolution[] = [];
   const problems: Problem[] = [];
   const closures = new Map<string, readonly ResolvedPackage[]>();
   for (const arch of archs) {
-    const { universe, urlsOf } = universeFor(arch);
+    const { universe, urlsOf } = universeFor(arch, universes);
     const candidate = (p: ResolvedPackage): LockCandidate => ({
       name: p.name,
       version: p.record.version,
