@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ParseError } from "../core/errors.js";
 import { parseLock } from "../core/lock/parse-lock.js";
 import { parseManifest } from "../edit/manifest.js";
 import { memoryWorkspaceFiles, nodeWorkspaceFiles } from "../io/workspace-files.js";
@@ -149,6 +150,19 @@ describe("discoverRepos", () => {
     ]);
     expect(skipped[0]!.reason).toContain("already declared at MODULE.bazel:4");
     expect(skipped[1]!.reason).toContain("outside the main repository");
+  });
+
+  it("skips a loaded .bzl file it cannot parse and keeps the others", async () => {
+    const files = memoryWorkspaceFiles({
+      "/w/WORKSPACE": 'load("//:broken.bzl", "x")\nload("//deb:repos.bzl", "repos")\nrepos()\n',
+      "/w/broken.bzl": "def x(:\n",
+      "/w/deb/repos.bzl": 'def repos():\n    deb_index(name = "bookworm", manifest = ":bookworm.yaml", lock = ":bookworm.lock.json")\n',
+    });
+    const skipped: DiscoverySkip[] = [];
+    const repos = await discoverRepos("/w", files, { onSkip: (s) => skipped.push(s) });
+    expect(repos.map((r) => [r.name, r.manifestPath, r.lockPath, r.via])).toEqual([["bookworm", "deb/bookworm.yaml", "deb/bookworm.lock.json", "workspace"]]);
+    expect(skipped).toMatchObject([{ file: "broken.bzl", line: 1 }]);
+    await expect(discoverRepos("/w", memoryWorkspaceFiles({ "/w/WORKSPACE": "def x(:\n" }))).rejects.toBeInstanceOf(ParseError);
   });
 
   it("returns nothing for a workspace without any repository", async () => {

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { UsageError } from "../core/errors.js";
+import { DebLockError, ParseError, UsageError } from "../core/errors.js";
 import { type CallExpr, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
 import { positionOf } from "../edit/starlark/lexer.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
@@ -182,7 +182,15 @@ async function scanWorkspaceFile(
   visited.add(path);
   const absolute = posix.join(root, path);
   if (!(await files.exists(absolute))) return;
-  const file = parseStarlark(await files.readText(absolute), path);
+  let file: StarlarkFile;
+  try {
+    file = parseStarlark(await files.readText(absolute), path);
+  } catch (e) {
+    // A loaded .bzl file deb-lock cannot read is no reason to give up on the others; WORKSPACE itself is.
+    if (path === "WORKSPACE" || path === "WORKSPACE.bazel" || !(e instanceof DebLockError)) throw e;
+    skip({ file: path, line: e instanceof ParseError ? (e.line ?? 1) : 1, reason: `cannot read this file: ${e.message}` });
+    return;
+  }
   const pkg = posix.dirname(path) === "." ? "" : posix.dirname(path);
   const globals = topLevelAssignments(file);
   const loads: string[] = [];
