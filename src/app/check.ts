@@ -190,16 +190,17 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
 
   // Every manifest package is locked for every arch (unless the manifest declares it absent there).
   const manifestNames = new Set(manifest.packages.map((p) => p.name));
-  for (const arch of manifest.archs) {
-    for (const p of manifest.packages) {
+  for (const p of manifest.packages) {
+    const missing: string[] = [];
+    for (const arch of manifest.archs) {
       if (p.noArchs.includes(arch)) continue;
       const entry = entries.get(`${p.name}:${arch}`);
-      if (entry === undefined) {
-        add("PACKAGE_NOT_LOCKED", manifest.file, p.line, `package ${p.name} has no entry for ${arch} in ${input.lockPath}`, RELOCK(manifest.file));
-      } else if (p.constraint !== undefined && !safeSatisfies(entry.pkg.version, p.constraint)) {
+      if (entry === undefined) missing.push(arch);
+      else if (p.constraint !== undefined && !safeSatisfies(entry.pkg.version, p.constraint)) {
         add("LOCK_VERSION_MISMATCH", input.lockPath, entry.line, `${p.name} ${entry.pkg.version} (${arch}) does not satisfy the manifest's ${p.spec} (${manifest.file}:${p.line})`, RELOCK(manifest.file));
       }
     }
+    if (missing.length > 0) add("PACKAGE_NOT_LOCKED", manifest.file, p.line, `package ${p.name} has no entry for ${missing.join(", ")} in ${input.lockPath}`, RELOCK(manifest.file));
   }
 
   // Nothing locked that the manifest does not ask for.

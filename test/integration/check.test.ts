@@ -131,7 +131,7 @@ describe("check (offline) on a real explicit-closure repo", () => {
     expect(r.stats.entries).toBe(12 * 5 * 330);
     expect(r.findings).toEqual([]);
     console.log(`check: ${r.stats.repos} repos, ${r.stats.entries} entries in ${ms.toFixed(0)} ms`);
-    // The budget is 0.5 s on an idle machine (see the report in the commit log); the bound here leaves room for a loaded CI runner.
+    // The budget is 0.5 s on an idle machine; the bound here leaves room for a loaded, shared CI runner.
     expect(ms).toBeLessThan(2500);
   });
 });
