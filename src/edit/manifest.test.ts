@@ -168,6 +168,11 @@ describe("parseManifest", () => {
     });
   }
 
+  it("keeps a multi-line flow list's trailing comma when removing", () => {
+    const text = "version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6,\n  tzdata,\n  netbase,\n]\n";
+    expect(removeManifestPackages(text, ["tzdata"])).toBe("version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6,\n  netbase,\n]\n");
+  });
+
   it("refuses edits it cannot make losslessly, and bad input", () => {
     const flowWithComment = "version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6, # c\n]\n";
     expect(() => addManifestPackages(flowWithComment, [{ name: "x", comment: "dependency of y" }])).toThrow(expect.objectContaining({ code: "MANIFEST_EDIT_UNSUPPORTED" }));

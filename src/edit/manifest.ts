@@ -189,7 +189,7 @@ export function removeManifestPackages(text: string, names: readonly string[], f
     // Rebuild the inside of the brackets from the kept entries' own text, keeping the spacing after `[`.
     const inner = text.slice(seqStart + 1, seqEnd - 1);
     const lead = /^\s*/.exec(inner)![0];
-    const trail = /\s*$/.exec(inner)![0];
+    const trail = (inner.trimEnd().endsWith(",") ? "," : "") + /\s*$/.exec(inner)![0];
     const separator = items.length > 1 ? (/,\s*/.exec(text.slice(rangeOf(items[0]!)[1], rangeOf(items[1]!)[0]))?.[0] ?? ", ") : ", ";
     edits.push({ start: seqStart + 1, end: seqEnd - 1, text: keptItems.length === 0 ? "" : `${lead}${keptItems.join(separator)}${trail}` });
   } else {
