@@ -1,7 +1,7 @@
 import type { PackageRecord } from "../core/debian/package.js";
 import type { Release } from "../core/debian/release.js";
 import { FetchError } from "../core/errors.js";
-import { fetchPackagesIndex, type ArchiveEvent } from "../io/archive.js";
+import { fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "../io/archive.js";
 import type { ArchiveServices } from "./services.js";
 
 /** A verified, parsed Packages index of one (source, suite, component, arch). */
@@ -32,6 +32,8 @@ export interface IndexLoader {
  */
 export function createIndexLoader(services: ArchiveServices, onEvent?: (event: ArchiveEvent) => void): IndexLoader {
   const memo = new Map<string, Promise<LoadedIndex>>();
+  // One InRelease download and signature check per suite and run, shared by every arch and component.
+  const releases: NonNullable<FetchIndexDeps["releases"]> = new Map();
   const loadOne = async (request: IndexRequest): Promise<LoadedIndex> => {
     const keys = await services.keys();
     let lastError: unknown;
@@ -42,6 +44,7 @@ export function createIndexLoader(services: ArchiveServices, onEvent?: (event: A
           cache: services.cache,
           keys,
           offline: services.offline,
+          releases,
           ...(onEvent ? { onEvent } : {}),
         });
         return { records: index.records, release: index.release, pin: index.pin, url };
