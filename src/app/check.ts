@@ -273,30 +273,42 @@ export interface ImageCheckInput {
   readonly image: string;
   /** e.g. debian12 */
   readonly distro: string;
+  /** Debian archs the image is built for */
   readonly archs: readonly string[];
   /** Repo whose lock serves the image's packages */
   readonly repo: string;
+  /** Per Debian arch, when an arch takes its packages from another repo (e.g. bookworm_s390x) */
+  readonly repoByArch?: Readonly<Record<string, string>>;
   readonly packages: readonly ImagePackageRef[];
+  /** Per Debian arch, the packages of the images it is built on (they satisfy dependencies too) */
+  readonly ancestors?: Readonly<Record<string, readonly { readonly repo: string; readonly names: readonly string[] }[]>>;
 }
 
 /** Every package an image list references exists in its repo's lock for every arch the image builds. */
 export function checkImagePackages(image: ImageCheckInput, repos: ReadonlyMap<string, CheckedRepo>): CheckFinding[] {
-  const repo = repos.get(image.repo);
   const findings: CheckFinding[] = [];
   for (const ref of image.packages) {
-    if (repo === undefined) {
-      findings.push({ code: "IMAGE_REPO_UNKNOWN", file: ref.file, line: ref.line, message: `image ${image.image} (${image.distro}) takes ${ref.name} from repo ${image.repo}, which the workspace does not declare`, hint: "declare the repo (apt.install in MODULE.bazel) or fix the image's distro" });
-      continue;
+    const missing = new Map<string, string[]>(); // repo → archs
+    for (const arch of image.archs) {
+      const repoName = image.repoByArch?.[arch] ?? image.repo;
+      const repo = repos.get(repoName);
+      if (repo === undefined) {
+        if (!findings.some((f) => f.code === "IMAGE_REPO_UNKNOWN" && f.message.includes(` repo ${repoName},`))) {
+          findings.push({ code: "IMAGE_REPO_UNKNOWN", file: ref.file, line: ref.line, message: `image ${image.image} (${image.distro}) takes its packages from repo ${repoName}, which is not among the checked repos`, hint: "declare the repo (apt.install in MODULE.bazel), or check it too" });
+        }
+        continue;
+      }
+      if (repo.lock === undefined) continue; // already reported against the repo
+      if (!repo.entries.has(`${ref.name}:${arch}`)) missing.set(repoName, [...(missing.get(repoName) ?? []), arch]);
     }
-    if (repo.lock === undefined) continue; // already reported against the repo
-    const missing = image.archs.filter((arch) => !repo.entries.has(`${ref.name}:${arch}`));
-    if (missing.length > 0) {
+    for (const [repoName, archs] of missing) {
+      const repo = repos.get(repoName)!;
       const inManifest = repo.manifest?.packages.some((p) => p.name === ref.name) ?? false;
       findings.push({
         code: "IMAGE_PACKAGE_NOT_LOCKED",
         file: ref.file,
         line: ref.line,
-        message: `image ${image.image} (${image.distro}) uses ${ref.name}, which the ${image.repo} lock has no entry for on ${missing.join(", ")}`,
+        message: `image ${image.image} (${image.distro}) uses ${ref.name}, which the ${repoName} lock has no entry for on ${archs.join(", ")}`,
         hint: inManifest ? RELOCK(repo.manifest!.file) : `run \`deb-lock add ${ref.name} --image ${image.image}\``,
       });
     }
@@ -516,7 +528,11 @@ async function checkDeep(
   const sets: PackageSet[] = [];
   if (images.length > 0) {
     for (const image of images) {
-      for (const arch of image.archs) sets.push({ label: `image ${image.image} (${image.distro})`, arch, members: image.packages.map((p) => ({ repo: image.repo, name: p.name })) });
+      for (const arch of image.archs) {
+        const own = image.packages.map((p) => ({ repo: image.repoByArch?.[arch] ?? image.repo, name: p.name }));
+        const inherited = (image.ancestors?.[arch] ?? []).flatMap((a) => a.names.map((name) => ({ repo: a.repo, name })));
+        sets.push({ label: `image ${image.image} (${image.distro}) with its base images`, arch, members: [...own, ...inherited] });
+      }
     }
   } else {
     const groups = new Map<string, typeof usable>();
