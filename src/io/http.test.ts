@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -280,6 +280,31 @@ describe("createHttpClient: mirrors, proxy, concurrency", () => {
       expect(server.requestsTo("/via-proxy")).toHaveLength(2);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it("tunnels https:// requests through the proxy with CONNECT, trusting an extra CA", async () => {
+    const fixtures = join(import.meta.dirname, "../../test/fixtures/io");
+    const tls = { key: await readFile(join(fixtures, "test-server.key"), "utf8"), cert: await readFile(join(fixtures, "test-server.crt"), "utf8") };
+    const secure = await startHttpTestServer({ tls });
+    const proxy = await startForwardProxy();
+    try {
+      secure.script("/dists/bookworm/InRelease", { body: "over tls" });
+      const url = `${secure.origin}/dists/bookworm/InRelease`;
+      const res = await client({ env: { HTTPS_PROXY: proxy.origin }, ca: tls.cert }).get(url);
+      expect(new TextDecoder().decode(res.body)).toBe("over tls");
+      expect(proxy.log.map((r) => `${r.method} ${r.url}`)).toEqual([`CONNECT 127.0.0.1:${secure.port}`]);
+      expect(secure.requestsTo("/dists/bookworm/InRelease")).toHaveLength(1);
+      // Without the CA the certificate is refused, and that is not retried as if it were a flaky network.
+      const e = await failure(client({ env: { HTTPS_PROXY: proxy.origin } }).get(url));
+      expect(e.code).toBe("NETWORK");
+      expect(e.message).toMatch(/certificate/i);
+      expect(e.hint).toMatch(/CA/);
+      expect(proxy.log).toHaveLength(2);
+      expect(secure.requestsTo("/dists/bookworm/InRelease")).toHaveLength(1);
+    } finally {
+      await proxy.close();
+      await secure.close();
     }
   });
 

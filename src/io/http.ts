@@ -1,4 +1,5 @@
 import { STATUS_CODES } from "node:http";
+import { rootCertificates } from "node:tls";
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { DebLockError, FetchError, redactUrl } from "../core/errors.js";
 import { applyMirrors, type MirrorRule } from "./mirrors.js";
@@ -56,6 +57,11 @@ export interface HttpClientOptions {
   /** Connections kept per origin (default 6). */
   connectionsPerOrigin?: number;
   userAgent?: string;
+  /**
+   * Extra trusted CA certificates (PEM), added to Node's bundled ones, for mirrors behind a private CA. Without it
+   * Node's defaults apply, which include NODE_EXTRA_CA_CERTS; with it, that variable's certificates are not added.
+   */
+  ca?: string;
   onEvent?: (e: HttpEvent) => void;
 }
 
@@ -75,7 +81,7 @@ class AttemptError extends Error {
     readonly detail: string,
     readonly retryable: boolean,
     readonly fetchedUrl: string,
-    readonly extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    readonly extra: { status?: number; retryAfterMs?: number; cause?: unknown; tls?: true } = {},
   ) {
     super(detail);
   }
@@ -92,6 +98,7 @@ class UndiciHttpClient implements HttpClient {
   readonly #onEvent: (e: HttpEvent) => void;
   readonly #limit: Semaphore;
   readonly #agentOptions: Agent.Options;
+  readonly #ca: string[] | undefined;
   readonly #netrc: Promise<NetrcEntry[]>;
   #direct: Agent | undefined;
   readonly #proxies = new Map<string, ProxyAgent>();
@@ -106,11 +113,12 @@ class UndiciHttpClient implements HttpClient {
     this.#userAgent = opts.userAgent ?? "deb-lock";
     this.#onEvent = opts.onEvent ?? (() => {});
     this.#limit = new Semaphore(opts.maxConcurrency ?? 8);
+    this.#ca = opts.ca === undefined ? undefined : [...rootCertificates, opts.ca];
     this.#agentOptions = {
       connections: opts.connectionsPerOrigin ?? 6,
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
-      connect: { timeout: this.#timeoutMs },
+      connect: { timeout: this.#timeoutMs, ...(this.#ca === undefined ? {} : { ca: this.#ca }) },
     };
     const netrcPath = opts.netrcPath;
     this.#netrc =
@@ -189,7 +197,12 @@ class UndiciHttpClient implements HttpClient {
     if (agent === undefined) {
       // proxyTunnel false: plain http:// requests go to the proxy as absolute-URI requests (what apt-cacher-ng and
       // squid expect); https:// still tunnels with CONNECT.
-      agent = new ProxyAgent({ ...this.#agentOptions, uri: proxy, proxyTunnel: false });
+      agent = new ProxyAgent({
+        ...this.#agentOptions,
+        uri: proxy,
+        proxyTunnel: false,
+        ...(this.#ca === undefined ? {} : { requestTls: { ca: this.#ca }, proxyTls: { ca: this.#ca } }),
+      });
       this.#proxies.set(proxy, agent);
     }
     return agent;
@@ -307,6 +320,7 @@ function hintFor(failure: AttemptError, mirrored: boolean): string {
     case "BAD_REDIRECT":
       return `the server redirects in a loop or to an unusable place; check the URL${mirrorNote}`;
     case "NETWORK":
+      if (failure.extra.tls === true) return "the server's TLS certificate is not trusted; for a mirror behind a private CA, add the CA (NODE_EXTRA_CA_CERTS)";
       return `check the network, the host name${mirrorNote}, and the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)`;
   }
 }
@@ -321,7 +335,9 @@ function classifyTransportError(cause: unknown, shown: string, expected: number 
     return new AttemptError("TRUNCATED", `connection closed after ${received} of ${expected} bytes`, true, shown, { cause });
   }
   const detail = describeCause(cause);
-  return new AttemptError("NETWORK", `connection failed (${detail})`, true, shown, { cause });
+  // A certificate the client does not trust will not become trusted by asking again.
+  const certificate = code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/.test(code);
+  return new AttemptError("NETWORK", `connection failed (${detail})`, !certificate, shown, { cause, ...(certificate ? { tls: true } : {}) });
 }
 
 function errorCode(e: unknown): string | undefined {

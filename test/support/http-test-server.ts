@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createHttpsServer } from "node:https";
+import { connect, type AddressInfo, type Socket } from "node:net";
 
 /** One scripted answer. Omitted fields: status 200, empty body. */
 export interface ScriptedResponse {
@@ -26,7 +27,7 @@ export interface LoggedRequest {
 }
 
 export interface HttpTestServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` when started with a certificate) */
   readonly origin: string;
   readonly port: number;
   readonly log: LoggedRequest[];
@@ -39,13 +40,16 @@ export interface HttpTestServer {
   close(): Promise<void>;
 }
 
-/** A scripted HTTP server on 127.0.0.1:0 that logs every request. Unknown paths answer 404. */
-export async function startHttpTestServer(): Promise<HttpTestServer> {
+/**
+ * A scripted HTTP server on 127.0.0.1:0 that logs every request. Unknown paths answer 404.
+ * With `tls` (PEM key and certificate) it speaks HTTPS.
+ */
+export async function startHttpTestServer(options: { tls?: { key: string; cert: string } } = {}): Promise<HttpTestServer> {
   const started = performance.now();
   const routes = new Map<string, RouteHandler>();
   const log: LoggedRequest[] = [];
   const inFlight = { now: 0, max: 0 };
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     log.push({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, atMs: performance.now() - started });
     inFlight.now++;
     inFlight.max = Math.max(inFlight.max, inFlight.now);
@@ -57,11 +61,12 @@ export async function startHttpTestServer(): Promise<HttpTestServer> {
       return;
     }
     void Promise.resolve(handler(req, res)).catch(() => res.destroy());
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(onRequest) : createHttpsServer(options.tls, onRequest);
   const port = await listen(server);
   const sockets = trackSockets(server);
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
     port,
     log,
     inFlight,
@@ -98,8 +103,8 @@ async function answer(res: ServerResponse, step: ScriptedResponse): Promise<void
 }
 
 /**
- * A minimal forward proxy for plain http:// URLs: takes absolute-URI requests and relays them. Logs what it saw,
- * including any Proxy-Authorization header.
+ * A minimal forward proxy: relays absolute-URI requests for http:// URLs and tunnels CONNECT requests (https://).
+ * Logs what it saw, including any Proxy-Authorization header.
  */
 export async function startForwardProxy(): Promise<{ origin: string; log: LoggedRequest[]; close(): Promise<void> }> {
   const started = performance.now();
@@ -123,6 +128,18 @@ export async function startForwardProxy(): Promise<{ origin: string; log: Logged
     upstream.on("error", () => res.headersSent ? res.destroy() : res.writeHead(502).end("bad gateway\n"));
     req.pipe(upstream);
   });
+  server.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
+    log.push({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, atMs: performance.now() - started });
+    const [host, port] = (req.url ?? "").split(":");
+    const upstream = connect(Number(port), host ?? "", () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+  });
   const port = await listen(server);
   const sockets = trackSockets(server);
   return { origin: `http://127.0.0.1:${port}`, log, close: () => closeServer(server, sockets) };
@@ -135,16 +152,16 @@ function listen(server: Server): Promise<number> {
   });
 }
 
-function trackSockets(server: Server): Set<import("node:net").Socket> {
-  const sockets = new Set<import("node:net").Socket>();
-  server.on("connection", (s) => {
+function trackSockets(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
   return sockets;
 }
 
-function closeServer(server: Server, sockets: Set<import("node:net").Socket>): Promise<void> {
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
   for (const s of sockets) s.destroy();
   return new Promise((resolve) => server.close(() => resolve()));
 }
