@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FetchError } from "../core/errors.js";
 import { startForwardProxy, startHttpTestServer, type HttpTestServer } from "../../test/support/http-test-server.js";
@@ -262,6 +263,25 @@ describe("createHttpClient: mirrors, proxy, concurrency", () => {
     expect(res.url).toBe(canonical);
     expect(res.fetchedUrl).toBe(`${server.origin}/m/debian/dists/bookworm/InRelease`);
     expect(new TextDecoder().decode(res.body)).toBe("signed");
+  });
+
+  it("reads file:/// mirror targets from disk, a missing file being a 404", async () => {
+    const local = await mkdtemp(join(tmpdir(), "http-file-"));
+    try {
+      await mkdir(join(local, "dists/bookworm"), { recursive: true });
+      await writeFile(join(local, "dists/bookworm/InRelease"), "local copy");
+      const mirrors = parseMirrorRules([`https://snapshot.debian.org/archive/debian/20240706T203757Z=${pathToFileURL(local).href}`], undefined);
+      const c = client({ mirrors });
+      const res = await c.get("https://snapshot.debian.org/archive/debian/20240706T203757Z/dists/bookworm/InRelease");
+      expect(new TextDecoder().decode(res.body)).toBe("local copy");
+      expect(res.fetchedUrl).toBe(pathToFileURL(join(local, "dists/bookworm/InRelease")).href);
+      const e = await failure(c.get("https://snapshot.debian.org/archive/debian/20240706T203757Z/dists/trixie/InRelease"));
+      expect(e.code).toBe("HTTP_STATUS");
+      expect(e.status).toBe(404);
+      expect(e.message).toMatch(/^GET https:\/\/snapshot\.debian\.org\/.*trixie\/InRelease: HTTP 404 Not Found \(no such local file\) \(fetched from file:/);
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
   });
 
   it("sends http:// requests through the proxy from the given env, and honours NO_PROXY", async () => {

@@ -1,5 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
 import { rootCertificates } from "node:tls";
+import { fileURLToPath } from "node:url";
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { DebLockError, FetchError, redactUrl } from "../core/errors.js";
 import { applyMirrors, type MirrorRule } from "./mirrors.js";
@@ -219,6 +221,7 @@ class UndiciHttpClient implements HttpClient {
     } catch (cause) {
       throw new AttemptError("NETWORK", "not a valid URL", false, redactUrl(target), { cause });
     }
+    if (current.protocol === "file:") return readLocalFile(current);
     // Credentials belong to the origin first asked: URL userinfo, else the netrc entry for that host.
     const authOrigin = current.origin;
     const credentials: Credentials | undefined =
@@ -299,6 +302,24 @@ class UndiciHttpClient implements HttpClient {
     const hint = hintFor(failure, mirrored);
     const status = failure.extra.status;
     return new FetchError(failure.code, message, { url: canonical, ...(status === undefined ? {} : { status }) }, { hint, cause: failure.extra.cause });
+  }
+}
+
+/**
+ * A `file:` URL (a mirror rule can point at a local copy of an archive): answered like a server would, with a
+ * missing file as a 404 so callers treat it the same way.
+ */
+async function readLocalFile(url: URL): Promise<Omit<HttpResponse, "url">> {
+  const shown = url.href;
+  try {
+    const body = new Uint8Array(await readFile(fileURLToPath(url)));
+    return { fetchedUrl: shown, status: 200, headers: { "content-length": String(body.byteLength) }, body };
+  } catch (cause) {
+    const code = errorCode(cause);
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") {
+      throw new AttemptError("HTTP_STATUS", "HTTP 404 Not Found (no such local file)", false, shown, { status: 404, cause });
+    }
+    throw new AttemptError("NETWORK", `cannot read the local file (${describeCause(cause)})`, false, shown, { cause });
   }
 }
 

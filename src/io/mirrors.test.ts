@@ -14,6 +14,11 @@ describe("parseMirrorRules", () => {
     ]);
   });
 
+  it("accepts a file:/// target for a local copy", () => {
+    expect(parseMirrorRules(["https://a.example/debian=file:///srv/mirror/debian/"], undefined)).toEqual([{ from: "https://a.example/debian", to: "file:///srv/mirror/debian" }]);
+    expect(() => parseMirrorRules(["https://a.example/debian=file://"], undefined)).toThrow(/not an absolute URL/);
+  });
+
   it("returns no rules for no input and ignores empty env entries", () => {
     expect(parseMirrorRules([], undefined)).toEqual([]);
     expect(parseMirrorRules([], " , ")).toEqual([]);

@@ -1,7 +1,8 @@
 import { UsageError } from "../core/errors.js";
 
 /**
- * A mirror rule: any URL that starts with `from` is fetched from `to` + the rest of the URL.
+ * A mirror rule: any URL that starts with `from` is fetched from `to` + the rest of the URL. `to` may be a
+ * `file:///` URL of a local copy laid out like the archive.
  * Both ends are stored without trailing slashes so `a/=b` and `a=b/` mean the same thing.
  */
 export interface MirrorRule {
@@ -42,8 +43,8 @@ function parseMirrorRule(text: string, origin: string): MirrorRule {
   const to = stripTrailingSlashes(text.slice(eq + 1).trim());
   for (const [side, value] of [["FROM", from], ["TO", to]] as const) {
     if (value === "") throw new UsageError(`${origin}: mirror rule "${text}" has an empty ${side}`, { code: "BAD_MIRROR_RULE", hint });
-    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(value)) {
-      throw new UsageError(`${origin}: mirror rule "${text}": ${side} "${value}" is not an absolute URL (scheme://host/...)`, { code: "BAD_MIRROR_RULE", hint });
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(value) && !/^file:\/\/\/./i.test(value)) {
+      throw new UsageError(`${origin}: mirror rule "${text}": ${side} "${value}" is not an absolute URL (scheme://host/... or file:///path)`, { code: "BAD_MIRROR_RULE", hint });
     }
   }
   return { from, to };
