@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -231,6 +231,18 @@ describe("applyChangeSet", () => {
     expect(e.code).toBe("ROLLBACK_FAILED");
     expect(e.message).toContain(join(dir, "a"));
     expect(e.hint).toMatch(/deb-lock-bak/);
+  });
+
+  it("edits a symlinked file where it lives, keeping the link", async () => {
+    await mkdir(join(dir, "shared"));
+    await writeFile(join(dir, "shared/bookworm.yaml"), "v1\n");
+    await symlink("shared/bookworm.yaml", join(dir, "link.yaml"));
+    await applyChangeSet([{ path: join(dir, "link.yaml"), before: "v1\n", after: "v2\n" }]);
+    expect((await lstat(join(dir, "link.yaml"))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, "shared/bookworm.yaml"), "utf8")).toBe("v2\n");
+    await writeFileAtomic(join(dir, "link.yaml"), "v3\n");
+    expect((await lstat(join(dir, "link.yaml"))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, "shared/bookworm.yaml"), "utf8")).toBe("v3\n");
   });
 
   it("rejects a path changed twice", async () => {

@@ -14,7 +14,8 @@ export interface FileChange {
 export interface TransactionFs {
   readFile(path: string): Promise<Buffer>;
   writeFile(path: string, data: Uint8Array | string, options: { mode?: number; flag: string; flush?: boolean }): Promise<void>;
-  lstat(path: string): Promise<{ mode: number; isFile(): boolean }>;
+  lstat(path: string): Promise<{ mode: number; isFile(): boolean; isSymbolicLink(): boolean }>;
+  realpath(path: string): Promise<string>;
   chmod(path: string, mode: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   link(existing: string, newPath: string): Promise<void>;
@@ -29,6 +30,7 @@ export const realTransactionFs: TransactionFs = {
   readFile: (p) => nodeFs.readFile(p),
   writeFile: (p, d, o) => nodeFs.writeFile(p, d, o),
   lstat: (p) => nodeFs.lstat(p),
+  realpath: (p) => nodeFs.realpath(p),
   chmod: (p, m) => nodeFs.chmod(p, m),
   rename: (a, b) => nodeFs.rename(a, b),
   link: (a, b) => nodeFs.link(a, b),
@@ -60,6 +62,7 @@ export async function writeFileAtomic(
   options: { flush?: boolean } = {},
   fs: TransactionFs = realTransactionFs,
 ): Promise<void> {
+  path = await followSymlink(path, fs);
   let mode: number | undefined;
   try {
     mode = (await fs.lstat(path)).mode & 0o7777;
@@ -73,6 +76,22 @@ export async function writeFileAtomic(
     await fs.rename(tmp, path);
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** A symlinked file is edited where it really lives, so the link stays a link. */
+async function followSymlink(path: string, fs: TransactionFs): Promise<string> {
+  try {
+    if (!(await fs.lstat(path)).isSymbolicLink()) return path;
+  } catch (e) {
+    if (isMissing(e)) return path;
+    throw e;
+  }
+  try {
+    return await fs.realpath(path);
+  } catch (e) {
+    if (isMissing(e)) return path; // a dangling link: handled (refused) like any other unexpected file
     throw e;
   }
 }
@@ -92,13 +111,14 @@ interface Applied {
  * Directories created for new files are removed again on failure.
  */
 export async function applyChangeSet(changes: readonly FileChange[], fs: TransactionFs = realTransactionFs): Promise<void> {
+  const work: FileChange[] = [];
   const seen = new Set<string>();
   for (const c of changes) {
-    const abs = resolve(c.path);
-    if (seen.has(abs)) throw new DebLockError("DUPLICATE_CHANGE", `${c.path}: changed twice in one change set`, { hint: "this is a bug in deb-lock; please report it" });
-    seen.add(abs);
+    const real = resolve(await followSymlink(c.path, fs));
+    if (seen.has(real)) throw new DebLockError("DUPLICATE_CHANGE", `${c.path}: changed twice in one change set`, { hint: "this is a bug in deb-lock; please report it" });
+    seen.add(real);
+    if (c.before !== c.after) work.push(real === resolve(c.path) ? c : { ...c, path: real });
   }
-  const work = changes.filter((c) => c.before !== c.after);
   const temps = new Map<string, string>();
   const createdDirs: string[] = [];
   const cleanupTemps = async (): Promise<void> => {
@@ -137,7 +157,7 @@ export async function applyChangeSet(changes: readonly FileChange[], fs: Transac
     for (const c of work) await checkBefore(c, fs);
   } catch (e) {
     await cleanupTemps();
-    throw e;
+    throw writeFailed(e, "nothing was changed");
   }
 
   // 3. Swap in, keeping backups until all succeeded.
