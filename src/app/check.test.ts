@@ -39,11 +39,15 @@ describe("readManifestView", () => {
   });
 
   it("reads version constraints and declared arch gaps", () => {
-    const view = readManifestView("version: 1\nsources:\n  - channel: x main\n    url: https://a/b/\narchs: [amd64]\npackages:\n  - foo (>= 1.2)\n  - bar=2.0-1\n  - baz # deb-lock: no-arch=arm64,armhf not built there\n", "m.yaml");
-    expect(view.packages.map((p) => [p.name, p.constraint?.op, p.constraint?.version, p.noArchs])).toEqual([
-      ["foo", ">=", "1.2", []],
-      ["bar", "=", "2.0-1", []],
-      ["baz", undefined, undefined, ["arm64", "armhf"]],
+    const view = readManifestView(
+      "version: 1\nsources:\n  - channel: x main\n    url: https://a/b/\narchs: [amd64]\npackages:\n  - foo (>= 1.2)\n  - bar=2.0-1\n  - baz # deb-lock: no-arch=arm64,armhf not built there\n  - tzdata # deb-lock: without=debconf,debconf-2.0 no maintainer scripts run\n",
+      "m.yaml",
+    );
+    expect(view.packages.map((p) => [p.name, p.constraint?.op, p.constraint?.version, p.noArchs, p.without])).toEqual([
+      ["foo", ">=", "1.2", [], []],
+      ["bar", "=", "2.0-1", [], []],
+      ["baz", undefined, undefined, ["arm64", "armhf"], []],
+      ["tzdata", undefined, undefined, [], ["debconf", "debconf-2.0"]],
     ]);
     expect(view.sources[0]?.urls).toEqual(["https://a/b"]);
   });

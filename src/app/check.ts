@@ -8,6 +8,7 @@ import { lockPackageUrls, type LockPackage } from "../core/lock/lock.js";
 import { parseLock, type ParsedLock } from "../core/lock/parse-lock.js";
 import { parseManifest, type PackageConstraint } from "../edit/manifest.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
+import { discoverImage, type ImageInfo } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
 import { fileHash, listRecordedFileInputs, type RecordedFileInput } from "./module-lock.js";
@@ -73,6 +74,11 @@ export interface ManifestPackageView {
   readonly line: number;
   /** Archs the manifest declares the package absent on: a trailing `# deb-lock: no-arch=arm64,armhf <reason>` */
   readonly noArchs: readonly string[];
+  /**
+   * Dependencies of the package the workspace leaves out on purpose (e.g. debconf, awk: only maintainer
+   * scripts need them, and images never run those): `# deb-lock: without=debconf,awk <reason>`.
+   */
+  readonly without: readonly string[];
   readonly constraint?: PackageConstraint;
 }
 
@@ -84,7 +90,13 @@ export interface ManifestView {
   readonly packages: readonly ManifestPackageView[];
 }
 
-const NO_ARCH_RE = /deb-lock:\s*no-arch=([a-z0-9,-]+)/;
+/** Values of `key=a,b` in a `deb-lock:` directive of a package comment. */
+function directive(comment: string | undefined, key: string): string[] {
+  const at = comment?.indexOf("deb-lock:") ?? -1;
+  if (at < 0) return [];
+  const m = new RegExp(`(?:^|\\s)${key}=([a-z0-9+.,:-]+)`).exec(comment!.slice(at + "deb-lock:".length));
+  return m?.[1]?.split(",").filter(Boolean) ?? [];
+}
 
 /** The manifest as check needs it (parseManifest plus declared arch gaps). Throws ParseError (BAD_MANIFEST). */
 export function readManifestView(text: string, file: string): ManifestView {
@@ -97,7 +109,8 @@ export function readManifestView(text: string, file: string): ManifestView {
       name: p.name,
       spec: p.spec,
       line: p.line,
-      noArchs: NO_ARCH_RE.exec(p.comment ?? "")?.[1]?.split(",").filter(Boolean) ?? [],
+      noArchs: directive(p.comment, "no-arch"),
+      without: directive(p.comment, "without"),
       ...(p.constraint === undefined ? {} : { constraint: p.constraint }),
     })),
   };
@@ -316,6 +329,48 @@ export function checkImagePackages(image: ImageCheckInput, repos: ReadonlyMap<st
   return findings;
 }
 
+/** The image lists of a discovered image, one input per distro, in Debian arch names. */
+export function imageCheckInputs(info: ImageInfo): ImageCheckInput[] {
+  return info.distros.map((d) => {
+    const deb = (arch: string) => d.debianArch[arch] ?? arch;
+    return {
+      image: info.image,
+      distro: d.distro,
+      archs: d.archs.map(deb),
+      repo: d.repo.name,
+      repoByArch: Object.fromEntries(d.archs.map((a) => [deb(a), (d.repoByArch[a] ?? d.repo).name])),
+      packages: d.packages,
+      ancestors: Object.fromEntries(d.archs.map((a) => [deb(a), (d.ancestors[a] ?? []).map((anc) => ({ repo: anc.repo, names: anc.packages.map((p) => p.name) }))])),
+    };
+  });
+}
+
+/** Codes of discoverImage for directories that are simply not images deb-lock can read. */
+const NOT_AN_IMAGE = new Set(["IMAGE_NOT_FOUND", "IMAGE_LAYOUT_UNKNOWN", "IMAGE_PACKAGES_NOT_FOUND"]);
+
+/**
+ * Every image of the workspace: each top-level directory with a BUILD file that discovery reads as a
+ * distroless image. Directories that are not images are skipped; images discovery cannot fully read
+ * (unknown repo, list not found) become findings.
+ */
+export async function discoverWorkspaceImages(root: string, files: WorkspaceFiles, repos: readonly RepoDecl[]): Promise<{ images: ImageInfo[]; findings: CheckFinding[] }> {
+  const images: ImageInfo[] = [];
+  const findings: CheckFinding[] = [];
+  for (const dir of await files.listDir(root)) {
+    if (dir.startsWith(".") || dir === "private" || dir === "node_modules") continue;
+    const hasBuild = (await files.exists(resolvePath(root, dir, "BUILD"))) || (await files.exists(resolvePath(root, dir, "BUILD.bazel")));
+    if (!hasBuild) continue;
+    try {
+      images.push(await discoverImage(root, dir, files, repos));
+    } catch (error) {
+      if (!(error instanceof DebLockError)) throw error;
+      if (NOT_AN_IMAGE.has(error.code)) continue;
+      findings.push({ code: error.code, file: `${dir}/BUILD`, message: error.message, hint: error.hint ?? "see deb-lock's documentation of the distroless layouts" });
+    }
+  }
+  return { images, findings };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deep: the locked set against the archive's records.
 
@@ -413,6 +468,8 @@ export interface CheckRequest {
   readonly repos: readonly RepoDecl[];
   /** Image package lists to check against the locks (from image discovery) */
   readonly images?: readonly ImageCheckInput[];
+  /** Discover every image of the workspace (when `images` is not given) */
+  readonly discoverImages?: boolean;
   /** Also verify sha256s against the verified indexes and the dependency closure of every set */
   readonly deep?: boolean;
 }
@@ -531,7 +588,7 @@ async function checkDeep(
       for (const arch of image.archs) {
         const own = image.packages.map((p) => ({ repo: image.repoByArch?.[arch] ?? image.repo, name: p.name }));
         const inherited = (image.ancestors?.[arch] ?? []).flatMap((a) => a.names.map((name) => ({ repo: a.repo, name })));
-        sets.push({ label: `image ${image.image} (${image.distro}) with its base images`, arch, members: [...own, ...inherited] });
+        sets.push({ label: `image ${image.image} (${image.distro})`, arch, members: [...own, ...inherited] });
       }
     }
   } else {
@@ -551,30 +608,37 @@ async function checkDeep(
       }
     }
   }
-  const reported = new Map<string, CheckFinding>();
+  // One finding per (package, unmet relations), naming every arch and set it is unmet in.
+  const reported = new Map<string, { c: (typeof usable)[number]; name: string; version: string; relations: UnsatisfiedDependency[]; archs: Set<string>; labels: Set<string>; line?: number }>();
   for (const set of sets) {
     const present = set.members.map((m) => ({ m, record: recordOf.get(`${m.repo}\u0000${m.name}:${set.arch}`) })).filter((x) => x.record !== undefined);
     for (const miss of groupUnsatisfied(findUnsatisfiedDependencies(present.map((x) => x.record!), set.arch))) {
       const member = present.find((x) => x.record!.name === miss.name)!.m;
       const c = usable.find((u) => u.decl.name === member.repo)!;
+      const without = new Set(c.repo.manifest!.packages.find((p) => p.name === miss.name)?.without ?? []);
+      const relations = miss.relations.filter((r) => !r.missing.some((name) => without.has(name)));
+      if (relations.length === 0) continue;
+      const key = `${member.repo}\u0000${miss.name}\u0000${relations.map((r) => r.relation).join()}`;
       const entry = c.repo.entries.get(`${miss.name}:${set.arch}`);
-      const names = [...new Set(miss.relations.flatMap((r) => r.missing))];
-      const key = `${member.repo}\u0000${miss.name}\u0000${miss.relations.map((r) => r.relation).join()}\u0000${set.label}`;
-      const prior = reported.get(key);
-      if (prior !== undefined) {
-        reported.set(key, { ...prior, message: prior.message.replace(/ \(([a-z0-9, ]+)\) /, (_, archs: string) => ` (${archs}, ${set.arch}) `) });
-        continue;
-      }
-      reported.set(key, {
-        code: "UNSATISFIED_DEPENDENCY",
-        file: rel(root, c.decl.lockPath),
-        ...(entry === undefined ? {} : { line: entry.line }),
-        message: `${miss.name} ${miss.version} (${set.arch}) needs ${miss.relations.map((r) => `${r.relation} [${r.field}]`).join(", ")}, which ${set.label} does not contain`,
-        hint: c.decl.resolveTransitive ? RELOCK(c.repo.manifest!.file) : `add ${names.join(", ")} to ${c.repo.manifest!.file} and ${RELOCK(c.repo.manifest!.file).replace(/^run/, "run")} (or use \`deb-lock add ${miss.name}\`)`,
-      });
+      const g = reported.get(key) ?? { c, name: miss.name, version: miss.version, relations, archs: new Set<string>(), labels: new Set<string>(), ...(entry === undefined ? {} : { line: entry.line }) };
+      g.archs.add(set.arch);
+      g.labels.add(set.label);
+      reported.set(key, g);
     }
   }
-  findings.push(...reported.values());
+  for (const g of reported.values()) {
+    const manifest = g.c.repo.manifest!.file;
+    const names = [...new Set(g.relations.flatMap((r) => r.missing))];
+    findings.push({
+      code: "UNSATISFIED_DEPENDENCY",
+      file: rel(root, g.c.decl.lockPath),
+      ...(g.line === undefined ? {} : { line: g.line }),
+      message: `${g.name} ${g.version} (${[...g.archs].join(", ")}) needs ${g.relations.map((r) => `${r.relation} [${r.field}]`).join(", ")}, which ${[...g.labels].join(", ")} ${g.labels.size === 1 ? "does" : "do"} not contain`,
+      hint: g.c.decl.resolveTransitive
+        ? RELOCK(manifest)
+        : `add ${names.join(", ")} to ${manifest} and relock (\`deb-lock add ${g.name}\` does both), or, if the image does without on purpose, mark ${g.name}'s line in ${manifest} with \`# deb-lock: without=${names.join(",")}\``,
+    });
+  }
   return findings;
 }
 
@@ -614,14 +678,20 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
   );
   const findings: CheckFinding[] = checked.flatMap((c) => c.repo.findings);
   const byName = new Map(checked.map((c) => [c.decl.name, c.repo]));
-  for (const image of request.images ?? []) findings.push(...checkImagePackages(image, byName));
+  let images = request.images ?? [];
+  if (request.images === undefined && request.discoverImages) {
+    const found = await discoverWorkspaceImages(root, deps.files, repos);
+    findings.push(...found.findings);
+    images = found.images.flatMap(imageCheckInputs);
+  }
+  for (const image of images) findings.push(...checkImagePackages(image, byName));
   findings.push(...(await checkModuleLock(root, repos, deps.files)));
   if (request.deep) {
     if (deps.loader === undefined) throw new DebLockError("NO_INDEX_LOADER", "deep check needs archive access", { hint: "this is a bug in deb-lock; please report it" });
-    findings.push(...(await checkDeep(root, checked, request.images ?? [], deps.loader)));
+    findings.push(...(await checkDeep(root, checked, images, deps.loader)));
   }
   return {
     findings: sortFindings(findings),
-    stats: { repos: repos.length, entries: checked.reduce((n, c) => n + c.repo.entries.size, 0), images: request.images?.length ?? 0, deep: request.deep ?? false },
+    stats: { repos: repos.length, entries: checked.reduce((n, c) => n + c.repo.entries.size, 0), images: images.length, deep: request.deep ?? false },
   };
 }

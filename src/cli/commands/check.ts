@@ -1,5 +1,6 @@
-import { relative } from "node:path";
-import { formatFinding, runCheck } from "../../app/check.js";
+import { relative, resolve } from "node:path";
+import { formatFinding, imageCheckInputs, runCheck, type CheckRequest } from "../../app/check.js";
+import { discoverImage } from "../../app/images.js";
 import { createIndexLoader } from "../../app/index-loader.js";
 import { createArchiveServices } from "../../app/services.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
@@ -11,46 +12,66 @@ import { selectRepos } from "../workspace-context.js";
 export const checkCommand: Command = {
   name: "check",
   summary: "verify manifests, locks, image lists and MODULE.bazel.lock agree (pre-commit / CI gate)",
-  usage: "deb-lock check [MANIFEST.yaml ...] [--deep] [options]",
+  usage: "deb-lock check [MANIFEST.yaml ...] [--image DIR ...] [--deep] [options]",
   help: `Offline and fast by default: every manifest parses and has its lock; every manifest package has a lock
 entry for every arch (or the manifest declares the gap with a comment "# deb-lock: no-arch=ARCH,... why");
 no stale or duplicate entries; keys, URLs and the lock's form agree with the manifest's sources and
-resolve_transitive; MODULE.bazel.lock's recorded hashes of the lock files match.
+resolve_transitive; every package an image list references (distroless layouts: deb.package(...) in
+BUILD files or config.bzl dicts) has an entry in the right lock for every arch the image builds;
+MODULE.bazel.lock's recorded hashes of the lock files match.
 
-Arguments narrow the check to those manifests; without any, the whole workspace is checked.
+Arguments narrow the check to those manifests (and --image to those images); without any, the whole
+workspace is checked, every image included.
 
 Each problem is printed on stdout as  file:line: what is wrong — how to fix it
 
 Options:
+  --image DIR            check this image's package lists (its Bazel package directory, e.g. python3;
+                         repeatable)
   --deep                 also verify every locked sha256 against the verified archive index (cache
                          first, network when needed) and that every Depends/Pre-Depends of every
-                         locked package is satisfied within its set (repos of one distro together)
+                         locked package is satisfied within each image and its base images (without
+                         image lists: within the locks of one distro). A dependency left out on purpose
+                         is declared on the package's manifest line:
+                           - tzdata # deb-lock: without=debconf,debconf-2.0 no maintainer scripts run
 
 Exit status: 0 when everything agrees, 1 when any problem is found.`,
-  options: { deep: { type: "boolean" } },
+  options: { deep: { type: "boolean" }, image: { type: "string", multiple: true } },
   async run(ctx) {
-    const { root, repos } = await selectRepos(ctx, ctx.positionals);
-    const deep = ctx.values.deep === true;
+    const imageDirs = (ctx.values.image as string[] | undefined) ?? [];
     const files = nodeWorkspaceFiles();
+    const selected = await selectRepos(ctx, ctx.positionals);
+    const { root } = selected;
+    // Images read their ancestors' locks too: with --image, every repo takes part.
+    const repos = imageDirs.length > 0 ? (await selectRepos(ctx, [])).repos : selected.repos;
+    const deep = ctx.values.deep === true;
+    const request: CheckRequest = {
+      root,
+      repos,
+      deep,
+      ...(imageDirs.length > 0
+        ? { images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, relative(root, resolve(ctx.io.cwd, dir)), files, repos)))).flatMap(imageCheckInputs) }
+        : { discoverImages: ctx.positionals.length === 0 }),
+    };
     let result;
     if (deep) {
       const progress = archiveProgress(ctx.reporter);
       const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
       try {
-        result = await runCheck({ root, repos, deep }, { files, loader: createIndexLoader(services, progress.onArchive) });
+        result = await runCheck(request, { files, loader: createIndexLoader(services, progress.onArchive) });
       } finally {
         await services.close();
       }
       ctx.reporter.done();
     } else {
-      result = await runCheck({ root, repos }, { files });
+      result = await runCheck(request, { files });
     }
     const ok = result.findings.length === 0;
     if (ctx.options.json) {
       writeJson(ctx.io, "check", { ok, root: relative(ctx.io.cwd, root) || ".", stats: result.stats, findings: result.findings });
     } else {
       for (const f of result.findings) ctx.io.stdout.write(`${formatFinding(f)}\n`);
-      const summary = `${result.stats.repos} repo(s), ${result.stats.entries} lock entries${deep ? ", deep" : ""}`;
+      const summary = `${result.stats.repos} repo(s), ${result.stats.entries} lock entries, ${result.stats.images} image list(s)${deep ? ", deep" : ""}`;
       ctx.io.stderr.write(ok ? `deb-lock check: ok (${summary})\n` : `deb-lock check: ${result.findings.length} problem(s) (${summary})\n`);
     }
     return ok ? ExitCode.OK : ExitCode.PROBLEMS;

@@ -1,0 +1,164 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Command } from "../../src/cli/command.js";
+import { checkCommand } from "../../src/cli/commands/check.js";
+import { COMMANDS } from "../../src/cli/commands/index.js";
+import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type SuiteSpec } from "../support/archive-server.js";
+import { runCli } from "../support/run-cli.js";
+
+if (!COMMANDS.some((c) => c.name === checkCommand.name)) (COMMANDS as Command[]).push(checkCommand);
+
+// The distroless-shaped fixture workspaces (2024 and 2026 layouts) with their real, trimmed indexes.
+const FIXTURES = join(import.meta.dirname, "../fixtures/workspaces");
+const SNAPSHOTS: Record<string, string> = { debian: "20260818T205150Z", "debian-security": "20260818T224315Z" };
+
+/** The fixture's archive/<archive>/<suite>/<arch>/Packages.xz as a fake snapshot archive. */
+function archiveSpec(dir: string): ArchiveServerSpec {
+  const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
+  for (const archive of readdirSync(dir)) {
+    const suites: Record<string, SuiteSpec> = {};
+    for (const suite of readdirSync(join(dir, archive))) {
+      const byArch: Record<string, string[]> = {};
+      for (const arch of readdirSync(join(dir, archive, suite))) {
+        const text = execFileSync("xz", ["-dc", join(dir, archive, suite, arch, "Packages.xz")], { encoding: "utf8", maxBuffer: 64 << 20 });
+        byArch[arch] = text.trim().split(/\n\n+/);
+      }
+      suites[suite] = { components: { main: byArch }, ...(archive === "debian-security" ? { compressions: ["plain", "xz"] as const } : {}) };
+    }
+    archives[archive] = { [SNAPSHOTS[archive]!]: suites };
+  }
+  return { archives };
+}
+
+let tmp: string;
+let n = 0;
+let archive: ArchiveServer;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "deb-lock-check-distroless-"));
+  archive = await startArchiveServer(archiveSpec(join(FIXTURES, "distroless-2026/archive")));
+  writeFileSync(join(tmp, "key.asc"), archive.publicKeyArmored);
+});
+afterAll(async () => {
+  await archive?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Marks the dependencies distroless leaves out on purpose (maintainer-script helpers, data packages). */
+function declareGaps(ws: string): void {
+  const gaps: Record<string, string> = {
+    "base-files": "awk",
+    tzdata: "debconf,debconf-2.0",
+    libc6: "libgcc-s1",
+    libreadline8: "readline-common",
+    libreadline8t64: "readline-common",
+    libtirpc3: "libtirpc-common",
+    libtirpc3t64: "libtirpc-common",
+    libssl3t64: "openssl-provider-legacy",
+  };
+  for (const file of ["bookworm", "bookworm_python", "trixie", "trixie_python"]) {
+    edit(ws, `private/repos/deb/${file}.yaml`, (t) =>
+      t.replace(/^(\s*- )([a-z0-9.+-]+)$/gm, (line, dash: string, name: string) => (gaps[name] === undefined ? line : `${dash}${name} # deb-lock: without=${gaps[name]} (not needed in a distroless image)`)),
+    );
+  }
+}
+
+function copy(layout: string): string {
+  const ws = join(tmp, `ws${n++}`);
+  cpSync(join(FIXTURES, layout, "workspace"), ws, { recursive: true });
+  return ws;
+}
+const edit = (ws: string, path: string, f: (text: string) => string) => writeFileSync(join(ws, path), f(readFileSync(join(ws, path), "utf8")));
+const check = (ws: string, ...argv: string[]) =>
+  runCli(["check", ...argv, "--mirror", `https://snapshot.debian.org=${archive.url}`, "--keyring", join(tmp, "key.asc"), "--cache-dir", join(tmp, "cache"), "--quiet"], { cwd: ws, homeDir: tmp });
+
+describe.each(["distroless-2024", "distroless-2026"])("check on the %s layout", (layout) => {
+  it("passes the consistent workspace, image lists included", async () => {
+    const r = await check(copy(layout));
+    expect(r.stdout).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/deb-lock check: ok \(\d+ repo\(s\), \d+ lock entries, [1-9]\d* image list\(s\)\)/);
+  });
+});
+
+describe("check on the distroless-2026 layout", () => {
+  it("catches an image list naming a package absent from the lock, at its line in config.bzl", async () => {
+    const ws = copy("distroless-2026");
+    edit(ws, "python3/config.bzl", (t) => t.replace('        "libffi8",\n', '        "libffi8",\n        "libmpdec3",\n'));
+    const r = await check(ws);
+    expect(r.code).toBe(1);
+    const line = readFileSync(join(ws, "python3/config.bzl"), "utf8").split("\n").findIndex((l) => l.includes('"libmpdec3"')) + 1;
+    expect(r.stdout).toContain(`python3/config.bzl:${line}: image python3 (debian12) uses libmpdec3, which the bookworm_python lock has no entry for on amd64, arm64 — run \`deb-lock add libmpdec3 --image python3\``);
+  });
+
+  it("--image narrows to one image", async () => {
+    const ws = copy("distroless-2026");
+    const r = await check(ws, "--image", "cc");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/[1-9] image list\(s\)/);
+  });
+
+  it("--deep names the dependencies distroless leaves out, and accepts them once declared", async () => {
+    const ws = copy("distroless-2026");
+    const strict = await check(ws, "--deep");
+    expect(strict.code).toBe(1);
+    const unmet = strict.stdout.trim().split("\n").map((l) => /: (\S+) \S+ \(amd64, arm64\) needs (.*?) \[/.exec(l)?.slice(1, 3).join(" → "));
+    expect([...new Set(unmet)].sort()).toEqual([
+      "base-files → awk",
+      "libc6 → libgcc-s1",
+      "libreadline8 → readline-common",
+      "libreadline8t64 → readline-common",
+      "libssl3t64 → openssl-provider-legacy",
+      "libtirpc3 → libtirpc-common (>= 1.3.3+ds-1)",
+      "libtirpc3t64 → libtirpc-common (>= 1.3.6+ds-1)",
+      "tzdata → debconf (>= 0.5) | debconf-2.0",
+    ]);
+    expect(strict.stdout).toContain("image base (debian12), image cc (debian12), image python3 (debian12), image static (debian12) do not contain");
+    declareGaps(ws);
+    const clean = await check(ws, "--deep");
+    expect(clean.stdout + clean.stderr).toContain("deb-lock check: ok");
+    expect(clean.code).toBe(0);
+  });
+
+  it("--deep fails the lone ffmpeg hand edit and names the missing libraries", async () => {
+    const ws = copy("distroless-2026");
+    declareGaps(ws);
+
+    // The hand edit: ffmpeg in the manifest and the image list, one lock entry per arch with "dependencies": [].
+    const stanzas = (arch: string) => execFileSync("xz", ["-dc", join(FIXTURES, "distroless-2026/archive/debian/bookworm", arch, "Packages.xz")], { encoding: "utf8" });
+    const field = (stanza: string, name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(stanza)![1]!;
+    edit(ws, "private/repos/deb/bookworm_python.yaml", (t) => `${t.trimEnd()}\n  - ffmpeg\n`);
+    edit(ws, "python3/config.bzl", (t) => t.replace('        "libffi8",\n', '        "libffi8",\n        "ffmpeg",\n'));
+    edit(ws, "private/repos/deb/bookworm_python.lock.json", (t) => {
+      const lock = JSON.parse(t) as { packages: unknown[]; version: number };
+      for (const arch of ["amd64", "arm64"]) {
+        const stanza = stanzas(arch).split(/\n\n+/).find((s) => s.startsWith("Package: ffmpeg\n"))!;
+        const version = field(stanza, "Version");
+        lock.packages.push({
+          arch,
+          dependencies: [],
+          key: `ffmpeg_${version.replace(":", "-").replaceAll("+", "-p-")}_${arch}`,
+          name: "ffmpeg",
+          sha256: field(stanza, "SHA256"),
+          urls: [`https://snapshot.debian.org/archive/debian/${SNAPSHOTS.debian}/${field(stanza, "Filename")}`],
+          version,
+        });
+      }
+      return JSON.stringify(lock, null, "\t");
+    });
+
+    const offline = await check(ws);
+    expect(offline.stdout).toBe(""); // every file agrees with every other: only the archive can tell
+    const deep = await check(ws, "--deep");
+    expect(deep.code).toBe(1);
+    const findings = deep.stdout.trim().split("\n");
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatch(/^private\/repos\/deb\/bookworm_python\.lock\.json:\d+: ffmpeg 7:5\.1\.9-0\+deb12u1 \(amd64, arm64\) needs libavcodec59 \(>= 7:5\.0\) \[Depends\], libavdevice59 /);
+    for (const lib of ["libavcodec59", "libavfilter8", "libavformat59", "libavutil57", "libpostproc56", "libsdl2-2.0-0", "libswresample4", "libswscale6"]) {
+      expect(findings[0]).toContain(lib);
+    }
+  });
+});
