@@ -125,6 +125,35 @@ describe("or-groups", () => {
   });
 });
 
+describe("providers that tie on Essential and Priority (a documented difference from apt)", () => {
+  // apt's last tie-break is its cache's package ID, highest first: the provider apt met last while
+  // reading all index fields (Recommends, Suggests, Replaces, Enhances included). deb-lock sees neither
+  // those fields nor a meaningful record order, and takes the alphabetically last name instead, which
+  // is the same package whenever the providers are only named by their own stanzas.
+  // Measured with apt 2.6.1 on full bookworm + updates + security, amd64 (2026-11):
+  //   agree:  sa-exim → exim4-daemon-light; php-geos → php8.2-phpdbg; cream → vim-motif;
+  //           homer-api → homer-api-postgresql
+  //   differ: libtesseract-dev → apt libcurl4-nss-dev, deb-lock libcurl4-openssl-dev;
+  //           parolottero → apt parolottero-data-sv, deb-lock parolottero-data-us;
+  //           kde-telepathy-minimal → apt telepathy-idle, deb-lock telepathy-rakia;
+  //           notmuch-vim → apt vim-motif, deb-lock vim-nox;
+  //           gedit-source-code-browser-plugin → apt exuberant-ctags, deb-lock universal-ctags;
+  //           golang-github-containers-common → apt containernetworking-plugins, deb-lock netavark;
+  //           wireguard → apt linux-image-6.12-rt-amd64, deb-lock linux-image-rt-amd64;
+  //           lomiri-common → apt lomiri-tests, deb-lock qml-module-qtmir
+  // None of the conformance packages (test/oracle) reaches such a tie.
+  const u = universe("provider-tie");
+
+  it("takes the alphabetically last provider, where apt agrees", () => {
+    expect(names(resolve(u, ["sa-exim"]))).toEqual(["exim4-daemon-light=4.96-15+deb12u10", "sa-exim=4.2.1-20+b1"]);
+  });
+
+  it("takes the alphabetically last provider, where apt picks by its cache order instead", () => {
+    // apt 2.6.1 installs libcurl4-nss-dev here
+    expect(names(resolve(u, ["libtesseract-dev"]))).toEqual(["libcurl4-openssl-dev=7.88.1-10+deb12u15", "libtesseract-dev=5.3.0-2"]);
+  });
+});
+
 describe("versions and roots with constraints", () => {
   const u = universe("versions");
 

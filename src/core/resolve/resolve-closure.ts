@@ -88,8 +88,11 @@ function priorityRank(record: PackageRecord): number {
  *   an or-group already satisfied by a marked (or installed) package is skipped, otherwise the first
  *   alternative whose candidate satisfies it is installed;
  * - for one alternative, the real package comes before providers; providers rank Essential first,
- *   then by Priority (required … extra), then by name (apt falls back to its cache's internal
- *   package order there, which deb-lock cannot see);
+ *   then by Priority (required … extra), then by name, LAST name first. apt's own last resort is its
+ *   cache's internal order (the package it met last in the index files wins); packages mentioned
+ *   only by their own stanza meet apt in the index's name order, so the last name approximates it
+ *   without making the result depend on record order. Real cases where the two differ are listed in
+ *   resolve-closure.test.ts;
  * - like apt, a candidate with a dependency no candidate can satisfy is skipped for the next solution;
  *   deb-lock also skips a solution that Conflicts/Breaks with the marked set when another exists;
  * - Conflicts and Breaks inside the result are reported as problems, never ignored.
@@ -522,7 +525,10 @@ class ClosureResolver {
   }
 }
 
-/** apt's CompareProviders for new installs on one architecture: Essential, then Priority, then name. */
+/**
+ * apt's CompareProviders for new installs on one architecture: Essential first, then by Priority, then
+ * (deb-lock's stand-in for apt's "highest cache ID first") the alphabetically last name first.
+ */
 function compareProviders(a: PackageVersion, b: PackageVersion): number {
   const ea = a.record.essential === true ? 0 : 1;
   const eb = b.record.essential === true ? 0 : 1;
@@ -530,7 +536,7 @@ function compareProviders(a: PackageVersion, b: PackageVersion): number {
   const pa = priorityRank(a.record);
   const pb = priorityRank(b.record);
   if (pa !== pb) return pa - pb;
-  return cmpStr(a.record.name, b.record.name);
+  return cmpStr(b.record.name, a.record.name);
 }
 
 function cmpStr(a: string, b: string): number {
