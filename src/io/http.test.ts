@@ -160,6 +160,27 @@ describe("createHttpClient: broken connections", () => {
     expect(e.message).toMatch(/timed out/);
   });
 
+  it("times out when the body stalls, and retries a chunked body cut off mid-way", async () => {
+    server.handle("/stall", (_req, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("only part");
+      // ...and nothing more until the client gives up.
+    });
+    const e = await failure(client({ retries: 0, timeoutMs: 100 }).get(`${server.origin}/stall`));
+    expect(e.code).toBe("TIMEOUT");
+    expect(e.message).toMatch(/timed out waiting for the body/);
+
+    let n = 0;
+    server.handle("/chunked", (_req, res) => {
+      res.writeHead(200, { "transfer-encoding": "chunked" });
+      if (++n === 1) res.write("first part", () => res.destroy());
+      else res.end("whole body");
+    });
+    const res = await client().get(`${server.origin}/chunked`);
+    expect(new TextDecoder().decode(res.body)).toBe("whole body");
+    expect(server.requestsTo("/chunked")).toHaveLength(2);
+  });
+
   it("stops when the caller aborts", async () => {
     server.script("/abort", { status: 503, headers: { "retry-after": "30" } });
     const ac = new AbortController();
