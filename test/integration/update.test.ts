@@ -147,6 +147,18 @@ describe("update, end to end against a fake snapshot service", () => {
     expect(plan.changes).toEqual([]);
   });
 
+  it("prunes a marked dependency no longer needed, keeping the other lines", async () => {
+    const ws = await lockedWorkspace("prune");
+    const path = join(ws, MANIFEST);
+    const original = readFileSync(path, "utf8");
+    writeFileSync(path, original.replace("  - curl\n", "  - curl\n  - libpsl5 # dependency of libcurl4\n"));
+    const plan = await update(ws, { snapshot: "20260701T120000Z" }); // the snapshots it is locked at
+    expect(plan.problems).toEqual([]);
+    expect(plan.report.snapshots.every((s) => s.from === s.to)).toBe(true);
+    const manifest = plan.changes.find((c) => c.path.endsWith("bookworm.yaml"));
+    expect(manifest?.after).toBe(original);
+  });
+
   it("moves every URL to the last run at or before an explicit instant", async () => {
     const ws = await lockedWorkspace("explicit");
     const plan = await update(ws, { snapshot: "20260801T023000Z" });
