@@ -71,11 +71,20 @@ interface Provided {
   readonly version: Version | undefined;
 }
 
-/** apt's ranking of the Priority field: lower sorts first (an absent Priority ranks 0, as in apt's cache). */
-const PRIORITY_RANK: Readonly<Record<string, number>> = { required: 1, important: 2, standard: 3, optional: 4, extra: 5 };
+/**
+ * apt's ranking of the Priority field, lower sorts first. As in apt's cache, an absent Priority ranks 0
+ * and a value apt does not know ranks as extra.
+ */
+const PRIORITY_RANK: ReadonlyMap<string, number> = new Map([
+  ["required", 1],
+  ["important", 2],
+  ["standard", 3],
+  ["optional", 4],
+  ["extra", 5],
+]);
 
 function priorityRank(record: PackageRecord): number {
-  return record.priority === undefined ? 0 : (PRIORITY_RANK[record.priority] ?? 0);
+  return record.priority === undefined ? 0 : (PRIORITY_RANK.get(record.priority) ?? 5);
 }
 
 /**
