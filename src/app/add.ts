@@ -1,0 +1,635 @@
+import { posix } from "node:path";
+import type { PackageRecord } from "../core/debian/package.js";
+import { ProblemError, UsageError } from "../core/errors.js";
+import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageKey, parseLock, type ParsedLock } from "../core/lock/index.js";
+import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
+import { explainPaths } from "../core/resolve/explain-paths.js";
+import { formatProblem, type Problem } from "../core/resolve/problem.js";
+import { type InstalledPackage, resolveClosure, type ResolvedPackage, type ResolveResult, type RootRequest } from "../core/resolve/resolve-closure.js";
+import type { Universe } from "../core/resolve/universe.js";
+import { addManifestPackages, formatMarker, type Manifest, markerOf, type PackageConstraint, parseManifest, setManifestPackageComments } from "../edit/manifest.js";
+import { dottedName, type Expr, type ListExpr, walkExpressions } from "../edit/starlark/ast.js";
+import { insertListElements, type ElementKey, type NewListElement } from "../edit/starlark/list-editor.js";
+import { parseStarlark } from "../edit/starlark/parser.js";
+import type { FileChange } from "../io/files.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
+import { discoverImage, type ImageDistro, type ImageInfo, type ImageListLocation } from "./images.js";
+import type { IndexLoader } from "./index-loader.js";
+import { loadManifestIndexes } from "./lock.js";
+import { updateRecordedInputs } from "./module-lock.js";
+import { universeFor, type ArchIndexes } from "./resolve-repo.js";
+import type { RepoDecl } from "./workspace.js";
+
+/** A package named on the command line: `ffmpeg` or `ffmpeg=7:5.1.6-0+deb12u1`. */
+export interface RequestedPackage {
+  readonly name: string;
+  readonly constraint?: PackageConstraint;
+}
+
+export interface AddRequest {
+  readonly root: string;
+  readonly packages: readonly RequestedPackage[];
+  /** The image's Bazel package directory (distroless layouts). */
+  readonly image?: string;
+  /** A manifest of a plain rules_distroless workspace (workspace-relative or absolute path), instead of an image. */
+  readonly manifest?: string;
+  /** `debian12` or `bookworm`; default every distro the image is built for. */
+  readonly distro?: string;
+}
+
+export interface AddDeps {
+  readonly files: WorkspaceFiles;
+  readonly loader: IndexLoader;
+  readonly repos: readonly RepoDecl[];
+}
+
+/** A package add puts into an image (or manifest) for one arch, and why. */
+export interface AddedPackage {
+  readonly name: string;
+  readonly version: string;
+  /** `Installed-Size` in KiB (0 when the index does not say). */
+  readonly installedSize: number;
+  /** Requested package → ... → this package (just [name] for a requested one). */
+  readonly chain: readonly string[];
+  readonly requested: boolean;
+}
+
+/** A dependency add did not add because something already present satisfies it. */
+export interface SkippedPackage {
+  readonly name: string;
+  readonly version: string;
+  /** The image (or repo) that already has it, e.g. `cc` or `python3`. */
+  readonly providedBy: string;
+  /** The new package that needed it. */
+  readonly neededBy: string;
+}
+
+export interface AddArchReport {
+  /** Debian arch. */
+  readonly arch: string;
+  readonly added: readonly AddedPackage[];
+  readonly skipped: readonly SkippedPackage[];
+  /** Sum of Installed-Size of `added`, KiB. */
+  readonly installedSize: number;
+}
+
+export interface AddTargetReport {
+  /** The distro of an image (absent in --manifest mode). */
+  readonly distro?: string;
+  readonly repo: string;
+  readonly manifestFile: string;
+  readonly lockFile: string;
+  /** Requested packages already in the image (or manifest): nothing to do for them. */
+  readonly alreadyPresent: readonly string[];
+  readonly archs: readonly AddArchReport[];
+}
+
+export interface AddPlan {
+  readonly image?: string;
+  readonly targets: readonly AddTargetReport[];
+  /** Every file whose bytes change (absolute paths), in a stable order. */
+  readonly changes: readonly FileChange[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading a repo
+
+interface RepoState {
+  readonly repo: RepoDecl;
+  readonly manifestPath: string;
+  readonly lockPath: string;
+  readonly manifestText: string;
+  readonly manifest: Manifest;
+  readonly lockText: string;
+  readonly lock: ParsedLock;
+}
+
+async function readRepo(root: string, repo: RepoDecl, files: WorkspaceFiles): Promise<RepoState> {
+  const manifestText = await files.readText(posix.join(root, repo.manifestPath));
+  const manifest = parseManifest(manifestText, repo.manifestPath);
+  const lockAbs = posix.join(root, repo.lockPath);
+  if (!(await files.exists(lockAbs))) {
+    throw new ProblemError("LOCK_MISSING", `${repo.lockPath}: the lock of repo ${repo.name} does not exist`, {
+      hint: `create it first with \`deb-lock lock ${repo.manifestPath}\``,
+    });
+  }
+  const lockText = await files.readText(lockAbs);
+  return { repo, manifestPath: repo.manifestPath, lockPath: repo.lockPath, manifestText, manifest, lockText, lock: parseLock(lockText, repo.lockPath) };
+}
+
+/** name → locked version for one arch. */
+function lockedVersions(state: RepoState, arch: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of state.lock.lock.packages) if (p.arch === arch) out.set(p.name, p.version);
+  return out;
+}
+
+/**
+ * The indexes of one arch with every version of a locked package other than the locked one removed:
+ * deb-lock add never upgrades what a lock already pins, so the resolver must not see newer versions.
+ */
+function pinnedIndexes(arch: ArchIndexes, pins: ReadonlyMap<string, string>): ArchIndexes {
+  if (pins.size === 0) return arch;
+  return {
+    arch: arch.arch,
+    indexes: arch.indexes.map((entry) => ({
+      ...entry,
+      index: { ...entry.index, records: entry.index.records.filter((r) => pins.get(r.name) === undefined || pins.get(r.name) === r.version) },
+    })),
+  };
+}
+
+function recordOf(universe: Universe, name: string, version: string): PackageRecord | undefined {
+  return universe.versionsOf(name).find((v) => v.record.version === version)?.record;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Resolution for one target (an image distro served by one repo, or a manifest)
+
+interface Present {
+  readonly name: string;
+  readonly version: string;
+  /** Where it comes from, for reports: an image name, or the repo. */
+  readonly from: string;
+}
+
+interface ArchPlan {
+  /** Debian arch. */
+  readonly arch: string;
+  readonly universe: Universe;
+  readonly urlsOf: (sourceId: string) => readonly string[];
+  readonly result: ResolveResult & { ok: true };
+  readonly present: ReadonlyMap<string, Present>;
+}
+
+interface TargetInput {
+  readonly label: string;
+  /** Debian archs to resolve for. */
+  readonly archs: readonly string[];
+  readonly state: RepoState;
+  /** Per Debian arch: what is already installed (image, ancestors, or the repo's locked packages). */
+  readonly present: (arch: string) => Present[];
+  /** Names the target's package list already holds. */
+  readonly listed: ReadonlySet<string>;
+}
+
+function unresolvable(label: string, problems: readonly Problem[]): ProblemError {
+  const locked = problems.some((p) => p.code === "VERSION_CLASH" || p.code === "NO_SATISFYING_VERSION" || p.code === "BREAKS" || p.code === "CONFLICTS");
+  return new ProblemError("ADD_UNRESOLVABLE", `${label}: the new packages cannot be installed beside what is already locked:\n${problems.map((p) => `  ${formatProblem(p).replace(/\n/g, "\n  ")}`).join("\n")}`, {
+    hint: locked
+      ? "deb-lock add never upgrades locked packages; run `deb-lock update` to move the locks forward, then add again"
+      : "check the package names and the manifest's sources (suites, components, archs); nothing was written",
+  });
+}
+
+async function resolveTarget(input: TargetInput, roots: readonly RootRequest[], loader: IndexLoader): Promise<{ archs: ArchPlan[]; names: string[]; missing: Map<string, string[]> }> {
+  const indexes = await loadManifestIndexes(input.state.manifest, loader);
+  const byArch = new Map(indexes.map((i) => [i.arch, i]));
+  const missingArch = input.archs.filter((a) => !byArch.has(a));
+  if (missingArch.length > 0) {
+    throw new ProblemError("ADD_ARCH_NOT_IN_MANIFEST", `${input.state.manifestPath}: ${input.label} is built for ${missingArch.join(", ")}, which the manifest's archs do not list`, {
+      hint: `add ${missingArch.join(", ")} to archs: in ${input.state.manifestPath} and run \`deb-lock lock\``,
+    });
+  }
+  const universes = new Map<string, { universe: Universe; urlsOf: (id: string) => readonly string[]; present: Map<string, Present>; installed: InstalledPackage[] }>();
+  for (const arch of input.archs) {
+    const present = new Map(input.present(arch).map((p) => [p.name, p]));
+    const pins = lockedVersions(input.state, arch);
+    for (const p of present.values()) pins.set(p.name, p.version);
+    const { universe, urlsOf } = universeFor(pinnedIndexes(byArch.get(arch)!, pins));
+    const installed: InstalledPackage[] = [...present.values()].map((p) => {
+      const rec = recordOf(universe, p.name, p.version);
+      return rec?.provides === undefined ? { name: p.name, version: p.version } : { name: p.name, version: p.version, provides: rec.provides };
+    });
+    universes.set(arch, { universe, urlsOf, present, installed });
+  }
+  // The image's list is shared by its archs: whatever one arch needs is listed, so it is installed (and must
+  // resolve) on every arch where it exists. Iterate until the set of names is stable.
+  let names = new Set<string>();
+  let plans: ArchPlan[] = [];
+  const extras = new Map<string, Set<string>>(input.archs.map((a) => [a, new Set<string>()]));
+  for (let round = 0; round < 4; round++) {
+    plans = [];
+    for (const arch of input.archs) {
+      const u = universes.get(arch)!;
+      const extra = [...extras.get(arch)!].map((name) => ({ name }));
+      const result = resolveClosure({ universe: u.universe, roots: [...roots, ...extra], installed: u.installed });
+      if (!result.ok) throw unresolvable(`${input.label} (${arch})`, result.problems);
+      plans.push({ arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present });
+    }
+    names = new Set(plans.flatMap((p) => p.result.packages.map((x) => x.name)));
+    let grew = false;
+    for (const plan of plans) {
+      const u = universes.get(plan.arch)!;
+      const have = new Set(plan.result.packages.map((p) => p.name));
+      for (const n of names) {
+        if (have.has(n) || u.present.has(n) || u.universe.versionsOf(n).length === 0) continue;
+        extras.get(plan.arch)!.add(n);
+        grew = true;
+      }
+    }
+    if (!grew) break;
+  }
+  // Names some arch cannot have.
+  const missing = new Map<string, string[]>();
+  for (const name of names) {
+    for (const plan of plans) {
+      if (plan.result.packages.some((p) => p.name === name) || plan.present.has(name)) continue;
+      missing.set(name, [...(missing.get(name) ?? []), plan.arch]);
+    }
+  }
+  // Deterministic order: requested first (command-line order), then by first appearance in the resolver's
+  // order over the archs in manifest order.
+  const ordered: string[] = [];
+  for (const r of roots) if (names.has(r.name)) ordered.push(r.name);
+  for (const plan of plans) for (const p of plan.result.packages) if (!ordered.includes(p.name)) ordered.push(p.name);
+  return { archs: plans, names: ordered, missing };
+}
+
+/** The dependency path from a requested package to `name`: on this arch, else on the arch whose closure needs it. */
+function chainOf(plan: ArchPlan, name: string, all: readonly ArchPlan[] = [plan], requested?: ReadonlySet<string>): string[] {
+  for (const p of [plan, ...all]) {
+    const path = explainPaths(p.result, name, 8).find((x) => requested === undefined || requested.has(x[0]!));
+    if (path !== undefined) return path;
+  }
+  return [name];
+}
+
+function rootsNeeding(plans: readonly ArchPlan[], name: string, requested: ReadonlySet<string>): string[] {
+  const roots = new Set<string>();
+  for (const plan of plans) for (const path of explainPaths(plan.result, name, 8)) if (requested.has(path[0]!)) roots.add(path[0]!);
+  return [...requested].filter((r) => roots.has(r));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Edits
+
+/** The new lock text: new entries after the last entry of their arch, every existing entry untouched. */
+function lockWithAdditions(state: RepoState, additions: ReadonlyMap<string, LockPackage[]>): string {
+  if ([...additions.values()].every((a) => a.length === 0)) return state.lockText;
+  const packages = [...state.lock.lock.packages];
+  for (const [arch, entries] of additions) {
+    if (entries.length === 0) continue;
+    let at = -1;
+    packages.forEach((p, i) => {
+      if (p.arch === arch) at = i;
+    });
+    if (at === -1) {
+      // No entry of this arch yet: after the archs that come before it in the manifest.
+      const order = state.manifest.archs;
+      at = packages.length - 1;
+      for (let i = 0; i < packages.length; i++) {
+        if (order.indexOf(packages[i]!.arch) > order.indexOf(arch)) {
+          at = i - 1;
+          break;
+        }
+      }
+    }
+    packages.splice(at + 1, 0, ...entries);
+  }
+  return formatLock({ version: 1, packages }, state.lock.dialect, state.lock.layout);
+}
+
+function lockEntry(plan: ArchPlan, pkg: ResolvedPackage, transitive: boolean, dialect: LockDialect, keyStyle: KeyStyle): LockPackage {
+  const urls = plan.urlsOf(pkg.sourceId).map((root) => `${root.replace(/\/+$/, "")}/${pkg.record.filename}`);
+  const dependencies = transitive
+    ? dependencyClosureOf(plan.result, pkg.name).map((d) => ({ key: packageKey(d.name, d.record.version, plan.arch, keyStyle), name: d.name, version: d.record.version }))
+    : [];
+  const base = { arch: plan.arch, dependencies, key: packageKey(pkg.name, pkg.record.version, plan.arch, keyStyle), name: pkg.name, sha256: pkg.record.sha256 };
+  return dialect === "url" ? { ...base, url: urls[0] ?? "", version: pkg.record.version } : { ...base, urls, version: pkg.record.version };
+}
+
+/** A text file being edited in several places; list offsets of the original text are mapped through earlier edits. */
+class FileEdit {
+  private readonly shifts: { at: number; delta: number }[] = [];
+  text: string;
+
+  constructor(
+    readonly path: string,
+    readonly before: string,
+  ) {
+    this.text = before;
+  }
+
+  /** The offset in the current text of an offset of the original text outside every edited region. */
+  map(offset: number): number {
+    return offset + this.shifts.filter((s) => s.at < offset).reduce((n, s) => n + s.delta, 0);
+  }
+
+  record(originalAt: number, newText: string): void {
+    this.shifts.push({ at: originalAt, delta: newText.length - this.text.length });
+    this.text = newText;
+  }
+}
+
+export function listAtOffset(text: string, file: string, start: number): ListExpr {
+  let found: ListExpr | undefined;
+  walkExpressions(parseStarlark(text, file), (e) => {
+    if (e.kind === "list" && e.start === start) found = e;
+  });
+  if (found === undefined) throw new ProblemError("IMAGE_LIST_MOVED", `${file}: the package list at offset ${start} is gone`, { hint: "this is a bug in deb-lock; please report it" });
+  return found;
+}
+
+/** Sort key of an image list element: the package name of `deb.package(..., "pkg")` or of `"pkg"`. */
+export function imageElementKey(loc: ImageListLocation): ElementKey {
+  return (e: Expr) => {
+    if (loc.element.kind === "string") return e.kind === "string" ? e.value : undefined;
+    if (e.kind !== "call" || dottedName(e.callee) !== loc.element.callee) return undefined;
+    const pkg = e.args[2]?.value;
+    return pkg?.kind === "string" ? pkg.value : undefined;
+  };
+}
+
+export function imageElementCode(loc: ImageListLocation, name: string): string {
+  if (loc.element.kind === "string") return JSON.stringify(name);
+  const suffix = loc.element.suffix === undefined ? "" : `, ${loc.element.suffix}`;
+  return `${loc.element.callee}(${loc.element.args}, ${JSON.stringify(name)}${suffix})`;
+}
+
+function insertIntoImageList(edit: FileEdit, loc: ImageListLocation, names: readonly string[]): void {
+  if (names.length === 0) return;
+  const start = edit.map(loc.listStart);
+  const list = listAtOffset(edit.text, loc.file, start);
+  const keyOf = imageElementKey(loc);
+  // deb.package lists often end with other tars (":python_aliases"): new packages go after the last package.
+  const at = loc.element.kind === "deb.package" ? list.elements.findLastIndex((e) => keyOf(e) !== undefined) + 1 : undefined;
+  const items: NewListElement[] = names.map((n) => ({ code: imageElementCode(loc, n), key: n }));
+  const out = insertListElements(edit.text, list, items, { keyOf, format: loc.format, file: loc.file, ...(at === undefined ? {} : { at }) });
+  edit.record(loc.listStart, out);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+class ChangeSet {
+  readonly edits = new Map<string, FileEdit>();
+
+  constructor(
+    private readonly root: string,
+    private readonly files: WorkspaceFiles,
+  ) {}
+
+  async file(rel: string): Promise<FileEdit> {
+    let e = this.edits.get(rel);
+    if (e === undefined) {
+      e = new FileEdit(rel, await this.files.readText(posix.join(this.root, rel)));
+      this.edits.set(rel, e);
+    }
+    return e;
+  }
+
+  set(rel: string, before: string, after: string): void {
+    const e = this.edits.get(rel) ?? new FileEdit(rel, before);
+    e.text = after;
+    this.edits.set(rel, e);
+  }
+
+  /** File changes with MODULE.bazel.lock's recorded hashes of changed files brought up to date. */
+  async changes(): Promise<FileChange[]> {
+    const changed = [...this.edits.values()].filter((e) => e.text !== e.before);
+    const moduleLock = posix.join(this.root, "MODULE.bazel.lock");
+    const out: FileChange[] = changed.map((e) => ({ path: posix.join(this.root, e.path), before: e.before, after: e.text }));
+    if (changed.length > 0 && (await this.files.exists(moduleLock))) {
+      const text = await this.files.readText(moduleLock);
+      const updated = updateRecordedInputs(text, new Map(changed.map((e) => [e.path, e.text])));
+      if (updated !== text) out.push({ path: moduleLock, before: text, after: updated });
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+}
+
+function requestRoots(packages: readonly RequestedPackage[]): RootRequest[] {
+  return packages.map((p) => (p.constraint === undefined ? { name: p.name } : { name: p.name, op: p.constraint.op, version: p.constraint.version }));
+}
+
+/** Adds manifest entries (requested plain, dependencies marked) and lock entries for one repo. */
+async function addToRepo(
+  cs: ChangeSet,
+  state: RepoState,
+  plans: readonly ArchPlan[],
+  names: readonly string[],
+  requested: ReadonlySet<string>,
+): Promise<void> {
+  const inManifest = new Set(state.manifest.packages.map((p) => p.name));
+  const manifestAdds = names
+    .filter((n) => !inManifest.has(n))
+    .map((n) => (requested.has(n) ? { name: n } : { name: n, comment: formatMarker({ dependencyOf: rootsNeeding(plans, n, requested) }) }));
+  let manifestText = addManifestPackages(state.manifestText, manifestAdds, state.manifestPath);
+  // A requested package that was listed only as someone's dependency becomes a package of its own.
+  const promoted = new Map<string, string | undefined>();
+  for (const p of state.manifest.packages) if (requested.has(p.name) && markerOf(p) !== undefined) promoted.set(p.name, undefined);
+  if (promoted.size > 0) manifestText = setManifestPackageComments(manifestText, promoted, state.manifestPath);
+  cs.set(state.manifestPath, state.manifestText, manifestText);
+
+  const additions = new Map<string, LockPackage[]>();
+  for (const plan of plans) {
+    const locked = lockedVersions(state, plan.arch);
+    const entries: LockPackage[] = [];
+    for (const name of names) {
+      if (locked.has(name)) continue;
+      const pkg = plan.result.packages.find((p) => p.name === name);
+      if (pkg !== undefined) entries.push(lockEntry(plan, pkg, state.repo.resolveTransitive && requested.has(name), state.lock.dialect, state.lock.keyStyle));
+    }
+    additions.set(plan.arch, entries);
+  }
+  cs.set(state.lockPath, state.lockText, lockWithAdditions(state, additions));
+}
+
+function archReports(plans: readonly ArchPlan[], names: readonly string[], requested: ReadonlySet<string>, isNew: (arch: string, name: string) => boolean = () => true): AddArchReport[] {
+  return plans.map((plan) => {
+    const added: AddedPackage[] = [];
+    for (const name of names) {
+      const pkg = plan.result.packages.find((p) => p.name === name);
+      if (pkg === undefined || !isNew(plan.arch, name)) continue;
+      added.push({ name, version: pkg.record.version, installedSize: pkg.record.installedSize ?? 0, chain: chainOf(plan, name, plans, requested), requested: requested.has(name) });
+    }
+    const skipped: SkippedPackage[] = [];
+    const seen = new Set<string>();
+    for (const pkg of plan.result.packages) {
+      for (const dep of pkg.dependsOn) {
+        const present = plan.present.get(dep);
+        if (present === undefined || seen.has(dep)) continue;
+        seen.add(dep);
+        skipped.push({ name: dep, version: present.version, providedBy: present.from, neededBy: pkg.name });
+      }
+    }
+    skipped.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { arch: plan.arch, added, skipped, installedSize: added.reduce((n, p) => n + p.installedSize, 0) };
+  });
+}
+
+function missingArchError(label: string, where: string, distro: ImageDistro | undefined, plans: readonly ArchPlan[], missing: ReadonlyMap<string, string[]>, repo: string): ProblemError {
+  const lines: string[] = [];
+  for (const [name, archs] of missing) {
+    const plan = plans.find((p) => p.result.packages.some((x) => x.name === name));
+    const chain = plan === undefined ? [name] : chainOf(plan, name);
+    lines.push(`  ${name}: no ${archs.join(", ")} package (needed on ${plan?.arch ?? "?"} by ${chain.join(" → ")}); @${repo}//${name}/${archs[0]} would not resolve`);
+  }
+  const archList = distro?.archs.join(", ") ?? plans.map((p) => p.arch).join(", ");
+  const without = [...new Set([...missing.values()].flat())];
+  return new ProblemError(
+    "ADD_ARCH_MISSING",
+    `${label} is built for ${archList} from one package list (${where}), but some packages it would need exist only on some of those archs:\n${lines.join("\n")}`,
+    {
+      hint:
+        `nothing was written. Either stop building ${label} for ${without.join(", ")} ` +
+        `(remove ${without.map((a) => JSON.stringify(a)).join(", ")} from the image's architecture list) and run the same add again, ` +
+        `or list these packages by hand in an arch-specific part of the image (e.g. tars = [...] + ([...] if arch == "${plans.find((p) => !without.includes(p.arch))?.arch ?? "amd64"}" else [])) and add the rest with deb-lock add`,
+    },
+  );
+}
+
+function presentFor(distro: ImageDistro, image: string, states: ReadonlyMap<string, RepoState>, debArch: string): Present[] {
+  const bazelArch = Object.entries(distro.debianArch).find(([, d]) => d === debArch)?.[0] ?? debArch;
+  const out: Present[] = [];
+  const take = (repo: string, names: readonly string[], from: string): void => {
+    const state = states.get(repo);
+    if (state === undefined) return;
+    const versions = lockedVersions(state, debArch);
+    for (const n of names) {
+      const v = versions.get(n);
+      if (v !== undefined && !out.some((p) => p.name === n)) out.push({ name: n, version: v, from });
+    }
+  };
+  take(distro.repoByArch[bazelArch]?.name ?? distro.repo.name, distro.packages.map((p) => p.name), image);
+  for (const a of distro.ancestors[bazelArch] ?? []) take(a.repo, a.packages.map((p) => p.name), a.image);
+  return out;
+}
+
+/**
+ * Plans `deb-lock add`: resolves the new packages for every arch of the image (or manifest) with everything
+ * already present treated as installed, and computes every file edit in memory. Nothing is written; the
+ * caller applies `changes` in one transaction. Throws ProblemError when the packages cannot be added
+ * cleanly (unresolvable, or missing on one of the image's archs).
+ */
+export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPlan> {
+  if (request.packages.length === 0) throw new UsageError("add needs at least one package", { hint: "deb-lock add PKG[=VERSION]... --image DIR" });
+  if ((request.image === undefined) === (request.manifest === undefined)) {
+    throw new UsageError("give exactly one of --image DIR and --manifest FILE", { hint: "--image for distroless-style images, --manifest for a plain rules_distroless repo" });
+  }
+  const cs = new ChangeSet(request.root, deps.files);
+  const requested = new Set(request.packages.map((p) => p.name));
+  const targets: AddTargetReport[] = [];
+
+  if (request.manifest !== undefined) {
+    const rel = posix.isAbsolute(request.manifest) ? posix.relative(request.root, request.manifest) : posix.normalize(request.manifest);
+    const repo = deps.repos.find((r) => r.manifestPath === rel || r.name === request.manifest);
+    if (repo === undefined) {
+      throw new UsageError(`${request.manifest} is not a manifest of the workspace ${request.root}`, { hint: `manifests found: ${deps.repos.map((r) => r.manifestPath).join(", ") || "none"}` });
+    }
+    const state = await readRepo(request.root, repo, deps.files);
+    const inManifest = new Set(state.manifest.packages.map((p) => p.name));
+    const alreadyPresent = request.packages.filter((p) => inManifest.has(p.name) && p.constraint === undefined).map((p) => p.name);
+    const roots = requestRoots(request.packages.filter((p) => !alreadyPresent.includes(p.name)));
+    let archs: AddArchReport[] = state.manifest.archs.map((arch) => ({ arch, added: [], skipped: [], installedSize: 0 }));
+    if (roots.length > 0) {
+      const { archs: plans, names } = await resolveTarget(
+        {
+          label: repo.name,
+          archs: state.manifest.archs,
+          state,
+          // A non-transitive repo's manifest lists its whole closure: those packages are present. A transitive
+          // repo records each root's full closure, so nothing counts as present there (locked versions stay
+          // pinned all the same).
+          present: (arch) => (repo.resolveTransitive ? [] : [...lockedVersions(state, arch)].filter(([n]) => inManifest.has(n)).map(([name, version]) => ({ name, version, from: repo.name }))),
+          listed: inManifest,
+        },
+        roots,
+        deps.loader,
+      );
+      // A transitive repo lists only what was asked for; its lock records the dependencies.
+      const manifestNames = repo.resolveTransitive ? names.filter((n) => requested.has(n)) : names;
+      await addToRepoTransitiveAware(cs, state, plans, names, manifestNames, requested);
+      archs = archReports(plans, names, requested, (arch, name) => !lockedVersions(state, arch).has(name));
+    }
+    targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, archs });
+    return { targets, changes: await cs.changes() };
+  }
+
+  const info: ImageInfo = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  const states = new Map<string, RepoState>();
+  const stateOf = async (name: string): Promise<RepoState | undefined> => {
+    if (!states.has(name)) {
+      const repo = deps.repos.find((r) => r.name === name);
+      if (repo === undefined) return undefined;
+      states.set(name, await readRepo(request.root, repo, deps.files));
+    }
+    return states.get(name);
+  };
+  // Plan every distro before writing anything; each distro may be served by one repo per arch group.
+  const pending: { distro: ImageDistro; state: RepoState; plans: ArchPlan[]; names: string[]; alreadyPresent: string[] }[] = [];
+  for (const distro of info.distros) {
+    for (const a of Object.values(distro.ancestors).flat()) await stateOf(a.repo);
+    const groups = new Map<string, string[]>();
+    for (const arch of distro.archs) groups.set(distro.repoByArch[arch]!.name, [...(groups.get(distro.repoByArch[arch]!.name) ?? []), arch]);
+    const listed = new Set(distro.packages.map((p) => p.name));
+    const alreadyPresent = request.packages.filter((p) => listed.has(p.name)).map((p) => p.name);
+    for (const [repoName, bazelArchs] of groups) {
+      const state = (await stateOf(repoName))!;
+      const debArchs = bazelArchs.map((a) => distro.debianArch[a]!);
+      const label = `image ${info.image} (${distro.distro})`;
+      const roots = requestRoots(request.packages.filter((p) => !listed.has(p.name)));
+      if (roots.length === 0) {
+        pending.push({ distro, state, plans: [], names: [], alreadyPresent });
+        continue;
+      }
+      const { archs: plans, names, missing } = await resolveTarget(
+        { label, archs: debArchs, state, present: (arch) => presentFor(distro, info.image, states, arch), listed },
+        roots,
+        deps.loader,
+      );
+      if (missing.size > 0) {
+        const where = `${distro.list.file}:${positionLine(distro.list)}`;
+        throw missingArchError(label, where, distro, plans, missing, repoName);
+      }
+      pending.push({ distro, state, plans, names, alreadyPresent });
+    }
+  }
+  for (const p of pending) {
+    if (p.names.length > 0) {
+      // Re-read the repo state from the change set when two distros share a repo (they never do in distroless).
+      await addToRepo(cs, p.state, p.plans, p.names, requested);
+      const edit = await cs.file(p.distro.list.file);
+      insertIntoImageList(edit, p.distro.list, p.names.filter((n) => !p.distro.packages.some((x) => x.name === n)));
+    }
+    targets.push({
+      distro: p.distro.distro,
+      repo: p.state.repo.name,
+      manifestFile: p.state.manifestPath,
+      lockFile: p.state.lockPath,
+      alreadyPresent: p.alreadyPresent,
+      archs: p.plans.length === 0 ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 })) : archReports(p.plans, p.names, requested),
+    });
+  }
+  return { image: info.image, targets, changes: await cs.changes() };
+}
+
+function positionLine(loc: ImageListLocation): number {
+  return loc.packages[0]?.line ?? 1;
+}
+
+async function addToRepoTransitiveAware(
+  cs: ChangeSet,
+  state: RepoState,
+  plans: readonly ArchPlan[],
+  lockNames: readonly string[],
+  manifestNames: readonly string[],
+  requested: ReadonlySet<string>,
+): Promise<void> {
+  if (manifestNames.length === lockNames.length) return addToRepo(cs, state, plans, lockNames, requested);
+  // Transitive repo: the manifest gets only the requested packages; the lock gets every new package.
+  const manifestText = addManifestPackages(state.manifestText, manifestNames.map((name) => ({ name })), state.manifestPath);
+  cs.set(state.manifestPath, state.manifestText, manifestText);
+  const additions = new Map<string, LockPackage[]>();
+  for (const plan of plans) {
+    const locked = lockedVersions(state, plan.arch);
+    additions.set(
+      plan.arch,
+      lockNames.filter((n) => !locked.has(n)).flatMap((n) => {
+        const pkg = plan.result.packages.find((p) => p.name === n);
+        return pkg === undefined ? [] : [lockEntry(plan, pkg, requested.has(n), state.lock.dialect, state.lock.keyStyle)];
+      }),
+    );
+  }
+  cs.set(state.lockPath, state.lockText, lockWithAdditions(state, additions));
+}
