@@ -164,6 +164,19 @@ describe("createPackagesParser", () => {
     expect(out).toHaveLength(whole.length);
   });
 
+  it("counts lines across chunks: an error deep in the file has the same line however it is fed", () => {
+    const mawk = whole.find((r) => r.name === "mawk")!;
+    const broken = text.replace(`\nSize: ${mawk.size}\n`, `\nSize: ${mawk.size}x\n`);
+    const line = broken.split("\n").indexOf(`Size: ${mawk.size}x`) + 1;
+    expect(line).toBeGreaterThan(500);
+    const data = new TextEncoder().encode(broken);
+    for (const size of [1, 13, 4096, data.length]) {
+      const e = errorOf(() => parseInChunks(data, () => size));
+      expect([e.code, e.line], `chunks of ${size}`).toEqual(["BAD_PACKAGES_INDEX", line]);
+      expect(e.message).toContain("Size of mawk");
+    }
+  });
+
   it("does not keep references to pushed chunks", () => {
     const out: PackageRecord[] = [];
     const p = createPackagesParser("reuse", (r) => out.push(r));
