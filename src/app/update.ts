@@ -8,8 +8,12 @@ import { resolveClosure, type InstalledPackage } from "../core/resolve/resolve-c
 import { isSnapshotTimestamp, type SnapshotTimestamp } from "../core/snapshot/timestamp.js";
 import { rewriteSnapshotUrl, snapshotOf, snapshotTimelineKey, type SnapshotRef } from "../core/snapshot/url.js";
 import { addManifestPackages, formatMarker, markerOf, parseManifest, removeManifestPackages, rewriteSourceUrls, type Manifest } from "../edit/manifest.js";
+import { insertListElements, removeListElementsByKey } from "../edit/starlark/list-editor.js";
 import type { FileChange } from "../io/files.js";
 import type { HttpClient } from "../io/http.js";
+import { imageElementCode, imageElementKey, listAtOffset } from "./add.js";
+import { discoverWorkspaceImages } from "./check.js";
+import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
 import { updateRecordedInputs } from "./module-lock.js";
@@ -159,8 +163,13 @@ function reportEntries(repo: string, packages: readonly LockPackage[], records: 
   });
 }
 
+/** The or-groups of a record's Pre-Depends and Depends. */
+function dependencyGroups(record: PackageRecord) {
+  return [...parseRelations(record.preDepends ?? ""), ...parseRelations(record.depends ?? "")];
+}
+
 /** Closure names of `roots` for one arch, with what requires each (none for roots). Undefined when resolution fails. */
-function closureOf(arch: ArchIndexes, roots: readonly string[], installed: readonly string[]): { needs: Map<string, string[]>; problems: string[] } {
+function closureOf(arch: ArchIndexes, roots: readonly string[], installed: readonly string[]): { needs: Map<string, string[]>; records: Map<string, PackageRecord>; problems: string[] } {
   const { universe } = universeFor(arch);
   const present: InstalledPackage[] = [];
   for (const name of installed) {
@@ -171,31 +180,60 @@ function closureOf(arch: ArchIndexes, roots: readonly string[], installed: reado
   const needs = new Map<string, string[]>();
   for (const p of result.packages) if (!needs.has(p.name)) needs.set(p.name, []);
   for (const p of result.packages) for (const d of p.dependsOn) needs.get(d)?.push(p.name);
-  return { needs, problems: result.ok ? [] : result.problems.map((p) => p.message) };
+  const records = new Map(result.packages.map((p) => [p.name, p.record]));
+  return { needs, records, problems: result.ok ? [] : result.problems.map((p) => p.message) };
 }
 
 /**
- * For an explicit-closure repo: packages the new versions newly require (in the closure now, not before,
- * not listed) and marked packages no longer needed. Packages listed by sibling explicit repos of the same
- * distro (the images combine them) count as present.
+ * For an explicit-closure repo: packages a listed package newly depends on (an edge of the new closure
+ * from a listed package that the old closure did not have), with what they in turn need, and marked
+ * packages no longer needed. Dependencies the workspace leaves out on purpose stay out: their edges
+ * exist before and after. Packages listed by sibling explicit repos of the same distro (images combine
+ * them) count as present.
  */
 function dependencyDelta(state: RepoState, siblings: readonly RepoState[]): { add: Map<string, Set<string>>; prune: string[]; problems: string[] } {
   const listed = new Set(state.bumped.packages.map((p) => p.name));
   const roots = state.bumped.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
-  const installed = [...new Set(siblings.filter((s) => s !== state).flatMap((s) => s.bumped.packages.map((p) => p.name)))].filter((n) => !listed.has(n));
+  const installed = new Set([...new Set(siblings.filter((s) => s !== state).flatMap((s) => s.bumped.packages.map((p) => p.name)))].filter((n) => !listed.has(n)));
   const add = new Map<string, Set<string>>();
   const needed = new Set<string>();
   const problems: string[] = [];
+  const note = (name: string, by: readonly string[]) => {
+    let set = add.get(name);
+    if (set === undefined) add.set(name, (set = new Set()));
+    for (const b of by) set.add(b);
+  };
   state.newIndexes.forEach((arch, i) => {
-    const now = closureOf(arch, roots, installed);
+    const now = closureOf(arch, roots, [...installed]);
     problems.push(...now.problems);
-    const before = state.oldIndexes?.[i] === undefined ? undefined : closureOf(state.oldIndexes[i]!, roots, installed).needs;
-    for (const [name, by] of now.needs) {
-      needed.add(name);
-      if (listed.has(name) || installed.includes(name) || before === undefined || before.has(name)) continue;
-      let set = add.get(name);
-      if (set === undefined) add.set(name, (set = new Set()));
-      for (const b of by) set.add(b);
+    for (const name of now.needs.keys()) needed.add(name);
+    const old = state.oldIndexes?.[i];
+    if (old === undefined) return; // without the old closure nothing can be called new
+    const before = closureOf(old, roots, [...installed]).records;
+    const absent = (name: string) => !listed.has(name) && !installed.has(name);
+    const relationNames = (r: PackageRecord | undefined) => new Set(r === undefined ? [] : dependencyGroups(r).flat().map((a) => a.name));
+    // The alternative of each unmet or-group of `record` that the new closure chose.
+    const unmetChoices = (record: PackageRecord) =>
+      dependencyGroups(record).flatMap((group) => {
+        if (group.some((a) => !absent(a.name) || add.has(a.name))) return [];
+        const chosen = group.find((a) => now.records.has(a.name));
+        return chosen === undefined ? [] : [chosen.name];
+      });
+    for (const name of listed) {
+      const record = now.records.get(name);
+      if (record === undefined) continue;
+      const had = relationNames(before.get(name));
+      for (const dep of unmetChoices(record)) if (!had.has(dep)) note(dep, [name]);
+    }
+    // What a newly added package needs is new as well.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const name of [...add.keys()]) {
+        for (const dep of unmetChoices(now.records.get(name)!)) {
+          note(dep, [name]);
+          grew = true;
+        }
+      }
     }
   });
   const prune = state.bumped.packages.filter((p) => markerOf(p) !== undefined && !needed.has(p.name)).map((p) => p.name);
@@ -235,6 +273,8 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
   );
 
   const problems: ReportProblem[] = [];
+  const addedByRepo = new Map<string, Map<string, Set<string>>>();
+  const prunedByRepo = new Map<string, string[]>();
   for (const s of explicit) {
     const siblings = explicit.filter((o) => o.bumped.sources[0]?.suite === s.bumped.sources[0]?.suite);
     const delta = dependencyDelta(s, siblings);
@@ -249,6 +289,8 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
       }
       continue;
     }
+    addedByRepo.set(s.repo.name, delta.add);
+    prunedByRepo.set(s.repo.name, delta.prune);
     let text = s.bumpedText;
     if (delta.prune.length > 0) text = removeManifestPackages(text, delta.prune, s.manifestFile);
     const additions = [...delta.add.entries()].sort(([a], [b]) => a.localeCompare(b, "en"));
@@ -299,6 +341,7 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
             .map((s) => ({ path: resolvePath(request.root, s.repo.manifestPath), before: s.manifestText, after: s.bumpedText })),
           ...lockPlan.changes,
         ];
+  if (changes.length > 0) changes.push(...(await planImageListEdits(request.root, deps.files, request.repos, addedByRepo, prunedByRepo)));
   // MODULE.bazel.lock records hashes of the files Bazel's extensions read: keep it in step, in the same transaction.
   const moduleLockPath = resolvePath(request.root, "MODULE.bazel.lock");
   if (changes.length > 0 && (await deps.files.exists(moduleLockPath))) {
@@ -308,6 +351,59 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
     if (updated !== text) changes.push({ path: moduleLockPath, before: text, after: updated });
   }
   return { report, changes, problems };
+}
+
+/**
+ * Image lists (distroless layouts) follow the manifests: a dependency added to a repo goes into every image
+ * list of that repo that names a package requiring it; a pruned dependency leaves the lists of its repo.
+ */
+async function planImageListEdits(
+  root: string,
+  files: WorkspaceFiles,
+  repos: readonly RepoDecl[],
+  added: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>,
+  pruned: ReadonlyMap<string, readonly string[]>,
+): Promise<FileChange[]> {
+  const anything = [...added.values()].some((m) => m.size > 0) || [...pruned.values()].some((l) => l.length > 0);
+  if (!anything) return [];
+  const { images } = await discoverWorkspaceImages(root, files, repos);
+  // Per list (file + offset): names to insert and to remove.
+  const edits = new Map<string, { loc: ImageListLocation; insert: Set<string>; remove: Set<string> }>();
+  for (const image of images) {
+    for (const d of image.distros) {
+      const repoNames = new Set(Object.values(d.repoByArch).map((r) => r.name));
+      const listed = new Set(d.packages.map((p) => p.name));
+      const key = `${d.list.file}\u0000${d.list.listStart}`;
+      const entry = edits.get(key) ?? { loc: d.list, insert: new Set<string>(), remove: new Set<string>() };
+      for (const repo of repoNames) {
+        for (const [name, by] of added.get(repo) ?? []) if (!listed.has(name) && [...by].some((b) => listed.has(b) || entry.insert.has(b))) entry.insert.add(name);
+        for (const name of pruned.get(repo) ?? []) if (listed.has(name)) entry.remove.add(name);
+      }
+      if (entry.insert.size > 0 || entry.remove.size > 0) edits.set(key, entry);
+    }
+  }
+  const byFile = new Map<string, { loc: ImageListLocation; insert: Set<string>; remove: Set<string> }[]>();
+  for (const e of edits.values()) byFile.set(e.loc.file, [...(byFile.get(e.loc.file) ?? []), e]);
+  const changes: FileChange[] = [];
+  for (const [file, lists] of byFile) {
+    const path = resolvePath(root, file);
+    const before = await files.readText(path);
+    let text = before;
+    // Last list first: offsets of the lists before it stay valid.
+    for (const { loc, insert, remove } of lists.sort((a, b) => b.loc.listStart - a.loc.listStart)) {
+      const keyOf = imageElementKey(loc);
+      if (remove.size > 0) text = removeListElementsByKey(text, listAtOffset(text, file, loc.listStart), remove, keyOf, file);
+      if (insert.size > 0) {
+        const list = listAtOffset(text, file, loc.listStart);
+        // deb.package lists may end with other tars: new packages go after the last package.
+        const at = loc.element.kind === "deb.package" ? list.elements.findLastIndex((e) => keyOf(e) !== undefined) + 1 : undefined;
+        const items = [...insert].sort().map((n) => ({ code: imageElementCode(loc, n), key: n }));
+        text = insertListElements(text, list, items, { keyOf, format: loc.format, file, ...(at === undefined ? {} : { at }) });
+      }
+    }
+    if (text !== before) changes.push({ path, before, after: text });
+  }
+  return changes;
 }
 
 /** The error `update` fails with when the plan has problems (nothing is written). */

@@ -1,0 +1,91 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCheck } from "../../src/app/check.js";
+import { createIndexLoader } from "../../src/app/index-loader.js";
+import { createArchiveServices } from "../../src/app/services.js";
+import { planUpdate } from "../../src/app/update.js";
+import { discoverRepos } from "../../src/app/workspace.js";
+import { parseSnapshotTimestamp } from "../../src/core/snapshot/timestamp.js";
+import { applyChangeSet } from "../../src/io/files.js";
+import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
+import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { startSnapshotService, type SnapshotService } from "../support/snapshot-listing.js";
+
+// The distroless-2026 fixture (explicit-closure repos, config.bzl image lists) and its real indexes, served
+// as two snapshots: in the newer one libpython3.11-stdlib also depends on libacl1.
+const ROOT = join(import.meta.dirname, "../..");
+const FIXTURE = join(ROOT, "test/fixtures/workspaces/distroless-2026");
+const OLD = { debian: "20260818T205150Z", "debian-security": "20260818T224315Z" };
+const NEW = { debian: "20260901T020304Z", "debian-security": "20260901T030405Z" };
+
+function suites(archive: string, bump: boolean): Record<string, SuiteSpec> {
+  const out: Record<string, SuiteSpec> = {};
+  const dir = join(FIXTURE, "archive", archive);
+  for (const suite of readdirSync(dir)) {
+    const byArch: Record<string, string[]> = {};
+    for (const arch of readdirSync(join(dir, suite))) {
+      const stanzas = execFileSync("xz", ["-dc", join(dir, suite, arch, "Packages.xz")], { encoding: "utf8", maxBuffer: 64 << 20 }).trim().split(/\n\n+/);
+      byArch[arch] = bump ? stanzas.map((s) => (s.startsWith("Package: libpython3.11-stdlib\n") ? s.replace(/^Depends: (.*)$/m, "Depends: $1, libacl1 (>= 2.2.23)") : s)) : stanzas;
+    }
+    out[suite] = { components: { main: byArch }, ...(archive === "debian-security" ? { compressions: ["plain", "xz"] as const } : {}) };
+  }
+  return out;
+}
+
+let archive: ArchiveServer;
+let service: SnapshotService;
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "deb-lock-update-images-"));
+  archive = await startArchiveServer({
+    archives: {
+      debian: { [OLD.debian]: suites("debian", false), [NEW.debian]: suites("debian", true) },
+      "debian-security": { [OLD["debian-security"]]: suites("debian-security", false), [NEW["debian-security"]]: suites("debian-security", true) },
+    },
+  });
+  writeFileSync(join(tmp, "key.asc"), archive.publicKeyArmored);
+  service = await startSnapshotService({ debian: [OLD.debian, NEW.debian], "debian-security": [OLD["debian-security"], NEW["debian-security"]] }, archive.url);
+});
+afterAll(async () => {
+  await service?.close();
+  await archive?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("update in a distroless workspace (2026 layout)", () => {
+  it("adds a newly required dependency to the manifest, the lock and the image list that needs it", async () => {
+    const ws = join(tmp, "ws");
+    cpSync(join(FIXTURE, "workspace"), ws, { recursive: true });
+    const files = nodeWorkspaceFiles();
+    const repos = await discoverRepos(ws, files);
+    const services = createArchiveServices({ mirrors: [{ from: "https://snapshot.debian.org", to: service.url }], cacheDir: join(tmp, "cache"), offline: false, keyrings: [join(tmp, "key.asc")], env: {}, homeDir: tmp });
+    const configBefore = readFileSync(join(ws, "python3/config.bzl"), "utf8");
+    try {
+      const plan = await planUpdate({ root: ws, repos, snapshot: "latest", newDeps: true }, { files, loader: createIndexLoader(services), http: services.http, now: parseSnapshotTimestamp("20260905T000000Z") });
+      expect(plan.problems).toEqual([]);
+      expect(plan.report.added.map((a) => [a.repo, a.name, a.archs, a.requiredBy])).toEqual([["bookworm_python", "libacl1", ["amd64", "arm64"], ["libpython3.11-stdlib"]]]);
+      await applyChangeSet(plan.changes);
+    } finally {
+      await services.close();
+    }
+    const manifest = readFileSync(join(ws, "private/repos/deb/bookworm_python.yaml"), "utf8");
+    expect(manifest).toContain("  - libacl1 # dependency of libpython3.11-stdlib\n");
+    expect(readFileSync(join(ws, "private/repos/deb/trixie_python.yaml"), "utf8")).not.toContain("libacl1");
+    // The debian12 list gains the package in its own style; the debian13 list is untouched.
+    const config = readFileSync(join(ws, "python3/config.bzl"), "utf8");
+    const added = config.split("\n").filter((l) => !configBefore.split("\n").includes(l));
+    expect(added).toEqual(['        "libacl1",']);
+    expect(config.indexOf('"libacl1"')).toBeLessThan(config.lastIndexOf('"debian13": ['));
+    const buildifier = (path: string) => spawnSync(join(ROOT, "node_modules/.bin/buildifier"), ["--mode=check", path]).status;
+    expect(buildifier(join(FIXTURE, "workspace/python3/config.bzl"))).toBe(0);
+    expect(buildifier(join(ws, "python3/config.bzl"))).toBe(0);
+    // Everything agrees afterwards: manifests, locks, image lists.
+    const after = await runCheck({ root: ws, repos, discoverImages: true }, { files });
+    expect(after.findings).toEqual([]);
+    expect(after.stats.images).toBeGreaterThan(0);
+  });
+});
