@@ -99,7 +99,7 @@ export async function planLock(root: string, repos: readonly RepoDecl[], deps: {
       dialect: style.dialect,
       keyStyle: style.keyStyle,
     });
-    const after = formatLock(lock, style.dialect);
+    const after = formatLock(lock, style.dialect, existing?.layout);
     plans.push({
       repo,
       manifestFile,
