@@ -32,9 +32,9 @@ let service: SnapshotService;
 let tmp: string;
 
 /** Services that fetch https://snapshot.debian.org from the fake service, trusting the test key. */
-function services(cacheDir: string): ArchiveServices {
+function services(cacheDir: string, extraMirrors: { from: string; to: string }[] = []): ArchiveServices {
   return createArchiveServices({
-    mirrors: [{ from: "https://snapshot.debian.org", to: service.url }],
+    mirrors: [{ from: "https://snapshot.debian.org", to: service.url }, ...extraMirrors],
     cacheDir,
     offline: false,
     keyrings: [join(tmp, "archive-key.asc")],
@@ -145,6 +145,42 @@ describe("update, end to end against a fake snapshot service", () => {
     expect(plan.problems.map((p) => p.code)).toEqual(["NEW_DEPENDENCY"]);
     expect(plan.problems[0]?.message).toContain("libcurl4 now depends on libpsl5");
     expect(plan.changes).toEqual([]);
+  });
+
+  it("moves snapshot.ubuntu.com URLs to the start of the current UTC day, independently of Debian's", async () => {
+    const ws = join(tmp, "ubuntu");
+    cpSync(join(FIXTURE, "workspace"), ws, { recursive: true });
+    writeFileSync(
+      join(ws, "private/repos/deb/noble.yaml"),
+      "version: 1\nsources:\n  - channel: noble main\n    url: https://snapshot.ubuntu.com/ubuntu/20260701T000000Z # any instant works\narchs: [amd64]\npackages:\n  - libc6\n",
+    );
+    writeFileSync(
+      join(ws, "MODULE.bazel"),
+      `${readFileSync(join(ws, "MODULE.bazel"), "utf8")}apt.install(\n    name = "noble",\n    manifest = "//private/repos/deb:noble.yaml",\n)\n`,
+    );
+    const files = nodeWorkspaceFiles();
+    const s = services(join(tmp, "cache"), [{ from: "https://snapshot.ubuntu.com", to: `${archive.url}/archive` }]);
+    try {
+      const repos = await discoverRepos(ws, files);
+      expect(repos.map((r) => [r.name, r.resolveTransitive])).toEqual([["bookworm", false], ["noble", true]]);
+      await applyChangeSet((await planLock(ws, repos, { files, loader: createIndexLoader(s) })).changes);
+      const plan = await planUpdate({ root: ws, repos, snapshot: "latest", newDeps: true }, { files, loader: createIndexLoader(s), http: s.http, now: parseSnapshotTimestamp(data.now) });
+      expect(plan.problems).toEqual([]);
+      expect(plan.report.snapshots.map((x) => [x.host, x.archive, x.to])).toEqual([
+        ["snapshot.debian.org", "debian", "20260801T021544Z"],
+        ["snapshot.debian.org", "debian-security", "20260801T025533Z"],
+        ["snapshot.ubuntu.com", "ubuntu", "20260802T000000Z"],
+      ]);
+      const noble = plan.report.changes.filter((c) => c.repo === "noble").map((c) => [c.name, c.from, c.to]);
+      expect(noble).toEqual([["libc6", "2.39-0ubuntu8.3", "2.39-0ubuntu8.4"]]);
+      const manifest = plan.changes.find((c) => c.path.endsWith("noble.yaml"))?.after;
+      expect(manifest).toContain("    url: https://snapshot.ubuntu.com/ubuntu/20260802T000000Z # any instant works\n");
+      // The transitive lock records libc6's dependencies.
+      const lock = plan.changes.find((c) => c.path.endsWith("noble.lock.json"))?.after ?? "";
+      expect((JSON.parse(lock) as { packages: { name: string; dependencies: { name: string }[] }[] }).packages.find((p) => p.name === "libc6")?.dependencies.map((d) => d.name)).toEqual(["libgcc-s1", "gcc-14-base"]);
+    } finally {
+      await s.close();
+    }
   });
 
   it("prunes a marked dependency no longer needed, keeping the other lines", async () => {
