@@ -118,6 +118,11 @@ describe("or-groups", () => {
     expect(names(resolve(u, ["needs-awk"]))).toEqual(["mawk=1.3.4.20200120-3.1", "needs-awk=1.0-1"]);
   });
 
+  it("a virtual root already provided by an installed package adds nothing", () => {
+    const r = resolve(u, ["awk"], [{ name: "mawk", version: "1.3.4.20200120-3.1", provides: "awk" }]);
+    expect([r.ok, names(r)]).toEqual([true, []]);
+  });
+
   it("a virtual root with several providers is a problem naming them", () => {
     const r = resolve(u, ["awk"]);
     expect(codes(r)).toEqual(["NOT_FOUND awk"]);

@@ -194,6 +194,8 @@ class ClosureResolver {
 
     const versions = this.universe.versionsOf(name);
     if (versions.length === 0) {
+      // a virtual root an installed package already provides needs nothing more
+      if (constraints.length === 0 && this.satisfierOf({ name }) !== undefined) return undefined;
       const providers = this.candidateProviders(name);
       if (providers.length === 1 && constraints.length === 0) {
         const pv = providers[0]!;
