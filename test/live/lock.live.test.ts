@@ -5,38 +5,26 @@
  *
  *   npm run test:live
  */
-import { lookup } from "node:dns/promises";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseLock } from "../../src/core/lock/index.js";
-import { readAptDebianMirrors } from "../../src/io/apt-sources.js";
 import { runCli } from "../support/run-cli.js";
+import { liveMirror } from "./live-mirror.js";
 
-const mirrors = readAptDebianMirrors();
 const SNAPSHOT = "https://snapshot.debian.org/archive";
 const TS = "20261127T000000Z";
-
-async function reachable(): Promise<string | undefined> {
-  if (mirrors.debian === undefined || mirrors.debianSecurity === undefined) return "no Debian mirror in this machine's apt sources";
-  try {
-    await lookup(new URL(mirrors.debian).hostname);
-    return undefined;
-  } catch (error) {
-    return `the mirror's host cannot be resolved (${(error as Error).message})`;
-  }
-}
-
-const skipReason = await reachable();
-if (skipReason !== undefined) console.warn(`NOTICE: live lock test skipped: ${skipReason}`);
+const live = await liveMirror();
+if (live.skipReason !== undefined) console.warn(`SKIPPED live lock test: ${live.skipReason}`);
+const mirrors = live.skipReason === undefined ? live.mirrors : { debian: "", debianSecurity: "" };
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe.skipIf(skipReason !== undefined)("deb-lock lock against the real Debian archive", () => {
+describe.skipIf(live.skipReason !== undefined)("deb-lock lock against the real Debian archive", () => {
   it("locks bash, ca-certificates and libssl3 for amd64 and arm64 with canonical snapshot URLs", async () => {
     const root = mkdtempSync(join(tmpdir(), "deb-lock-live-"));
     dirs.push(root);
