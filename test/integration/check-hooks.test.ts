@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { checkCommand } from "../../src/cli/commands/check.js";
+import { updateCommand } from "../../src/cli/commands/update.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -39,6 +41,9 @@ describe(".pre-commit-hooks.yaml", () => {
       expect(h.pass_filenames).toBe(false);
     }
     expect(hooks[1]?.entry).toBe("deb-lock check --deep");
+    // The entries name a real command and real options.
+    expect(checkCommand.name).toBe("check");
+    expect(Object.keys(checkCommand.options)).toContain("deep");
   });
 
   it("triggers on Debian manifests, locks, BUILD, .bzl and MODULE files only", () => {
@@ -75,6 +80,13 @@ describe("templates/github-workflow.yml", () => {
 
   it("asks for exactly the permissions it needs", () => {
     expect(workflow.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+  });
+
+  it("uses only options the update command has", () => {
+    const flags = [...runs.matchAll(/deb-lock update((?:[^\n\\]|\\\n)*)/g)].flatMap((m) => [...m[1]!.matchAll(/--([a-z-]+)/g)].map((f) => f[1]!));
+    expect(flags).toEqual(["snapshot", "pr-body"]);
+    for (const flag of flags) expect(Object.keys(updateCommand.options)).toContain(flag);
+    expect(Object.keys(updateCommand.options)).toEqual(expect.arrayContaining(["snapshot", "pr-body"]));
   });
 
   it("updates with a PR body, checks, and opens or edits one pull request", () => {
