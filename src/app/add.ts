@@ -94,7 +94,7 @@ export interface AddPlan {
 // ---------------------------------------------------------------------------------------------------------
 // Reading a repo
 
-interface RepoState {
+export interface RepoState {
   readonly repo: RepoDecl;
   readonly manifestPath: string;
   readonly lockPath: string;
@@ -104,7 +104,7 @@ interface RepoState {
   readonly lock: ParsedLock;
 }
 
-async function readRepo(root: string, repo: RepoDecl, files: WorkspaceFiles): Promise<RepoState> {
+export async function readRepo(root: string, repo: RepoDecl, files: WorkspaceFiles): Promise<RepoState> {
   const manifestText = await files.readText(posix.join(root, repo.manifestPath));
   const manifest = parseManifest(manifestText, repo.manifestPath);
   const lockAbs = posix.join(root, repo.lockPath);
@@ -118,7 +118,7 @@ async function readRepo(root: string, repo: RepoDecl, files: WorkspaceFiles): Pr
 }
 
 /** name → locked version for one arch. */
-function lockedVersions(state: RepoState, arch: string): Map<string, string> {
+export function lockedVersions(state: RepoState, arch: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const p of state.lock.lock.packages) if (p.arch === arch) out.set(p.name, p.version);
   return out;
@@ -128,7 +128,7 @@ function lockedVersions(state: RepoState, arch: string): Map<string, string> {
  * The indexes of one arch with every version of a locked package other than the locked one removed:
  * deb-lock add never upgrades what a lock already pins, so the resolver must not see newer versions.
  */
-function pinnedIndexes(arch: ArchIndexes, pins: ReadonlyMap<string, string>): ArchIndexes {
+export function pinnedIndexes(arch: ArchIndexes, pins: ReadonlyMap<string, string>): ArchIndexes {
   if (pins.size === 0) return arch;
   return {
     arch: arch.arch,
@@ -139,14 +139,14 @@ function pinnedIndexes(arch: ArchIndexes, pins: ReadonlyMap<string, string>): Ar
   };
 }
 
-function recordOf(universe: Universe, name: string, version: string): PackageRecord | undefined {
+export function recordOf(universe: Universe, name: string, version: string): PackageRecord | undefined {
   return universe.versionsOf(name).find((v) => v.record.version === version)?.record;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Resolution for one target (an image distro served by one repo, or a manifest)
 
-interface Present {
+export interface Present {
   readonly name: string;
   readonly version: string;
   /** Where it comes from, for reports: an image name, or the repo. */
@@ -300,7 +300,7 @@ function lockEntry(plan: ArchPlan, pkg: ResolvedPackage, transitive: boolean, di
 }
 
 /** A text file being edited in several places; list offsets of the original text are mapped through earlier edits. */
-class FileEdit {
+export class FileEdit {
   private readonly shifts: { at: number; delta: number }[] = [];
   text: string;
 
@@ -361,7 +361,7 @@ function insertIntoImageList(edit: FileEdit, loc: ImageListLocation, names: read
 
 // ---------------------------------------------------------------------------------------------------------
 
-class ChangeSet {
+export class ChangeSet {
   readonly edits = new Map<string, FileEdit>();
 
   constructor(
@@ -391,7 +391,9 @@ class ChangeSet {
     const out: FileChange[] = changed.map((e) => ({ path: posix.join(this.root, e.path), before: e.before, after: e.text }));
     if (changed.length > 0 && (await this.files.exists(moduleLock))) {
       const text = await this.files.readText(moduleLock);
-      const updated = updateRecordedInputs(text, new Map(changed.map((e) => [e.path, e.text])));
+      // Only the stale hashes are replaced (not the whole extension entry dropped), so that add then remove
+      // gives back MODULE.bazel.lock byte for byte, like every other file.
+      const updated = updateRecordedInputs(text, new Map(changed.map((e) => [e.path, e.text])), { strategy: "rehash" });
       if (updated !== text) out.push({ path: moduleLock, before: text, after: updated });
     }
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -479,7 +481,7 @@ function missingArchError(label: string, where: string, distro: ImageDistro | un
   );
 }
 
-function presentFor(distro: ImageDistro, image: string, states: ReadonlyMap<string, RepoState>, debArch: string): Present[] {
+export function presentFor(distro: ImageDistro, image: string, states: ReadonlyMap<string, RepoState>, debArch: string): Present[] {
   const bazelArch = Object.entries(distro.debianArch).find(([, d]) => d === debArch)?.[0] ?? debArch;
   const out: Present[] = [];
   const take = (repo: string, names: readonly string[], from: string): void => {

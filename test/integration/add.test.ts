@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planAdd, type AddPlan, type RequestedPackage } from "../../src/app/add.js";
+import { planRemove } from "../../src/app/remove.js";
 import { createIndexLoader, type IndexLoader } from "../../src/app/index-loader.js";
 import { createArchiveServices, type ArchiveServices } from "../../src/app/services.js";
 import { discoverRepos } from "../../src/app/workspace.js";
@@ -120,4 +121,35 @@ describe("add postgresql-client --image python3 --distro debian12", () => {
       expect(lock.lock.packages.filter((p) => p.name === "postgresql-client").map((p) => p.arch)).toEqual(["amd64", "arm64"]);
     });
   }
+});
+
+describe("add then remove", () => {
+  for (const layout of ["distroless-2024", "distroless-2026"]) {
+    it(`${layout}: remove gives back the original bytes of every file; a second add changes nothing`, async () => {
+      const root = copyWorkspace(layout);
+      const before = snapshotTree(root);
+      const first = await add(root, ["postgresql-client"], { image: "python3", distro: "debian12" });
+      await applyChangeSet(first.changes);
+      const again = await add(root, ["postgresql-client"], { image: "python3", distro: "debian12" });
+      expect(again.changes).toEqual([]);
+      expect(again.targets[0]!.alreadyPresent).toEqual(["postgresql-client"]);
+      const files = nodeWorkspaceFiles();
+      const removal = await planRemove({ root, packages: ["postgresql-client"], image: "python3", distro: "debian12" }, { files, loader, repos: await discoverRepos(root, files) });
+      expect(removal.targets[0]!.removed).toEqual(["postgresql-client"]);
+      expect(removal.targets[0]!.pruned).toContain("libpq5");
+      await applyChangeSet(removal.changes);
+      expect(snapshotTree(root)).toEqual(before);
+    });
+  }
+
+  it("refuses to remove a package another package of the image still needs, naming the path", async () => {
+    const root = copyWorkspace("distroless-2026");
+    const before = snapshotTree(root);
+    const files = nodeWorkspaceFiles();
+    const repos = await discoverRepos(root, files);
+    const failure = planRemove({ root, packages: ["libexpat1"], image: "python3", distro: "debian12" }, { files, loader, repos });
+    await expect(failure).rejects.toMatchObject({ code: "REMOVE_STILL_NEEDED" });
+    await expect(failure).rejects.toThrow(/libexpat1 is still needed on amd64: python3\.11-minimal → libexpat1/);
+    expect(snapshotTree(root)).toEqual(before);
+  });
 });

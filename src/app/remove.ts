@@ -1,0 +1,323 @@
+import { posix } from "node:path";
+import { ProblemError, UsageError } from "../core/errors.js";
+import { formatLock } from "../core/lock/index.js";
+import { type Relation, type RelationField, versionSatisfies } from "../core/debian/relation.js";
+import { parseVersion, type Version } from "../core/debian/version.js";
+import { formatMarker, markerOf, removeManifestPackages, setManifestPackageComments } from "../edit/manifest.js";
+import { removeListElementsByKey } from "../edit/starlark/list-editor.js";
+import type { FileChange } from "../io/files.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
+import { ChangeSet, imageElementKey, listAtOffset, lockedVersions, pinnedIndexes, presentFor, readRepo, recordOf, type RepoState } from "./add.js";
+import { discoverImage, type ImageDistro } from "./images.js";
+import type { IndexLoader } from "./index-loader.js";
+import { loadManifestIndexes } from "./lock.js";
+import { universeFor } from "./resolve-repo.js";
+import type { RepoDecl } from "./workspace.js";
+
+export interface RemoveRequest {
+  readonly root: string;
+  readonly packages: readonly string[];
+  readonly image?: string;
+  readonly manifest?: string;
+  readonly distro?: string;
+}
+
+export interface RemoveDeps {
+  readonly files: WorkspaceFiles;
+  readonly loader: IndexLoader;
+  readonly repos: readonly RepoDecl[];
+}
+
+export interface RemoveTargetReport {
+  readonly distro?: string;
+  readonly repo: string;
+  readonly manifestFile: string;
+  readonly lockFile: string;
+  /** Requested packages removed from the image list (or manifest). */
+  readonly removed: readonly string[];
+  /** Marked dependencies nothing needs any more, removed with them. */
+  readonly pruned: readonly string[];
+  /** Requested packages the image (or manifest) does not list. */
+  readonly notListed: readonly string[];
+  /** Removed from the image but kept in the repo's manifest and lock because another file still names them. */
+  readonly keptInRepo: readonly { readonly name: string; readonly file: string; readonly line: number }[];
+}
+
+export interface RemovePlan {
+  readonly image?: string;
+  readonly targets: readonly RemoveTargetReport[];
+  readonly changes: readonly FileChange[];
+}
+
+/** Bazel packages of the workspace (directories with a BUILD or BUILD.bazel file), skipping bazel-* output trees. */
+async function bazelPackages(root: string, files: WorkspaceFiles, dir = ""): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await files.listDir(posix.join(root, dir));
+  if (entries.includes("BUILD") || entries.includes("BUILD.bazel")) out.push(dir);
+  for (const entry of entries) {
+    if (entry.startsWith(".") || entry.startsWith("bazel-") || entry === "node_modules" || /^(BUILD|BUILD\.bazel|WORKSPACE|MODULE\.bazel)$/.test(entry) || /\.[A-Za-z0-9]+$/.test(entry)) continue;
+    out.push(...(await bazelPackages(root, files, dir === "" ? entry : `${dir}/${entry}`)));
+  }
+  return out;
+}
+
+/**
+ * Packages other images (or other distros of this image) take from `repo`, with where they are listed: those
+ * keep their manifest and lock entries when this image drops them.
+ */
+async function usedByOtherImages(
+  root: string,
+  files: WorkspaceFiles,
+  repos: readonly RepoDecl[],
+  repo: string,
+  self: { image: string; distro: string },
+): Promise<Map<string, { file: string; line: number }>> {
+  const used = new Map<string, { file: string; line: number }>();
+  for (const pkg of await bazelPackages(root, files)) {
+    let info;
+    try {
+      info = await discoverImage(root, pkg, files, repos);
+    } catch {
+      continue; // not an image deb-lock understands: it lists no packages we could see
+    }
+    for (const d of info.distros) {
+      if (info.image === self.image && d.distro === self.distro) continue;
+      if (!Object.values(d.repoByArch).some((r) => r.name === repo)) continue;
+      for (const ref of d.packages) if (!used.has(ref.name)) used.set(ref.name, { file: ref.file, line: ref.line });
+    }
+  }
+  return used;
+}
+
+/** Who needs what among the packages that stay, on one arch. */
+interface Needs {
+  readonly arch: string;
+  /** Packages that stay, each with the package that needs it (undefined for the image's own roots). */
+  readonly kept: ReadonlyMap<string, string | undefined>;
+  /** A package being removed that a staying package still needs: the path root → ... → package. */
+  readonly violation?: readonly string[];
+}
+
+interface PoolEntry {
+  readonly name: string;
+  readonly version: Version;
+  readonly provides: RelationField;
+}
+
+function satisfies(entry: PoolEntry, rel: Relation): boolean {
+  const wanted = rel.op === undefined || rel.version === undefined ? undefined : { op: rel.op, version: parseVersion(rel.version) };
+  if (entry.name === rel.name) return wanted === undefined || versionSatisfies(entry.version, wanted.op, wanted.version);
+  return entry.provides.some((group) =>
+    group.some((p) => {
+      if (p.name !== rel.name) return false;
+      if (wanted === undefined) return true;
+      return p.op === "=" && p.version !== undefined && versionSatisfies(parseVersion(p.version), wanted.op, wanted.version);
+    }),
+  );
+}
+
+/**
+ * Which packages of an image (or manifest) are still needed once `removing` is gone, on each arch. The image's
+ * unmarked packages stay; a marked dependency stays when a staying package depends on it (directly or through
+ * other staying packages) and nothing else present satisfies that dependency. Like add, this follows only
+ * dependencies between packages of the image: an image may knowingly leave out dependencies of its packages.
+ */
+async function neededAfterRemoval(
+  state: RepoState,
+  archs: readonly string[],
+  listed: readonly string[],
+  marked: ReadonlySet<string>,
+  removing: ReadonlySet<string>,
+  ancestorsOf: (arch: string) => { name: string; version: string }[],
+  loader: IndexLoader,
+): Promise<Needs[]> {
+  const indexes = await loadManifestIndexes(state.manifest, loader);
+  const out: Needs[] = [];
+  for (const arch of archs) {
+    const ix = indexes.find((i) => i.arch === arch);
+    if (ix === undefined) continue;
+    const locked = lockedVersions(state, arch);
+    const ancestors = ancestorsOf(arch);
+    const pins = new Map(locked);
+    for (const p of ancestors) pins.set(p.name, p.version);
+    const { universe } = universeFor(pinnedIndexes(ix, pins));
+    const entryOf = (name: string, version: string): PoolEntry & { deps: RelationField } => {
+      const rec = recordOf(universe, name, version);
+      const rel = rec === undefined ? undefined : universe.relationsOf(rec);
+      return { name, version: parseVersion(version), provides: rel?.provides ?? [], deps: rel?.dependencies ?? [] };
+    };
+    const base = ancestors.map((p) => entryOf(p.name, p.version));
+    const pool = new Map(listed.filter((n) => locked.has(n)).map((n) => [n, entryOf(n, locked.get(n)!)]));
+    const kept = new Map<string, string | undefined>();
+    const queue: string[] = [];
+    for (const n of pool.keys()) {
+      if (!marked.has(n) && !removing.has(n)) {
+        kept.set(n, undefined);
+        queue.push(n);
+      }
+    }
+    const pathTo = (name: string): string[] => {
+      const path = [name];
+      for (let p = kept.get(name); p !== undefined; p = kept.get(p)) path.unshift(p);
+      return path;
+    };
+    let violation: string[] | undefined;
+    while (queue.length > 0 && violation === undefined) {
+      const k = queue.shift()!;
+      for (const group of pool.get(k)!.deps) {
+        const alts = group.map((r) => ({ ...r, name: r.name }));
+        const met = (e: PoolEntry) => alts.some((r) => satisfies(e, r));
+        if (base.some(met) || [...kept.keys()].some((n) => met(pool.get(n)!))) continue;
+        const dep = [...pool.values()].find((e) => marked.has(e.name) && !removing.has(e.name) && !kept.has(e.name) && met(e));
+        if (dep !== undefined) {
+          kept.set(dep.name, k);
+          queue.push(dep.name);
+          continue;
+        }
+        const gone = [...pool.values()].find((e) => removing.has(e.name) && met(e));
+        if (gone !== undefined) {
+          violation = [...pathTo(k), gone.name];
+          break;
+        }
+      }
+    }
+    out.push({ arch, kept, ...(violation === undefined ? {} : { violation }) });
+  }
+  return out;
+}
+
+function stillNeededError(label: string, needs: readonly Needs[]): ProblemError | undefined {
+  const n = needs.find((x) => x.violation !== undefined);
+  if (n === undefined) return undefined;
+  const path = n.violation!;
+  const name = path[path.length - 1]!;
+  return new ProblemError("REMOVE_STILL_NEEDED", `${label}: ${name} is still needed on ${n.arch}: ${path.join(" → ")}`, {
+    hint: `remove ${path[0]} as well (deb-lock remove ${path[0]} ${name} ...), or keep ${name}; nothing was written`,
+  });
+}
+
+/** The image's own packages (unmarked) that need a kept package, through the need chain. */
+function rootsOf(needs: readonly Needs[], name: string): string[] {
+  const out = new Set<string>();
+  for (const n of needs) {
+    let cur: string | undefined = name;
+    let guard = 0;
+    while (cur !== undefined && n.kept.get(cur) !== undefined && guard++ < 1000) cur = n.kept.get(cur);
+    if (cur !== undefined && cur !== name && n.kept.has(cur)) out.add(cur);
+  }
+  return [...out];
+}
+
+/**
+ * Plans `deb-lock remove`: takes packages out of an image's list (or a manifest), refuses when a package that
+ * stays still needs one of them (naming the path), and prunes marked dependencies (`# dependency of ...`)
+ * nothing needs any more. A package another Starlark file still names keeps its manifest and lock entries.
+ */
+export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Promise<RemovePlan> {
+  if (request.packages.length === 0) throw new UsageError("remove needs at least one package", { hint: "deb-lock remove PKG... --image DIR" });
+  if ((request.image === undefined) === (request.manifest === undefined)) {
+    throw new UsageError("give exactly one of --image DIR and --manifest FILE", { hint: "--image for distroless-style images, --manifest for a plain rules_distroless repo" });
+  }
+  const cs = new ChangeSet(request.root, deps.files);
+  const wanted = new Set(request.packages);
+  const targets: RemoveTargetReport[] = [];
+
+  if (request.manifest !== undefined) {
+    const rel = posix.isAbsolute(request.manifest) ? posix.relative(request.root, request.manifest) : posix.normalize(request.manifest);
+    const repo = deps.repos.find((r) => r.manifestPath === rel || r.name === request.manifest);
+    if (repo === undefined) throw new UsageError(`${request.manifest} is not a manifest of the workspace ${request.root}`, { hint: `manifests found: ${deps.repos.map((r) => r.manifestPath).join(", ") || "none"}` });
+    const state = await readRepo(request.root, repo, deps.files);
+    const listed = new Set(state.manifest.packages.map((p) => p.name));
+    const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined).map((p) => p.name));
+    const removed = [...wanted].filter((n) => listed.has(n));
+    const needs = await neededAfterRemoval(state, state.manifest.archs, [...listed], marked, wanted, () => [], deps.loader);
+    const refusal = stillNeededError(repo.name, needs);
+    if (refusal !== undefined) throw refusal;
+    const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
+    const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
+    dropFromRepo(cs, state, [...removed, ...pruned], needs, wanted);
+    targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned, notListed: [...wanted].filter((n) => !listed.has(n)), keptInRepo: [] });
+    return { targets, changes: await cs.changes() };
+  }
+
+  const info = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  const states = new Map<string, RepoState>();
+  const stateOf = async (name: string): Promise<RepoState> => {
+    if (!states.has(name)) states.set(name, await readRepo(request.root, deps.repos.find((r) => r.name === name)!, deps.files));
+    return states.get(name)!;
+  };
+  const pending: { distro: ImageDistro; state: RepoState; removed: string[]; pruned: string[]; notListed: string[]; needs: Needs[] }[] = [];
+  for (const distro of info.distros) {
+    for (const a of Object.values(distro.ancestors).flat()) if (deps.repos.some((r) => r.name === a.repo)) await stateOf(a.repo);
+    const listed = new Set(distro.packages.map((p) => p.name));
+    const state = await stateOf(distro.repo.name);
+    const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined && listed.has(p.name)).map((p) => p.name));
+    const removed = [...wanted].filter((n) => listed.has(n));
+    const debArchs = distro.archs.map((a) => distro.debianArch[a]!);
+    const needs = await neededAfterRemoval(
+      state,
+      debArchs,
+      [...listed],
+      marked,
+      wanted,
+      (arch) => presentFor(distro, info.image, states, arch).filter((p) => p.from !== info.image),
+      deps.loader,
+    );
+    const refusal = stillNeededError(`image ${info.image} (${distro.distro})`, needs);
+    if (refusal !== undefined) throw refusal;
+    const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
+    const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
+    pending.push({ distro, state, removed, pruned, notListed: [...wanted].filter((n) => !listed.has(n)), needs });
+  }
+  for (const p of pending) {
+    const doomed = new Set([...p.removed, ...p.pruned]);
+    if (doomed.size === 0) continue;
+    for (const loc of p.distro.lists) {
+      if (!loc.packages.some((x) => doomed.has(x.name))) continue;
+      const edit = await cs.file(loc.file);
+      const list = listAtOffset(edit.text, loc.file, edit.map(loc.listStart));
+      edit.record(loc.listStart, removeListElementsByKey(edit.text, list, doomed, imageElementKey(loc), loc.file));
+    }
+  }
+  for (const p of pending) {
+    const doomed = new Set([...p.removed, ...p.pruned]);
+    const elsewhere = doomed.size === 0 ? new Map<string, { file: string; line: number }>() : await usedByOtherImages(request.root, deps.files, deps.repos, p.state.repo.name, { image: info.image, distro: p.distro.distro });
+    const drop = [...doomed].filter((n) => !elsewhere.has(n));
+    dropFromRepo(cs, p.state, drop, p.needs, wanted);
+    targets.push({
+      distro: p.distro.distro,
+      repo: p.state.repo.name,
+      manifestFile: p.state.manifestPath,
+      lockFile: p.state.lockPath,
+      removed: p.removed,
+      pruned: p.pruned,
+      notListed: p.notListed,
+      keptInRepo: [...doomed].filter((n) => elsewhere.has(n)).map((n) => ({ name: n, ...elsewhere.get(n)! })),
+    });
+  }
+  return { image: info.image, targets, changes: await cs.changes() };
+}
+
+/** Removes names from a repo's manifest and lock; re-points markers that named a removed package. */
+function dropFromRepo(cs: ChangeSet, state: RepoState, names: readonly string[], needs: readonly Needs[], removedRoots: ReadonlySet<string>): void {
+  const current = cs.edits.get(state.manifestPath)?.text ?? state.manifestText;
+  let manifestText = names.length === 0 ? current : removeManifestPackages(current, names, state.manifestPath);
+  // A kept dependency whose marker names a removed package now belongs to the packages that still need it.
+  const comments = new Map<string, string | undefined>();
+  for (const p of state.manifest.packages) {
+    const marker = markerOf(p);
+    if (marker === undefined || names.includes(p.name) || !marker.dependencyOf.some((d) => removedRoots.has(d))) continue;
+    const parents = rootsOf(needs, p.name);
+    const kept = marker.dependencyOf.filter((d) => !removedRoots.has(d));
+    const next = [...kept, ...parents.filter((r) => !kept.includes(r))];
+    if (next.length > 0) comments.set(p.name, formatMarker({ dependencyOf: next }));
+  }
+  if (comments.size > 0) manifestText = setManifestPackageComments(manifestText, comments, state.manifestPath);
+  cs.set(state.manifestPath, state.manifestText, manifestText);
+  if (names.length === 0) return;
+  const drop = new Set(names);
+  const packages = state.lock.lock.packages.filter((p) => !drop.has(p.name));
+  if (packages.length !== state.lock.lock.packages.length) {
+    cs.set(state.lockPath, state.lockText, formatLock({ version: 1, packages }, state.lock.dialect, state.lock.layout));
+  }
+}
