@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { DebLockError, ParseError, UsageError } from "../core/errors.js";
-import { type CallExpr, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
+import { type CallExpr, childrenOf, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
 import { positionOf } from "../edit/starlark/lexer.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
@@ -230,30 +230,7 @@ function visitCalls(expr: Expr, scope: Scope, evalIter: (e: Expr, scope: Scope) 
       }
     }
   }
-  for (const child of childrenOfExpr(expr)) visitCalls(child, scope, evalIter, onCall);
-}
-
-function childrenOfExpr(expr: Expr): readonly Expr[] {
-  switch (expr.kind) {
-    case "string":
-    case "number":
-    case "ident":
-      return [];
-    case "dot":
-      return [expr.object];
-    case "call":
-      return [expr.callee, ...expr.args.map((a) => a.value)];
-    case "index":
-      return [expr.object, ...expr.children];
-    case "list":
-    case "tuple":
-      return expr.elements;
-    case "dict":
-      return expr.entries.flatMap((e) => [e.key, e.value]);
-    case "comprehension":
-    case "other":
-      return expr.children;
-  }
+  for (const child of childrenOf(expr)) visitCalls(child, scope, evalIter, onCall);
 }
 
 function declFromCall(
