@@ -226,6 +226,7 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
   }
   const keys = new Set([...entries.values()].map((e) => e.pkg.key));
   const roots = manifest.sources.flatMap((s) => s.urls);
+  const foreign = new Map<string, { line: number; keys: string[] }>();
   for (const { pkg, line } of entries.values()) {
     if (!archs.has(pkg.arch)) {
       add("STALE_LOCK_ENTRY", input.lockPath, line, `${pkg.key} is for ${pkg.arch}, which ${manifest.file} does not build (archs: ${manifest.archs.join(", ")})`, RELOCK(manifest.file));
@@ -247,19 +248,21 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
     const urls = lockPackageUrls(pkg);
     const outside = urls.filter((u) => !roots.some((r) => u.startsWith(`${r}/`)));
     if (outside.length > 0) {
-      add(
-        "LOCK_URL_NOT_IN_SOURCES",
-        input.lockPath,
-        line,
-        `${pkg.key} downloads from ${outside[0]}, which is under none of the manifest's sources (${roots.join(", ")})`,
-        `the manifest's sources changed since the lock was made: ${RELOCK(manifest.file)}`,
-      );
+      // One finding per foreign root (a bumped snapshot moves every entry at once), at its first entry.
+      const root = /^(.*?)\/pool\//.exec(outside[0]!)?.[1] ?? outside[0]!;
+      const group = foreign.get(root);
+      if (group === undefined) foreign.set(root, { line, keys: [pkg.key] });
+      else group.keys.push(pkg.key);
     } else if (lock.dialect === "urls") {
       const source = manifest.sources.find((s) => s.urls.some((r) => urls[0]!.startsWith(`${r}/`)));
       if (source !== undefined && source.urls.length !== urls.length) {
         add("LOCK_URLS_MISMATCH", input.lockPath, line, `${pkg.key} lists ${urls.length} URL(s) but its source (${manifest.file}:${source.line}) has ${source.urls.length}`, RELOCK(manifest.file));
       }
     }
+  }
+  for (const [root, g] of foreign) {
+    const what = g.keys.length === 1 ? g.keys[0] : `${g.keys[0]} and ${g.keys.length - 1} more entr${g.keys.length === 2 ? "y" : "ies"}`;
+    add("LOCK_URL_NOT_IN_SOURCES", input.lockPath, g.line, `${what} download from ${root}, which is none of the manifest's sources (${[...new Set(roots)].join(", ")})`, `the manifest's sources changed since the lock was made: ${RELOCK(manifest.file)}`);
   }
   return { name: input.name, manifest, lock, entries, findings };
 }
