@@ -9,7 +9,7 @@ import {
   SnapshotTimestampError,
   yearMonthOf,
 } from "./timestamp.js";
-import { rewriteSnapshotUrl, snapshotOf } from "./url.js";
+import { rewriteSnapshotUrl, snapshotOf, snapshotTimelineKey } from "./url.js";
 
 // The body of a month page as snapshot.debian.org renders it: one link per import run.
 const MONTH_PAGE = `<?xml version="1.0" encoding="utf-8" ?>
@@ -98,6 +98,13 @@ describe("snapshot URLs", () => {
     const ubuntu = snapshotOf("https://snapshot.ubuntu.com/ubuntu/20240301T030400Z");
     expect([ubuntu?.archive, ubuntu?.rule, ubuntu?.timestamp]).toEqual(["ubuntu", "any-instant", "20240301T030400Z"]);
     expect(snapshotOf("https://snapshot.ubuntu.com/ubuntu-ports/20240301T030400Z")?.archive).toBe("ubuntu-ports");
+  });
+
+  it("puts mirrors of one service on one timeline, archives on their own", () => {
+    const key = (url: string) => snapshotTimelineKey(snapshotOf(url)!);
+    expect(key("https://snapshot-cloudflare.debian.org/archive/debian/20240210T223313Z")).toBe(key("https://snapshot.debian.org/archive/debian/20200101T000000Z"));
+    expect(key("https://snapshot.debian.org/archive/debian/20240210T223313Z")).not.toBe(key("https://snapshot.debian.org/archive/debian-security/20240210T223313Z"));
+    expect(key("https://snapshot.ubuntu.com/ubuntu/20240301T030400Z")).toBe("snapshot.ubuntu.com/ubuntu");
   });
 
   it("ignores URLs that are not snapshots", () => {

@@ -22,6 +22,8 @@ export interface SnapshotRef {
 
 interface SnapshotService {
   readonly host: string;
+  /** Hosts serving the same runs share a timeline (snapshot-cloudflare mirrors snapshot.debian.org) */
+  readonly timeline: string;
   /** Path before the archive name */
   readonly prefix: string;
   readonly rule: SnapshotRule;
@@ -29,9 +31,9 @@ interface SnapshotService {
 
 /** Snapshot services whose URLs `update` bumps. */
 export const SNAPSHOT_SERVICES: readonly SnapshotService[] = [
-  { host: "snapshot.debian.org", prefix: "/archive", rule: "runs" },
-  { host: "snapshot-cloudflare.debian.org", prefix: "/archive", rule: "runs" },
-  { host: "snapshot.ubuntu.com", prefix: "", rule: "any-instant" },
+  { host: "snapshot.debian.org", timeline: "snapshot.debian.org", prefix: "/archive", rule: "runs" },
+  { host: "snapshot-cloudflare.debian.org", timeline: "snapshot.debian.org", prefix: "/archive", rule: "runs" },
+  { host: "snapshot.ubuntu.com", timeline: "snapshot.ubuntu.com", prefix: "", rule: "any-instant" },
 ];
 
 const URL_RE = /^(https?):\/\/([^/?#@]+)(\/[^?#]*)?$/i;
@@ -71,7 +73,11 @@ export function rewriteSnapshotUrl(url: string, timestamp: SnapshotTimestamp): s
   return url.slice(0, at + 1) + timestamp + url.slice(at + 1 + ref.timestamp.length);
 }
 
-/** Stable identity of the timeline a snapshot URL is on, e.g. "snapshot.debian.org/debian-security". */
+/**
+ * Stable identity of the timeline a snapshot URL is on, e.g. "snapshot.debian.org/debian-security". Hosts
+ * that mirror one service share it, so the URLs of one source (`urls: [cloudflare, debian.org]`) move together.
+ */
 export function snapshotTimelineKey(ref: Pick<SnapshotRef, "host" | "archive">): string {
-  return `${ref.host}/${ref.archive}`;
+  const service = SNAPSHOT_SERVICES.find((s) => s.host === ref.host);
+  return `${service?.timeline ?? ref.host}/${ref.archive}`;
 }
