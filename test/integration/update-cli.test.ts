@@ -112,6 +112,9 @@ describe("deb-lock update / outdated / check", () => {
     const dry = await cli(ws, "update", "--dry-run", "--pr-body", body);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("would write 3 file(s): private/repos/deb/bookworm.yaml, private/repos/deb/bookworm.lock.json, MODULE.bazel.lock");
+    expect(dry.stdout).toContain("--- a/private/repos/deb/bookworm.yaml\n+++ b/private/repos/deb/bookworm.yaml\n");
+    expect(dry.stdout).toContain("\n-    url: https://snapshot.debian.org/archive/debian/20260701T024210Z\n+    url: https://snapshot.debian.org/archive/debian/20260801T021544Z\n");
+    expect(dry.stdout).toContain("\n+  - libpsl5 # dependency of libcurl4\n");
     expect(snapshotTree(ws)).toEqual(before);
     expect(readFileSync(body, "utf8")).toContain("### :warning: Security updates");
   });

@@ -12,6 +12,7 @@ import { isSnapshotTimestamp, parseSnapshotTimestamp } from "../../core/snapshot
 import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { archiveProgress } from "../archive-progress.js";
+import { formatChangeSetDiff } from "./add.js";
 import { writeJson, type Command, type CommandContext } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { selectRepos } from "../workspace-context.js";
@@ -81,7 +82,8 @@ Prints a table of the changes (package, archs, old → new version, suite, depen
 
 Options:
 ${UPDATE_OPTIONS_HELP}
-  --dry-run              compute everything, write nothing (the --pr-body file is still written)
+  --dry-run              compute everything, write nothing (the --pr-body file is still written);
+                         print a unified diff of the manifests and image lists that would change
   --pr-body FILE         write a Markdown pull request body (templates/pr-body.md) to FILE
 
 With --json, prints {ok, dryRun, files, report}; report follows templates/update-report.schema.json.
@@ -107,6 +109,12 @@ The clock is the system's; set DEB_LOCK_NOW=YYYYMMDDTHHMMSSZ to run as of anothe
       return ExitCode.OK;
     }
     ctx.io.stdout.write(formatReportTable(plan.report));
+    if (dryRun) {
+      // The edits people review by eye (manifests, image lists); lock files are summarised by the table above.
+      const reviewable = plan.changes.filter((c) => !c.path.endsWith(".lock.json") && !c.path.endsWith("MODULE.bazel.lock"));
+      const diff = formatChangeSetDiff(root, reviewable);
+      if (diff !== "") ctx.io.stdout.write(`\n${diff}`);
+    }
     if (files.length === 0) ctx.io.stdout.write("nothing to change\n");
     else ctx.io.stdout.write(`${dryRun ? "would write" : "wrote"} ${files.length} file(s): ${files.join(", ")}\n`);
     return ExitCode.OK;
