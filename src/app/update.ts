@@ -54,6 +54,8 @@ export interface UpdateDeps {
 
 export interface UpdatePlan {
   readonly report: UpdateReport;
+  /** Things the user should know that do not stop the update (printed on stderr) */
+  readonly warnings: readonly string[];
   /** Every file to write (manifests, locks); empty when there are problems */
   readonly changes: readonly FileChange[];
   readonly problems: readonly ReportProblem[];
@@ -191,13 +193,14 @@ function closureOf(arch: ArchIndexes, roots: readonly string[], installed: reado
  * exist before and after. Packages listed by sibling explicit repos of the same distro (images combine
  * them) count as present.
  */
-function dependencyDelta(state: RepoState, siblings: readonly RepoState[]): { add: Map<string, Set<string>>; prune: string[]; problems: string[] } {
+function dependencyDelta(state: RepoState, siblings: readonly RepoState[]): { add: Map<string, Set<string>>; prune: string[]; warnings: string[] } {
   const listed = new Set(state.bumped.packages.map((p) => p.name));
   const roots = state.bumped.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
   const installed = new Set([...new Set(siblings.filter((s) => s !== state).flatMap((s) => s.bumped.packages.map((p) => p.name)))].filter((n) => !listed.has(n)));
   const add = new Map<string, Set<string>>();
   const needed = new Set<string>();
-  const problems: string[] = [];
+  const warnings: string[] = [];
+  let complete = true;
   const note = (name: string, by: readonly string[]) => {
     let set = add.get(name);
     if (set === undefined) add.set(name, (set = new Set()));
@@ -205,11 +208,18 @@ function dependencyDelta(state: RepoState, siblings: readonly RepoState[]): { ad
   };
   state.newIndexes.forEach((arch, i) => {
     const now = closureOf(arch, roots, [...installed]);
-    problems.push(...now.problems);
     for (const name of now.needs.keys()) needed.add(name);
     const old = state.oldIndexes?.[i];
-    if (old === undefined) return; // without the old closure nothing can be called new
-    const before = closureOf(old, roots, [...installed]).records;
+    const then = old === undefined ? undefined : closureOf(old, roots, [...installed]);
+    // The closure only informs the manifest edits (the lock comes from the manifest alone): when it cannot
+    // be computed, say so and change nothing for this arch.
+    if (now.problems.length > 0 || then === undefined || then.problems.length > 0) {
+      complete = false;
+      const why = then === undefined ? "the indexes of the old snapshot could not be read" : [...now.problems, ...then.problems][0];
+      warnings.push(`${state.manifestFile} (${arch.arch}): newly required dependencies not determined: ${why}`);
+      return;
+    }
+    const before = then.records;
     const absent = (name: string) => !listed.has(name) && !installed.has(name);
     const relationNames = (r: PackageRecord | undefined) => new Set(r === undefined ? [] : dependencyGroups(r).flat().map((a) => a.name));
     // The alternative of each unmet or-group of `record` that the new closure chose.
@@ -236,8 +246,9 @@ function dependencyDelta(state: RepoState, siblings: readonly RepoState[]): { ad
       }
     }
   });
-  const prune = state.bumped.packages.filter((p) => markerOf(p) !== undefined && !needed.has(p.name)).map((p) => p.name);
-  return { add, prune, problems };
+  // Prune only what no arch needs, judged on complete closures.
+  const prune = complete ? state.bumped.packages.filter((p) => markerOf(p) !== undefined && !needed.has(p.name)).map((p) => p.name) : [];
+  return { add, prune, warnings };
 }
 
 /** Plans an update in memory. Throws for network, verification and usage failures; dependency problems are data. */
@@ -273,12 +284,13 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
   );
 
   const problems: ReportProblem[] = [];
+  const warnings: string[] = [];
   const addedByRepo = new Map<string, Map<string, Set<string>>>();
   const prunedByRepo = new Map<string, string[]>();
   for (const s of explicit) {
     const siblings = explicit.filter((o) => o.bumped.sources[0]?.suite === s.bumped.sources[0]?.suite);
     const delta = dependencyDelta(s, siblings);
-    for (const message of delta.problems) problems.push({ code: "UNRESOLVABLE", message: `${s.manifestFile}: ${message}` });
+    warnings.push(...delta.warnings);
     if (!request.newDeps) {
       for (const [name, by] of delta.add) {
         problems.push({
@@ -350,7 +362,7 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
     const updated = updateRecordedInputs(text, changed);
     if (updated !== text) changes.push({ path: moduleLockPath, before: text, after: updated });
   }
-  return { report, changes, problems };
+  return { report, changes, problems, warnings };
 }
 
 /**

@@ -63,9 +63,9 @@ function snapshotOfFiles(ws: string): Record<string, string> {
   return Object.fromEntries([MANIFEST, LOCK, "MODULE.bazel"].map((p) => [p, readFileSync(join(ws, p), "utf8")]));
 }
 
-async function update(ws: string, options: { newDeps?: boolean; snapshot?: string } = {}) {
+async function update(ws: string, options: { newDeps?: boolean; snapshot?: string; cacheDir?: string } = {}) {
   const files = nodeWorkspaceFiles();
-  const s = services(join(tmp, "cache"));
+  const s = services(options.cacheDir ?? join(tmp, "cache"));
   try {
     return await planUpdate(
       { root: ws, repos: await discoverRepos(ws, files), snapshot: options.snapshot ?? "latest", newDeps: options.newDeps ?? true },
@@ -94,6 +94,7 @@ describe("update, end to end against a fake snapshot service", () => {
     const before = snapshotOfFiles(ws);
     const plan = await update(ws);
     expect(plan.problems).toEqual([]);
+    expect(plan.warnings).toEqual([]);
 
     // Snapshots: debian and debian-security independently, today's run skipped.
     expect(plan.report.snapshots).toEqual([
@@ -180,6 +181,22 @@ describe("update, end to end against a fake snapshot service", () => {
       expect((JSON.parse(lock) as { packages: { name: string; dependencies: { name: string }[] }[] }).packages.find((p) => p.name === "libc6")?.dependencies.map((d) => d.name)).toEqual(["libgcc-s1", "gcc-14-base"]);
     } finally {
       await s.close();
+    }
+  });
+
+  it("warns, and adds nothing, when the old snapshot cannot be read to tell what is new", async () => {
+    const ws = await lockedWorkspace("old-gone");
+    archive.faults = [{ path: /^\/archive\/debian\/20260701T024210Z\/dists\//, notFound: true }];
+    try {
+      const plan = await update(ws, { cacheDir: join(tmp, "cold-cache") }); // nothing of the old snapshot cached
+      expect(plan.problems).toEqual([]);
+      expect(plan.warnings).toEqual([
+        "private/repos/deb/bookworm.yaml (amd64): newly required dependencies not determined: the indexes of the old snapshot could not be read",
+        "private/repos/deb/bookworm.yaml (arm64): newly required dependencies not determined: the indexes of the old snapshot could not be read",
+      ]);
+      expect(plan.changes.find((c) => c.path.endsWith("bookworm.yaml"))?.after).not.toContain("libpsl5");
+    } finally {
+      archive.faults = [];
     }
   });
 

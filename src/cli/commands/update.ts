@@ -47,6 +47,7 @@ export async function planFromCli(ctx: CommandContext): Promise<{ root: string; 
       { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive), http: services.http, now },
     );
     ctx.reporter.done();
+    for (const w of plan.warnings) ctx.reporter.warn(w);
     return { root, plan };
   } finally {
     await services.close();
