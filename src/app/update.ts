@@ -35,6 +35,11 @@ export interface UpdateRequest {
   readonly root: string;
   /** The repos to update (all of the workspace, or those named on the command line) */
   readonly repos: readonly RepoDecl[];
+  /**
+   * Every repo of the workspace (default: `repos`). Packages listed by explicit-closure repos of the same
+   * distro count as present when deciding what a narrowed update newly requires (images combine them).
+   */
+  readonly workspaceRepos?: readonly RepoDecl[];
   /** `latest` (per archive timeline) or one timestamp for every snapshot URL */
   readonly snapshot: "latest" | SnapshotTimestamp;
   /** Skip runs of the current UTC day when discovering the latest snapshot (default true) */
@@ -193,10 +198,10 @@ function closureOf(arch: ArchIndexes, roots: readonly string[], installed: reado
  * exist before and after. Packages listed by sibling explicit repos of the same distro (images combine
  * them) count as present.
  */
-function dependencyDelta(state: RepoState, siblings: readonly RepoState[]): { add: Map<string, Set<string>>; prune: string[]; warnings: string[] } {
+function dependencyDelta(state: RepoState, siblingPackages: readonly string[]): { add: Map<string, Set<string>>; prune: string[]; warnings: string[] } {
   const listed = new Set(state.bumped.packages.map((p) => p.name));
   const roots = state.bumped.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
-  const installed = new Set([...new Set(siblings.filter((s) => s !== state).flatMap((s) => s.bumped.packages.map((p) => p.name)))].filter((n) => !listed.has(n)));
+  const installed = new Set(siblingPackages.filter((n) => !listed.has(n)));
   const add = new Map<string, Set<string>>();
   const needed = new Set<string>();
   const warnings: string[] = [];
@@ -287,9 +292,17 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
   const warnings: string[] = [];
   const addedByRepo = new Map<string, Map<string, Set<string>>>();
   const prunedByRepo = new Map<string, string[]>();
+  // Explicit-closure repos outside the update's scope still count as siblings (read as they are).
+  const inScope = new Set(request.repos.map((r) => r.name));
+  const outside = await Promise.all(
+    (request.workspaceRepos ?? []).filter((r) => !r.resolveTransitive && !inScope.has(r.name)).map((r) => readRepoFiles(request.root, r, deps.files).then((x) => x.manifest)),
+  );
+  const distroOf = (m: Manifest) => m.sources[0]?.suite;
   for (const s of explicit) {
-    const siblings = explicit.filter((o) => o.bumped.sources[0]?.suite === s.bumped.sources[0]?.suite);
-    const delta = dependencyDelta(s, siblings);
+    const siblingPackages = [...explicit.filter((o) => o !== s).map((o) => o.bumped), ...outside]
+      .filter((m) => distroOf(m) === distroOf(s.bumped))
+      .flatMap((m) => m.packages.map((p) => p.name));
+    const delta = dependencyDelta(s, siblingPackages);
     warnings.push(...delta.warnings);
     if (!request.newDeps) {
       for (const [name, by] of delta.add) {
@@ -353,7 +366,7 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
             .map((s) => ({ path: resolvePath(request.root, s.repo.manifestPath), before: s.manifestText, after: s.bumpedText })),
           ...lockPlan.changes,
         ];
-  if (changes.length > 0) changes.push(...(await planImageListEdits(request.root, deps.files, request.repos, addedByRepo, prunedByRepo)));
+  if (changes.length > 0) changes.push(...(await planImageListEdits(request.root, deps.files, request.workspaceRepos ?? request.repos, addedByRepo, prunedByRepo)));
   // MODULE.bazel.lock records hashes of the files Bazel's extensions read: keep it in step, in the same transaction.
   const moduleLockPath = resolvePath(request.root, "MODULE.bazel.lock");
   if (changes.length > 0 && (await deps.files.exists(moduleLockPath))) {

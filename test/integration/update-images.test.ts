@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../src/app/check.js";
 import { createIndexLoader } from "../../src/app/index-loader.js";
@@ -56,18 +56,23 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-describe("update in a distroless workspace (2026 layout)", () => {
+describe.each([
+  ["the whole workspace", false],
+  ["only the manifest that changes", true],
+])("update of %s in a distroless workspace (2026 layout)", (_, narrowed) => {
   it("adds a newly required dependency to the manifest, the lock and the image list that needs it", async () => {
-    const ws = join(tmp, "ws");
+    const ws = join(tmp, narrowed ? "narrowed" : "whole");
     cpSync(join(FIXTURE, "workspace"), ws, { recursive: true });
     const files = nodeWorkspaceFiles();
-    const repos = await discoverRepos(ws, files);
+    const workspaceRepos = await discoverRepos(ws, files);
+    const repos = narrowed ? workspaceRepos.filter((r) => r.name === "bookworm_python") : workspaceRepos;
     const services = createArchiveServices({ mirrors: [{ from: "https://snapshot.debian.org", to: service.url }], cacheDir: join(tmp, "cache"), offline: false, keyrings: [join(tmp, "key.asc")], env: {}, homeDir: tmp });
     const configBefore = readFileSync(join(ws, "python3/config.bzl"), "utf8");
     try {
-      const plan = await planUpdate({ root: ws, repos, snapshot: "latest", newDeps: true }, { files, loader: createIndexLoader(services), http: services.http, now: parseSnapshotTimestamp("20260905T000000Z") });
+      const plan = await planUpdate({ root: ws, repos, workspaceRepos, snapshot: "latest", newDeps: true }, { files, loader: createIndexLoader(services), http: services.http, now: parseSnapshotTimestamp("20260905T000000Z") });
       expect(plan.problems).toEqual([]);
       expect(plan.report.added.map((a) => [a.repo, a.name, a.archs, a.requiredBy])).toEqual([["bookworm_python", "libacl1", ["amd64", "arm64"], ["libpython3.11-stdlib"]]]);
+      if (narrowed) expect(plan.changes.map((c) => relative(ws, c.path)).sort()).toEqual(["MODULE.bazel.lock", "private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/config.bzl"]);
       await applyChangeSet(plan.changes);
     } finally {
       await services.close();
@@ -84,7 +89,7 @@ describe("update in a distroless workspace (2026 layout)", () => {
     expect(buildifier(join(FIXTURE, "workspace/python3/config.bzl"))).toBe(0);
     expect(buildifier(join(ws, "python3/config.bzl"))).toBe(0);
     // Everything agrees afterwards: manifests, locks, image lists.
-    const after = await runCheck({ root: ws, repos, discoverImages: true }, { files });
+    const after = await runCheck({ root: ws, repos: workspaceRepos, discoverImages: true }, { files });
     expect(after.findings).toEqual([]);
     expect(after.stats.images).toBeGreaterThan(0);
   });

@@ -42,8 +42,9 @@ export async function planFromCli(ctx: CommandContext): Promise<{ root: string; 
   const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
   try {
     ctx.reporter.progress(`checking snapshots of ${repos.length} manifest(s) in ${root}`);
+    const workspaceRepos = ctx.positionals.length === 0 ? repos : (await selectRepos(ctx, [])).repos;
     const plan = await planUpdate(
-      { root, repos, snapshot, skipToday: ctx.values["include-today"] !== true, newDeps: ctx.values["no-new-deps"] !== true },
+      { root, repos, workspaceRepos, snapshot, skipToday: ctx.values["include-today"] !== true, newDeps: ctx.values["no-new-deps"] !== true },
       { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive), http: services.http, now },
     );
     ctx.reporter.done();
