@@ -205,6 +205,8 @@ async function resolveTarget(input: TargetInput, roots: readonly RootRequest[], 
   }
   // The image's list is shared by its archs: whatever one arch needs is listed, so it is installed (and must
   // resolve) on every arch where it exists. Iterate until the set of names is stable.
+  const otherArchHas = (name: string, arch: string): boolean =>
+    input.archs.some((a) => a !== arch && (universes.get(a)!.universe.versionsOf(name).length > 0 || universes.get(a)!.universe.providersOf(name).length > 0));
   let names = new Set<string>();
   let plans: ArchPlan[] = [];
   const extras = new Map<string, Set<string>>(input.archs.map((a) => [a, new Set<string>()]));
@@ -213,7 +215,9 @@ async function resolveTarget(input: TargetInput, roots: readonly RootRequest[], 
     for (const arch of input.archs) {
       const u = universes.get(arch)!;
       const extra = [...extras.get(arch)!].map((name) => ({ name }));
-      const result = resolveClosure({ universe: u.universe, roots: [...roots, ...extra], installed: u.installed });
+      // A requested package this arch does not have at all is reported as missing on this arch (below).
+      const here = roots.filter((r) => !(otherArchHas(r.name, arch) && u.universe.versionsOf(r.name).length === 0 && u.universe.providersOf(r.name).length === 0));
+      const result = resolveClosure({ universe: u.universe, roots: [...here, ...extra], installed: u.installed });
       if (!result.ok) throw unresolvable(`${input.label} (${arch})`, result.problems);
       plans.push({ arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present });
     }
@@ -460,23 +464,25 @@ function archReports(plans: readonly ArchPlan[], names: readonly string[], reque
   });
 }
 
-function missingArchError(label: string, where: string, distro: ImageDistro | undefined, plans: readonly ArchPlan[], missing: ReadonlyMap<string, string[]>, repo: string): ProblemError {
+function missingArchError(label: string, where: string, distro: ImageDistro | undefined, plans: readonly ArchPlan[], missing: ReadonlyMap<string, string[]>, repo: string, manifestFile: string): ProblemError {
   const lines: string[] = [];
   for (const [name, archs] of missing) {
     const plan = plans.find((p) => p.result.packages.some((x) => x.name === name));
-    const chain = plan === undefined ? [name] : chainOf(plan, name);
-    lines.push(`  ${name}: no ${archs.join(", ")} package (needed on ${plan?.arch ?? "?"} by ${chain.join(" → ")}); @${repo}//${name}/${archs[0]} would not resolve`);
+    const chain = plan === undefined ? [name] : chainOf(plan, name, plans);
+    const why = chain.length > 1 ? `needed on ${plan?.arch} by ${chain.join(" → ")}` : `requested`;
+    lines.push(`  ${name}: no ${archs.join(", ")} package (${why}); @${repo}//${name}/${archs[0]} would not resolve`);
   }
   const archList = distro?.archs.join(", ") ?? plans.map((p) => p.arch).join(", ");
   const without = [...new Set([...missing.values()].flat())];
+  const archSource = distro?.archSource === undefined ? "the image's arch list" : `the image's arch list ${distro.archSource}`;
   return new ProblemError(
     "ADD_ARCH_MISSING",
-    `${label} is built for ${archList} from one package list (${where}), but some packages it would need exist only on some of those archs:\n${lines.join("\n")}`,
+    `${label} is built for ${archList} from one package list (${where}), and ${manifestFile} resolves every package for each of its archs, but some packages it would need do not exist on ${without.join(", ")}:\n${lines.join("\n")}`,
     {
       hint:
-        `nothing was written. Either stop building ${label} for ${without.join(", ")} ` +
-        `(remove ${without.map((a) => JSON.stringify(a)).join(", ")} from the image's architecture list) and run the same add again, ` +
-        `or list these packages by hand in an arch-specific part of the image (e.g. tars = [...] + ([...] if arch == "${plans.find((p) => !without.includes(p.arch))?.arch ?? "amd64"}" else [])) and add the rest with deb-lock add`,
+        `nothing was written. To add them, stop building ${label} for ${without.join(", ")}: remove ${without.map((a) => JSON.stringify(a)).join(", ")} from ${archSource} ` +
+        `and from archs: in ${manifestFile}, then run the same deb-lock add again. ` +
+        `(Keeping ${without.join(", ")} needs a separate repo for the other archs and an arch-specific package list, which deb-lock does not write.)`,
     },
   );
 }
@@ -582,7 +588,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
       );
       if (missing.size > 0) {
         const where = `${distro.list.file}:${positionLine(distro.list)}`;
-        throw missingArchError(label, where, distro, plans, missing, repoName);
+        throw missingArchError(label, where, distro, plans, missing, repoName, state.manifestPath);
       }
       pending.push({ distro, state, plans, names, alreadyPresent });
     }

@@ -105,6 +105,8 @@ export interface ImageDistro {
   readonly lists: readonly ImageListLocation[];
   /** Ancestors, nearest first, per Bazel arch. */
   readonly ancestors: Readonly<Record<string, readonly AncestorImage[]>>;
+  /** Where the image's arch list for this distro comes from, e.g. `PYTHON_ARCHITECTURES[distro] (python3/BUILD)`. */
+  readonly archSource?: string;
 }
 
 export interface ImageInfo {
@@ -220,6 +222,8 @@ interface Instance {
   readonly suffix: string | undefined;
   /** The file whose deb.package calls name the packages. */
   readonly debFile: LoadedFile | undefined;
+  /** Where the arch loop takes its list from, e.g. `PYTHON_ARCHITECTURES[distro] (python3/BUILD)`. */
+  archSource?: string;
 }
 
 interface PackageEntry {
@@ -485,6 +489,13 @@ async function instanceOf(
   };
 }
 
+function archSourceOf(clauses: readonly Clause[], f: LoadedFile): string | undefined {
+  for (const c of clauses) {
+    if (c.vars?.kind === "ident" && c.vars.name === "arch" && c.iter !== undefined) return `${f.file.text.slice(c.iter.start, c.iter.end)} (${f.path})`;
+  }
+  return undefined;
+}
+
 function archVarOf(clauses: readonly Clause[]): string | undefined {
   for (const c of clauses) {
     if (c.vars?.kind === "ident" && c.vars.name === "arch") return "arch";
@@ -508,7 +519,9 @@ async function instancesOf(tree: SourceTree, pkg: string): Promise<{ build: Load
         if (callee === undefined) continue;
         if (callee === "oci_image") {
           for (const env of enumerate(clauses, build.file.text, build.scope)) {
-            instances.push(await instanceOf(call, build, bindScope(build.scope, env), new Map(), archVarOf(clauses), ctx));
+            const inst = await instanceOf(call, build, bindScope(build.scope, env), new Map(), archVarOf(clauses), ctx);
+            inst.archSource = archSourceOf(clauses, build);
+            instances.push(inst);
           }
           continue;
         }
@@ -534,7 +547,9 @@ async function instancesOf(tree: SourceTree, pkg: string): Promise<{ build: Load
           const macroScope = bindScope(macroFile.scope, bindings);
           for (const site of inner) {
             for (const innerEnv of enumerate(site.clauses, macroFile.file.text, macroScope)) {
-              instances.push(await instanceOf(site.call, macroFile, bindScope(macroScope, innerEnv), params, archVarOf(site.clauses), ctx));
+              const inst = await instanceOf(site.call, macroFile, bindScope(macroScope, innerEnv), params, archVarOf(site.clauses), ctx);
+              inst.archSource = archSourceOf(clauses, build) ?? archSourceOf(site.clauses, macroFile);
+              instances.push(inst);
             }
           }
         }
@@ -715,6 +730,7 @@ export async function discoverImage(
       list,
       lists: first.lists,
       ancestors,
+      ...(first.archSource === undefined ? {} : { archSource: first.archSource }),
     });
   }
   const layout = distros.some((d) => d.list.element.kind === "string") ? "config" : "inline";

@@ -110,7 +110,7 @@ describe("add postgresql-client --image python3 --distro debian12", () => {
       const changed = plan.changes.map((c) => c.path.slice(root.length + 1)).sort();
       expect(changed).toEqual(layout === "distroless-2024"
         ? ["private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/BUILD"]
-        : ["private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/config.bzl"]);
+        : ["MODULE.bazel.lock", "private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/config.bzl"]);
       const manifest = text(root, "private/repos/deb/bookworm_python.yaml");
       expect(manifest).toContain("\n  - postgresql-client\n");
       expect(manifest).toContain("\n  - libpq5 # dependency of postgresql-client\n");

@@ -1,0 +1,208 @@
+import { posix } from "node:path";
+import { type Relation, versionSatisfies } from "../core/debian/relation.js";
+import { parseVersion } from "../core/debian/version.js";
+import { UsageError } from "../core/errors.js";
+import { markerOf } from "../edit/manifest.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
+import { lockedVersions, pinnedIndexes, type Present, presentFor, readRepo, type RepoState } from "./add.js";
+import { discoverImage, type ImageDistro } from "./images.js";
+import type { IndexLoader } from "./index-loader.js";
+import { loadManifestIndexes } from "./lock.js";
+import { universeFor } from "./resolve-repo.js";
+import type { RepoDecl } from "./workspace.js";
+
+export interface WhyRequest {
+  readonly root: string;
+  readonly package: string;
+  readonly image?: string;
+  readonly manifest?: string;
+  readonly distro?: string;
+  /** Bazel or Debian arch name; default every arch. */
+  readonly arch?: string;
+}
+
+export interface WhyDeps {
+  readonly files: WorkspaceFiles;
+  readonly loader: IndexLoader;
+  readonly repos: readonly RepoDecl[];
+}
+
+export interface WhyArch {
+  /** Debian arch. */
+  readonly arch: string;
+  /** Whether the package is in the image (its own list or an ancestor's) on this arch. */
+  readonly present: boolean;
+  /** The locked version. */
+  readonly version?: string;
+  /** Suite and component the locked version comes from, e.g. `bookworm-security/main`. */
+  readonly suite?: string;
+  /** The image whose list names it: the image itself or an ancestor (`cc`, `base`, ...). */
+  readonly listedBy?: string;
+  /** The ancestor that already provides it, when that is not the image itself. */
+  readonly providedByAncestor?: string;
+  /** The manifest's marker, e.g. `dependency of ffmpeg`. */
+  readonly marker?: string;
+  /** Dependency paths from packages listed for their own sake to the package (shortest first, at most 5). */
+  readonly paths: readonly (readonly string[])[];
+  /** When not present: the version the manifest's sources offer (what add would choose), if any. */
+  readonly available?: string;
+}
+
+export interface WhyDistro {
+  readonly distro?: string;
+  readonly repo: string;
+  readonly archs: readonly WhyArch[];
+}
+
+export interface WhyReport {
+  readonly image?: string;
+  readonly package: string;
+  readonly distros: readonly WhyDistro[];
+}
+
+interface Node {
+  readonly present: Present;
+  readonly groups: readonly (readonly Relation[])[];
+  readonly provides: readonly Relation[];
+}
+
+function satisfiedBy(nodes: ReadonlyMap<string, Node>, group: readonly Relation[]): string | undefined {
+  for (const rel of group) {
+    const wanted = rel.op === undefined || rel.version === undefined ? undefined : { op: rel.op, version: parseVersion(rel.version) };
+    const real = nodes.get(rel.name);
+    if (real !== undefined && (wanted === undefined || versionSatisfies(parseVersion(real.present.version), wanted.op, wanted.version))) return rel.name;
+    for (const [name, node] of nodes) {
+      const ok = node.provides.some((p) => p.name === rel.name && (wanted === undefined || (p.op === "=" && p.version !== undefined && versionSatisfies(parseVersion(p.version), wanted.op, wanted.version))));
+      if (ok) return name;
+    }
+  }
+  return undefined;
+}
+
+/** Shortest dependency paths from `roots` to `target` over `edges` (no package twice in a path). */
+function pathsTo(edges: ReadonlyMap<string, readonly string[]>, roots: readonly string[], target: string, limit = 5): string[][] {
+  const found: string[][] = [];
+  let frontier = roots.map((r) => [r]);
+  const expanded = new Map<string, number>();
+  while (frontier.length > 0 && found.length < limit) {
+    const next: string[][] = [];
+    for (const path of frontier) {
+      const last = path[path.length - 1]!;
+      if (last === target) {
+        found.push(path);
+        if (found.length >= limit) break;
+        continue;
+      }
+      const n = expanded.get(last) ?? 0;
+      if (n >= limit) continue;
+      expanded.set(last, n + 1);
+      for (const dep of edges.get(last) ?? []) if (!path.includes(dep)) next.push([...path, dep]);
+    }
+    frontier = next;
+  }
+  return found;
+}
+
+async function explainArch(
+  state: RepoState,
+  arch: string,
+  present: readonly Present[],
+  roots: readonly string[],
+  name: string,
+  loader: IndexLoader,
+): Promise<WhyArch> {
+  const indexes = await loadManifestIndexes(state.manifest, loader);
+  const ix = indexes.find((i) => i.arch === arch);
+  if (ix === undefined) return { arch, present: false, paths: [] };
+  const pins = lockedVersions(state, arch);
+  for (const p of present) pins.set(p.name, p.version);
+  const { universe } = universeFor(pinnedIndexes(ix, pins));
+  const nodes = new Map<string, Node>();
+  for (const p of present) {
+    const rec = universe.versionsOf(p.name).find((v) => v.record.version === p.version)?.record;
+    const rel = rec === undefined ? undefined : universe.relationsOf(rec);
+    nodes.set(p.name, { present: p, groups: rel?.dependencies ?? [], provides: (rel?.provides ?? []).flat() });
+  }
+  const edges = new Map<string, string[]>();
+  for (const [n, node] of nodes) {
+    const out: string[] = [];
+    for (const g of node.groups) {
+      const s = satisfiedBy(nodes, g);
+      if (s !== undefined && s !== n && !out.includes(s)) out.push(s);
+    }
+    edges.set(n, out);
+  }
+  const me = nodes.get(name);
+  if (me === undefined) {
+    const candidate = universe.versionsOf(name)[0];
+    return { arch, present: false, paths: [], ...(candidate === undefined ? {} : { available: candidate.record.version }) };
+  }
+  const source = universe.versionsOf(name).find((v) => v.record.version === me.present.version);
+  const suite = source?.sourceId.replace(/@\d+$/, "");
+  const paths = pathsTo(edges, roots.filter((r) => r !== name && nodes.has(r)), name);
+  return {
+    arch,
+    present: true,
+    version: me.present.version,
+    ...(suite === undefined ? {} : { suite }),
+    listedBy: me.present.from,
+    paths,
+  };
+}
+
+/**
+ * Explains why a package is in an image (or a manifest's lock): the dependency paths from the packages
+ * listed for their own sake, the version locked per arch and the suite it comes from, and the ancestor image
+ * that provides it when it is not the image itself.
+ */
+export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<WhyReport> {
+  if ((request.image === undefined) === (request.manifest === undefined)) {
+    throw new UsageError("give exactly one of --image DIR and --manifest FILE", { hint: "--image for distroless-style images, --manifest for a plain rules_distroless repo" });
+  }
+  const wantArch = (bazel: string, debian: string): boolean => request.arch === undefined || request.arch === bazel || request.arch === debian;
+  if (request.manifest !== undefined) {
+    const rel = posix.isAbsolute(request.manifest) ? posix.relative(request.root, request.manifest) : posix.normalize(request.manifest);
+    const repo = deps.repos.find((r) => r.manifestPath === rel || r.name === request.manifest);
+    if (repo === undefined) throw new UsageError(`${request.manifest} is not a manifest of the workspace ${request.root}`, { hint: `manifests found: ${deps.repos.map((r) => r.manifestPath).join(", ") || "none"}` });
+    const state = await readRepo(request.root, repo, deps.files);
+    const marker = state.manifest.packages.find((p) => p.name === request.package);
+    const roots = state.manifest.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
+    const archs: WhyArch[] = [];
+    for (const arch of state.manifest.archs) {
+      if (!wantArch(arch, arch)) continue;
+      const present = [...lockedVersions(state, arch)].map(([name, version]) => ({ name, version, from: repo.name }));
+      const w = await explainArch(state, arch, present, roots, request.package, deps.loader);
+      archs.push(marker?.comment === undefined ? w : { ...w, marker: marker.comment });
+    }
+    return { package: request.package, distros: [{ repo: repo.name, archs }] };
+  }
+  const info = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  const states = new Map<string, RepoState>();
+  for (const r of deps.repos) {
+    if (await deps.files.exists(posix.join(request.root, r.lockPath))) states.set(r.name, await readRepo(request.root, r, deps.files));
+  }
+  const distros: WhyDistro[] = [];
+  for (const d of info.distros as readonly ImageDistro[]) {
+    const state = states.get(d.repo.name)!;
+    const markerText = state.manifest.packages.find((p) => p.name === request.package)?.comment;
+    const roots = [
+      ...d.packages.map((p) => p.name).filter((n) => markerOf(state.manifest.packages.find((p) => p.name === n)) === undefined),
+      ...Object.values(d.ancestors).flat().flatMap((a) => a.packages.map((p) => p.name)),
+    ];
+    const archs: WhyArch[] = [];
+    for (const bazelArch of d.archs) {
+      const debArch = d.debianArch[bazelArch]!;
+      if (!wantArch(bazelArch, debArch)) continue;
+      const repoState = states.get(d.repoByArch[bazelArch]!.name) ?? state;
+      const present = presentFor(d, info.image, states, debArch);
+      const w = await explainArch(repoState, debArch, present, [...new Set(roots)], request.package, deps.loader);
+      const fromAncestor = w.present && w.listedBy !== info.image ? { providedByAncestor: w.listedBy! } : {};
+      archs.push({ ...w, ...fromAncestor, ...(markerText !== undefined && w.listedBy === info.image ? { marker: markerText } : {}) });
+    }
+    if (request.arch !== undefined && archs.length === 0) {
+      throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, { hint: `archs: ${d.archs.join(", ")}` });
+    }
+    distros.push({ distro: d.distro, repo: d.repo.name, archs });
+  }
+  return { image: info.image, package: request.package, distros };
+}

@@ -1,0 +1,66 @@
+import { relative } from "node:path";
+import { createIndexLoader } from "../../app/index-loader.js";
+import { planRemove, type RemovePlan } from "../../app/remove.js";
+import { createArchiveServices } from "../../app/services.js";
+import { applyChangeSet } from "../../io/files.js";
+import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { archiveProgress } from "../archive-progress.js";
+import { writeJson, type Command } from "../command.js";
+import { ExitCode } from "../exit-codes.js";
+import { formatChangeSetDiff, requestedPackages, targetOptions, workspaceOf } from "./add.js";
+
+/** The human summary of a remove plan. */
+export function formatRemoveReport(plan: RemovePlan, root: string, written: boolean): string {
+  const lines: string[] = [];
+  for (const t of plan.targets) {
+    lines.push(`${plan.image === undefined ? t.repo : `${plan.image} (${t.distro})`} ← repo ${t.repo} (${t.manifestFile})`);
+    for (const n of t.removed) lines.push(`  - ${n}`);
+    for (const n of t.pruned) lines.push(`  - ${n}  (dependency nothing needs any more)`);
+    for (const n of t.notListed) lines.push(`  ${n}: not listed, nothing to remove`);
+    for (const k of t.keptInRepo) lines.push(`  ${k.name}: kept in ${t.manifestFile} and ${t.lockFile}, still listed at ${k.file}:${k.line}`);
+  }
+  if (plan.changes.length === 0) lines.push("nothing to change");
+  else lines.push(`${written ? "wrote" : "would change"}: ${plan.changes.map((c) => relative(root, c.path)).join(", ")}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export const removeCommand: Command = {
+  name: "remove",
+  summary: "remove packages from an image or manifest, pruning dependencies nothing needs any more",
+  usage: "deb-lock remove PKG... (--image DIR | --manifest FILE) [--distro NAME] [--dry-run] [options]",
+  help: `Removes packages from a distroless-style image's package list (or from a manifest), with the
+dependencies deb-lock added for them ("# dependency of ..." in the manifest) that nothing else needs any
+more. Refuses, naming the dependency path, when a package that stays still needs one of them. The manifest
+and lock entries go too, unless another image still lists the package. Everything is written in one
+transaction; add X then remove X gives back the original files.
+
+Options:
+  --image DIR            the image's Bazel package directory (python3, cc, ...)
+  --manifest FILE        a plain rules_distroless manifest instead of an image
+  --distro NAME          only this distro (debian12 or bookworm); default every distro of the image
+  --dry-run              print a unified diff of every file that would change; write nothing`,
+  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" } },
+  async run(ctx) {
+    const packages = requestedPackages(ctx.positionals, "remove").map((p) => p.name);
+    const { root, repos } = await workspaceOf(ctx);
+    const target = targetOptions(ctx, root);
+    const progress = archiveProgress(ctx.reporter);
+    const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
+    let plan: RemovePlan;
+    try {
+      plan = await planRemove({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive), repos });
+    } finally {
+      await services.close();
+    }
+    ctx.reporter.done();
+    const dryRun = ctx.values["dry-run"] === true;
+    if (!dryRun) await applyChangeSet(plan.changes);
+    if (ctx.options.json) {
+      writeJson(ctx.io, "remove", { ok: true, dryRun, ...(plan.image === undefined ? {} : { image: plan.image }), targets: plan.targets, files: plan.changes.map((c) => relative(root, c.path)) });
+      return ExitCode.OK;
+    }
+    if (dryRun) ctx.io.stdout.write(formatChangeSetDiff(root, plan.changes));
+    ctx.io.stdout.write(formatRemoveReport(plan, root, !dryRun));
+    return ExitCode.OK;
+  },
+};

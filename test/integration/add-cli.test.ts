@@ -1,0 +1,225 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileHash } from "../../src/app/module-lock.js";
+import type { Command } from "../../src/cli/command.js";
+import { addCommand, formatUnifiedDiff } from "../../src/cli/commands/add.js";
+import { removeCommand } from "../../src/cli/commands/remove.js";
+import { whyCommand } from "../../src/cli/commands/why.js";
+import { exitCodeFor } from "../../src/cli/exit-codes.js";
+import { GLOBAL_OPTIONS, resolveGlobalOptions } from "../../src/cli/options.js";
+import { formatError } from "../../src/cli/render/error.js";
+import { createReporter } from "../../src/cli/render/reporter.js";
+import { decompress } from "../../src/io/decompress.js";
+import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { snapshotTree } from "../support/workspace-snapshot.js";
+
+// add / remove / why as a person runs them, on the two fixture layouts, with golden outputs:
+// test/fixtures/workspaces/<layout>/golden/<case>.txt holds the command's stdout and stderr and the unified
+// diff of the workspace after the run.
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "workspaces");
+const ARCHIVE = join(FIXTURES, "distroless-2026", "archive");
+const SNAPSHOT = "https://snapshot.debian.org/archive";
+const TIMESTAMPS = ["20240706T203757Z", "20260818T205150Z", "20260818T224315Z"];
+const COMMANDS: Record<string, Command> = { add: addCommand, remove: removeCommand, why: whyCommand };
+const BUILDIFIER = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "buildifier");
+
+let server: ArchiveServer;
+let cache: string;
+let keyring: string;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
+  for (const archive of readdirSync(ARCHIVE)) {
+    const suites: Record<string, SuiteSpec> = {};
+    for (const suite of readdirSync(join(ARCHIVE, archive))) {
+      const byArch: Record<string, string[]> = {};
+      for (const arch of readdirSync(join(ARCHIVE, archive, suite))) {
+        const text = new TextDecoder().decode(await decompress(readFileSync(join(ARCHIVE, archive, suite, arch, "Packages.xz")), "xz", suite));
+        byArch[arch] = text.trim().split(/\n\n+/);
+      }
+      suites[suite] = { components: { main: byArch }, ...(suite.includes("-") ? { compressions: ["plain", "xz"] as const } : {}) };
+    }
+    archives[archive] = Object.fromEntries(TIMESTAMPS.map((ts) => [ts, suites]));
+  }
+  server = await startArchiveServer({ archives });
+  cache = mkdtempSync(join(tmpdir(), "deb-lock-cli-cache-"));
+  dirs.push(cache);
+  keyring = join(cache, "archive.asc");
+  writeFileSync(keyring, server.publicKeyArmored);
+});
+
+afterAll(async () => {
+  await server.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function copyWorkspace(layout: string): string {
+  const root = mkdtempSync(join(tmpdir(), `deb-lock-${layout}-`));
+  dirs.push(root);
+  cpSync(join(FIXTURES, layout, "workspace"), root, { recursive: true });
+  return root;
+}
+
+/** Runs one of the commands in-process the way src/cli/run.ts does. */
+async function cli(root: string, argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [name, ...rest] = argv;
+  const cmd = COMMANDS[name!]!;
+  let stdout = "";
+  let stderr = "";
+  const io = {
+    argv: [...argv],
+    env: { NO_COLOR: "1" },
+    cwd: root,
+    homeDir: cache,
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    isTTY: false,
+  };
+  const args = [...rest, "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"];
+  try {
+    const parsed = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    const values = parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>;
+    const options = resolveGlobalOptions(values, io);
+    const code = await cmd.run({ io, options, reporter: createReporter(io, options), values, positionals: parsed.positionals });
+    return { code, stdout, stderr };
+  } catch (error) {
+    return { code: exitCodeFor(error), stdout, stderr: stderr + formatError(error) };
+  }
+}
+
+function workspaceDiff(before: Record<string, string>, root: string): string {
+  const after = snapshotTree(root);
+  const text = (b64: string | undefined) => (b64 === undefined ? null : Buffer.from(b64, "base64").toString("utf8"));
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])].sort().map((f) => formatUnifiedDiff(f, text(before[f]), text(after[f]))).join("");
+}
+
+function golden(layout: string, name: string, run: { code: number; stdout: string; stderr: string }, diff: string): string {
+  void layout;
+  void name;
+  return `exit: ${run.code}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}--- workspace diff\n${diff}`;
+}
+
+function buildifierClean(root: string, rel: string): boolean {
+  const type = /(^|\/)BUILD(\.bazel)?$/.test(rel) ? "build" : "bzl";
+  const r = spawnSync(BUILDIFIER, ["--mode=check", `--type=${type}`, join(root, rel)], { encoding: "utf8" });
+  return r.status === 0;
+}
+
+/** Follows the ADD_ARCH_MISSING instruction: python3 for debian12 on amd64 only (image arch list and manifest). */
+function amd64OnlyPython(root: string): void {
+  const edit = (rel: string, from: string | RegExp, to: string): void => {
+    const text = readFileSync(join(root, rel), "utf8");
+    const next = text.replace(from, to);
+    expect(next).not.toBe(text);
+    writeFileSync(join(root, rel), next);
+  };
+  edit("python3/config.bzl", '"debian12": ["amd64", "arm64"]', '"debian12": ["amd64"]');
+  edit("private/repos/deb/bookworm_python.yaml", "  - amd64\n  - arm64\n", "  - amd64\n");
+}
+
+const CASES: { layout: string; name: string; argv: string[]; setup?: string[][]; prepare?: (root: string) => void }[] = [
+  { layout: "distroless-2024", name: "add-postgresql-client", argv: ["add", "postgresql-client", "--image", "python3"] },
+  { layout: "distroless-2026", name: "add-postgresql-client-debian12", argv: ["add", "postgresql-client", "--image", "python3", "--distro", "debian12"] },
+  { layout: "distroless-2026", name: "add-postgresql-client-dry-run", argv: ["add", "postgresql-client", "--image", "python3", "--distro", "bookworm", "--dry-run"] },
+  { layout: "distroless-2024", name: "add-ffmpeg", argv: ["add", "ffmpeg", "--image", "python3"] },
+  { layout: "distroless-2026", name: "add-ffmpeg", argv: ["add", "ffmpeg", "--image", "python3"] },
+  { layout: "distroless-2026", name: "add-ffmpeg-amd64-only", prepare: amd64OnlyPython, argv: ["add", "ffmpeg", "--image", "python3", "--distro", "debian12"] },
+  { layout: "distroless-2026", name: "add-libquadmath0-arch-specific", argv: ["add", "libquadmath0", "--image", "python3", "--distro", "debian13"] },
+  { layout: "distroless-2024", name: "remove-still-needed", argv: ["remove", "libexpat1", "--image", "python3"] },
+  {
+    layout: "distroless-2026",
+    name: "remove-postgresql-client-debian12",
+    setup: [["add", "postgresql-client", "libgdbm6", "--image", "python3", "--distro", "debian12"]],
+    argv: ["remove", "postgresql-client", "--image", "python3", "--distro", "debian12"],
+  },
+  {
+    layout: "distroless-2026",
+    name: "why-libpq5",
+    setup: [["add", "postgresql-client", "--image", "python3", "--distro", "debian12"]],
+    argv: ["why", "libpq5", "--image", "python3", "--distro", "debian12"],
+  },
+  { layout: "distroless-2024", name: "why-libc6-arm64", argv: ["why", "libc6", "--image", "python3", "--arch", "arm64"] },
+  { layout: "distroless-2024", name: "why-libexpat1", argv: ["why", "libexpat1", "--image", "python3", "--arch", "amd64"] },
+];
+
+describe("add / remove / why golden runs", () => {
+  for (const c of CASES) {
+    it(`${c.layout}: ${c.argv.join(" ")}`, async () => {
+      const root = copyWorkspace(c.layout);
+      c.prepare?.(root);
+      for (const step of c.setup ?? []) expect((await cli(root, step)).code).toBe(0);
+      const before = snapshotTree(root);
+      const run = await cli(root, c.argv);
+      const diff = workspaceDiff(before, root);
+      await expect(golden(c.layout, c.name, run, diff)).toMatchFileSnapshot(join(FIXTURES, c.layout, "golden", `${c.name}.txt`));
+      // Failures and dry runs write nothing.
+      if (run.code !== 0 || c.argv.includes("--dry-run") || c.argv[0] === "why") expect(diff).toBe("");
+      // Every edited Starlark file stays buildifier-clean.
+      for (const f of diff.matchAll(/^\+\+\+ b\/(\S+)$/gm)) {
+        if (/(^|\/)(BUILD(\.bazel)?|[^/]*\.bzl)$/.test(f[1]!)) expect(buildifierClean(root, f[1]!), f[1]).toBe(true);
+      }
+    });
+  }
+});
+
+describe("invariants on the command line", () => {
+  it("distroless-2026: add twice changes nothing the second time; add then remove restores every byte, MODULE.bazel.lock included", async () => {
+    const root = copyWorkspace("distroless-2026");
+    const before = snapshotTree(root);
+    const moduleLock = readFileSync(join(root, "MODULE.bazel.lock"), "utf8");
+    expect((await cli(root, ["add", "postgresql-client", "--image", "python3"])).code).toBe(0);
+    // the recorded hash of the changed lock follows the new content
+    const lockAfter = readFileSync(join(root, "private/repos/deb/trixie_python.lock.json"));
+    expect(readFileSync(join(root, "MODULE.bazel.lock"), "utf8")).toContain(fileHash(lockAfter));
+    expect(readFileSync(join(root, "MODULE.bazel.lock"), "utf8")).not.toBe(moduleLock);
+    const once = snapshotTree(root);
+    const second = await cli(root, ["add", "postgresql-client", "--image", "python3"]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("nothing to change");
+    expect(snapshotTree(root)).toEqual(once);
+    expect((await cli(root, ["remove", "postgresql-client", "--image", "python3"])).code).toBe(0);
+    expect(workspaceDiff(before, root)).toBe("");
+  });
+
+  it("usage errors: no package, both --image and --manifest", async () => {
+    const root = copyWorkspace("distroless-2024");
+    expect((await cli(root, ["add", "--image", "python3"])).code).toBe(2);
+    expect((await cli(root, ["add", "x", "--image", "python3", "--manifest", "private/repos/deb/bookworm.yaml"])).code).toBe(2);
+    const unknown = await cli(root, ["add", "x", "--image", "nosuchimage"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("IMAGE_NOT_FOUND");
+  });
+});
+
+describe("conformance with apt", () => {
+  // apt installs from an empty system; add treats the image's packages as installed and does not follow their
+  // own dependencies (distroless lists leave some out on purpose). The one difference on this data:
+  // readline-common, a dependency of libreadline8, which python3 lists without it.
+  const notFollowed: Record<string, string[]> = { ffmpeg: [], "postgresql-client": ["readline-common"] };
+  for (const pkg of ["ffmpeg", "postgresql-client"]) {
+    it(`${pkg}: what add adds to python3 (debian12, amd64) plus what the image already has is apt's closure on an empty system`, async () => {
+      const root = copyWorkspace("distroless-2026");
+      amd64OnlyPython(root);
+      const run = await cli(root, ["add", pkg, "--image", "python3", "--distro", "debian12", "--dry-run", "--json"]);
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as { targets: { archs: { arch: string; added: { name: string; version: string }[]; skipped: { name: string; version: string }[] }[] }[] };
+      const amd64 = report.targets[0]!.archs.find((a) => a.arch === "amd64")!;
+      const oracle = readFileSync(join(FIXTURES, "distroless-2026", "oracle", `apt-${pkg}-bookworm-amd64.txt`), "utf8").trim().split("\n").sort();
+      const added = amd64.added.map((p) => `${p.name} ${p.version}`);
+      // every package add chose is apt's choice, at apt's version
+      expect(added.filter((a) => !oracle.includes(a))).toEqual([]);
+      // and every package of apt's closure is either added or already in the image / an ancestor at that version
+      const missing = oracle.filter((o) => !added.includes(o) && !notFollowed[pkg]!.includes(o.split(" ")[0]!));
+      for (const m of missing) {
+        const [name, version] = m.split(" ");
+        const why = JSON.parse((await cli(root, ["why", name!, "--image", "python3", "--distro", "debian12", "--arch", "amd64", "--json"])).stdout) as { distros: { archs: { present: boolean; version?: string }[] }[] };
+        expect(why.distros[0]!.archs[0], m).toMatchObject({ present: true, version });
+      }
+    });
+  }
+});
