@@ -81,6 +81,8 @@ export interface AddTargetReport {
   readonly lockFile: string;
   /** Requested packages already in the image (or manifest): nothing to do for them. */
   readonly alreadyPresent: readonly string[];
+  /** Requested packages an ancestor image already provides (on every arch): not added. */
+  readonly providedByAncestor: readonly { readonly name: string; readonly image: string }[];
   readonly archs: readonly AddArchReport[];
 }
 
@@ -550,7 +552,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
       await addToRepoTransitiveAware(cs, state, plans, names, manifestNames, requested);
       archs = archReports(plans, names, requested, (arch, name) => !lockedVersions(state, arch).has(name));
     }
-    targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, archs });
+    targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, providedByAncestor: [], archs });
     return { targets, changes: await cs.changes() };
   }
 
@@ -565,20 +567,27 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
     return states.get(name);
   };
   // Plan every distro before writing anything; each distro may be served by one repo per arch group.
-  const pending: { distro: ImageDistro; state: RepoState; plans: ArchPlan[]; names: string[]; alreadyPresent: string[] }[] = [];
+  const pending: { distro: ImageDistro; state: RepoState; plans: ArchPlan[]; names: string[]; alreadyPresent: string[]; providedByAncestor: { name: string; image: string }[] }[] = [];
   for (const distro of info.distros) {
     for (const a of Object.values(distro.ancestors).flat()) await stateOf(a.repo);
     const groups = new Map<string, string[]>();
     for (const arch of distro.archs) groups.set(distro.repoByArch[arch]!.name, [...(groups.get(distro.repoByArch[arch]!.name) ?? []), arch]);
     const listed = new Set(distro.packages.map((p) => p.name));
     const alreadyPresent = request.packages.filter((p) => listed.has(p.name)).map((p) => p.name);
+    // A requested package every arch's ancestors already have needs no entry of its own.
+    const providedByAncestor: { name: string; image: string }[] = [];
+    for (const p of request.packages) {
+      if (listed.has(p.name)) continue;
+      const owners = distro.archs.map((a) => (distro.ancestors[a] ?? []).find((x) => x.packages.some((q) => q.name === p.name))?.image);
+      if (owners.every((o) => o !== undefined)) providedByAncestor.push({ name: p.name, image: owners[0]! });
+    }
     for (const [repoName, bazelArchs] of groups) {
       const state = (await stateOf(repoName))!;
       const debArchs = bazelArchs.map((a) => distro.debianArch[a]!);
       const label = `image ${info.image} (${distro.distro})`;
-      const roots = requestRoots(request.packages.filter((p) => !listed.has(p.name)));
+      const roots = requestRoots(request.packages.filter((p) => !listed.has(p.name) && !providedByAncestor.some((a) => a.name === p.name)));
       if (roots.length === 0) {
-        pending.push({ distro, state, plans: [], names: [], alreadyPresent });
+        pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor });
         continue;
       }
       const { archs: plans, names, missing } = await resolveTarget(
@@ -590,7 +599,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
         const where = `${distro.list.file}:${positionLine(distro.list)}`;
         throw missingArchError(label, where, distro, plans, missing, repoName, state.manifestPath);
       }
-      pending.push({ distro, state, plans, names, alreadyPresent });
+      pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor });
     }
   }
   for (const p of pending) {
@@ -606,6 +615,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
       manifestFile: p.state.manifestPath,
       lockFile: p.state.lockPath,
       alreadyPresent: p.alreadyPresent,
+      providedByAncestor: p.providedByAncestor,
       archs: p.plans.length === 0 ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 })) : archReports(p.plans, p.names, requested),
     });
   }
@@ -628,16 +638,24 @@ async function addToRepoTransitiveAware(
   // Transitive repo: the manifest gets only the requested packages; the lock gets every new package.
   const manifestText = addManifestPackages(state.manifestText, manifestNames.map((name) => ({ name })), state.manifestPath);
   cs.set(state.manifestPath, state.manifestText, manifestText);
+  // rules_distroless's order: each requested package, then its dependencies in lock order (see
+  // dependencyClosureOf), each (package, arch) once; so a later `deb-lock lock` writes the same file.
   const additions = new Map<string, LockPackage[]>();
   for (const plan of plans) {
     const locked = lockedVersions(state, plan.arch);
-    additions.set(
-      plan.arch,
-      lockNames.filter((n) => !locked.has(n)).flatMap((n) => {
-        const pkg = plan.result.packages.find((p) => p.name === n);
-        return pkg === undefined ? [] : [lockEntry(plan, pkg, requested.has(n), state.lock.dialect, state.lock.keyStyle)];
-      }),
-    );
+    const seen = new Set<string>();
+    const entries: LockPackage[] = [];
+    const take = (pkg: ResolvedPackage | undefined): void => {
+      if (pkg === undefined || seen.has(pkg.name) || locked.has(pkg.name) || !lockNames.includes(pkg.name)) return;
+      seen.add(pkg.name);
+      entries.push(lockEntry(plan, pkg, requested.has(pkg.name), state.lock.dialect, state.lock.keyStyle));
+    };
+    for (const name of manifestNames) {
+      take(plan.result.packages.find((p) => p.name === name));
+      for (const dep of dependencyClosureOf(plan.result, name)) take(dep);
+    }
+    for (const name of lockNames) take(plan.result.packages.find((p) => p.name === name));
+    additions.set(plan.arch, entries);
   }
   cs.set(state.lockPath, state.lockText, lockWithAdditions(state, additions));
 }

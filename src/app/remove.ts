@@ -228,6 +228,12 @@ export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Prom
     if (repo === undefined) throw new UsageError(`${request.manifest} is not a manifest of the workspace ${request.root}`, { hint: `manifests found: ${deps.repos.map((r) => r.manifestPath).join(", ") || "none"}` });
     const state = await readRepo(request.root, repo, deps.files);
     const listed = new Set(state.manifest.packages.map((p) => p.name));
+    if (repo.resolveTransitive) {
+      removeFromTransitiveRepo(cs, state, wanted);
+      const removed = [...wanted].filter((n) => listed.has(n));
+      targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned: [], notListed: [...wanted].filter((n) => !listed.has(n)), keptInRepo: [] });
+      return { targets, changes: await cs.changes() };
+    }
     const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined).map((p) => p.name));
     const removed = [...wanted].filter((n) => listed.has(n));
     const needs = await neededAfterRemoval(state, state.manifest.archs, [...listed], marked, wanted, () => [], deps.loader);
@@ -320,4 +326,29 @@ function dropFromRepo(cs: ChangeSet, state: RepoState, names: readonly string[],
   if (packages.length !== state.lock.lock.packages.length) {
     cs.set(state.lockPath, state.lockText, formatLock({ version: 1, packages }, state.lock.dialect, state.lock.layout));
   }
+}
+
+/**
+ * A transitive repo's lock records each manifest package with its whole closure: removing packages keeps the
+ * entries of the remaining packages and of their recorded dependencies, and drops the rest.
+ */
+function removeFromTransitiveRepo(cs: ChangeSet, state: RepoState, wanted: ReadonlySet<string>): void {
+  const remaining = new Set(state.manifest.packages.map((p) => p.name).filter((n) => !wanted.has(n)));
+  const keep = new Set<string>();
+  for (const p of state.lock.lock.packages) {
+    if (!remaining.has(p.name)) continue;
+    const needed = p.dependencies.find((d) => wanted.has(d.name));
+    if (needed !== undefined) {
+      throw new ProblemError("REMOVE_STILL_NEEDED", `${state.repo.name}: ${needed.name} is still needed on ${p.arch}: ${p.name} depends on it (its locked dependencies in ${state.lockPath} list it)`, {
+        hint: `remove ${p.name} as well, or keep ${needed.name}; nothing was written`,
+      });
+    }
+    keep.add(p.key);
+    for (const d of p.dependencies) keep.add(d.key);
+  }
+  const names = [...wanted].filter((n) => state.manifest.packages.some((p) => p.name === n));
+  if (names.length === 0) return;
+  cs.set(state.manifestPath, state.manifestText, removeManifestPackages(state.manifestText, names, state.manifestPath));
+  const packages = state.lock.lock.packages.filter((p) => keep.has(p.key));
+  if (packages.length !== state.lock.lock.packages.length) cs.set(state.lockPath, state.lockText, formatLock({ version: 1, packages }, state.lock.dialect, state.lock.layout));
 }

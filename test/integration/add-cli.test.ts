@@ -15,6 +15,7 @@ import { formatError } from "../../src/cli/render/error.js";
 import { createReporter } from "../../src/cli/render/reporter.js";
 import { decompress } from "../../src/io/decompress.js";
 import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { runCli } from "../support/run-cli.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 // add / remove / why as a person runs them, on the two fixture layouts, with golden outputs:
@@ -222,4 +223,57 @@ describe("conformance with apt", () => {
       }
     });
   }
+});
+
+describe("--manifest: a plain rules_distroless repo (transitive)", () => {
+  const MODULE = `bazel_dep(name = "rules_distroless", version = "0.5.1")
+
+apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")
+apt.install(
+    name = "bookworm",
+    lock = "//apt:bookworm.lock.json",
+    manifest = "//apt:bookworm.yaml",
+)
+`;
+  const manifest = (packages: string) => `version: 1
+sources:
+  - channel: bookworm main
+    url: ${SNAPSHOT}/debian/20260818T205150Z
+  - channel: bookworm-security main
+    url: ${SNAPSHOT}/debian-security/20260818T224315Z
+
+archs:
+  - amd64
+  - arm64
+
+packages:
+${packages}`;
+
+  function plainWorkspace(packages: string): string {
+    const root = mkdtempSync(join(tmpdir(), "deb-lock-plain-"));
+    dirs.push(root);
+    writeFileSync(join(root, "MODULE.bazel"), MODULE);
+    cpSync(join(FIXTURES, "distroless-2026", "workspace", "BUILD"), join(root, "apt", "BUILD"), { recursive: true });
+    writeFileSync(join(root, "apt", "bookworm.yaml"), manifest(packages));
+    return root;
+  }
+
+  it("writes the lock `deb-lock lock` would write for the new manifest; remove restores it", async () => {
+    const root = plainWorkspace("  - libc6\n  - netbase # for /etc/services\n");
+    const lock = await runCli(["lock", "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], { cwd: root });
+    expect(lock.stderr).toBe("");
+    const before = snapshotTree(root);
+    const added = await cli(root, ["add", "postgresql-client", "--manifest", "apt/bookworm.yaml"]);
+    expect(added.stderr).toBe("");
+    expect(readFileSync(join(root, "apt/bookworm.yaml"), "utf8")).toBe(manifest("  - libc6\n  - netbase # for /etc/services\n  - postgresql-client\n"));
+
+    const fresh = plainWorkspace("  - libc6\n  - netbase # for /etc/services\n  - postgresql-client\n");
+    expect((await runCli(["lock", "-C", fresh, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], { cwd: fresh })).code).toBe(0);
+    expect(readFileSync(join(root, "apt/bookworm.lock.json"), "utf8")).toBe(readFileSync(join(fresh, "apt/bookworm.lock.json"), "utf8"));
+
+    const why = await cli(root, ["why", "libpq5", "--manifest", "apt/bookworm.yaml", "--arch", "amd64"]);
+    expect(why.stdout).toContain("postgresql-client → postgresql-client-15 → libpq5");
+    expect((await cli(root, ["remove", "postgresql-client", "--manifest", "apt/bookworm.yaml"])).code).toBe(0);
+    expect(workspaceDiff(before, root)).toBe("");
+  });
 });

@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { planAdd, type AddPlan, type RequestedPackage } from "../../app/add.js";
+import { type AddArchReport, planAdd, type AddPlan, type RequestedPackage } from "../../app/add.js";
 import { createIndexLoader } from "../../app/index-loader.js";
 import { createArchiveServices } from "../../app/services.js";
 import { discoverRepos, findWorkspaceRoot, type RepoDecl } from "../../app/workspace.js";
@@ -139,9 +139,17 @@ export function formatAddReport(plan: AddPlan, root: string, written: boolean): 
     const what = plan.image === undefined ? t.repo : `${plan.image} (${t.distro})`;
     lines.push(`${what} ← repo ${t.repo} (${t.manifestFile})`);
     for (const name of t.alreadyPresent) lines.push(`  ${name}: already listed, nothing to add`);
+    for (const p of t.providedByAncestor) lines.push(`  ${p.name}: already provided by ancestor image ${p.image}, nothing to add`);
+    // Archs with the very same result are printed once.
+    const groups = new Map<string, AddArchReport[]>();
     for (const a of t.archs) {
       if (a.added.length === 0) continue;
-      lines.push(`  ${a.arch}: +${a.added.length} package${a.added.length === 1 ? "" : "s"}, +${kib(a.installedSize)} installed`);
+      const key = JSON.stringify([a.added, a.skipped, a.installedSize]);
+      groups.set(key, [...(groups.get(key) ?? []), a]);
+    }
+    for (const archs of groups.values()) {
+      const a = archs[0]!;
+      lines.push(`  ${archs.map((x) => x.arch).join(", ")}: +${a.added.length} package${a.added.length === 1 ? "" : "s"}, +${kib(a.installedSize)} installed`);
       for (const p of a.added) lines.push(`    + ${p.name} ${p.version}${p.requested ? " (requested)" : `  (${p.chain.join(" → ")})`}`);
       if (a.skipped.length > 0) lines.push(`    already present: ${a.skipped.map((s) => `${s.name} (${s.providedBy})`).join(", ")}`);
     }
