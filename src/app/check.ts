@@ -227,23 +227,25 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
   const keys = new Set([...entries.values()].map((e) => e.pkg.key));
   const roots = manifest.sources.flatMap((s) => s.urls);
   const foreign = new Map<string, { line: number; keys: string[] }>();
-  for (const { pkg, line } of entries.values()) {
+  for (const entry of entries.values()) {
+    // `entry.line` is read only for a finding: computing lines parses the lock a second time.
+    const pkg = entry.pkg;
     if (!archs.has(pkg.arch)) {
-      add("STALE_LOCK_ENTRY", input.lockPath, line, `${pkg.key} is for ${pkg.arch}, which ${manifest.file} does not build (archs: ${manifest.archs.join(", ")})`, RELOCK(manifest.file));
+      add("STALE_LOCK_ENTRY", input.lockPath, entry.line, `${pkg.key} is for ${pkg.arch}, which ${manifest.file} does not build (archs: ${manifest.archs.join(", ")})`, RELOCK(manifest.file));
     } else if (!reachable.has(`${pkg.name}:${pkg.arch}`)) {
       add(
         "STALE_LOCK_ENTRY",
         input.lockPath,
-        line,
+        entry.line,
         `${pkg.key} is locked but ${manifest.file} does not list ${pkg.name}${input.resolveTransitive ? " and no listed package depends on it" : ""}`,
         `add ${pkg.name} to ${manifest.file} or ${RELOCK(manifest.file)}`,
       );
     }
     if (!input.resolveTransitive && pkg.dependencies.length > 0) {
-      add("LOCK_DEPENDENCIES_UNEXPECTED", input.lockPath, line, `${pkg.key} records dependencies, but repo ${input.name} is declared with resolve_transitive = False`, RELOCK(manifest.file));
+      add("LOCK_DEPENDENCIES_UNEXPECTED", input.lockPath, entry.line, `${pkg.key} records dependencies, but repo ${input.name} is declared with resolve_transitive = False`, RELOCK(manifest.file));
     }
     for (const d of pkg.dependencies) {
-      if (!keys.has(d.key)) add("LOCK_DANGLING_DEPENDENCY", input.lockPath, line, `${pkg.key} depends on ${d.key}, which has no entry of its own`, RELOCK(manifest.file));
+      if (!keys.has(d.key)) add("LOCK_DANGLING_DEPENDENCY", input.lockPath, entry.line, `${pkg.key} depends on ${d.key}, which has no entry of its own`, RELOCK(manifest.file));
     }
     const urls = lockPackageUrls(pkg);
     const outside = urls.filter((u) => !roots.some((r) => u.startsWith(`${r}/`)));
@@ -251,12 +253,12 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
       // One finding per foreign root (a bumped snapshot moves every entry at once), at its first entry.
       const root = /^(.*?)\/pool\//.exec(outside[0]!)?.[1] ?? outside[0]!;
       const group = foreign.get(root);
-      if (group === undefined) foreign.set(root, { line, keys: [pkg.key] });
+      if (group === undefined) foreign.set(root, { line: entry.line, keys: [pkg.key] });
       else group.keys.push(pkg.key);
     } else if (lock.dialect === "urls") {
       const source = manifest.sources.find((s) => s.urls.some((r) => urls[0]!.startsWith(`${r}/`)));
       if (source !== undefined && source.urls.length !== urls.length) {
-        add("LOCK_URLS_MISMATCH", input.lockPath, line, `${pkg.key} lists ${urls.length} URL(s) but its source (${manifest.file}:${source.line}) has ${source.urls.length}`, RELOCK(manifest.file));
+        add("LOCK_URLS_MISMATCH", input.lockPath, entry.line, `${pkg.key} lists ${urls.length} URL(s) but its source (${manifest.file}:${source.line}) has ${source.urls.length}`, RELOCK(manifest.file));
       }
     }
   }
@@ -564,14 +566,15 @@ async function checkDeep(
   for (const c of usable) {
     const byVersion = records.get(c.decl.name)!;
     const lockFile = rel(root, c.decl.lockPath);
-    for (const { pkg, line } of c.repo.entries.values()) {
+    for (const entry of c.repo.entries.values()) {
+      const pkg = entry.pkg;
       const record = byVersion.get(`${pkg.arch}\u0000${pkg.name}\u0000${pkg.version}`);
       if (record === undefined) {
-        findings.push({ code: "LOCKED_VERSION_NOT_IN_INDEX", file: lockFile, line, message: `${pkg.name} ${pkg.version} (${pkg.arch}) is not in the indexes of ${c.repo.manifest!.file}'s sources`, hint: RELOCK(c.repo.manifest!.file) });
+        findings.push({ code: "LOCKED_VERSION_NOT_IN_INDEX", file: lockFile, line: entry.line, message: `${pkg.name} ${pkg.version} (${pkg.arch}) is not in the indexes of ${c.repo.manifest!.file}'s sources`, hint: RELOCK(c.repo.manifest!.file) });
         continue;
       }
       if (record.sha256 !== pkg.sha256) {
-        findings.push({ code: "SHA256_MISMATCH", file: lockFile, line, message: `${pkg.key} has sha256 ${pkg.sha256.slice(0, 12)}…, but the verified index says ${record.sha256.slice(0, 12)}…`, hint: RELOCK(c.repo.manifest!.file) });
+        findings.push({ code: "SHA256_MISMATCH", file: lockFile, line: entry.line, message: `${pkg.key} has sha256 ${pkg.sha256.slice(0, 12)}…, but the verified index says ${record.sha256.slice(0, 12)}…`, hint: RELOCK(c.repo.manifest!.file) });
       }
       recordOf.set(`${c.decl.name}\u0000${pkg.name}:${pkg.arch}`, record);
     }
@@ -658,27 +661,27 @@ function groupUnsatisfied(list: readonly UnsatisfiedDependency[]): { name: strin
 /** Runs every check on the repos in scope. Findings are data; only I/O and verification failures throw. */
 export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<CheckResult> {
   const { root, repos } = request;
-  const checked = await Promise.all(
-    repos.map(async (decl) => {
-      const manifestPath = resolvePath(root, decl.manifestPath);
-      const lockPath = resolvePath(root, decl.lockPath);
-      const manifestFile = rel(root, decl.manifestPath);
-      const manifestText = await readOptional(deps.files, manifestPath);
-      if (manifestText === undefined) {
-        const f: CheckFinding = { code: "MANIFEST_MISSING", file: decl.declaredIn.file, line: decl.declaredIn.line, message: `repo ${decl.name} names manifest ${manifestFile}, which does not exist`, hint: "fix the manifest label or restore the file" };
-        return { decl, manifestText: "", repo: { name: decl.name, manifest: undefined, lock: undefined, entries: new Map(), findings: [f] } as CheckedRepo };
-      }
-      const repo = checkRepo({
-        name: decl.name,
-        manifestPath: manifestFile,
-        manifestText,
-        lockPath: rel(root, decl.lockPath),
-        lockText: await readOptional(deps.files, lockPath),
-        resolveTransitive: decl.resolveTransitive,
-      });
-      return { decl, manifestText, repo };
-    }),
-  );
+  // One repo at a time: a lock is parsed and checked before the next is read, which keeps memory (and
+  // garbage collection) small on workspaces with many large locks.
+  const checked: { decl: RepoDecl; manifestText: string; repo: CheckedRepo }[] = [];
+  for (const decl of repos) {
+    const manifestFile = rel(root, decl.manifestPath);
+    const manifestText = await readOptional(deps.files, resolvePath(root, decl.manifestPath));
+    if (manifestText === undefined) {
+      const f: CheckFinding = { code: "MANIFEST_MISSING", file: decl.declaredIn.file, line: decl.declaredIn.line, message: `repo ${decl.name} names manifest ${manifestFile}, which does not exist`, hint: "fix the manifest label or restore the file" };
+      checked.push({ decl, manifestText: "", repo: { name: decl.name, manifest: undefined, lock: undefined, entries: new Map(), findings: [f] } });
+      continue;
+    }
+    const repo = checkRepo({
+      name: decl.name,
+      manifestPath: manifestFile,
+      manifestText,
+      lockPath: rel(root, decl.lockPath),
+      lockText: await readOptional(deps.files, resolvePath(root, decl.lockPath)),
+      resolveTransitive: decl.resolveTransitive,
+    });
+    checked.push({ decl, manifestText, repo });
+  }
   const findings: CheckFinding[] = checked.flatMap((c) => c.repo.findings);
   const byName = new Map(checked.map((c) => [c.decl.name, c.repo]));
   let images = request.images ?? [];
