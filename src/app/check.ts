@@ -362,7 +362,9 @@ export async function discoverWorkspaceImages(root: string, files: WorkspaceFile
   const images: ImageInfo[] = [];
   const findings: CheckFinding[] = [];
   for (const dir of await files.listDir(root)) {
-    if (dir.startsWith(".") || dir === "private" || dir === "node_modules") continue;
+    // Hidden directories, Bazel's output symlinks (bazel-bin, bazel-out, bazel-<workspace>) and private/
+    // (rules and repo declarations, not images) hold no images.
+    if (dir.startsWith(".") || dir.startsWith("bazel-") || dir === "private" || dir === "node_modules") continue;
     const hasBuild = (await files.exists(resolvePath(root, dir, "BUILD"))) || (await files.exists(resolvePath(root, dir, "BUILD.bazel")));
     if (!hasBuild) continue;
     try {
