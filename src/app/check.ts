@@ -456,15 +456,6 @@ function archMatches(restrictions: readonly string[], arch: string): boolean {
   return negated ? !restrictions.includes(`!${arch}`) : restrictions.includes(arch);
 }
 
-/** Thrown by runCheck when the workspace has findings; the CLI prints them and exits 1. */
-export class CheckFailedError extends DebLockError {
-  readonly findings: readonly CheckFinding[];
-  constructor(findings: readonly CheckFinding[]) {
-    super("CHECK_FAILED", `check found ${findings.length} problem${findings.length === 1 ? "" : "s"}`, { hint: "fix each problem listed above" });
-    this.findings = findings;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The use case: read the workspace, run the checks.
 

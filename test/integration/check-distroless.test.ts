@@ -4,13 +4,8 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { updateRecordedInputs } from "../../src/app/module-lock.js";
-import type { Command } from "../../src/cli/command.js";
-import { checkCommand } from "../../src/cli/commands/check.js";
-import { COMMANDS } from "../../src/cli/commands/index.js";
 import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type SuiteSpec } from "../support/archive-server.js";
 import { runCli } from "../support/run-cli.js";
-
-if (!COMMANDS.some((c) => c.name === checkCommand.name)) (COMMANDS as Command[]).push(checkCommand);
 
 // The distroless-shaped fixture workspaces (2024 and 2026 layouts) with their real, trimmed indexes.
 const FIXTURES = join(import.meta.dirname, "../fixtures/workspaces");

@@ -3,21 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staleRecordedInputs } from "../../src/app/module-lock.js";
-import type { Command } from "../../src/cli/command.js";
-import { COMMANDS } from "../../src/cli/commands/index.js";
-import { checkCommand } from "../../src/cli/commands/check.js";
-import { outdatedCommand } from "../../src/cli/commands/outdated.js";
-import { snapshotsCommand } from "../../src/cli/commands/snapshots.js";
-import { updateCommand } from "../../src/cli/commands/update.js";
 import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec } from "../support/archive-server.js";
 import { runCli } from "../support/run-cli.js";
 import { startSnapshotService, type SnapshotService } from "../support/snapshot-listing.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
-
-// The command table lists these commands; make sure they are reachable through run() either way.
-for (const cmd of [snapshotsCommand, updateCommand, outdatedCommand, checkCommand]) {
-  if (!COMMANDS.some((c) => c.name === cmd.name)) (COMMANDS as Command[]).push(cmd);
-}
 
 const ROOT = join(import.meta.dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/update");
