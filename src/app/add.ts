@@ -184,7 +184,13 @@ function unresolvable(label: string, problems: readonly Problem[]): ProblemError
   });
 }
 
-async function resolveTarget(input: TargetInput, roots: readonly RootRequest[], loader: IndexLoader): Promise<{ archs: ArchPlan[]; names: string[]; missing: Map<string, string[]> }> {
+async function resolveTarget(
+  input: TargetInput,
+  roots: readonly RootRequest[],
+  loader: IndexLoader,
+  /** Names another distro sharing the same package list needs: installed here too wherever they exist. */
+  shared: readonly string[] = [],
+): Promise<{ archs: ArchPlan[]; names: string[]; missing: Map<string, string[]> }> {
   const indexes = await loadManifestIndexes(input.state.manifest, loader);
   const byArch = new Map(indexes.map((i) => [i.arch, i]));
   const missingArch = input.archs.filter((a) => !byArch.has(a));
@@ -228,7 +234,7 @@ async function resolveTarget(input: TargetInput, roots: readonly RootRequest[], 
     for (const plan of plans) {
       const u = universes.get(plan.arch)!;
       const have = new Set(plan.result.packages.map((p) => p.name));
-      for (const n of names) {
+      for (const n of new Set([...names, ...shared])) {
         if (have.has(n) || u.present.has(n) || u.universe.versionsOf(n).length === 0) continue;
         extras.get(plan.arch)!.add(n);
         grew = true;
@@ -557,6 +563,21 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
   }
 
   const info: ImageInfo = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  if (request.distro !== undefined) {
+    // A list written once for several distros (2024 layout) cannot take a package for one distro only: the
+    // other distros' repos would have no entry for it.
+    const all = await discoverImage(request.root, request.image!, deps.files, deps.repos);
+    for (const d of info.distros) {
+      const sharing = all.distros.filter((o) => o.distro !== d.distro && o.list.file === d.list.file && o.list.listStart === d.list.listStart);
+      if (sharing.length > 0) {
+        throw new ProblemError(
+          "ADD_SHARED_LIST",
+          `image ${info.image}: ${d.list.file}:${positionLine(d.list)} lists the packages of ${[d, ...sharing].map((x) => x.distro).join(" and ")} at once, so a package cannot be added for ${d.distro} alone`,
+          { hint: `run the add without --distro (it then resolves and locks the package for ${[d, ...sharing].map((x) => x.distro).join(" and ")}); nothing was written` },
+        );
+      }
+    }
+  }
   const states = new Map<string, RepoState>();
   const stateOf = async (name: string): Promise<RepoState | undefined> => {
     if (!states.has(name)) {
@@ -568,38 +589,67 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
   };
   // Plan every distro before writing anything; each distro may be served by one repo per arch group.
   const pending: { distro: ImageDistro; state: RepoState; plans: ArchPlan[]; names: string[]; alreadyPresent: string[]; providedByAncestor: { name: string; image: string }[] }[] = [];
-  for (const distro of info.distros) {
-    for (const a of Object.values(distro.ancestors).flat()) await stateOf(a.repo);
-    const groups = new Map<string, string[]>();
-    for (const arch of distro.archs) groups.set(distro.repoByArch[arch]!.name, [...(groups.get(distro.repoByArch[arch]!.name) ?? []), arch]);
-    const listed = new Set(distro.packages.map((p) => p.name));
-    const alreadyPresent = request.packages.filter((p) => listed.has(p.name)).map((p) => p.name);
-    // A requested package every arch's ancestors already have needs no entry of its own.
-    const providedByAncestor: { name: string; image: string }[] = [];
-    for (const p of request.packages) {
-      if (listed.has(p.name)) continue;
-      const owners = distro.archs.map((a) => (distro.ancestors[a] ?? []).find((x) => x.packages.some((q) => q.name === p.name))?.image);
-      if (owners.every((o) => o !== undefined)) providedByAncestor.push({ name: p.name, image: owners[0]! });
+  // Distros that share one package list (2024 layout) must agree on it: what one needs is resolved, locked
+  // and listed for the others too. Iterate until the shared names are stable.
+  const listKey = (d: ImageDistro): string => `${d.list.file}@${d.list.listStart}`;
+  let shared = new Map<string, Set<string>>();
+  for (let round = 0; round < 4; round++) {
+    pending.length = 0;
+    for (const distro of info.distros) {
+      for (const a of Object.values(distro.ancestors).flat()) await stateOf(a.repo);
+      const groups = new Map<string, string[]>();
+      for (const arch of distro.archs) groups.set(distro.repoByArch[arch]!.name, [...(groups.get(distro.repoByArch[arch]!.name) ?? []), arch]);
+      const listed = new Set(distro.packages.map((p) => p.name));
+      const alreadyPresent = request.packages.filter((p) => listed.has(p.name)).map((p) => p.name);
+      // A requested package every arch's ancestors already have needs no entry of its own.
+      const providedByAncestor: { name: string; image: string }[] = [];
+      for (const p of request.packages) {
+        if (listed.has(p.name)) continue;
+        const owners = distro.archs.map((a) => (distro.ancestors[a] ?? []).find((x) => x.packages.some((q) => q.name === p.name))?.image);
+        if (owners.every((o) => o !== undefined)) providedByAncestor.push({ name: p.name, image: owners[0]! });
+      }
+      for (const [repoName, bazelArchs] of groups) {
+        const state = (await stateOf(repoName))!;
+        const debArchs = bazelArchs.map((a) => distro.debianArch[a]!);
+        const label = `image ${info.image} (${distro.distro})`;
+        const roots = requestRoots(request.packages.filter((p) => !listed.has(p.name) && !providedByAncestor.some((a) => a.name === p.name)));
+        if (roots.length === 0) {
+          pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor });
+          continue;
+        }
+        const { archs: plans, names, missing } = await resolveTarget(
+          { label, archs: debArchs, state, present: (arch) => presentFor(distro, info.image, states, arch), listed },
+          roots,
+          deps.loader,
+          [...(shared.get(listKey(distro)) ?? [])],
+        );
+        if (missing.size > 0) {
+          const where = `${distro.list.file}:${positionLine(distro.list)}`;
+          throw missingArchError(label, where, distro, plans, missing, repoName, state.manifestPath);
+        }
+        pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor });
+      }
     }
-    for (const [repoName, bazelArchs] of groups) {
-      const state = (await stateOf(repoName))!;
-      const debArchs = bazelArchs.map((a) => distro.debianArch[a]!);
-      const label = `image ${info.image} (${distro.distro})`;
-      const roots = requestRoots(request.packages.filter((p) => !listed.has(p.name) && !providedByAncestor.some((a) => a.name === p.name)));
-      if (roots.length === 0) {
-        pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor });
-        continue;
-      }
-      const { archs: plans, names, missing } = await resolveTarget(
-        { label, archs: debArchs, state, present: (arch) => presentFor(distro, info.image, states, arch), listed },
-        roots,
-        deps.loader,
+    const next = new Map<string, Set<string>>();
+    for (const p of pending) {
+      const set = next.get(listKey(p.distro)) ?? new Set<string>();
+      for (const n of p.names) set.add(n);
+      next.set(listKey(p.distro), set);
+    }
+    const stable = [...next].every(([k, v]) => v.size === (shared.get(k)?.size ?? 0) && [...v].every((n) => shared.get(k)!.has(n)));
+    shared = next;
+    if (stable) break;
+  }
+  for (const p of pending) {
+    const ancestorNames = new Set(Object.values(p.distro.ancestors).flat().flatMap((a) => a.packages.map((x) => x.name)));
+    const lacking = [...(shared.get(listKey(p.distro)) ?? [])].filter((n) => !p.names.includes(n) && !p.distro.packages.some((x) => x.name === n) && !ancestorNames.has(n));
+    if (lacking.length > 0) {
+      const others = pending.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).map((o) => o.distro.distro);
+      throw new ProblemError(
+        "ADD_DISTRO_MISSING",
+        `image ${info.image}: ${p.distro.list.file}:${positionLine(p.distro.list)} lists the packages of ${[p.distro.distro, ...others].join(" and ")} at once, but ${lacking.join(", ")} (needed on ${others.join(", ")}) ${lacking.length === 1 ? "does" : "do"} not exist in the sources of ${p.state.manifestPath} (${p.distro.distro}); @${p.state.repo.name}//${lacking[0]}/... would not resolve`,
+        { hint: `give ${p.distro.distro} and ${others.join(", ")} separate package lists (e.g. a dict keyed by distro in a .bzl file), then add per distro with --distro; nothing was written` },
       );
-      if (missing.size > 0) {
-        const where = `${distro.list.file}:${positionLine(distro.list)}`;
-        throw missingArchError(label, where, distro, plans, missing, repoName, state.manifestPath);
-      }
-      pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor });
     }
   }
   for (const p of pending) {

@@ -277,3 +277,66 @@ ${packages}`;
     expect(workspaceDiff(before, root)).toBe("");
   });
 });
+
+describe("a list shared by several distros (2024 layout)", () => {
+  /** python3 (and its ancestors) for debian12 and debian13 from the same inline lists. */
+  function twoDistros(root: string): void {
+    const edit = (rel: string, from: string, to: string): void => {
+      const text = readFileSync(join(root, rel), "utf8");
+      expect(text).toContain(from);
+      writeFileSync(join(root, rel), text.replace(from, to));
+    };
+    edit("base/distro.bzl", 'DISTROS = ["debian12"]', 'DISTROS = ["debian12", "debian13"]');
+    edit("python3/BUILD", '    "debian12",\n]', '    "debian12",\n    "debian13",\n]');
+    edit(
+      "private/repos/deb/repositories.bzl",
+      "    # bookworm python only",
+      `    deb_index(
+        name = "trixie",
+        lock = "//private/repos/deb:trixie.lock.json",
+        manifest = "//private/repos/deb:trixie.yaml",
+        resolve_transitive = False,
+    )
+
+    deb_index(
+        name = "trixie_python",
+        lock = "//private/repos/deb:trixie_python.lock.json",
+        manifest = "//private/repos/deb:trixie_python.yaml",
+        resolve_transitive = False,
+    )
+
+    # bookworm python only`,
+    );
+    for (const f of ["trixie.yaml", "trixie.lock.json", "trixie_python.yaml", "trixie_python.lock.json"]) {
+      cpSync(join(FIXTURES, "distroless-2026", "workspace", "private/repos/deb", f), join(root, "private/repos/deb", f));
+    }
+  }
+
+  it("refuses --distro for one of them, refuses names one distro lacks, adds a package both have to both", async () => {
+    const root = copyWorkspace("distroless-2024");
+    twoDistros(root);
+    const before = snapshotTree(root);
+    const one = await cli(root, ["add", "postgresql-client", "--image", "python3", "--distro", "debian12"]);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toContain("ADD_SHARED_LIST");
+    expect(one.stderr).toContain("python3/BUILD:44 lists the packages of debian12 and debian13 at once");
+    expect(snapshotTree(root)).toEqual(before);
+    // Without --distro: the list would need bookworm and trixie names at once, which neither repo has all of.
+    const both = await cli(root, ["add", "postgresql-client", "--image", "python3"]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain("ADD_DISTRO_MISSING");
+    expect(both.stderr).toMatch(/libperl5\.40.* do not exist in the sources of private\/repos\/deb\/bookworm_python\.yaml \(debian12\)/);
+    expect(snapshotTree(root)).toEqual(before);
+    // A package both distros have under one name goes into the shared list once and into both repos.
+    const ok = await cli(root, ["add", "sensible-utils", "--image", "python3"]);
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toContain("python3 (debian12) ← repo bookworm_python");
+    expect(ok.stdout).toContain("python3 (debian13) ← repo trixie_python");
+    const build = readFileSync(join(root, "python3/BUILD"), "utf8");
+    expect(build.split('deb.package(arch, distro, "sensible-utils")').length).toBe(2);
+    for (const repo of ["bookworm_python", "trixie_python"]) {
+      expect(readFileSync(join(root, `private/repos/deb/${repo}.lock.json`), "utf8")).toContain('"name": "sensible-utils"');
+    }
+    expect(buildifierClean(root, "python3/BUILD")).toBe(true);
+  });
+});
