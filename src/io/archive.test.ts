@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PublicKey } from "openpgp";
@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
 import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type Fault, type SuiteSpec } from "../../test/support/archive-server.js";
 import { generateTestKey, getTestKey } from "../../test/support/test-key.js";
-import { fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
+import { parsePackagesIndex } from "../core/debian/packages-index.js";
+import { decodeDerivedRecords, encodeDerivedRecords, fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
 import { createMemoryCache, openCache, type Cache } from "./cache.js";
 import { createHttpClient, type HttpClient } from "./http.js";
 
@@ -401,5 +402,37 @@ describe("fetchPackagesIndex: cache", () => {
     expect(noIndex.code).toBe("OFFLINE_CACHE_MISS");
     expect(noIndex.message).toContain(`${source().url}/dists/bookworm/main/binary-amd64/Packages.xz`);
     expect(server.requests.filter((r) => r.path.includes("binary-amd64"))).toHaveLength(1);
+  });
+});
+
+describe("derived records", () => {
+  const SHA = "a".repeat(64);
+  // Real bookworm stanzas: every kept field, Essential, Provides, folded lines, an arch:all package.
+  const excerpt = readFileSync(join(import.meta.dirname, "../../test/fixtures/debian/Packages.bookworm-amd64.excerpt"));
+  const records = parsePackagesIndex(excerpt, "Packages.bookworm-amd64.excerpt");
+
+  it("read back equal to the parsed records, field for field and in the parser's field order", () => {
+    const all = [...records, { name: "zz-ünïcode", version: "1:2.0~rc1-1", architecture: "all", filename: "pool/main/z/zz/zz_2.0~rc1-1_all.deb", size: 0, sha256: "b".repeat(64), source: "zz (2.0~rc1-0.1)" }];
+    const back = decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, all));
+    expect(back).toEqual(all);
+    back!.forEach((r, i) => expect(Object.keys(r)).toEqual(Object.keys(all[i]!)));
+    expect(records.some((r) => r.essential === true) && records.some((r) => r.provides !== undefined) && records.some((r) => r.installedSize !== undefined)).toBe(true);
+    expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, []))).toEqual([]);
+  });
+
+  it("are refused (undefined, so the index is parsed again) when of another index, format or shape", () => {
+    const bytes = encodeDerivedRecords(SHA, records);
+    expect(decodeDerivedRecords("b".repeat(64), bytes)).toBeUndefined();
+    const doc = JSON.parse(new TextDecoder().decode(bytes)) as { format: string; text: { name: unknown[] }; size: unknown[] };
+    const variant = (change: (d: typeof doc) => void): Uint8Array => {
+      const copy = structuredClone(doc);
+      change(copy);
+      return new TextEncoder().encode(JSON.stringify(copy));
+    };
+    expect(decodeDerivedRecords(SHA, variant((d) => (d.format = "deb-lock/packages-records/1")))).toBeUndefined();
+    expect(decodeDerivedRecords(SHA, variant((d) => d.text.name.pop()))).toBeUndefined();
+    expect(decodeDerivedRecords(SHA, variant((d) => (d.size[3] = "12")))).toBeUndefined();
+    expect(decodeDerivedRecords(SHA, bytes.subarray(0, bytes.length - 1))).toBeUndefined();
+    expect(decodeDerivedRecords(SHA, new TextEncoder().encode("[]"))).toBeUndefined();
   });
 });
