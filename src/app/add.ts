@@ -653,6 +653,12 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
     }
   }
   for (const p of pending) {
+    // Asking for a package the image has only as someone's dependency makes it a package of its own.
+    const promote = new Map(p.state.manifest.packages.filter((m) => p.alreadyPresent.includes(m.name) && markerOf(m) !== undefined).map((m) => [m.name, undefined]));
+    if (promote.size > 0) {
+      const current = cs.edits.get(p.state.manifestPath)?.text ?? p.state.manifestText;
+      cs.set(p.state.manifestPath, p.state.manifestText, setManifestPackageComments(current, promote, p.state.manifestPath));
+    }
     if (p.names.length > 0) {
       // Re-read the repo state from the change set when two distros share a repo (they never do in distroless).
       await addToRepo(cs, p.state, p.plans, p.names, requested);

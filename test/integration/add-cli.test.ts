@@ -144,6 +144,16 @@ const CASES: { layout: string; name: string; argv: string[]; setup?: string[][];
     setup: [["add", "postgresql-client", "--image", "python3", "--distro", "debian12"]],
     argv: ["why", "libpq5", "--image", "python3", "--distro", "debian12"],
   },
+  { layout: "distroless-2026", name: "why-ffmpeg-not-present", argv: ["why", "ffmpeg", "--image", "python3", "--distro", "debian13"] },
+  {
+    layout: "distroless-2024",
+    name: "remove-keeps-dependencies-still-needed",
+    setup: [
+      ["add", "postgresql-client", "--image", "python3"],
+      ["add", "perl", "--image", "python3"],
+    ],
+    argv: ["remove", "postgresql-client", "--image", "python3", "--dry-run"],
+  },
   { layout: "distroless-2024", name: "why-libc6-arm64", argv: ["why", "libc6", "--image", "python3", "--arch", "arm64"] },
   { layout: "distroless-2024", name: "why-libexpat1", argv: ["why", "libexpat1", "--image", "python3", "--arch", "amd64"] },
 ];
