@@ -103,7 +103,7 @@ describe("check (offline) on a real explicit-closure repo", () => {
     expect(codes(await check(ws))).toEqual(["MODULE_LOCK_HASH_MISMATCH", "LOCK_INVALID"]);
   });
 
-  it("runs fast on a distroless-scale workspace (12 repos, 5 archs, ~20k entries)", async () => {
+  it("reads a distroless-scale workspace whole (12 repos, 5 archs, ~20k entries) and finds nothing wrong", async () => {
     const ws = join(tmp, "scale");
     const lockText = read(CHECK_FIXTURE, LOCK);
     const manifestText = read(CHECK_FIXTURE, MANIFEST);
@@ -124,15 +124,10 @@ describe("check (offline) on a real explicit-closure repo", () => {
       module.push(`apt.install(name = "r${i}", lock = "//private/repos/deb:r${i}.lock.json", manifest = "//private/repos/deb:r${i}.yaml", resolve_transitive = False)`);
     }
     write(ws, "MODULE.bazel", `${module.join("\n")}\n`);
-    await check(ws); // warm up module loading
-    const started = performance.now();
+    // Speed is measured by `npm run bench`, not here; this checks that a workspace of this size is read whole.
     const r = await check(ws);
-    const ms = performance.now() - started;
     expect(r.stats.entries).toBe(12 * 5 * 330);
     expect(r.findings).toEqual([]);
-    console.log(`check: ${r.stats.repos} repos, ${r.stats.entries} entries in ${ms.toFixed(0)} ms`);
-    // The budget is 0.5 s on an idle machine; the bound here leaves room for a loaded, shared CI runner.
-    expect(ms).toBeLessThan(2500);
   });
 });
 

@@ -40,9 +40,7 @@ describe("verifyInRelease with real Debian InRelease files and the bundled keys"
 
   it("accepts bookworm (signed by the bookworm and trixie archive keys and the bookworm release key)", async () => {
     const data = fixture("bookworm-InRelease.gz");
-    const started = performance.now();
     const result = await verifyInRelease(data, keys, URL_);
-    const ms = performance.now() - started;
     expect(result.signers).toEqual(
       expect.arrayContaining([
         "B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8", // Debian Archive Automatic Signing Key (12/bookworm)
@@ -53,8 +51,6 @@ describe("verifyInRelease with real Debian InRelease files and the bundled keys"
     expect(result.text).toMatch(/^Codename: bookworm$/m);
     expect(result.text).not.toContain("BEGIN PGP");
     expect(result.signedAt.getUTCFullYear()).toBeGreaterThanOrEqual(2023);
-    // Three signatures over ~150 kB: should take well under a second even on a busy machine.
-    expect(ms).toBeLessThan(2000);
   });
 
   it("accepts bookworm-security (bullseye and bookworm security keys) from a string", async () => {
