@@ -2,17 +2,9 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileHash } from "../../src/app/module-lock.js";
-import type { Command } from "../../src/cli/command.js";
-import { addCommand, formatUnifiedDiff } from "../../src/cli/commands/add.js";
-import { removeCommand } from "../../src/cli/commands/remove.js";
-import { whyCommand } from "../../src/cli/commands/why.js";
-import { exitCodeFor } from "../../src/cli/exit-codes.js";
-import { GLOBAL_OPTIONS, resolveGlobalOptions } from "../../src/cli/options.js";
-import { formatError } from "../../src/cli/render/error.js";
-import { createReporter } from "../../src/cli/render/reporter.js";
+import { formatUnifiedDiff } from "../../src/cli/commands/add.js";
 import { decompress } from "../../src/io/decompress.js";
 import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
 import { runCli } from "../support/run-cli.js";
@@ -25,7 +17,6 @@ const FIXTURES = join(import.meta.dirname, "..", "fixtures", "workspaces");
 const ARCHIVE = join(FIXTURES, "distroless-2026", "archive");
 const SNAPSHOT = "https://snapshot.debian.org/archive";
 const TIMESTAMPS = ["20240706T203757Z", "20260818T205150Z", "20260818T224315Z"];
-const COMMANDS: Record<string, Command> = { add: addCommand, remove: removeCommand, why: whyCommand };
 const BUILDIFIER = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "buildifier");
 
 let server: ArchiveServer;
@@ -66,31 +57,9 @@ function copyWorkspace(layout: string): string {
   return root;
 }
 
-/** Runs one of the commands in-process the way src/cli/run.ts does. */
+/** Runs deb-lock in-process (the registered command table), against the fake archive. */
 async function cli(root: string, argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [name, ...rest] = argv;
-  const cmd = COMMANDS[name!]!;
-  let stdout = "";
-  let stderr = "";
-  const io = {
-    argv: [...argv],
-    env: { NO_COLOR: "1" },
-    cwd: root,
-    homeDir: cache,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    isTTY: false,
-  };
-  const args = [...rest, "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"];
-  try {
-    const parsed = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
-    const values = parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>;
-    const options = resolveGlobalOptions(values, io);
-    const code = await cmd.run({ io, options, reporter: createReporter(io, options), values, positionals: parsed.positionals });
-    return { code, stdout, stderr };
-  } catch (error) {
-    return { code: exitCodeFor(error), stdout, stderr: stderr + formatError(error) };
-  }
+  return runCli([...argv, "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], { cwd: root, homeDir: cache });
 }
 
 function workspaceDiff(before: Record<string, string>, root: string): string {
