@@ -175,9 +175,30 @@ interface TargetInput {
   readonly listed: ReadonlySet<string>;
 }
 
-function unresolvable(label: string, problems: readonly Problem[]): ProblemError {
-  const locked = problems.some((p) => p.code === "VERSION_CLASH" || p.code === "NO_SATISFYING_VERSION" || p.code === "BREAKS" || p.code === "CONFLICTS");
-  return new ProblemError("ADD_UNRESOLVABLE", `${label}: the new packages cannot be installed beside what is already locked:\n${problems.map((p) => `  ${formatProblem(p).replace(/\n/g, "\n  ")}`).join("\n")}`, {
+/**
+ * Locked packages the failing chains depend on that the sources have newer versions of: what `deb-lock update`
+ * would move (add itself never does).
+ */
+function heldBack(problems: readonly Problem[], unpinned: Universe, pins: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  const names = new Set(problems.flatMap((p) => [...p.chain, p.package]));
+  const deps = new Set<string>();
+  for (const n of names) {
+    for (const v of unpinned.versionsOf(n)) for (const group of unpinned.relationsOf(v.record).dependencies) for (const r of group) deps.add(r.name);
+  }
+  for (const d of [...deps].sort()) {
+    const pinned = pins.get(d);
+    const best = unpinned.versionsOf(d)[0];
+    if (pinned !== undefined && best !== undefined && best.record.version !== pinned) out.push(`${d} ${pinned} (the sources have ${best.record.version})`);
+  }
+  return out;
+}
+
+function unresolvable(label: string, problems: readonly Problem[], held: readonly string[] = []): ProblemError {
+  const locked = held.length > 0 || problems.some((p) => p.code === "VERSION_CLASH" || p.code === "BREAKS" || p.code === "CONFLICTS");
+  const lines = problems.map((p) => `  ${formatProblem(p).replace(/\n/g, "\n  ")}`);
+  if (held.length > 0) lines.push(`  locked at older versions: ${held.join(", ")}`);
+  return new ProblemError("ADD_UNRESOLVABLE", `${label}: the new packages cannot be installed beside what is already locked:\n${lines.join("\n")}`, {
     hint: locked
       ? "deb-lock add never upgrades locked packages; run `deb-lock update` to move the locks forward, then add again"
       : "check the package names and the manifest's sources (suites, components, archs); nothing was written",
@@ -226,7 +247,11 @@ async function resolveTarget(
       // A requested package this arch does not have at all is reported as missing on this arch (below).
       const here = roots.filter((r) => !(otherArchHas(r.name, arch) && u.universe.versionsOf(r.name).length === 0 && u.universe.providersOf(r.name).length === 0));
       const result = resolveClosure({ universe: u.universe, roots: [...here, ...extra], installed: u.installed });
-      if (!result.ok) throw unresolvable(`${input.label} (${arch})`, result.problems);
+      if (!result.ok) {
+        const pins = new Map(lockedVersions(input.state, arch));
+        for (const p of u.present.values()) pins.set(p.name, p.version);
+        throw unresolvable(`${input.label} (${arch})`, result.problems, heldBack(result.problems, universeFor(byArch.get(arch)!).universe, pins));
+      }
       plans.push({ arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present });
     }
     names = new Set(plans.flatMap((p) => p.result.packages.map((x) => x.name)));

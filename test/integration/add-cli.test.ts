@@ -113,6 +113,13 @@ const CASES: { layout: string; name: string; argv: string[]; setup?: string[][];
     setup: [["add", "postgresql-client", "--image", "python3", "--distro", "debian12"]],
     argv: ["why", "libpq5", "--image", "python3", "--distro", "debian12"],
   },
+  {
+    layout: "distroless-2026",
+    name: "add-never-upgrades",
+    // libpq5 locked at the bookworm (not -security) version; postgresql-client-15 needs libpq5 (>= 15.20)
+    setup: [["add", "libpq5=15.18-0+deb12u1", "--image", "python3", "--distro", "debian12"]],
+    argv: ["add", "postgresql-client", "--image", "python3", "--distro", "debian12"],
+  },
   { layout: "distroless-2026", name: "why-ffmpeg-not-present", argv: ["why", "ffmpeg", "--image", "python3", "--distro", "debian13"] },
   {
     layout: "distroless-2024",

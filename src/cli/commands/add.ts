@@ -151,7 +151,10 @@ export function formatAddReport(plan: AddPlan, root: string, written: boolean): 
       const a = archs[0]!;
       lines.push(`  ${archs.map((x) => x.arch).join(", ")}: +${a.added.length} package${a.added.length === 1 ? "" : "s"}, +${kib(a.installedSize)} installed`);
       for (const p of a.added) lines.push(`    + ${p.name} ${p.version}${p.requested ? " (requested)" : `  (${p.chain.join(" → ")})`}`);
-      if (a.skipped.length > 0) lines.push(`    already present: ${a.skipped.map((s) => `${s.name} (${s.providedBy})`).join(", ")}`);
+      const fromAncestors = a.skipped.filter((s) => s.providedBy !== plan.image);
+      const inImage = a.skipped.filter((s) => s.providedBy === plan.image);
+      if (fromAncestors.length > 0) lines.push(`    skipped, an ancestor image provides them: ${fromAncestors.map((s) => `${s.name} (${s.providedBy})`).join(", ")}`);
+      if (inImage.length > 0) lines.push(`    skipped, already in ${plan.image ?? t.repo}: ${inImage.map((s) => s.name).join(", ")}`);
     }
   }
   if (plan.changes.length === 0) lines.push("nothing to change");
