@@ -323,38 +323,72 @@ function derivedKey(indexSha256: string): string {
   return `${DERIVED_FORMAT}/${indexSha256}`;
 }
 
-/** The records as derived data (see above). */
+/** The records as derived data (see above). One pass with named field reads: records come in many shapes. */
 export function encodeDerivedRecords(indexSha256: string, records: readonly PackageRecord[]): Uint8Array {
-  const text = {} as Record<TextColumn, (string | null)[]>;
-  for (const column of TEXT_COLUMNS) text[column] = records.map((r) => r[column] ?? null);
-  const words = {} as Record<WordColumn, { values: string[]; of: number[] }>;
-  for (const column of WORD_COLUMNS) {
-    const values: string[] = [];
-    const positions = new Map<string, number>();
-    const of = records.map((r) => {
-      const value = r[column];
-      if (value === undefined) return -1;
-      let at = positions.get(value);
-      if (at === undefined) {
-        at = values.push(value) - 1;
-        positions.set(value, at);
-      }
-      return at;
-    });
-    words[column] = { values, of };
-  }
+  const n = records.length;
+  const column = <T>(): T[] => new Array<T>(n);
+  const text: Record<TextColumn, (string | null)[]> = {
+    name: column(),
+    version: column(),
+    filename: column(),
+    sha256: column(),
+    source: column(),
+    depends: column(),
+    preDepends: column(),
+    provides: column(),
+    conflicts: column(),
+    breaks: column(),
+  };
+  const wordColumn = (): { values: string[]; of: number[]; positions: Map<string, number> } => ({ values: [], of: column(), positions: new Map() });
+  const words = { architecture: wordColumn(), multiArch: wordColumn(), priority: wordColumn(), section: wordColumn() };
+  const word = (w: { values: string[]; of: number[]; positions: Map<string, number> }, i: number, value: string | undefined): void => {
+    if (value === undefined) {
+      w.of[i] = -1;
+      return;
+    }
+    let at = w.positions.get(value);
+    if (at === undefined) {
+      at = w.values.push(value) - 1;
+      w.positions.set(value, at);
+    }
+    w.of[i] = at;
+  };
+  const size = column<number>();
+  const installedSize = column<number | null>();
   const essential: number[] = [];
-  records.forEach((r, i) => {
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    text.name[i] = r.name;
+    text.version[i] = r.version;
+    text.filename[i] = r.filename;
+    text.sha256[i] = r.sha256;
+    text.source[i] = r.source ?? null;
+    text.depends[i] = r.depends ?? null;
+    text.preDepends[i] = r.preDepends ?? null;
+    text.provides[i] = r.provides ?? null;
+    text.conflicts[i] = r.conflicts ?? null;
+    text.breaks[i] = r.breaks ?? null;
+    word(words.architecture, i, r.architecture);
+    word(words.multiArch, i, r.multiArch);
+    word(words.priority, i, r.priority);
+    word(words.section, i, r.section);
+    size[i] = r.size;
+    installedSize[i] = r.installedSize ?? null;
     if (r.essential === true) essential.push(i);
-  });
+  }
   const doc: DerivedRecords = {
     format: DERIVED_FORMAT,
     index: indexSha256,
-    count: records.length,
+    count: n,
     text,
-    words,
-    size: records.map((r) => r.size),
-    installedSize: records.map((r) => r.installedSize ?? null),
+    words: {
+      architecture: { values: words.architecture.values, of: words.architecture.of },
+      multiArch: { values: words.multiArch.values, of: words.multiArch.of },
+      priority: { values: words.priority.values, of: words.priority.of },
+      section: { values: words.section.values, of: words.section.of },
+    },
+    size,
+    installedSize,
     essential,
   };
   return new TextEncoder().encode(JSON.stringify(doc));

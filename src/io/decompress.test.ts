@@ -114,6 +114,24 @@ describe("decompressChunks", () => {
     expect(await decompress(input, kind, "again")).toHaveLength(kind === "xz" ? plain.byteLength * 300 : plain.byteLength);
   });
 
+  it("gz: many output chunks arrive whole and in order while the next ones inflate; none after a consumer error", async () => {
+    const big = repeat(plain, 400); // 1.4 MB: several 256 KiB output chunks
+    const chunks: Uint8Array[] = [];
+    const total = await decompressChunks(gzipSync(big), "gz", "big.gz", (c) => chunks.push(c));
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(total).toBe(big.byteLength);
+    expect(Buffer.concat(chunks).equals(big)).toBe(true);
+
+    const stop = new Error("bad stanza in chunk 2");
+    let calls = 0;
+    await expect(
+      decompressChunks(gzipSync(big), "gz", "big.gz", () => {
+        if (++calls === 2) throw stop;
+      }),
+    ).rejects.toBe(stop);
+    expect(calls).toBe(2);
+  });
+
   it("reports truncated streamed xz input", async () => {
     const e = await corruptError(decompressChunks(inPieces(xz.subarray(0, 900), 100), "xz", "cut.xz", () => {}));
     expect(e.message).toMatch(/cut\.xz: not valid xz data \(unexpected end of data\)/);

@@ -1,0 +1,243 @@
+// npm run bench — measures deb-lock on real Debian data. Not a test: it prints numbers.
+//
+// 1. Mirrors real indexes (bookworm and trixie: main, -updates, -security; amd64 and arm64) from the
+//    Debian mirror named in this machine's apt sources into .bench-cache/archive, checked against the
+//    SHA256 of their InRelease. Re-runs reuse them.
+// 2. (a) per index: `zcat`/`xzcat` time vs deb-lock's decompress + parse time, same file.
+// 3. (b) `deb-lock lock` of bench/workspace (distroless's six repositories, amd64 + arm64) served by a
+//    local HTTP server laid out like snapshot.debian.org: cold (empty cache) and warm; (c) peak RSS.
+// 4. Further commands when present (add, check, update), warm.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createPackagesParser } from "../dist/core/debian/packages-index.js";
+import { decompressChunks } from "../dist/io/decompress.js";
+import { readAptDebianMirrors } from "../dist/io/apt-sources.js";
+
+const { values: opts } = parseArgs({
+  options: {
+    // Skip (a), the per-index table.
+    "no-parse": { type: "boolean", default: false },
+    // How many warm runs of (b); the table reports each and the minimum.
+    warm: { type: "string", default: "3" },
+    // Skip the cold run: warm runs against a cache kept in .bench-cache/deb-lock-cache (filled on first use).
+    "warm-only": { type: "boolean", default: false },
+    // Extra node options for the CLI runs, e.g. --node-arg=--trace-gc (repeatable).
+    "node-arg": { type: "string", multiple: true, default: [] },
+    // Write V8 CPU profiles of the CLI runs into this directory (open them in Chrome DevTools).
+    "cpu-prof": { type: "string" },
+  },
+});
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const CACHE = join(ROOT, ".bench-cache");
+const ARCHIVE = join(CACHE, "archive");
+const ARCHS = ["amd64", "arm64"];
+const SUITES = [
+  ["debian", "bookworm"], ["debian", "bookworm-updates"], ["debian-security", "bookworm-security"],
+  ["debian", "trixie"], ["debian", "trixie-updates"], ["debian-security", "trixie-security"],
+];
+const SNAPSHOT = "20261127T000000Z";
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+const log = (s) => process.stderr.write(`${s}\n`);
+
+function releaseEntries(inRelease) {
+  const entries = new Map();
+  let inSha = false;
+  for (const line of inRelease.split("\n")) {
+    if (/^SHA256:/.test(line)) { inSha = true; continue; }
+    if (!line.startsWith(" ")) { inSha = false; continue; }
+    if (inSha) {
+      const [hash, size, path] = line.trim().split(/\s+/);
+      entries.set(path, { hash, size: Number(size) });
+    }
+  }
+  return entries;
+}
+
+async function download(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function prepareArchive() {
+  const mirrors = readAptDebianMirrors();
+  const roots = { debian: mirrors.debian, "debian-security": mirrors.debianSecurity };
+  const indexes = [];
+  for (const [archive, suite] of SUITES) {
+    const dir = join(ARCHIVE, archive, "dists", suite);
+    const inReleasePath = join(dir, "InRelease");
+    if (!existsSync(inReleasePath)) {
+      if (!roots[archive]) throw new Error(`no ${archive} mirror in this machine's apt sources`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(inReleasePath, await download(`${roots[archive]}/dists/${suite}/InRelease`));
+    }
+    const entries = releaseEntries(readFileSync(inReleasePath, "utf8"));
+    for (const arch of ARCHS) {
+      for (const ext of ["gz", "xz"]) {
+        const rel = `main/binary-${arch}/Packages.${ext}`;
+        const entry = entries.get(rel);
+        if (!entry) continue;
+        const path = join(dir, rel);
+        if (!existsSync(path) || sha256(readFileSync(path)) !== entry.hash) {
+          mkdirSync(dirname(path), { recursive: true });
+          let bytes = await download(`${roots[archive]}/dists/${suite}/${rel}`);
+          if (sha256(bytes) !== entry.hash) {
+            bytes = await download(`${roots[archive]}/dists/${suite}/main/binary-${arch}/by-hash/SHA256/${entry.hash}`);
+          }
+          if (sha256(bytes) !== entry.hash) throw new Error(`${rel} of ${suite} does not match its InRelease`);
+          writeFileSync(path, bytes);
+          log(`fetched ${archive}/${suite}/${rel} (${(bytes.length / 1e6).toFixed(1)} MB)`);
+        }
+        indexes.push({ label: `${suite}/${arch}.${ext}`, path, ext });
+      }
+    }
+  }
+  return indexes;
+}
+
+function bestOf(n, fn) {
+  let best = Infinity;
+  for (let i = 0; i < n; i++) best = Math.min(best, fn());
+  return best;
+}
+
+async function bestOfAsync(n, fn) {
+  let best = Infinity;
+  for (let i = 0; i < n; i++) best = Math.min(best, await fn());
+  return best;
+}
+
+// deb-lock's path from compressed bytes in memory to records, as the archive layer runs it: streamed
+// decompression (gz on libuv's thread pool, xz on a worker thread) feeding the byte parser.
+async function decompressAndParse(bytes, ext, label) {
+  let count = 0;
+  const parser = createPackagesParser(label, () => count++);
+  await decompressChunks(bytes, ext, label, (chunk) => parser.push(chunk));
+  parser.end();
+  return count;
+}
+
+async function benchParse(indexes) {
+  const rows = [];
+  for (const { label, path, ext } of indexes) {
+    const tool = ext === "gz" ? "zcat" : "xzcat";
+    const toolMs = bestOf(3, () => {
+      const t = performance.now();
+      const r = spawnSync("sh", ["-c", `${tool} '${path}' >/dev/null`]);
+      if (r.status !== 0) throw new Error(`${tool} failed on ${path}`);
+      return performance.now() - t;
+    });
+    const bytes = readFileSync(path);
+    let count = 0;
+    const ourMs = await bestOfAsync(3, async () => {
+      const t = performance.now();
+      count = await decompressAndParse(bytes, ext, path);
+      return performance.now() - t;
+    });
+    rows.push({ index: label, packages: count, tool, "tool ms": Math.round(toolMs), "deb-lock ms": Math.round(ourMs), ratio: (ourMs / toolMs).toFixed(2) });
+  }
+  return rows;
+}
+
+/** Prints rows as a Markdown table (pastes into a README as it is). */
+function printTable(rows) {
+  const keys = Object.keys(rows[0] ?? {});
+  const cells = [keys, ...rows.map((r) => keys.map((k) => String(r[k])))];
+  const widths = keys.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
+  const line = (c) => `| ${c.map((v, i) => (typeof rows[0][keys[i]] === "number" ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join(" | ")} |`;
+  console.log(line(keys));
+  console.log(`|${widths.map((w, i) => (typeof rows[0][keys[i]] === "number" ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`);
+  for (const c of cells.slice(1)) console.log(line(c));
+  console.log();
+}
+
+function startServer() {
+  // /archive/<archive>/<timestamp>/<rest> → .bench-cache/archive/<archive>/<rest>, like snapshot.debian.org
+  const server = createServer((req, res) => {
+    const m = /^\/archive\/([^/]+)\/\d{8}T\d{6}Z\/(.+)$/.exec(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    const file = m && join(ARCHIVE, m[1], m[2]);
+    if (!file || file.includes("..") || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = readFileSync(file);
+    res.writeHead(200, { "content-length": body.length }).end(body);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+function runCli(args, cwd) {
+  return new Promise((resolve, reject) => {
+    const nodeArgs = [...opts["node-arg"], ...(opts["cpu-prof"] === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", opts["cpu-prof"]])];
+    const started = performance.now();
+    const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "bench", "child.mjs"), ...args], { cwd, stdio: ["ignore", opts["node-arg"].length > 0 ? "inherit" : "ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let report = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdio[3].on("data", (d) => (report += d));
+    child.on("close", () => {
+      try {
+        const r = JSON.parse(report);
+        if (r.code !== 0) reject(new Error(`deb-lock ${args.join(" ")} exited ${r.code}:\n${stderr}`));
+        else resolve({ ...r, processMs: performance.now() - started });
+      } catch {
+        reject(new Error(`deb-lock ${args.join(" ")} crashed:\n${stderr}`));
+      }
+    });
+  });
+}
+
+const indexes = await prepareArchive();
+const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()} at start\n`);
+if (!opts["no-parse"]) {
+  log("(a) decompress + parse vs zcat/xzcat, best of 3 …");
+  printTable(await benchParse(indexes));
+}
+
+const server = await startServer();
+const port = server.address().port;
+const ws = mkdtempSync(join(tmpdir(), "deb-lock-bench-ws-"));
+const keptCache = join(CACHE, "deb-lock-cache");
+const cacheDir = opts["warm-only"] ? keptCache : mkdtempSync(join(tmpdir(), "deb-lock-bench-cache-"));
+cpSync(join(ROOT, "bench", "workspace"), ws, { recursive: true });
+const common = ["-C", ws, "--cache-dir", cacheDir, "--mirror", `https://snapshot.debian.org=http://127.0.0.1:${port}`, "-q"];
+const results = [];
+try {
+  if (opts["warm-only"]) {
+    if (!existsSync(keptCache)) await runCli(["lock", ...common], ws);
+  } else {
+    log("(b) lock cold …");
+    results.push({ run: "lock, cold cache", ...(await runCli(["lock", ...common], ws)) });
+  }
+  log("(b) lock warm …");
+  for (let i = 0; i < Number(opts.warm); i++) results.push({ run: `lock, warm cache #${i + 1}`, ...(await runCli(["lock", ...common], ws)) });
+  for (const extra of EXTRA_RUNS()) {
+    log(`${extra.run} …`);
+    results.push({ run: extra.run, ...(await runCli([...extra.args, ...common], ws)) });
+  }
+} finally {
+  server.close();
+  rmSync(ws, { recursive: true, force: true });
+  if (cacheDir !== keptCache) rmSync(cacheDir, { recursive: true, force: true });
+}
+// "process ms": spawn to exit of the whole node process (start-up and module loading included), as a user
+// waits for it; "command ms": from the start of run() to its end, inside the process.
+printTable(results.map((r) => ({ run: r.run, "process ms": Math.round(r.processMs), "command ms": Math.round(r.ms), "peak RSS MB": Math.round(r.maxRssMb) })));
+const warm = results.filter((r) => r.run.startsWith("lock, warm"));
+if (warm.length > 0) {
+  const min = (key) => Math.round(Math.min(...warm.map((r) => r[key])));
+  log(`lock, warm: best process ${min("processMs")} ms, best command ${min("ms")} ms, peak RSS ${Math.round(Math.max(...results.map((r) => r.maxRssMb)))} MB (all runs); load average ${load()}`);
+}
+
+function EXTRA_RUNS() {
+  return [];
+}
