@@ -441,14 +441,23 @@ function requestRoots(packages: readonly RequestedPackage[]): RootRequest[] {
   return packages.map((p) => (p.constraint === undefined ? { name: p.name } : { name: p.name, op: p.constraint.op, version: p.constraint.version }));
 }
 
+/** A repo's manifest and lock as the change set has them so far (several targets may edit one repo). */
+export function currentState(cs: ChangeSet, state: RepoState): RepoState {
+  const manifestText = cs.edits.get(state.manifestPath)?.text ?? state.manifestText;
+  const lockText = cs.edits.get(state.lockPath)?.text ?? state.lockText;
+  if (manifestText === state.manifestText && lockText === state.lockText) return state;
+  return { ...state, manifestText, manifest: parseManifest(manifestText, state.manifestPath), lockText, lock: parseLock(lockText, state.lockPath) };
+}
+
 /** Adds manifest entries (requested plain, dependencies marked) and lock entries for one repo. */
 async function addToRepo(
   cs: ChangeSet,
-  state: RepoState,
+  original: RepoState,
   plans: readonly ArchPlan[],
   names: readonly string[],
   requested: ReadonlySet<string>,
 ): Promise<void> {
+  const state = currentState(cs, original);
   const inManifest = new Set(state.manifest.packages.map((p) => p.name));
   const manifestAdds = names
     .filter((n) => !inManifest.has(n))
@@ -580,7 +589,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
       );
       // A transitive repo lists only what was asked for; its lock records the dependencies.
       const manifestNames = repo.resolveTransitive ? names.filter((n) => requested.has(n)) : names;
-      await addToRepoTransitiveAware(cs, state, plans, names, manifestNames, requested);
+      await addToManifestRepo(cs, state, plans, names, manifestNames, requested);
       archs = archReports(plans, names, requested, (arch, name) => !lockedVersions(state, arch).has(name));
     }
     targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, providedByAncestor: [], archs });
@@ -685,7 +694,6 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
       cs.set(p.state.manifestPath, p.state.manifestText, setManifestPackageComments(current, promote, p.state.manifestPath));
     }
     if (p.names.length > 0) {
-      // Re-read the repo state from the change set when two distros share a repo (they never do in distroless).
       await addToRepo(cs, p.state, p.plans, p.names, requested);
       const edit = await cs.file(p.distro.list.file);
       insertIntoImageList(edit, p.distro.list, p.names.filter((n) => !p.distro.packages.some((x) => x.name === n)));
@@ -707,15 +715,16 @@ function positionLine(loc: ImageListLocation): number {
   return loc.packages[0]?.line ?? 1;
 }
 
-async function addToRepoTransitiveAware(
+async function addToManifestRepo(
   cs: ChangeSet,
-  state: RepoState,
+  original: RepoState,
   plans: readonly ArchPlan[],
   lockNames: readonly string[],
   manifestNames: readonly string[],
   requested: ReadonlySet<string>,
 ): Promise<void> {
-  if (manifestNames.length === lockNames.length) return addToRepo(cs, state, plans, lockNames, requested);
+  if (manifestNames.length === lockNames.length) return addToRepo(cs, original, plans, lockNames, requested);
+  const state = currentState(cs, original);
   // Transitive repo: the manifest gets only the requested packages; the lock gets every new package.
   const manifestText = addManifestPackages(state.manifestText, manifestNames.map((name) => ({ name })), state.manifestPath);
   cs.set(state.manifestPath, state.manifestText, manifestText);

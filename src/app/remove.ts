@@ -7,7 +7,7 @@ import { formatMarker, markerOf, removeManifestPackages, setManifestPackageComme
 import { removeListElementsByKey } from "../edit/starlark/list-editor.js";
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { ChangeSet, imageElementKey, listAtOffset, lockedVersions, pinnedIndexes, presentFor, readRepo, recordOf, type RepoState } from "./add.js";
+import { ChangeSet, currentState, imageElementKey, listAtOffset, lockedVersions, pinnedIndexes, presentFor, readRepo, recordOf, type RepoState } from "./add.js";
 import { discoverImage, type ImageDistro } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
@@ -305,9 +305,9 @@ export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Prom
 }
 
 /** Removes names from a repo's manifest and lock; re-points markers that named a removed package. */
-function dropFromRepo(cs: ChangeSet, state: RepoState, names: readonly string[], needs: readonly Needs[], removedRoots: ReadonlySet<string>): void {
-  const current = cs.edits.get(state.manifestPath)?.text ?? state.manifestText;
-  let manifestText = names.length === 0 ? current : removeManifestPackages(current, names, state.manifestPath);
+function dropFromRepo(cs: ChangeSet, original: RepoState, names: readonly string[], needs: readonly Needs[], removedRoots: ReadonlySet<string>): void {
+  const state = currentState(cs, original);
+  let manifestText = names.length === 0 ? state.manifestText : removeManifestPackages(state.manifestText, names, state.manifestPath);
   // A kept dependency whose marker names a removed package now belongs to the packages that still need it.
   const comments = new Map<string, string | undefined>();
   for (const p of state.manifest.packages) {
