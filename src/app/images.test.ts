@@ -27,8 +27,18 @@ describe("discoverImage, 2024 layout (inline tars, repo by directory)", () => {
     expect(d.packages.map((p) => p.name)).toContain("python3.11-minimal");
     expect(d.packages).toHaveLength(23);
     expect(d.packages[0]).toEqual({ name: "libbz2-1.0", file: "python3/BUILD", line: 43 });
-    expect(chain(d, "arm64")).toEqual(["cc:cc_root_arm64_debian12@bookworm", "base:base_root_arm64_debian12@bookworm", "base:static_root_arm64_debian12@bookworm"]);
+    expect(chain(d, "arm64")).toEqual(["cc:cc_root_arm64_debian12@bookworm", "base:base_root_arm64_debian12@bookworm", "base:static:static_root_arm64_debian12@bookworm"]);
     expect(d.ancestors.amd64![1]!.packages.map((p) => p.name)).toEqual(["libc6", "libssl3"]);
+  });
+
+  it("names other images of a directory with dir:name (static lives in base/ in 2024)", async () => {
+    const info = await discover("distroless-2024", "base:static");
+    expect(info.image).toBe("base:static");
+    expect(info.distros[0]!.packages.map((p) => p.name)).toEqual(["base-files", "netbase", "tzdata"]);
+    expect(info.distros[0]!.ancestors.amd64).toEqual([]);
+    const nossl = await discover("distroless-2024", "base:base_nossl");
+    expect(nossl.distros[0]!.packages.map((p) => p.name)).toEqual(["libc6"]);
+    expect(chain(nossl.distros[0]!, "arm64")).toEqual(["base:static:static_root_arm64_debian12@bookworm"]);
   });
 
   it("reads the base image from the macro in base/base.bzl, its dict comprehension included", async () => {
@@ -39,7 +49,7 @@ describe("discoverImage, 2024 layout (inline tars, repo by directory)", () => {
       ["base/base.bzl", "deb.package", ["libc6"]],
       ["base/base.bzl", "string", ["libssl3"]],
     ]);
-    expect(chain(d, "amd64")).toEqual(["base:static_root_amd64_debian12@bookworm"]);
+    expect(chain(d, "amd64")).toEqual(["base:static:static_root_amd64_debian12@bookworm"]);
   });
 });
 

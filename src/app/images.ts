@@ -626,10 +626,9 @@ function labelParts(label: string, fromPkg: string): { pkg: string; name: string
   return { pkg: fromPkg, name: label.replace(/^:/, "") };
 }
 
-/** The instance an image is: `<dir>_<user>_<arch>_<distro>` (the default flavour). */
-function isMainInstance(inst: Instance, pkg: string): boolean {
+/** The instance an image is: `<name>_<user>_<arch>_<distro>`, `<name>` being the directory's name unless given. */
+function isMainInstance(inst: Instance, base: string): boolean {
   if (inst.name === undefined || inst.arch === undefined || inst.distro === undefined) return false;
-  const base = posix.basename(pkg);
   const rest = inst.name.startsWith(`${base}_`) ? inst.name.slice(base.length + 1) : undefined;
   return rest !== undefined && rest.endsWith(`_${inst.arch}_${inst.distro}`) && !rest.slice(0, -(`_${inst.arch}_${inst.distro}`.length)).includes("_");
 }
@@ -642,6 +641,7 @@ export interface DiscoverImageOptions {
 /**
  * Discovers an image of the workspace at `root` from its Bazel package directory (`python3`, `cc`, ...):
  * its distros, archs, package lists, repo and ancestors. Throws ProblemError naming what was not found.
+ * `dir:name` picks an image of another name in that directory (`base:static`, `java:java_base`).
  */
 export async function discoverImage(
   root: string,
@@ -650,20 +650,22 @@ export async function discoverImage(
   repos: readonly RepoDecl[],
   options: DiscoverImageOptions = {},
 ): Promise<ImageInfo> {
-  const pkg = posix.normalize(imageDir.replace(/\\/g, "/")).replace(/^\.\/?/, "").replace(/\/$/, "");
+  const [dirPart, namePart] = imageDir.replace(/^\/\//, "").split(":");
+  const pkg = posix.normalize((dirPart ?? "").replace(/\\/g, "/")).replace(/^\.\/?/, "").replace(/\/$/, "");
+  const imageName = namePart === undefined || namePart === "" ? posix.basename(pkg) : namePart;
   const tree = new SourceTree(root, files);
   const { build, instances } = await instancesOf(tree, pkg);
   if (build === undefined) {
     throw imageError("IMAGE_NOT_FOUND", `no BUILD or BUILD.bazel file in ${pkg || "."} (workspace ${root})`, "--image takes the image's Bazel package directory, e.g. python3 or cc");
   }
-  const mains = instances.filter((i) => isMainInstance(i, pkg));
+  const mains = instances.filter((i) => isMainInstance(i, imageName));
   if (mains.length === 0) {
     const named = instances.map((i) => i.name).filter((n): n is string => n !== undefined);
     throw imageError(
       "IMAGE_LAYOUT_UNKNOWN",
-      `${build.path}: found no oci_image named ${posix.basename(pkg)}_<user>_<arch>_<distro>` +
+      `${build.path}: found no oci_image named ${imageName}_<user>_<arch>_<distro>` +
         (named.length > 0 ? ` (oci_image targets found: ${[...new Set(named)].slice(0, 6).join(", ")}${named.length > 6 ? ", ..." : ""})` : " (no oci_image call, directly or through a macro of a loaded .bzl file, could be evaluated)"),
-      "deb-lock understands distroless layouts: oci_image(tars = [deb.package(arch, distro, \"pkg\"), ...]) in the BUILD file or in a macro it calls; for a plain rules_distroless repo use --manifest",
+      `to pick another image of ${pkg || "."}, name it: --image ${pkg || "."}:<name> (e.g. the part of a target name before _<user>_<arch>_<distro>); deb-lock understands oci_image(tars = [deb.package(arch, distro, "pkg"), ...]) in the BUILD file or in a macro it calls; for a plain rules_distroless repo use --manifest`,
     );
   }
   const wantedDistro = options.distro === undefined ? undefined : (distroName(options.distro) ?? options.distro);
@@ -734,7 +736,7 @@ export async function discoverImage(
     });
   }
   const layout = distros.some((d) => d.list.element.kind === "string") ? "config" : "inline";
-  return { image: pkg, layout, distros };
+  return { image: imageName === posix.basename(pkg) ? pkg : `${pkg}:${imageName}`, layout, distros };
 }
 
 async function ancestorChain(inst: Instance, tree: SourceTree, repos: readonly RepoDecl[], codename: string): Promise<AncestorImage[]> {
@@ -759,8 +761,9 @@ async function ancestorChain(inst: Instance, tree: SourceTree, repos: readonly R
     const aliases = await aliasesFor(next, { tree, pkg: ref.pkg });
     const arch = next.arch ?? inst.arch!;
     const suffix = next.suffix ?? aliases.dirSuffix;
+    const flavour = next.arch !== undefined && next.distro !== undefined ? ref.name.split("_").slice(0, -3).join("_") : posix.basename(ref.pkg);
     chain.push({
-      image: ref.pkg,
+      image: flavour === posix.basename(ref.pkg) || flavour === "" ? ref.pkg : `${ref.pkg}:${flavour}`,
       target: ref.name,
       repo: repoFor(codename, aliases.arch[arch] ?? arch, suffix, repos),
       packages: next.packages.map((p) => p.ref),

@@ -175,7 +175,8 @@ add never upgrades) and the image's package list in its own style. MODULE.bazel.
 of changed files are brought up to date.
 
 Options:
-  --image DIR            the image's Bazel package directory (python3, cc, ...)
+  --image DIR[:NAME]     the image's Bazel package directory (python3, cc, ...); NAME picks another
+                         image declared there (base:static, java:java_base)
   --manifest FILE        a plain rules_distroless manifest instead of an image: only it and its lock change
   --distro NAME          only this distro (debian12 or bookworm); default every distro of the image
   --dry-run              print a unified diff of every file that would change; write nothing`,

@@ -35,7 +35,8 @@ and lock entries go too, unless another image still lists the package. Everythin
 transaction; add X then remove X gives back the original files.
 
 Options:
-  --image DIR            the image's Bazel package directory (python3, cc, ...)
+  --image DIR[:NAME]     the image's Bazel package directory (python3, cc, ...); NAME picks another
+                         image declared there (base:static, java:java_base)
   --manifest FILE        a plain rules_distroless manifest instead of an image
   --distro NAME          only this distro (debian12 or bookworm); default every distro of the image
   --dry-run              print a unified diff of every file that would change; write nothing`,

@@ -36,7 +36,8 @@ image and its ancestors list for their own sake), the version locked for each ar
 from, and which ancestor image already provides it if one does.
 
 Options:
-  --image DIR            the image's Bazel package directory (python3, cc, ...)
+  --image DIR[:NAME]     the image's Bazel package directory (python3, cc, ...); NAME picks another
+                         image declared there (base:static, java:java_base)
   --manifest FILE        a plain rules_distroless manifest instead of an image
   --distro NAME          only this distro (debian12 or bookworm)
   --arch ARCH            only this arch (Bazel or Debian name: arm or armhf)`,
