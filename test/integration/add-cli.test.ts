@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileHash } from "../../src/app/module-lock.js";
 import { formatUnifiedDiff } from "../../src/cli/commands/add.js";
@@ -324,5 +325,42 @@ describe("a list shared by several distros (2024 layout)", () => {
       expect(readFileSync(join(root, `private/repos/deb/${repo}.lock.json`), "utf8")).toContain('"name": "sensible-utils"');
     }
     expect(buildifierClean(root, "python3/BUILD")).toBe(true);
+  });
+});
+
+describe("property: add S then remove S restores every byte", () => {
+  it("for random sets of packages, in both layouts", async () => {
+    const pool = ["postgresql-client", "sensible-utils", "libgdbm6", "perl", "libpq5", "liblz4-1", "tar"];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom("distroless-2024", "distroless-2026"), fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 }), async (layout, set) => {
+        const root = copyWorkspace(layout);
+        const before = snapshotTree(root);
+        const add = await cli(root, ["add", ...set, "--image", "python3", "--distro", "debian12"]);
+        expect(add.stderr).toBe("");
+        const remove = await cli(root, ["remove", ...set, "--image", "python3", "--distro", "debian12"]);
+        expect(remove.stderr).toBe("");
+        expect(workspaceDiff(before, root)).toBe("");
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it("for two sets added one after the other, then removed together", async () => {
+    const pool = ["postgresql-client", "sensible-utils", "libgdbm6", "perl", "libpq5", "liblz4-1", "tar"];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom("distroless-2024", "distroless-2026"), fc.shuffledSubarray(pool, { minLength: 2, maxLength: 4 }), fc.nat(), async (layout, picked, cut) => {
+        const at = 1 + (cut % (picked.length - 1));
+        const [first, second] = [picked.slice(0, at), picked.slice(at)];
+        const root = copyWorkspace(layout);
+        const before = snapshotTree(root);
+        // (Removing one set alone may be refused: a package of the other set may need it.)
+        for (const [verb, set] of [["add", first], ["add", second], ["remove", picked]] as const) {
+          const run = await cli(root, [verb, ...set, "--image", "python3", "--distro", "debian12"]);
+          expect(run.stderr, `${verb} ${set.join(" ")}`).toBe("");
+        }
+        expect(workspaceDiff(before, root)).toBe("");
+      }),
+      { numRuns: 8 },
+    );
   });
 });
