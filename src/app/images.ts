@@ -565,7 +565,7 @@ async function instancesOf(tree: SourceTree, pkg: string): Promise<{ build: Load
 interface Aliases {
   readonly dist: Readonly<Record<string, string>>;
   readonly arch: Readonly<Record<string, string>>;
-  /** Repo suffix chosen from the image's directory (2024 layout), if the deb helper does that. */
+  /** Repo suffix chosen from the image's directory (2024 layout), if private/util/deb.bzl does that. */
   readonly dirSuffix: string | undefined;
 }
 
@@ -576,21 +576,21 @@ function mapOf(v: StarlarkValue | undefined): Record<string, string> {
 }
 
 /**
- * Reads the deb helper's alias tables and directory rule: `DIST_ALIAS`, `ARCH_ALIAS`, and
+ * Reads the alias tables of the file defining `deb` (private/util/deb.bzl) and directory rule: `DIST_ALIAS`, `ARCH_ALIAS`, and
  * `if pkg == "python3": dist += "_python"` style statements (2024 layout).
  */
 async function aliasesFor(instance: Instance, ctx: Context): Promise<Aliases> {
   const f = instance.debFile;
-  let helper: LoadedFile | undefined;
+  let debBzl: LoadedFile | undefined;
   if (f !== undefined) {
     const from = f.imports.get("deb");
-    helper = from === undefined ? undefined : await ctx.tree.load(from.path);
+    debBzl = from === undefined ? undefined : await ctx.tree.load(from.path);
   }
-  const dist = { ...DEFAULT_DIST_ALIAS, ...mapOf(helper?.scope.get("DIST_ALIAS")) };
-  const arch = { ...DEFAULT_ARCH_ALIAS, ...mapOf(helper?.scope.get("ARCH_ALIAS")) };
+  const dist = { ...DEFAULT_DIST_ALIAS, ...mapOf(debBzl?.scope.get("DIST_ALIAS")) };
+  const arch = { ...DEFAULT_ARCH_ALIAS, ...mapOf(debBzl?.scope.get("ARCH_ALIAS")) };
   let dirSuffix: string | undefined;
-  if (helper !== undefined) {
-    const sts = helper.file.statements;
+  if (debBzl !== undefined) {
+    const sts = debBzl.file.statements;
     sts.forEach((st, i) => {
       if (dirSuffix !== undefined || st.kind !== "keyword" || (st.keyword !== "if" && st.keyword !== "elif")) return;
       const strings: string[] = [];
