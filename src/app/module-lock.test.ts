@@ -10,7 +10,7 @@ const BOOKWORM = "private/repos/deb/bookworm.lock.json";
 const VERSION_EXT = "//private/extensions:version.bzl%version";
 
 async function bookwormLock(): Promise<string> {
-  const stream = new xz.XzReadableStream(new Blob([readFileSync(join(DIR, "bookworm.lock.json.xz"))]).stream());
+  const stream = new xz.XzReadableStream(new Blob([readFileSync(join(DIR, "distroless-31292d2b/private/repos/deb/bookworm.lock.json.xz"))]).stream());
   return await new Response(stream).text();
 }
 

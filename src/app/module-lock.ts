@@ -116,6 +116,10 @@ export function staleRecordedInputs(moduleLockText: string, changedFiles: Readon
  * Brings MODULE.bazel.lock in line with new file contents, editing only what must change (Bazel's own
  * formatting, key order and final newline are kept). See UpdateRecordedInputsOptions for the strategies.
  * Returns the input itself when nothing is stale.
+ *
+ * @deprecated Neither strategy is right in general: use `syncModuleLock` / `planModuleLockSync`
+ * (module-lock-sync.ts), which recomputes what it can, rehashes only where nothing is generated, and leaves
+ * the rest with a notice.
  */
 export function updateRecordedInputs(
   moduleLockText: string,
