@@ -5,7 +5,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileHash } from "../../src/app/module-lock.js";
-import { formatUnifiedDiff } from "../../src/cli/commands/add.js";
+import { formatUnifiedDiff } from "../../src/cli/render/diff.js";
 import { decompress } from "../../src/io/decompress.js";
 import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
 import { runCli } from "../support/run-cli.js";

@@ -7,7 +7,7 @@ import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { archiveProgress } from "../archive-progress.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
-import { warnStaleModuleLock } from "../module-lock-notice.js";
+import { reportModuleLock } from "../module-lock-notice.js";
 import { selectRepos } from "../workspace-context.js";
 
 export const lockCommand: Command = {
@@ -18,6 +18,11 @@ export const lockCommand: Command = {
 manifest's sources, exactly as apt would, verifies all archive data (InRelease signature, index size and
 SHA256), and rewrites the lock files. Lock files are written only after every manifest resolved, each
 atomically; a lock whose content is unchanged is not touched.
+
+MODULE.bazel.lock follows the locks in the same write: the hashes Bazel recorded of them are replaced, and
+the versions hub of distroless-style workspaces (//private/extensions:version.bzl%version) is recomputed.
+An extension entry whose generated repositories deb-lock cannot recompute is left as it is, with a warning
+naming the command that refreshes it (bazel mod deps --lockfile_mode=update).
 
 Manifests are found from MODULE.bazel / *.MODULE.bazel apt.install(...) calls, WORKSPACE-era deb_index(...)
 calls in .bzl files, or private/repos/deb/*.yaml.
@@ -47,13 +52,13 @@ Options:
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
     const changedFiles = new Set(plan.changes.map((c) => c.path));
-    const staleModuleLock = dryRun ? [] : await warnStaleModuleLock(ctx, root, plan.changes);
+    const moduleLockLine = reportModuleLock(ctx, plan.moduleLock, dryRun);
 
     if (ctx.options.json) {
       writeJson(ctx.io, "lock", {
         ok: true,
         dryRun,
-        staleModuleLockEntries: staleModuleLock,
+        moduleLock: plan.moduleLock,
         repos: plan.repos.map((r) => ({
           name: r.repo.name,
           manifest: r.manifestFile,
@@ -79,6 +84,7 @@ Options:
       for (const a of added) ctx.io.stdout.write(`  + ${a.name} [${a.arch}] ${a.version}\n`);
       for (const d of removed) ctx.io.stdout.write(`  - ${d.name} [${d.arch}] ${d.version}\n`);
     }
+    if (moduleLockLine !== undefined) ctx.io.stdout.write(`${moduleLockLine}\n`);
     if (changedFiles.size === 0) ctx.io.stdout.write("nothing to change\n");
     return ExitCode.OK;
   },

@@ -7,7 +7,9 @@ import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { archiveProgress } from "../archive-progress.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
-import { formatChangeSetDiff, requestedPackages, targetOptions, workspaceOf } from "./add.js";
+import { requestedPackages, targetOptions } from "../image-target.js";
+import { formatChangeSetDiff } from "../render/diff.js";
+import { selectRepos } from "../workspace-context.js";
 
 /** The human summary of a remove plan. */
 export function formatRemoveReport(plan: RemovePlan, root: string, written: boolean): string {
@@ -43,7 +45,7 @@ Options:
   options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" } },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "remove").map((p) => p.name);
-    const { root, repos } = await workspaceOf(ctx);
+    const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     const progress = archiveProgress(ctx.reporter);
     const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });

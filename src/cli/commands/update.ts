@@ -12,9 +12,9 @@ import { isSnapshotTimestamp, parseSnapshotTimestamp } from "../../core/snapshot
 import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { archiveProgress } from "../archive-progress.js";
-import { formatChangeSetDiff } from "./add.js";
 import { writeJson, type Command, type CommandContext } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
+import { formatChangeSetDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
 /** The instant commands run as: DEB_LOCK_NOW (for reproducible runs) or the system clock. */

@@ -6,7 +6,8 @@ import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { archiveProgress } from "../archive-progress.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
-import { targetOptions, workspaceOf } from "./add.js";
+import { targetOptions } from "../image-target.js";
+import { selectRepos } from "../workspace-context.js";
 
 /** The human form of a why report. */
 export function formatWhyReport(report: WhyReport): string {
@@ -44,7 +45,7 @@ Options:
   options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" } },
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError("why takes exactly one package", { hint: "deb-lock why PKG --image DIR" });
-    const { root, repos } = await workspaceOf(ctx);
+    const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     const arch = ctx.values.arch as string | undefined;
     const progress = archiveProgress(ctx.reporter);

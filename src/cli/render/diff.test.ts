@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatUnifiedDiff } from "../../src/cli/commands/add.js";
+import { formatUnifiedDiff } from "./diff.js";
 
 describe("formatUnifiedDiff (the --dry-run output of add and remove)", () => {
   it("writes hunks with context and line ranges like diff -u", () => {
