@@ -1,11 +1,11 @@
 import { relative } from "node:path";
-import { type AddArchReport, planAdd, type AddPlan, type RequestedPackage } from "../../app/add.js";
+import { type AddArchReport, planAdd, type AddPlan } from "../../app/add.js";
 import { createIndexLoader } from "../../app/index-loader.js";
 import { createArchiveServices } from "../../app/services.js";
 import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { archiveProgress } from "../archive-progress.js";
-import { writeJson, type Command, type CommandContext } from "../command.js";
+import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { requestedPackages, targetOptions } from "../image-target.js";
 import { formatChangeSetDiff } from "../render/diff.js";
