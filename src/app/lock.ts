@@ -4,6 +4,7 @@ import type { Problem } from "../core/resolve/problem.js";
 import { parseManifest, type Manifest } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { IndexLoader } from "./index-loader.js";
+import { planModuleLockSync, type ModuleLockNotice, type ModuleLockUpdate } from "./module-lock-sync.js";
 import { resolveRepo, type ArchIndexes, type UniverseCache } from "./resolve-repo.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { RepoDecl } from "./workspace.js";
@@ -35,8 +36,10 @@ export interface RepoLockPlan {
 export interface LockPlan {
   readonly repos: readonly RepoLockPlan[];
   readonly problems: readonly (Problem & { readonly repo: string; readonly manifestFile: string })[];
-  /** Files to write (only those whose bytes change). */
+  /** Files to write (only those whose bytes change), MODULE.bazel.lock included when it must follow the locks. */
   readonly changes: readonly FileChange[];
+  /** MODULE.bazel.lock entries brought in step with the new locks, and those left for Bazel to refresh. */
+  readonly moduleLock: { readonly updated: readonly ModuleLockUpdate[]; readonly notices: readonly ModuleLockNotice[] };
 }
 
 export interface LockDialectChoice {
@@ -115,7 +118,10 @@ export async function planLock(root: string, repos: readonly RepoDecl[], deps: {
     problems.length > 0
       ? []
       : plans.filter((p) => p.before !== p.after).map((p) => ({ path: resolvePath(root, p.repo.lockPath), before: p.before, after: p.after }));
-  return { repos: plans, problems, changes };
+  // MODULE.bazel.lock records what Bazel's extensions read from the locks: it follows in the same transaction.
+  const moduleLock = await planModuleLockSync(root, deps.files, changes);
+  if (moduleLock.change !== undefined) changes.push(moduleLock.change);
+  return { repos: plans, problems, changes, moduleLock: { updated: moduleLock.updated, notices: moduleLock.notices } };
 }
 
 /** Entries added, removed and moved to another version, by (name, arch), in the new lock's order. */

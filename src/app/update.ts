@@ -1,4 +1,4 @@
-import { relative, resolve as resolvePath, sep } from "node:path";
+import { resolve as resolvePath } from "node:path";
 import type { PackageRecord } from "../core/debian/package.js";
 import { parseRelations } from "../core/debian/relation.js";
 import { ProblemError, UsageError } from "../core/errors.js";
@@ -16,7 +16,7 @@ import { discoverWorkspaceImages } from "./check.js";
 import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
-import { updateRecordedInputs } from "./module-lock.js";
+import { formatModuleLockNotice, planModuleLockSync } from "./module-lock-sync.js";
 import { universeFor, type ArchIndexes } from "./resolve-repo.js";
 import { findLatestSnapshot } from "./snapshots.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
@@ -367,14 +367,14 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
           ...lockPlan.changes,
         ];
   if (changes.length > 0) changes.push(...(await planImageListEdits(request.root, deps.files, request.workspaceRepos ?? request.repos, addedByRepo, prunedByRepo)));
-  // MODULE.bazel.lock records hashes of the files Bazel's extensions read: keep it in step, in the same transaction.
+  // MODULE.bazel.lock records what Bazel's extensions read: it follows every change (not only the locks'
+  // that planLock saw), in the same transaction; entries that cannot follow are left, with a warning.
   const moduleLockPath = resolvePath(request.root, "MODULE.bazel.lock");
-  if (changes.length > 0 && (await deps.files.exists(moduleLockPath))) {
-    const text = await deps.files.readText(moduleLockPath);
-    const changed = new Map(changes.filter((c) => c.after !== null).map((c) => [relative(request.root, c.path).split(sep).join("/"), c.after!]));
-    const updated = updateRecordedInputs(text, changed);
-    if (updated !== text) changes.push({ path: moduleLockPath, before: text, after: updated });
-  }
+  const fromLockPlan = changes.findIndex((c) => c.path === moduleLockPath);
+  if (fromLockPlan >= 0) changes.splice(fromLockPlan, 1);
+  const moduleLock = await planModuleLockSync(request.root, deps.files, changes);
+  if (moduleLock.change !== undefined) changes.push(moduleLock.change);
+  warnings.push(...moduleLock.notices.map(formatModuleLockNotice));
   return { report, changes, problems, warnings };
 }
 
