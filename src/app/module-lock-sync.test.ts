@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import xz from "xz-decompress";
 import { beforeAll, describe, expect, it } from "vitest";
 import { memoryWorkspaceFiles } from "../io/workspace-files.js";
@@ -256,6 +257,44 @@ describe("syncModuleLock: other extensions", () => {
   it("leaves an extension that recorded facts", () => {
     const text = `{\n  "lockFileVersion": 24,\n  "moduleExtensions": {\n${ext("//x.bzl%x", `${inputs(BOOKWORM, "old")},\n        "generatedRepoSpecs": {}`)}\n  },\n  "facts": {\n    "//x.bzl%x": {\n      "k": "v"\n    }\n  }\n}\n`;
     expect(syncModuleLock(text, new Map([[BOOKWORM, "new"]]), () => "old")).toMatchObject({ text, notices: [{ code: "MODULE_LOCK_NOT_RECOMPUTABLE", extension: "//x.bzl%x" }] });
+  });
+});
+
+describe("syncModuleLock properties", () => {
+  /** A lock edit: versions of some packages moved (with and without epoch/revision), some dropped, one added. */
+  const lockEdit = fc.record({
+    bump: fc.array(fc.tuple(fc.nat(), fc.constantFrom("1.0", "2:3.4-5", "6.7-8+deb12u9", "1:2-3-4", "10~rc1")), { maxLength: 4 }),
+    drop: fc.array(fc.nat(), { maxLength: 2 }),
+    add: fc.option(fc.tuple(fc.constantFrom("zzz-new", "0ad-data", "a+b"), fc.constantFrom("amd64", "arm64", "s390x"), fc.constantFrom("1", "1:1-1")), { nil: undefined }),
+  });
+  function applyLockEdit(text: string, edit: { bump: [number, string][]; drop: number[]; add: [string, string, string] | undefined }): string {
+    const lock = JSON.parse(text) as { packages: Json[] };
+    for (const [i, v] of edit.bump) lock.packages[i % lock.packages.length]!.version = v;
+    for (const i of edit.drop) lock.packages.splice(i % lock.packages.length, 1);
+    if (edit.add !== undefined) lock.packages.push({ arch: edit.add[1], dependencies: [], key: "k", name: edit.add[0], sha256: "0".repeat(64), urls: [], version: edit.add[2] });
+    return JSON.stringify(lock, null, "\t");
+  }
+
+  it("after every sync the hub holds what the files give; going back to the original files restores every byte", () => {
+    const trixie = lockPath("trixie");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(BOOKWORM, trixie), lockEdit), { minLength: 1, maxLength: 3 }), (steps) => {
+        const files = new Map(locks);
+        let text = moduleLock;
+        for (const [path, edit] of steps) {
+          const next = applyLockEdit(files.get(path)!, edit);
+          const r = syncModuleLock(text, new Map([[path, next]]), (p) => files.get(p));
+          expect(r.notices).toEqual([]);
+          files.set(path, next);
+          text = r.text;
+          expect(hubVersions(text)).toBe(formatVersionHubAttribute(REPOS.map((repo) => ({ repo, content: files.get(lockPath(repo))! }))));
+          expect(text).toBe(bazelJson(JSON.parse(text)));
+        }
+        const restore = new Map([BOOKWORM, trixie].map((p) => [p, locks.get(p)!]));
+        expect(syncModuleLock(text, restore, (p) => files.get(p)).text).toBe(moduleLock);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 
