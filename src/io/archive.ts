@@ -345,6 +345,8 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
   const size = new Float64Array(n);
   const installedSize = new Float64Array(n);
   const essential = new Uint8Array(n);
+  // Values that repeat go through the table; those unique to a record (name, file name, hash) are not looked up:
+  // hashing 200k strings that never repeat was most of the encoding time.
   const put = (field: number, i: number, value: string | undefined): void => {
     let id = -1;
     if (value !== undefined) {
@@ -356,14 +358,17 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
     }
     refs[field * n + i] = id;
   };
+  const add = (field: number, i: number, value: string): void => {
+    refs[field * n + i] = strings.push(value) - 1;
+  };
   for (let i = 0; i < n; i++) {
     // Named reads, one pass: records come in many shapes (optional fields), so keyed reads would be slow.
     const r = records[i]!;
-    put(D_NAME, i, r.name);
+    add(D_NAME, i, r.name);
     put(D_VERSION, i, r.version);
     put(D_ARCHITECTURE, i, r.architecture);
-    put(D_FILENAME, i, r.filename);
-    put(D_SHA256, i, r.sha256);
+    add(D_FILENAME, i, r.filename);
+    add(D_SHA256, i, r.sha256);
     put(D_MULTI_ARCH, i, r.multiArch);
     put(D_PRIORITY, i, r.priority);
     put(D_SOURCE, i, r.source);
