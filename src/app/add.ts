@@ -1,23 +1,23 @@
 import { posix } from "node:path";
-import type { PackageRecord } from "../core/debian/package.js";
 import { ProblemError, UsageError } from "../core/errors.js";
-import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageKey, parseLock, type ParsedLock } from "../core/lock/index.js";
+import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageKey } from "../core/lock/index.js";
 import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
 import { explainPaths } from "../core/resolve/explain-paths.js";
 import { formatProblem, type Problem } from "../core/resolve/problem.js";
 import { type InstalledPackage, resolveClosure, type ResolvedPackage, type ResolveResult, type RootRequest } from "../core/resolve/resolve-closure.js";
 import type { Universe } from "../core/resolve/universe.js";
-import { addManifestPackages, formatMarker, type Manifest, markerOf, type PackageConstraint, parseManifest, setManifestPackageComments } from "../edit/manifest.js";
-import { dottedName, type Expr, type ListExpr, walkExpressions } from "../edit/starlark/ast.js";
-import { insertListElements, type ElementKey, type NewListElement } from "../edit/starlark/list-editor.js";
-import { parseStarlark } from "../edit/starlark/parser.js";
+import { addManifestPackages, formatMarker, markerOf, type PackageConstraint, setManifestPackageComments } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
+import { ChangeSet } from "./change-set.js";
+import { insertImageListPackages } from "./image-list-edit.js";
 import { discoverImage, type ImageDistro, type ImageInfo, type ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
-import { updateRecordedInputs } from "./module-lock.js";
-import { universeFor, type ArchIndexes } from "./resolve-repo.js";
+import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
+import { type Present, presentFor } from "./present-packages.js";
+import { currentState, lockedVersions, readRepo, type RepoState } from "./repo-state.js";
+import { universeFor } from "./resolve-repo.js";
 import type { RepoDecl } from "./workspace.js";
 
 /** A package named on the command line: `ffmpeg` or `ffmpeg=7:5.1.6-0+deb12u1`. */
@@ -94,66 +94,7 @@ export interface AddPlan {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Reading a repo
-
-export interface RepoState {
-  readonly repo: RepoDecl;
-  readonly manifestPath: string;
-  readonly lockPath: string;
-  readonly manifestText: string;
-  readonly manifest: Manifest;
-  readonly lockText: string;
-  readonly lock: ParsedLock;
-}
-
-export async function readRepo(root: string, repo: RepoDecl, files: WorkspaceFiles): Promise<RepoState> {
-  const manifestText = await files.readText(posix.join(root, repo.manifestPath));
-  const manifest = parseManifest(manifestText, repo.manifestPath);
-  const lockAbs = posix.join(root, repo.lockPath);
-  if (!(await files.exists(lockAbs))) {
-    throw new ProblemError("LOCK_MISSING", `${repo.lockPath}: the lock of repo ${repo.name} does not exist`, {
-      hint: `create it first with \`deb-lock lock ${repo.manifestPath}\``,
-    });
-  }
-  const lockText = await files.readText(lockAbs);
-  return { repo, manifestPath: repo.manifestPath, lockPath: repo.lockPath, manifestText, manifest, lockText, lock: parseLock(lockText, repo.lockPath) };
-}
-
-/** name → locked version for one arch. */
-export function lockedVersions(state: RepoState, arch: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const p of state.lock.lock.packages) if (p.arch === arch) out.set(p.name, p.version);
-  return out;
-}
-
-/**
- * The indexes of one arch with every version of a locked package other than the locked one removed:
- * deb-lock add never upgrades what a lock already pins, so the resolver must not see newer versions.
- */
-export function pinnedIndexes(arch: ArchIndexes, pins: ReadonlyMap<string, string>): ArchIndexes {
-  if (pins.size === 0) return arch;
-  return {
-    arch: arch.arch,
-    indexes: arch.indexes.map((entry) => ({
-      ...entry,
-      index: { ...entry.index, records: entry.index.records.filter((r) => pins.get(r.name) === undefined || pins.get(r.name) === r.version) },
-    })),
-  };
-}
-
-export function recordOf(universe: Universe, name: string, version: string): PackageRecord | undefined {
-  return universe.versionsOf(name).find((v) => v.record.version === version)?.record;
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Resolution for one target (an image distro served by one repo, or a manifest)
-
-export interface Present {
-  readonly name: string;
-  readonly version: string;
-  /** Where it comes from, for reports: an image name, or the repo. */
-  readonly from: string;
-}
 
 interface ArchPlan {
   /** Debian arch. */
@@ -223,9 +164,7 @@ async function resolveTarget(
   const universes = new Map<string, { universe: Universe; urlsOf: (id: string) => readonly string[]; present: Map<string, Present>; installed: InstalledPackage[] }>();
   for (const arch of input.archs) {
     const present = new Map(input.present(arch).map((p) => [p.name, p]));
-    const pins = lockedVersions(input.state, arch);
-    for (const p of present.values()) pins.set(p.name, p.version);
-    const { universe, urlsOf } = universeFor(pinnedIndexes(byArch.get(arch)!, pins));
+    const { universe, urlsOf } = universeFor(pinnedIndexes(byArch.get(arch)!, pinsFor(input.state, arch, present.values())));
     const installed: InstalledPackage[] = [...present.values()].map((p) => {
       const rec = recordOf(universe, p.name, p.version);
       return rec?.provides === undefined ? { name: p.name, version: p.version } : { name: p.name, version: p.version, provides: rec.provides };
@@ -248,8 +187,7 @@ async function resolveTarget(
       const here = roots.filter((r) => !(otherArchHas(r.name, arch) && u.universe.versionsOf(r.name).length === 0 && u.universe.providersOf(r.name).length === 0));
       const result = resolveClosure({ universe: u.universe, roots: [...here, ...extra], installed: u.installed });
       if (!result.ok) {
-        const pins = new Map(lockedVersions(input.state, arch));
-        for (const p of u.present.values()) pins.set(p.name, p.version);
+        const pins = pinsFor(input.state, arch, u.present.values());
         throw unresolvable(`${input.label} (${arch})`, result.problems, heldBack(result.problems, universeFor(byArch.get(arch)!).universe, pins));
       }
       plans.push({ arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present });
@@ -336,117 +274,8 @@ function lockEntry(plan: ArchPlan, pkg: ResolvedPackage, transitive: boolean, di
   return dialect === "url" ? { ...base, url: urls[0] ?? "", version: pkg.record.version } : { ...base, urls, version: pkg.record.version };
 }
 
-/** A text file being edited in several places; list offsets of the original text are mapped through earlier edits. */
-export class FileEdit {
-  private readonly shifts: { at: number; delta: number }[] = [];
-  text: string;
-
-  constructor(
-    readonly path: string,
-    readonly before: string,
-  ) {
-    this.text = before;
-  }
-
-  /** The offset in the current text of an offset of the original text outside every edited region. */
-  map(offset: number): number {
-    return offset + this.shifts.filter((s) => s.at < offset).reduce((n, s) => n + s.delta, 0);
-  }
-
-  record(originalAt: number, newText: string): void {
-    this.shifts.push({ at: originalAt, delta: newText.length - this.text.length });
-    this.text = newText;
-  }
-}
-
-export function listAtOffset(text: string, file: string, start: number): ListExpr {
-  let found: ListExpr | undefined;
-  walkExpressions(parseStarlark(text, file), (e) => {
-    if (e.kind === "list" && e.start === start) found = e;
-  });
-  if (found === undefined) throw new ProblemError("IMAGE_LIST_MOVED", `${file}: the package list at offset ${start} is gone`, { hint: "this is a bug in deb-lock; please report it" });
-  return found;
-}
-
-/** Sort key of an image list element: the package name of `deb.package(..., "pkg")` or of `"pkg"`. */
-export function imageElementKey(loc: ImageListLocation): ElementKey {
-  return (e: Expr) => {
-    if (loc.element.kind === "string") return e.kind === "string" ? e.value : undefined;
-    if (e.kind !== "call" || dottedName(e.callee) !== loc.element.callee) return undefined;
-    const pkg = e.args[2]?.value;
-    return pkg?.kind === "string" ? pkg.value : undefined;
-  };
-}
-
-export function imageElementCode(loc: ImageListLocation, name: string): string {
-  if (loc.element.kind === "string") return JSON.stringify(name);
-  const suffix = loc.element.suffix === undefined ? "" : `, ${loc.element.suffix}`;
-  return `${loc.element.callee}(${loc.element.args}, ${JSON.stringify(name)}${suffix})`;
-}
-
-function insertIntoImageList(edit: FileEdit, loc: ImageListLocation, names: readonly string[]): void {
-  if (names.length === 0) return;
-  const start = edit.map(loc.listStart);
-  const list = listAtOffset(edit.text, loc.file, start);
-  const keyOf = imageElementKey(loc);
-  // deb.package lists often end with other tars (":python_aliases"): new packages go after the last package.
-  const at = loc.element.kind === "deb.package" ? list.elements.findLastIndex((e) => keyOf(e) !== undefined) + 1 : undefined;
-  const items: NewListElement[] = names.map((n) => ({ code: imageElementCode(loc, n), key: n }));
-  const out = insertListElements(edit.text, list, items, { keyOf, format: loc.format, file: loc.file, ...(at === undefined ? {} : { at }) });
-  edit.record(loc.listStart, out);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-
-export class ChangeSet {
-  readonly edits = new Map<string, FileEdit>();
-
-  constructor(
-    private readonly root: string,
-    private readonly files: WorkspaceFiles,
-  ) {}
-
-  async file(rel: string): Promise<FileEdit> {
-    let e = this.edits.get(rel);
-    if (e === undefined) {
-      e = new FileEdit(rel, await this.files.readText(posix.join(this.root, rel)));
-      this.edits.set(rel, e);
-    }
-    return e;
-  }
-
-  set(rel: string, before: string, after: string): void {
-    const e = this.edits.get(rel) ?? new FileEdit(rel, before);
-    e.text = after;
-    this.edits.set(rel, e);
-  }
-
-  /** File changes with MODULE.bazel.lock's recorded hashes of changed files brought up to date. */
-  async changes(): Promise<FileChange[]> {
-    const changed = [...this.edits.values()].filter((e) => e.text !== e.before);
-    const moduleLock = posix.join(this.root, "MODULE.bazel.lock");
-    const out: FileChange[] = changed.map((e) => ({ path: posix.join(this.root, e.path), before: e.before, after: e.text }));
-    if (changed.length > 0 && (await this.files.exists(moduleLock))) {
-      const text = await this.files.readText(moduleLock);
-      // Only the stale hashes are replaced (not the whole extension entry dropped), so that add then remove
-      // gives back MODULE.bazel.lock byte for byte, like every other file.
-      const updated = updateRecordedInputs(text, new Map(changed.map((e) => [e.path, e.text])), { strategy: "rehash" });
-      if (updated !== text) out.push({ path: moduleLock, before: text, after: updated });
-    }
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  }
-}
-
 function requestRoots(packages: readonly RequestedPackage[]): RootRequest[] {
   return packages.map((p) => (p.constraint === undefined ? { name: p.name } : { name: p.name, op: p.constraint.op, version: p.constraint.version }));
-}
-
-/** A repo's manifest and lock as the change set has them so far (several targets may edit one repo). */
-export function currentState(cs: ChangeSet, state: RepoState): RepoState {
-  const manifestText = cs.edits.get(state.manifestPath)?.text ?? state.manifestText;
-  const lockText = cs.edits.get(state.lockPath)?.text ?? state.lockText;
-  if (manifestText === state.manifestText && lockText === state.lockText) return state;
-  return { ...state, manifestText, manifest: parseManifest(manifestText, state.manifestPath), lockText, lock: parseLock(lockText, state.lockPath) };
 }
 
 /** Adds manifest entries (requested plain, dependencies marked) and lock entries for one repo. */
@@ -527,23 +356,6 @@ function missingArchError(label: string, where: string, distro: ImageDistro | un
         `(Keeping ${without.join(", ")} needs a separate repo for the other archs and an arch-specific package list, which deb-lock does not write.)`,
     },
   );
-}
-
-export function presentFor(distro: ImageDistro, image: string, states: ReadonlyMap<string, RepoState>, debArch: string): Present[] {
-  const bazelArch = Object.entries(distro.debianArch).find(([, d]) => d === debArch)?.[0] ?? debArch;
-  const out: Present[] = [];
-  const take = (repo: string, names: readonly string[], from: string): void => {
-    const state = states.get(repo);
-    if (state === undefined) return;
-    const versions = lockedVersions(state, debArch);
-    for (const n of names) {
-      const v = versions.get(n);
-      if (v !== undefined && !out.some((p) => p.name === n)) out.push({ name: n, version: v, from });
-    }
-  };
-  take(distro.repoByArch[bazelArch]?.name ?? distro.repo.name, distro.packages.map((p) => p.name), image);
-  for (const a of distro.ancestors[bazelArch] ?? []) take(a.repo, a.packages.map((p) => p.name), a.image);
-  return out;
 }
 
 /**
@@ -695,8 +507,11 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
     }
     if (p.names.length > 0) {
       await addToRepo(cs, p.state, p.plans, p.names, requested);
-      const edit = await cs.file(p.distro.list.file);
-      insertIntoImageList(edit, p.distro.list, p.names.filter((n) => !p.distro.packages.some((x) => x.name === n)));
+      const newNames = p.names.filter((n) => !p.distro.packages.some((x) => x.name === n));
+      if (newNames.length > 0) {
+        const edit = await cs.file(p.distro.list.file);
+        edit.record(p.distro.list.listStart, insertImageListPackages(edit.text, p.distro.list, edit.map(p.distro.list.listStart), newNames));
+      }
     }
     targets.push({
       distro: p.distro.distro,

@@ -4,13 +4,16 @@ import { formatLock } from "../core/lock/index.js";
 import { type Relation, type RelationField, versionSatisfies } from "../core/debian/relation.js";
 import { parseVersion, type Version } from "../core/debian/version.js";
 import { formatMarker, markerOf, removeManifestPackages, setManifestPackageComments } from "../edit/manifest.js";
-import { removeListElementsByKey } from "../edit/starlark/list-editor.js";
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { ChangeSet, currentState, imageElementKey, listAtOffset, lockedVersions, pinnedIndexes, presentFor, readRepo, recordOf, type RepoState } from "./add.js";
+import { ChangeSet } from "./change-set.js";
+import { removeImageListPackages } from "./image-list-edit.js";
 import { discoverImage, type ImageDistro } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
+import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
+import { presentFor } from "./present-packages.js";
+import { currentState, lockedVersions, readRepo, type RepoState } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
 import type { RepoDecl } from "./workspace.js";
 
@@ -138,9 +141,7 @@ async function neededAfterRemoval(
     if (ix === undefined) continue;
     const locked = lockedVersions(state, arch);
     const ancestors = ancestorsOf(arch);
-    const pins = new Map(locked);
-    for (const p of ancestors) pins.set(p.name, p.version);
-    const { universe } = universeFor(pinnedIndexes(ix, pins));
+    const { universe } = universeFor(pinnedIndexes(ix, pinsFor(state, arch, ancestors)));
     const entryOf = (name: string, version: string): PoolEntry & { deps: RelationField } => {
       const rec = recordOf(universe, name, version);
       const rel = rec === undefined ? undefined : universe.relationsOf(rec);
@@ -281,8 +282,7 @@ export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Prom
     for (const loc of p.distro.lists) {
       if (!loc.packages.some((x) => doomed.has(x.name))) continue;
       const edit = await cs.file(loc.file);
-      const list = listAtOffset(edit.text, loc.file, edit.map(loc.listStart));
-      edit.record(loc.listStart, removeListElementsByKey(edit.text, list, doomed, imageElementKey(loc), loc.file));
+      edit.record(loc.listStart, removeImageListPackages(edit.text, loc, edit.map(loc.listStart), doomed));
     }
   }
   for (const p of pending) {

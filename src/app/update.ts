@@ -8,11 +8,10 @@ import { resolveClosure, type InstalledPackage } from "../core/resolve/resolve-c
 import { isSnapshotTimestamp, type SnapshotTimestamp } from "../core/snapshot/timestamp.js";
 import { rewriteSnapshotUrl, snapshotOf, snapshotTimelineKey, type SnapshotRef } from "../core/snapshot/url.js";
 import { addManifestPackages, formatMarker, markerOf, parseManifest, removeManifestPackages, rewriteSourceUrls, type Manifest } from "../edit/manifest.js";
-import { insertListElements, removeListElementsByKey } from "../edit/starlark/list-editor.js";
 import type { FileChange } from "../io/files.js";
 import type { HttpClient } from "../io/http.js";
-import { imageElementCode, imageElementKey, listAtOffset } from "./add.js";
 import { discoverWorkspaceImages } from "./check.js";
+import { insertImageListPackages, removeImageListPackages } from "./image-list-edit.js";
 import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
@@ -416,15 +415,8 @@ async function planImageListEdits(
     let text = before;
     // Last list first: offsets of the lists before it stay valid.
     for (const { loc, insert, remove } of lists.sort((a, b) => b.loc.listStart - a.loc.listStart)) {
-      const keyOf = imageElementKey(loc);
-      if (remove.size > 0) text = removeListElementsByKey(text, listAtOffset(text, file, loc.listStart), remove, keyOf, file);
-      if (insert.size > 0) {
-        const list = listAtOffset(text, file, loc.listStart);
-        // deb.package lists may end with other tars: new packages go after the last package.
-        const at = loc.element.kind === "deb.package" ? list.elements.findLastIndex((e) => keyOf(e) !== undefined) + 1 : undefined;
-        const items = [...insert].sort().map((n) => ({ code: imageElementCode(loc, n), key: n }));
-        text = insertListElements(text, list, items, { keyOf, format: loc.format, file, ...(at === undefined ? {} : { at }) });
-      }
+      if (remove.size > 0) text = removeImageListPackages(text, loc, loc.listStart, remove);
+      if (insert.size > 0) text = insertImageListPackages(text, loc, loc.listStart, [...insert].sort());
     }
     if (text !== before) changes.push({ path, before, after: text });
   }

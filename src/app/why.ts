@@ -4,10 +4,12 @@ import { parseVersion } from "../core/debian/version.js";
 import { UsageError } from "../core/errors.js";
 import { markerOf } from "../edit/manifest.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { lockedVersions, pinnedIndexes, type Present, presentFor, readRepo, type RepoState } from "./add.js";
 import { discoverImage, type ImageDistro } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
+import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
+import { type Present, presentFor } from "./present-packages.js";
+import { lockedVersions, readRepo, type RepoState } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
 import type { RepoDecl } from "./workspace.js";
 
@@ -114,12 +116,10 @@ async function explainArch(
   const indexes = await loadManifestIndexes(state.manifest, loader);
   const ix = indexes.find((i) => i.arch === arch);
   if (ix === undefined) return { arch, present: false, paths: [] };
-  const pins = lockedVersions(state, arch);
-  for (const p of present) pins.set(p.name, p.version);
-  const { universe } = universeFor(pinnedIndexes(ix, pins));
+  const { universe } = universeFor(pinnedIndexes(ix, pinsFor(state, arch, present)));
   const nodes = new Map<string, Node>();
   for (const p of present) {
-    const rec = universe.versionsOf(p.name).find((v) => v.record.version === p.version)?.record;
+    const rec = recordOf(universe, p.name, p.version);
     const rel = rec === undefined ? undefined : universe.relationsOf(rec);
     nodes.set(p.name, { present: p, groups: rel?.dependencies ?? [], provides: (rel?.provides ?? []).flat() });
   }

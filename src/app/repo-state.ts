@@ -1,0 +1,47 @@
+import { posix } from "node:path";
+import { ProblemError } from "../core/errors.js";
+import { parseLock, type ParsedLock } from "../core/lock/index.js";
+import { type Manifest, parseManifest } from "../edit/manifest.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
+import type { ChangeSet } from "./change-set.js";
+import type { RepoDecl } from "./workspace.js";
+
+/** A repo's manifest and lock, as text and parsed: what add, remove and why start from. */
+export interface RepoState {
+  readonly repo: RepoDecl;
+  readonly manifestPath: string;
+  readonly lockPath: string;
+  readonly manifestText: string;
+  readonly manifest: Manifest;
+  readonly lockText: string;
+  readonly lock: ParsedLock;
+}
+
+/** Reads a repo's manifest and lock. Throws ProblemError LOCK_MISSING when the lock does not exist yet. */
+export async function readRepo(root: string, repo: RepoDecl, files: WorkspaceFiles): Promise<RepoState> {
+  const manifestText = await files.readText(posix.join(root, repo.manifestPath));
+  const manifest = parseManifest(manifestText, repo.manifestPath);
+  const lockAbs = posix.join(root, repo.lockPath);
+  if (!(await files.exists(lockAbs))) {
+    throw new ProblemError("LOCK_MISSING", `${repo.lockPath}: the lock of repo ${repo.name} does not exist`, {
+      hint: `create it first with \`deb-lock lock ${repo.manifestPath}\``,
+    });
+  }
+  const lockText = await files.readText(lockAbs);
+  return { repo, manifestPath: repo.manifestPath, lockPath: repo.lockPath, manifestText, manifest, lockText, lock: parseLock(lockText, repo.lockPath) };
+}
+
+/** name → locked version for one arch. */
+export function lockedVersions(state: RepoState, arch: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of state.lock.lock.packages) if (p.arch === arch) out.set(p.name, p.version);
+  return out;
+}
+
+/** A repo's manifest and lock as the change set has them so far (several targets may edit one repo). */
+export function currentState(cs: ChangeSet, state: RepoState): RepoState {
+  const manifestText = cs.edits.get(state.manifestPath)?.text ?? state.manifestText;
+  const lockText = cs.edits.get(state.lockPath)?.text ?? state.lockText;
+  if (manifestText === state.manifestText && lockText === state.lockText) return state;
+  return { ...state, manifestText, manifest: parseManifest(manifestText, state.manifestPath), lockText, lock: parseLock(lockText, state.lockPath) };
+}
