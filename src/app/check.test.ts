@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PackageRecord } from "../core/debian/package.js";
-import { checkImagePackages, checkRepo, findUnsatisfiedDependencies, formatFinding, LineIndex, readManifestView, type RepoCheckInput } from "./check.js";
+import { formatFinding } from "./check-finding.js";
+import { checkImagePackages } from "./check-images.js";
+import { checkRepo, type RepoCheckInput } from "./check-repo.js";
+import { LineIndex } from "./line-index.js";
+import { readManifestView } from "./manifest-view.js";
+import { findUnsatisfiedDependencies } from "./unsatisfied-dependencies.js";
 
 const DIR = join(import.meta.dirname, "../../test/fixtures/check/bookworm/private/repos/deb");
 const MANIFEST = readFileSync(join(DIR, "bookworm.yaml"), "utf8");

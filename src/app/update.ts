@@ -10,7 +10,6 @@ import { rewriteSnapshotUrl, snapshotOf, snapshotTimelineKey, type SnapshotRef }
 import { addManifestPackages, formatMarker, markerOf, parseManifest, removeManifestPackages, rewriteSourceUrls, type Manifest } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { HttpClient } from "../io/http.js";
-import { discoverWorkspaceImages } from "./check.js";
 import { insertImageListPackages, removeImageListPackages } from "./image-list-edit.js";
 import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
@@ -18,6 +17,7 @@ import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
 import { formatModuleLockNotice, planModuleLockSync } from "./module-lock-sync.js";
 import { universeFor, type ArchIndexes } from "./resolve-repo.js";
 import { findLatestSnapshot } from "./snapshots.js";
+import { discoverWorkspaceImages } from "./workspace-images.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { RepoDecl } from "./workspace.js";
 
