@@ -7,8 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
 import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type Fault, type SuiteSpec } from "../../test/support/archive-server.js";
 import { generateTestKey, getTestKey } from "../../test/support/test-key.js";
+import type { PackageRecord } from "../core/debian/package.js";
 import { parsePackagesIndex } from "../core/debian/packages-index.js";
-import { decodeDerivedRecords, encodeDerivedRecords, fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
+import { createRecordPool, decodeDerivedRecords, encodeDerivedRecords, fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
 import { createMemoryCache, openCache, type Cache } from "./cache.js";
 import { createHttpClient, type HttpClient } from "./http.js";
 
@@ -46,6 +47,22 @@ Size: 331352
 SHA256: 072d908f38f51090ca28ca5afa3b46b2957dc61fe35094c0b851426859a49a51
 `;
 
+// Real, from bookworm main (the same stanza in the amd64 and arm64 indexes).
+const TZDATA = `Package: tzdata
+Version: 2026b-0+deb12u1
+Installed-Size: 2573
+Architecture: all
+Provides: tzdata-bookworm
+Depends: debconf (>= 0.5) | debconf-2.0
+Description: time zone and daylight-saving time data
+Multi-Arch: foreign
+Section: localization
+Priority: required
+Filename: pool/main/t/tzdata/tzdata_2026b-0+deb12u1_all.deb
+Size: 304148
+SHA256: 0edb49f4dffe0d5608069f7e4ba4d69544d3b9e86fc314dd8b75e9958d8e5e98
+`;
+
 const TS = "20240706T203757Z";
 const main = (extra: Partial<SuiteSpec> = {}): SuiteSpec => ({
   components: { main: { amd64: [BASH, LIBTINFO, { Package: "libc6", Version: "2.36-9+deb12u7", "Multi-Arch": "same" }], arm64: [] } },
@@ -60,6 +77,8 @@ const SPEC: ArchiveServerSpec = {
         "bookworm-plain": main({ compressions: ["plain"], acquireByHash: false }),
         "bookworm-backports": main({ notAutomatic: true, butAutomaticUpgrades: true }),
         experimental: main({ notAutomatic: true }),
+        // The same Architecture: all stanza in both arch indexes, as Debian publishes it.
+        "bookworm-all": { components: { main: { amd64: [TZDATA, BASH], arm64: [TZDATA] } } },
       },
     },
     "debian-security": { [TS]: { "bookworm-security": main({ compressions: ["plain", "xz"] }) } },
@@ -402,6 +421,39 @@ describe("fetchPackagesIndex: cache", () => {
     expect(noIndex.code).toBe("OFFLINE_CACHE_MISS");
     expect(noIndex.message).toContain(`${source().url}/dists/bookworm/main/binary-amd64/Packages.xz`);
     expect(server.requests.filter((r) => r.path.includes("binary-amd64"))).toHaveLength(1);
+  });
+});
+
+describe("records shared between the indexes of a suite", () => {
+  it("an Architecture: all record is one object in every arch's index of a run, cold and warm", async () => {
+    const cache = createMemoryCache();
+    for (const run of ["cold", "warm"]) {
+      const d = deps(cache, { releases: new Map() });
+      const [amd64, arm64] = await Promise.all([fetchPackagesIndex(source("bookworm-all"), "amd64", d), fetchPackagesIndex(source("bookworm-all"), "arm64", d)]);
+      expect(d.events.find((e) => e.type === "index")?.source, run).toBe(run === "cold" ? "network" : "derived");
+      const [tzAmd64, tzArm64] = [amd64, arm64].map((i) => i.records.find((r) => r.name === "tzdata"));
+      expect(tzAmd64).toMatchObject({ architecture: "all", provides: "tzdata-bookworm", multiArch: "foreign" });
+      expect(tzArm64).toBe(tzAmd64);
+      // other runs (another Map, or none) get their own objects
+      const alone = await fetchPackagesIndex(source("bookworm-all"), "arm64", deps(cache));
+      expect(alone.records[0]).toEqual(tzAmd64);
+      expect(alone.records[0]).not.toBe(tzAmd64);
+    }
+  });
+
+  it("shares only records equal in every field, and only Architecture: all ones", () => {
+    const all: PackageRecord = { name: "tzdata", version: "2025b-0+deb12u2", architecture: "all", filename: "pool/t.deb", size: 1, sha256: "c".repeat(64), priority: "required" };
+    const pool = createRecordPool();
+    const first = [all, { ...all, name: "bash", architecture: "amd64", sha256: "d".repeat(64) }];
+    expect(pool.share(first)).toBe(first);
+    const second = [{ ...all }, { ...first[1]! }];
+    pool.share(second);
+    expect(second[0]).toBe(all);
+    expect(second[1]).not.toBe(first[1]);
+    const overridden = [{ ...all, priority: "optional" }];
+    pool.share(overridden);
+    expect(overridden[0]).not.toBe(all);
+    expect(overridden[0]!.priority).toBe("optional");
   });
 });
 

@@ -42,7 +42,8 @@ export interface FetchIndexDeps {
   readonly onEvent?: (event: ArchiveEvent) => void;
   /**
    * Shares verified InRelease files between calls of one run (pass the same Map to every call), so
-   * fetching several architectures of a suite downloads and verifies its InRelease once.
+   * fetching several architectures of a suite downloads and verifies its InRelease once. The Map also stands
+   * for the run in `sharedRecords`: calls given the same Map share identical records of one suite's indexes.
    */
   readonly releases?: Map<string, Promise<VerifiedRelease>>;
   /** The clock for `Valid-Until` (default Date.now). */
@@ -90,10 +91,11 @@ export async function fetchPackagesIndex(source: ArchiveSourceRef, arch: string,
   let ref = pickIndex(release, source, arch, inReleaseUrl);
   let indexUrl = `${distsUrl}/${ref.path}`;
 
+  const pool = sharedRecords(deps, `${inReleaseUrl} ${source.component}`);
   const derived = await readDerived(ref.sha256, deps.cache);
   if (derived !== undefined) {
     deps.onEvent?.({ type: "index", url: indexUrl, source: "derived", bytes: 0 });
-    return { records: derived, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
+    return { records: pool?.share(derived) ?? derived, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
   }
 
   let bytes = await deps.cache.get(ref.sha256);
@@ -132,7 +134,74 @@ export async function fetchPackagesIndex(source: ArchiveSourceRef, arch: string,
   const records = await decompressAndParse(bytes, ref, indexUrl);
   deps.onEvent?.({ type: "parsed", url: indexUrl, records: records.length, ms: Math.round(performance.now() - started) });
   await writeDerived(ref.sha256, records, deps.cache);
-  return { records, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
+  return { records: pool?.share(records) ?? records, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
+}
+
+/**
+ * Records shared between the indexes of one suite and component. An `Architecture: all` package is listed,
+ * identically, in the index of every architecture (half of bookworm's 63k stanzas): within a run, the second and
+ * later indexes get the record object of the first, so the strings of a package are held once. A record is shared
+ * only when every field is equal; the pools live as long as the run's `releases` Map.
+ */
+export interface RecordPool {
+  /** Replaces, in place, each record equal to one already seen by an earlier call; returns `records`. */
+  share(records: PackageRecord[]): PackageRecord[];
+}
+
+const recordPools = new WeakMap<object, Map<string, RecordPool>>();
+
+function sharedRecords(deps: FetchIndexDeps, suite: string): RecordPool | undefined {
+  if (deps.releases === undefined) return undefined;
+  let pools = recordPools.get(deps.releases);
+  if (pools === undefined) {
+    pools = new Map();
+    recordPools.set(deps.releases, pools);
+  }
+  let pool = pools.get(suite);
+  if (pool === undefined) {
+    pool = createRecordPool();
+    pools.set(suite, pool);
+  }
+  return pool;
+}
+
+/** A pool of `Architecture: all` records by the SHA256 of their .deb (see RecordPool). */
+export function createRecordPool(): RecordPool {
+  const byHash = new Map<string, PackageRecord>();
+  return {
+    share(records) {
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        if (r.architecture !== "all") continue;
+        const seen = byHash.get(r.sha256);
+        if (seen === undefined) byHash.set(r.sha256, r);
+        else if (seen !== r && sameRecord(seen, r)) records[i] = seen;
+      }
+      return records;
+    },
+  };
+}
+
+function sameRecord(a: PackageRecord, b: PackageRecord): boolean {
+  return (
+    a.name === b.name &&
+    a.version === b.version &&
+    a.architecture === b.architecture &&
+    a.filename === b.filename &&
+    a.size === b.size &&
+    a.sha256 === b.sha256 &&
+    a.multiArch === b.multiArch &&
+    a.essential === b.essential &&
+    a.priority === b.priority &&
+    a.source === b.source &&
+    a.section === b.section &&
+    a.depends === b.depends &&
+    a.preDepends === b.preDepends &&
+    a.provides === b.provides &&
+    a.conflicts === b.conflicts &&
+    a.breaks === b.breaks &&
+    a.installedSize === b.installedSize
+  );
 }
 
 /** apt's priority for a suite without pinning configuration. */

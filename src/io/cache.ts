@@ -88,7 +88,9 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
 
   const readOrUndefined = async (path: string): Promise<Uint8Array | undefined> => {
     try {
-      return new Uint8Array(await readFile(path));
+      // A view, not `new Uint8Array(buffer)`, which would copy every entry read (tens of MB for index data).
+      const bytes = await readFile(path);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
