@@ -1,4 +1,3 @@
-import { posix } from "node:path";
 import { ProblemError, UsageError } from "../core/errors.js";
 import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageKey } from "../core/lock/index.js";
 import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
@@ -18,6 +17,7 @@ import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
 import { type Present, presentFor } from "./present-packages.js";
 import { currentState, lockedVersions, readRepo, type RepoState } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
+import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
 
 /** A package named on the command line: `ffmpeg` or `ffmpeg=7:5.1.6-0+deb12u1`. */
@@ -366,19 +366,13 @@ function missingArchError(label: string, where: string, distro: ImageDistro | un
  */
 export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPlan> {
   if (request.packages.length === 0) throw new UsageError("add needs at least one package", { hint: "deb-lock add PKG[=VERSION]... --image DIR" });
-  if ((request.image === undefined) === (request.manifest === undefined)) {
-    throw new UsageError("give exactly one of --image DIR and --manifest FILE", { hint: "--image for distroless-style images, --manifest for a plain rules_distroless repo" });
-  }
+  requireImageOrManifest(request);
   const cs = new ChangeSet(request.root, deps.files);
   const requested = new Set(request.packages.map((p) => p.name));
   const targets: AddTargetReport[] = [];
 
   if (request.manifest !== undefined) {
-    const rel = posix.isAbsolute(request.manifest) ? posix.relative(request.root, request.manifest) : posix.normalize(request.manifest);
-    const repo = deps.repos.find((r) => r.manifestPath === rel || r.name === request.manifest);
-    if (repo === undefined) {
-      throw new UsageError(`${request.manifest} is not a manifest of the workspace ${request.root}`, { hint: `manifests found: ${deps.repos.map((r) => r.manifestPath).join(", ") || "none"}` });
-    }
+    const repo = findManifestRepo(request.root, request.manifest, deps.repos);
     const state = await readRepo(request.root, repo, deps.files);
     const inManifest = new Set(state.manifest.packages.map((p) => p.name));
     const alreadyPresent = request.packages.filter((p) => inManifest.has(p.name) && p.constraint === undefined).map((p) => p.name);

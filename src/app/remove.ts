@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { ProblemError, UsageError } from "../core/errors.js";
 import { formatLock } from "../core/lock/index.js";
-import { type Relation, type RelationField, versionSatisfies } from "../core/debian/relation.js";
+import type { Relation, RelationField } from "../core/debian/relation.js";
 import { parseVersion, type Version } from "../core/debian/version.js";
 import { formatMarker, markerOf, removeManifestPackages, setManifestPackageComments } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
@@ -13,8 +13,10 @@ import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
 import { presentFor } from "./present-packages.js";
+import { providesMeets, versionMeets } from "./relation-match.js";
 import { currentState, lockedVersions, readRepo, type RepoState } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
+import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
 
 export interface RemoveRequest {
@@ -108,15 +110,7 @@ interface PoolEntry {
 }
 
 function satisfies(entry: PoolEntry, rel: Relation): boolean {
-  const wanted = rel.op === undefined || rel.version === undefined ? undefined : { op: rel.op, version: parseVersion(rel.version) };
-  if (entry.name === rel.name) return wanted === undefined || versionSatisfies(entry.version, wanted.op, wanted.version);
-  return entry.provides.some((group) =>
-    group.some((p) => {
-      if (p.name !== rel.name) return false;
-      if (wanted === undefined) return true;
-      return p.op === "=" && p.version !== undefined && versionSatisfies(parseVersion(p.version), wanted.op, wanted.version);
-    }),
-  );
+  return entry.name === rel.name ? versionMeets(entry.version, rel) : providesMeets(entry.provides.flat(), rel);
 }
 
 /**
@@ -166,8 +160,7 @@ async function neededAfterRemoval(
     while (queue.length > 0 && violation === undefined) {
       const k = queue.shift()!;
       for (const group of pool.get(k)!.deps) {
-        const alts = group.map((r) => ({ ...r, name: r.name }));
-        const met = (e: PoolEntry) => alts.some((r) => satisfies(e, r));
+        const met = (e: PoolEntry) => group.some((r) => satisfies(e, r));
         if (base.some(met) || [...kept.keys()].some((n) => met(pool.get(n)!))) continue;
         const dep = [...pool.values()].find((e) => marked.has(e.name) && !removing.has(e.name) && !kept.has(e.name) && met(e));
         if (dep !== undefined) {
@@ -216,17 +209,13 @@ function rootsOf(needs: readonly Needs[], name: string): string[] {
  */
 export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Promise<RemovePlan> {
   if (request.packages.length === 0) throw new UsageError("remove needs at least one package", { hint: "deb-lock remove PKG... --image DIR" });
-  if ((request.image === undefined) === (request.manifest === undefined)) {
-    throw new UsageError("give exactly one of --image DIR and --manifest FILE", { hint: "--image for distroless-style images, --manifest for a plain rules_distroless repo" });
-  }
+  requireImageOrManifest(request);
   const cs = new ChangeSet(request.root, deps.files);
   const wanted = new Set(request.packages);
   const targets: RemoveTargetReport[] = [];
 
   if (request.manifest !== undefined) {
-    const rel = posix.isAbsolute(request.manifest) ? posix.relative(request.root, request.manifest) : posix.normalize(request.manifest);
-    const repo = deps.repos.find((r) => r.manifestPath === rel || r.name === request.manifest);
-    if (repo === undefined) throw new UsageError(`${request.manifest} is not a manifest of the workspace ${request.root}`, { hint: `manifests found: ${deps.repos.map((r) => r.manifestPath).join(", ") || "none"}` });
+    const repo = findManifestRepo(request.root, request.manifest, deps.repos);
     const state = await readRepo(request.root, repo, deps.files);
     const listed = new Set(state.manifest.packages.map((p) => p.name));
     if (repo.resolveTransitive) {

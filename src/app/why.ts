@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { type Relation, versionSatisfies } from "../core/debian/relation.js";
+import type { Relation } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
 import { UsageError } from "../core/errors.js";
 import { markerOf } from "../edit/manifest.js";
@@ -9,8 +9,10 @@ import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
 import { type Present, presentFor } from "./present-packages.js";
+import { providesMeets, versionMeets } from "./relation-match.js";
 import { lockedVersions, readRepo, type RepoState } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
+import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
 
 export interface WhyRequest {
@@ -70,13 +72,9 @@ interface Node {
 
 function satisfiedBy(nodes: ReadonlyMap<string, Node>, group: readonly Relation[]): string | undefined {
   for (const rel of group) {
-    const wanted = rel.op === undefined || rel.version === undefined ? undefined : { op: rel.op, version: parseVersion(rel.version) };
     const real = nodes.get(rel.name);
-    if (real !== undefined && (wanted === undefined || versionSatisfies(parseVersion(real.present.version), wanted.op, wanted.version))) return rel.name;
-    for (const [name, node] of nodes) {
-      const ok = node.provides.some((p) => p.name === rel.name && (wanted === undefined || (p.op === "=" && p.version !== undefined && versionSatisfies(parseVersion(p.version), wanted.op, wanted.version))));
-      if (ok) return name;
-    }
+    if (real !== undefined && versionMeets(parseVersion(real.present.version), rel)) return rel.name;
+    for (const [name, node] of nodes) if (providesMeets(node.provides, rel)) return name;
   }
   return undefined;
 }
@@ -156,14 +154,10 @@ async function explainArch(
  * that provides it when it is not the image itself.
  */
 export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<WhyReport> {
-  if ((request.image === undefined) === (request.manifest === undefined)) {
-    throw new UsageError("give exactly one of --image DIR and --manifest FILE", { hint: "--image for distroless-style images, --manifest for a plain rules_distroless repo" });
-  }
+  requireImageOrManifest(request);
   const wantArch = (bazel: string, debian: string): boolean => request.arch === undefined || request.arch === bazel || request.arch === debian;
   if (request.manifest !== undefined) {
-    const rel = posix.isAbsolute(request.manifest) ? posix.relative(request.root, request.manifest) : posix.normalize(request.manifest);
-    const repo = deps.repos.find((r) => r.manifestPath === rel || r.name === request.manifest);
-    if (repo === undefined) throw new UsageError(`${request.manifest} is not a manifest of the workspace ${request.root}`, { hint: `manifests found: ${deps.repos.map((r) => r.manifestPath).join(", ") || "none"}` });
+    const repo = findManifestRepo(request.root, request.manifest, deps.repos);
     const state = await readRepo(request.root, repo, deps.files);
     const marker = state.manifest.packages.find((p) => p.name === request.package);
     const roots = state.manifest.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
@@ -183,7 +177,8 @@ export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<Wh
   }
   const distros: WhyDistro[] = [];
   for (const d of info.distros as readonly ImageDistro[]) {
-    const state = states.get(d.repo.name)!;
+    // A repo without a lock: readRepo refuses it, naming the lock and the command that creates it.
+    const state = states.get(d.repo.name) ?? (await readRepo(request.root, d.repo, deps.files));
     const markerText = state.manifest.packages.find((p) => p.name === request.package)?.comment;
     const roots = [
       ...d.packages.map((p) => p.name).filter((n) => markerOf(state.manifest.packages.find((p) => p.name === n)) === undefined),
@@ -200,7 +195,7 @@ export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<Wh
       archs.push({ ...w, ...fromAncestor, ...(markerText !== undefined && w.listedBy === info.image ? { marker: markerText } : {}) });
     }
     if (request.arch !== undefined && archs.length === 0) {
-      throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, { hint: `archs: ${d.archs.join(", ")}` });
+      throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, { hint: `give --arch one of ${d.archs.join(", ")} (or its Debian name), or leave --arch out for every arch` });
     }
     distros.push({ distro: d.distro, repo: d.repo.name, archs });
   }

@@ -182,6 +182,26 @@ describe("invariants on the command line", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("IMAGE_NOT_FOUND");
   });
+
+  it("why names the missing lock of the image's repo and how to create it", async () => {
+    const root = copyWorkspace("distroless-2026");
+    rmSync(join(root, "private/repos/deb/bookworm_python.lock.json"));
+    const run = await cli(root, ["why", "libexpat1", "--image", "python3", "--distro", "debian12"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("LOCK_MISSING");
+    expect(run.stderr).toContain("private/repos/deb/bookworm_python.lock.json");
+    expect(run.stderr).toContain("deb-lock lock private/repos/deb/bookworm_python.yaml");
+  });
+
+  it("an unknown --manifest or --arch is refused with the choices there are", async () => {
+    const root = copyWorkspace("distroless-2026");
+    const manifest = await cli(root, ["why", "libc6", "--manifest", "nosuch.yaml"]);
+    expect(manifest.code).toBe(2);
+    expect(manifest.stderr).toContain("private/repos/deb/bookworm.yaml");
+    const arch = await cli(root, ["why", "libc6", "--image", "python3", "--distro", "debian12", "--arch", "s390x"]);
+    expect(arch.code).toBe(2);
+    expect(arch.stderr).toMatch(/--arch .*amd64/);
+  });
 });
 
 describe("conformance with apt", () => {
