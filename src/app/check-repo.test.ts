@@ -1,13 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { PackageRecord } from "../core/debian/package.js";
 import { formatFinding } from "./check-finding.js";
 import { checkImagePackages } from "./check-images.js";
 import { checkRepo, type RepoCheckInput } from "./check-repo.js";
-import { LineIndex } from "./line-index.js";
-import { readManifestView } from "./manifest-view.js";
-import { findUnsatisfiedDependencies } from "./unsatisfied-dependencies.js";
 
 const DIR = join(import.meta.dirname, "../../test/fixtures/check/bookworm/private/repos/deb");
 const MANIFEST = readFileSync(join(DIR, "bookworm.yaml"), "utf8");
@@ -33,30 +29,6 @@ function withoutEntry(text: string, key: string): string {
   const cut = text.slice(0, start) + text.slice(end);
   return cut.replace(/,(\s*),/, ",$1").replace(/,(\s*)\]/, "$1]");
 }
-
-describe("readManifestView", () => {
-  it("reads packages with their lines, archs and source roots", () => {
-    const view = readManifestView(MANIFEST, "bookworm.yaml");
-    expect(view.archs).toEqual(["amd64", "arm64"]);
-    expect(view.sources.map((s) => s.urls[0])).toContain("https://snapshot.debian.org/archive/debian-security/20240706T203757Z");
-    expect(view.packages.find((p) => p.name === "libc-bin")?.line).toBe(lineOf(MANIFEST, "- libc-bin"));
-    expect(view.packages.find((p) => p.name === "libstdc++6")?.spec).toBe("libstdc++6");
-  });
-
-  it("reads version constraints and declared arch gaps", () => {
-    const view = readManifestView(
-      "version: 1\nsources:\n  - channel: x main\n    url: https://a/b/\narchs: [amd64]\npackages:\n  - foo (>= 1.2)\n  - bar=2.0-1\n  - baz # deb-lock: no-arch=arm64,armhf not built there\n  - tzdata # deb-lock: without=debconf,debconf-2.0 no maintainer scripts run\n",
-      "m.yaml",
-    );
-    expect(view.packages.map((p) => [p.name, p.constraint?.op, p.constraint?.version, p.noArchs, p.without])).toEqual([
-      ["foo", ">=", "1.2", [], []],
-      ["bar", "=", "2.0-1", [], []],
-      ["baz", undefined, undefined, ["arm64", "armhf"], []],
-      ["tzdata", undefined, undefined, [], ["debconf", "debconf-2.0"]],
-    ]);
-    expect(view.sources[0]?.urls).toEqual(["https://a/b"]);
-  });
-});
 
 describe("checkRepo (offline)", () => {
   it("passes the real, consistent repo", () => {
@@ -149,60 +121,5 @@ describe("checkImagePackages", () => {
     );
     expect(findings.map((f) => [f.code, f.line])).toEqual([["IMAGE_PACKAGE_NOT_LOCKED", 13]]);
     expect(findings[0]?.hint).toContain("deb-lock add libsqlite3-0 --image python3");
-  });
-});
-
-describe("findUnsatisfiedDependencies", () => {
-  // Real bookworm stanzas, reduced to the fields that matter.
-  const rec = (name: string, version: string, fields: Partial<PackageRecord> = {}): PackageRecord => ({
-    name,
-    version,
-    architecture: "amd64",
-    filename: `pool/main/x/${name}.deb`,
-    size: 1,
-    sha256: "0".repeat(64),
-    ...fields,
-  });
-  const libc6 = rec("libc6", "2.36-9+deb12u7", { depends: "libgcc-s1" });
-  const libgcc = rec("libgcc-s1", "12.2.0-14", { depends: "gcc-12-base (= 12.2.0-14), libc6 (>= 2.35)" });
-  const gccBase = rec("gcc-12-base", "12.2.0-14");
-  const ffmpeg = rec("ffmpeg", "7:5.1.5-0+deb12u1", {
-    depends:
-      "libavcodec59 (>= 7:5.0), libavdevice59 (>= 7:5.0), libavfilter8 (>= 7:5.1), libavformat59 (>= 7:5.1), libavutil57 (>= 7:5.1), libc6 (>= 2.35), libpostproc56 (>= 7:5.0), libsdl2-2.0-0 (>= 2.0.12), libswresample4 (>= 7:5.1), libswscale6 (>= 7:5.0)",
-  });
-
-  it("names every library a lone ffmpeg lacks", () => {
-    const missing = findUnsatisfiedDependencies([libc6, libgcc, gccBase, ffmpeg], "amd64");
-    expect(missing.map((m) => m.missing.join("|"))).toEqual([
-      "libavcodec59",
-      "libavdevice59",
-      "libavfilter8",
-      "libavformat59",
-      "libavutil57",
-      "libpostproc56",
-      "libsdl2-2.0-0",
-      "libswresample4",
-      "libswscale6",
-    ]);
-    expect(missing.every((m) => m.name === "ffmpeg" && m.field === "Depends")).toBe(true);
-  });
-
-  it("checks versions and honours Provides and alternatives", () => {
-    expect(findUnsatisfiedDependencies([libc6, libgcc, gccBase], "amd64")).toEqual([]);
-    const oldBase = rec("gcc-12-base", "12.2.0-13");
-    expect(findUnsatisfiedDependencies([libc6, libgcc, oldBase], "amd64").map((m) => m.relation)).toEqual(["gcc-12-base (= 12.2.0-14)"]);
-    const mawk = rec("mawk", "1.3.4.20200120-3.1", { provides: "awk" });
-    const user = rec("needs-awk", "1", { preDepends: "awk | gawk", depends: "debconf (>= 0.5) | debconf-2.0" });
-    const cdebconf = rec("cdebconf", "0.270", { provides: "debconf-2.0" });
-    expect(findUnsatisfiedDependencies([mawk, user, cdebconf], "amd64")).toEqual([]);
-    const versionedNeed = rec("v", "1", { depends: "awk (>= 1)" });
-    expect(findUnsatisfiedDependencies([mawk, versionedNeed], "amd64").map((m) => m.relation)).toEqual(["awk (>= 1)"]);
-  });
-});
-
-describe("LineIndex", () => {
-  it("maps offsets to 1-based lines", () => {
-    const idx = new LineIndex("a\nbc\n\nd");
-    expect([0, 1, 2, 4, 5, 6].map((o) => idx.lineOf(o))).toEqual([1, 1, 2, 2, 3, 4]);
   });
 });
