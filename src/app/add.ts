@@ -15,7 +15,7 @@ import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
 import { type Present, presentFor } from "./present-packages.js";
-import { currentState, lockedVersions, readRepo, type RepoState } from "./repo-state.js";
+import { currentState, lockedVersions, readRepo, type RepoState, RepoStates } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
@@ -418,15 +418,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
       }
     }
   }
-  const states = new Map<string, RepoState>();
-  const stateOf = async (name: string): Promise<RepoState | undefined> => {
-    if (!states.has(name)) {
-      const repo = deps.repos.find((r) => r.name === name);
-      if (repo === undefined) return undefined;
-      states.set(name, await readRepo(request.root, repo, deps.files));
-    }
-    return states.get(name);
-  };
+  const repoStates = new RepoStates(request.root, deps.repos, deps.files);
   // Plan every distro before writing anything; each distro may be served by one repo per arch group.
   const pending: { distro: ImageDistro; state: RepoState; plans: ArchPlan[]; names: string[]; alreadyPresent: string[]; providedByAncestor: { name: string; image: string }[] }[] = [];
   // Distros that share one package list (2024 layout) must agree on it: what one needs is resolved, locked
@@ -436,7 +428,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
   for (let round = 0; round < 4; round++) {
     pending.length = 0;
     for (const distro of info.distros) {
-      for (const a of Object.values(distro.ancestors).flat()) await stateOf(a.repo);
+      for (const a of Object.values(distro.ancestors).flat()) await repoStates.read(a.repo);
       const groups = new Map<string, string[]>();
       for (const arch of distro.archs) groups.set(distro.repoByArch[arch]!.name, [...(groups.get(distro.repoByArch[arch]!.name) ?? []), arch]);
       const listed = new Set(distro.packages.map((p) => p.name));
@@ -449,7 +441,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
         if (owners.every((o) => o !== undefined)) providedByAncestor.push({ name: p.name, image: owners[0]! });
       }
       for (const [repoName, bazelArchs] of groups) {
-        const state = (await stateOf(repoName))!;
+        const state = (await repoStates.read(repoName))!;
         const debArchs = bazelArchs.map((a) => distro.debianArch[a]!);
         const label = `image ${info.image} (${distro.distro})`;
         const roots = requestRoots(request.packages.filter((p) => !listed.has(p.name) && !providedByAncestor.some((a) => a.name === p.name)));
@@ -458,7 +450,7 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
           continue;
         }
         const { archs: plans, names, missing } = await resolveTarget(
-          { label, archs: debArchs, state, present: (arch) => presentFor(distro, info.image, states, arch), listed },
+          { label, archs: debArchs, state, present: (arch) => presentFor(distro, info.image, repoStates.states, arch), listed },
           roots,
           deps.loader,
           [...(shared.get(listKey(distro)) ?? [])],

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { ProblemError, UsageError } from "../core/errors.js";
+import { DebLockError, ProblemError, UsageError } from "../core/errors.js";
 import { formatLock } from "../core/lock/index.js";
 import type { Relation, RelationField } from "../core/debian/relation.js";
 import { parseVersion, type Version } from "../core/debian/version.js";
@@ -14,7 +14,7 @@ import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
 import { presentFor } from "./present-packages.js";
 import { providesMeets, versionMeets } from "./relation-match.js";
-import { currentState, lockedVersions, readRepo, type RepoState } from "./repo-state.js";
+import { currentState, lockedVersions, readRepo, type RepoState, RepoStates } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
@@ -82,7 +82,8 @@ async function usedByOtherImages(
     let info;
     try {
       info = await discoverImage(root, pkg, files, repos);
-    } catch {
+    } catch (error) {
+      if (!(error instanceof DebLockError)) throw error;
       continue; // not an image deb-lock understands: it lists no packages we could see
     }
     for (const d of info.distros) {
@@ -237,16 +238,12 @@ export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Prom
   }
 
   const info = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
-  const states = new Map<string, RepoState>();
-  const stateOf = async (name: string): Promise<RepoState> => {
-    if (!states.has(name)) states.set(name, await readRepo(request.root, deps.repos.find((r) => r.name === name)!, deps.files));
-    return states.get(name)!;
-  };
+  const repoStates = new RepoStates(request.root, deps.repos, deps.files);
   const pending: { distro: ImageDistro; state: RepoState; removed: string[]; pruned: string[]; notListed: string[]; needs: Needs[] }[] = [];
   for (const distro of info.distros) {
-    for (const a of Object.values(distro.ancestors).flat()) if (deps.repos.some((r) => r.name === a.repo)) await stateOf(a.repo);
+    for (const a of Object.values(distro.ancestors).flat()) await repoStates.read(a.repo);
     const listed = new Set(distro.packages.map((p) => p.name));
-    const state = await stateOf(distro.repo.name);
+    const state = (await repoStates.read(distro.repo.name))!;
     const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined && listed.has(p.name)).map((p) => p.name));
     const removed = [...wanted].filter((n) => listed.has(n));
     const debArchs = distro.archs.map((a) => distro.debianArch[a]!);
@@ -256,7 +253,7 @@ export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Prom
       [...listed],
       marked,
       wanted,
-      (arch) => presentFor(distro, info.image, states, arch).filter((p) => p.from !== info.image),
+      (arch) => presentFor(distro, info.image, repoStates.states, arch).filter((p) => p.from !== info.image),
       deps.loader,
     );
     const refusal = stillNeededError(`image ${info.image} (${distro.distro})`, needs);

@@ -45,3 +45,25 @@ export function currentState(cs: ChangeSet, state: RepoState): RepoState {
   if (manifestText === state.manifestText && lockText === state.lockText) return state;
   return { ...state, manifestText, manifest: parseManifest(manifestText, state.manifestPath), lockText, lock: parseLock(lockText, state.lockPath) };
 }
+
+/** The states of the repos one command touches, each read once, on first use. */
+export class RepoStates {
+  /** The states read so far, by repo name. */
+  readonly states = new Map<string, RepoState>();
+
+  constructor(
+    private readonly root: string,
+    private readonly repos: readonly RepoDecl[],
+    private readonly files: WorkspaceFiles,
+  ) {}
+
+  /** The state of a repo the workspace declares; undefined for a name it does not declare. */
+  async read(name: string): Promise<RepoState | undefined> {
+    if (!this.states.has(name)) {
+      const repo = this.repos.find((r) => r.name === name);
+      if (repo === undefined) return undefined;
+      this.states.set(name, await readRepo(this.root, repo, this.files));
+    }
+    return this.states.get(name);
+  }
+}
