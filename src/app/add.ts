@@ -367,46 +367,53 @@ function missingArchError(label: string, where: string, distro: ImageDistro | un
 export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPlan> {
   if (request.packages.length === 0) throw new UsageError("add needs at least one package", { hint: "deb-lock add PKG[=VERSION]... --image DIR" });
   requireImageOrManifest(request);
+  return request.manifest !== undefined ? planManifestAdd(request, request.manifest, deps) : planImageAdd(request, request.image!, deps);
+}
+
+/** add --manifest: a plain rules_distroless repo; its manifest and lock take the new packages. */
+async function planManifestAdd(request: AddRequest, manifest: string, deps: AddDeps): Promise<AddPlan> {
+  const cs = new ChangeSet(request.root, deps.files);
+  const requested = new Set(request.packages.map((p) => p.name));
+  const repo = findManifestRepo(request.root, manifest, deps.repos);
+  const state = await readRepo(request.root, repo, deps.files);
+  const inManifest = new Set(state.manifest.packages.map((p) => p.name));
+  const alreadyPresent = request.packages.filter((p) => inManifest.has(p.name) && p.constraint === undefined).map((p) => p.name);
+  const roots = requestRoots(request.packages.filter((p) => !alreadyPresent.includes(p.name)));
+  let archs: AddArchReport[] = state.manifest.archs.map((arch) => ({ arch, added: [], skipped: [], installedSize: 0 }));
+  if (roots.length > 0) {
+    const { archs: plans, names } = await resolveTarget(
+      {
+        label: repo.name,
+        archs: state.manifest.archs,
+        state,
+        // A non-transitive repo's manifest lists its whole closure: those packages are present. A transitive
+        // repo records each root's full closure, so nothing counts as present there (locked versions stay
+        // pinned all the same).
+        present: (arch) => (repo.resolveTransitive ? [] : [...lockedVersions(state, arch)].filter(([n]) => inManifest.has(n)).map(([name, version]) => ({ name, version, from: repo.name }))),
+        listed: inManifest,
+      },
+      roots,
+      deps.loader,
+    );
+    // A transitive repo lists only what was asked for; its lock records the dependencies.
+    const manifestNames = repo.resolveTransitive ? names.filter((n) => requested.has(n)) : names;
+    await addToManifestRepo(cs, state, plans, names, manifestNames, requested);
+    archs = archReports(plans, names, requested, (arch, name) => !lockedVersions(state, arch).has(name));
+  }
+  const target: AddTargetReport = { repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, providedByAncestor: [], archs };
+  return { targets: [target], changes: await cs.changes() };
+}
+
+/** add --image: every distro of a distroless image; the image's list, and the manifest and lock of its repo, take the new packages. */
+async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): Promise<AddPlan> {
   const cs = new ChangeSet(request.root, deps.files);
   const requested = new Set(request.packages.map((p) => p.name));
   const targets: AddTargetReport[] = [];
-
-  if (request.manifest !== undefined) {
-    const repo = findManifestRepo(request.root, request.manifest, deps.repos);
-    const state = await readRepo(request.root, repo, deps.files);
-    const inManifest = new Set(state.manifest.packages.map((p) => p.name));
-    const alreadyPresent = request.packages.filter((p) => inManifest.has(p.name) && p.constraint === undefined).map((p) => p.name);
-    const roots = requestRoots(request.packages.filter((p) => !alreadyPresent.includes(p.name)));
-    let archs: AddArchReport[] = state.manifest.archs.map((arch) => ({ arch, added: [], skipped: [], installedSize: 0 }));
-    if (roots.length > 0) {
-      const { archs: plans, names } = await resolveTarget(
-        {
-          label: repo.name,
-          archs: state.manifest.archs,
-          state,
-          // A non-transitive repo's manifest lists its whole closure: those packages are present. A transitive
-          // repo records each root's full closure, so nothing counts as present there (locked versions stay
-          // pinned all the same).
-          present: (arch) => (repo.resolveTransitive ? [] : [...lockedVersions(state, arch)].filter(([n]) => inManifest.has(n)).map(([name, version]) => ({ name, version, from: repo.name }))),
-          listed: inManifest,
-        },
-        roots,
-        deps.loader,
-      );
-      // A transitive repo lists only what was asked for; its lock records the dependencies.
-      const manifestNames = repo.resolveTransitive ? names.filter((n) => requested.has(n)) : names;
-      await addToManifestRepo(cs, state, plans, names, manifestNames, requested);
-      archs = archReports(plans, names, requested, (arch, name) => !lockedVersions(state, arch).has(name));
-    }
-    targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, providedByAncestor: [], archs });
-    return { targets, changes: await cs.changes() };
-  }
-
-  const info: ImageInfo = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  const info: ImageInfo = await discoverImage(request.root, image, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
   if (request.distro !== undefined) {
     // A list written once for several distros (2024 layout) cannot take a package for one distro only: the
     // other distros' repos would have no entry for it.
-    const all = await discoverImage(request.root, request.image!, deps.files, deps.repos);
+    const all = await discoverImage(request.root, image, deps.files, deps.repos);
     for (const d of info.distros) {
       const sharing = all.distros.filter((o) => o.distro !== d.distro && o.list.file === d.list.file && o.list.listStart === d.list.listStart);
       if (sharing.length > 0) {

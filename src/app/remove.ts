@@ -211,33 +211,39 @@ function rootsOf(needs: readonly Needs[], name: string): string[] {
 export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Promise<RemovePlan> {
   if (request.packages.length === 0) throw new UsageError("remove needs at least one package", { hint: "deb-lock remove PKG... --image DIR" });
   requireImageOrManifest(request);
+  return request.manifest !== undefined ? planManifestRemove(request, request.manifest, deps) : planImageRemove(request, request.image!, deps);
+}
+
+/** remove --manifest: a plain rules_distroless repo. */
+async function planManifestRemove(request: RemoveRequest, manifest: string, deps: RemoveDeps): Promise<RemovePlan> {
+  const cs = new ChangeSet(request.root, deps.files);
+  const wanted = new Set(request.packages);
+  const repo = findManifestRepo(request.root, manifest, deps.repos);
+  const state = await readRepo(request.root, repo, deps.files);
+  const listed = new Set(state.manifest.packages.map((p) => p.name));
+  const notListed = [...wanted].filter((n) => !listed.has(n));
+  if (repo.resolveTransitive) {
+    removeFromTransitiveRepo(cs, state, wanted);
+    const removed = [...wanted].filter((n) => listed.has(n));
+    return { targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned: [], notListed, keptInRepo: [] }], changes: await cs.changes() };
+  }
+  const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined).map((p) => p.name));
+  const removed = [...wanted].filter((n) => listed.has(n));
+  const needs = await neededAfterRemoval(state, state.manifest.archs, [...listed], marked, wanted, () => [], deps.loader);
+  const refusal = stillNeededError(repo.name, needs);
+  if (refusal !== undefined) throw refusal;
+  const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
+  const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
+  dropFromRepo(cs, state, [...removed, ...pruned], needs, wanted);
+  return { targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned, notListed, keptInRepo: [] }], changes: await cs.changes() };
+}
+
+/** remove --image: every distro of a distroless image (or the one --distro names). */
+async function planImageRemove(request: RemoveRequest, image: string, deps: RemoveDeps): Promise<RemovePlan> {
   const cs = new ChangeSet(request.root, deps.files);
   const wanted = new Set(request.packages);
   const targets: RemoveTargetReport[] = [];
-
-  if (request.manifest !== undefined) {
-    const repo = findManifestRepo(request.root, request.manifest, deps.repos);
-    const state = await readRepo(request.root, repo, deps.files);
-    const listed = new Set(state.manifest.packages.map((p) => p.name));
-    if (repo.resolveTransitive) {
-      removeFromTransitiveRepo(cs, state, wanted);
-      const removed = [...wanted].filter((n) => listed.has(n));
-      targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned: [], notListed: [...wanted].filter((n) => !listed.has(n)), keptInRepo: [] });
-      return { targets, changes: await cs.changes() };
-    }
-    const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined).map((p) => p.name));
-    const removed = [...wanted].filter((n) => listed.has(n));
-    const needs = await neededAfterRemoval(state, state.manifest.archs, [...listed], marked, wanted, () => [], deps.loader);
-    const refusal = stillNeededError(repo.name, needs);
-    if (refusal !== undefined) throw refusal;
-    const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
-    const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
-    dropFromRepo(cs, state, [...removed, ...pruned], needs, wanted);
-    targets.push({ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned, notListed: [...wanted].filter((n) => !listed.has(n)), keptInRepo: [] });
-    return { targets, changes: await cs.changes() };
-  }
-
-  const info = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  const info = await discoverImage(request.root, image, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
   const repoStates = new RepoStates(request.root, deps.repos, deps.files);
   const pending: { distro: ImageDistro; state: RepoState; removed: string[]; pruned: string[]; notListed: string[]; needs: Needs[] }[] = [];
   for (const distro of info.distros) {
