@@ -91,6 +91,8 @@ export interface AddPlan {
   readonly targets: readonly AddTargetReport[];
   /** Every file whose bytes change (absolute paths), in a stable order. */
   readonly changes: readonly FileChange[];
+  /** MODULE.bazel.lock entries that could not follow the change safely, with the command to run. */
+  readonly warnings: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -401,7 +403,7 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
     archs = archReports(plans, names, requested, (arch, name) => !lockedVersions(state, arch).has(name));
   }
   const target: AddTargetReport = { repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, providedByAncestor: [], archs };
-  return { targets: [target], changes: await cs.changes() };
+  return { targets: [target], changes: await cs.changes(), warnings: cs.moduleLockNotices };
 }
 
 /** add --image: every distro of a distroless image; the image's list, and the manifest and lock of its repo, take the new packages. */
@@ -516,7 +518,7 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       archs: p.plans.length === 0 ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 })) : archReports(p.plans, p.names, requested),
     });
   }
-  return { image: info.image, targets, changes: await cs.changes() };
+  return { image: info.image, targets, changes: await cs.changes(), warnings: cs.moduleLockNotices };
 }
 
 function positionLine(loc: ImageListLocation): number {

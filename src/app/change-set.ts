@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { updateRecordedInputs } from "./module-lock.js";
+import { formatModuleLockNotice, planModuleLockSync } from "./module-lock-sync.js";
 
 /**
  * The edits one command plans over workspace files, kept in memory until the caller applies them in one
@@ -33,6 +33,8 @@ export class FileEdit {
 
 export class ChangeSet {
   readonly edits = new Map<string, FileEdit>();
+  /** What MODULE.bazel.lock could not follow safely, with the command to run (filled by changes()). */
+  readonly moduleLockNotices: string[] = [];
 
   constructor(
     private readonly root: string,
@@ -59,21 +61,9 @@ export class ChangeSet {
   async changes(): Promise<FileChange[]> {
     const changed = [...this.edits.values()].filter((e) => e.text !== e.before);
     const out: FileChange[] = changed.map((e) => ({ path: posix.join(this.root, e.path), before: e.before, after: e.text }));
-    const moduleLock = await moduleLockChange(this.root, this.files, changed);
-    if (moduleLock !== undefined) out.push(moduleLock);
+    const moduleLock = await planModuleLockSync(this.root, this.files, out);
+    if (moduleLock.change !== undefined) out.push(moduleLock.change);
+    this.moduleLockNotices.splice(0, this.moduleLockNotices.length, ...moduleLock.notices.map(formatModuleLockNotice));
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
-}
-
-/**
- * MODULE.bazel.lock for the edits of a change set: the one place add and remove decide how it follows them.
- * Only the stale hashes of changed files are replaced (not the whole extension entry dropped), so that add
- * then remove gives back MODULE.bazel.lock byte for byte, like every other file.
- */
-async function moduleLockChange(root: string, files: WorkspaceFiles, changed: readonly FileEdit[]): Promise<FileChange | undefined> {
-  const path = posix.join(root, "MODULE.bazel.lock");
-  if (changed.length === 0 || !(await files.exists(path))) return undefined;
-  const text = await files.readText(path);
-  const updated = updateRecordedInputs(text, new Map(changed.map((e) => [e.path, e.text])), { strategy: "rehash" });
-  return updated === text ? undefined : { path, before: text, after: updated };
 }

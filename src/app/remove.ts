@@ -52,6 +52,8 @@ export interface RemovePlan {
   readonly image?: string;
   readonly targets: readonly RemoveTargetReport[];
   readonly changes: readonly FileChange[];
+  /** MODULE.bazel.lock entries that could not follow the change safely, with the command to run. */
+  readonly warnings: readonly string[];
 }
 
 /** Bazel packages of the workspace (directories with a BUILD or BUILD.bazel file), skipping bazel-* output trees. */
@@ -225,7 +227,7 @@ async function planManifestRemove(request: RemoveRequest, manifest: string, deps
   if (repo.resolveTransitive) {
     removeFromTransitiveRepo(cs, state, wanted);
     const removed = [...wanted].filter((n) => listed.has(n));
-    return { targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned: [], notListed, keptInRepo: [] }], changes: await cs.changes() };
+    return { targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned: [], notListed, keptInRepo: [] }], changes: await cs.changes(), warnings: cs.moduleLockNotices };
   }
   const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined).map((p) => p.name));
   const removed = [...wanted].filter((n) => listed.has(n));
@@ -235,7 +237,7 @@ async function planManifestRemove(request: RemoveRequest, manifest: string, deps
   const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
   const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
   dropFromRepo(cs, state, [...removed, ...pruned], needs, wanted);
-  return { targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned, notListed, keptInRepo: [] }], changes: await cs.changes() };
+  return { targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned, notListed, keptInRepo: [] }], changes: await cs.changes(), warnings: cs.moduleLockNotices };
 }
 
 /** remove --image: every distro of a distroless image (or the one --distro names). */
@@ -293,7 +295,7 @@ async function planImageRemove(request: RemoveRequest, image: string, deps: Remo
       keptInRepo: [...doomed].filter((n) => elsewhere.has(n)).map((n) => ({ name: n, ...elsewhere.get(n)! })),
     });
   }
-  return { image: info.image, targets, changes: await cs.changes() };
+  return { image: info.image, targets, changes: await cs.changes(), warnings: cs.moduleLockNotices };
 }
 
 /** Removes names from a repo's manifest and lock; re-points markers that named a removed package. */

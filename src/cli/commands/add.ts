@@ -80,6 +80,7 @@ Options:
     ctx.reporter.done();
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
+    for (const warning of plan.warnings) ctx.reporter.warn(warning);
     if (ctx.options.json) {
       writeJson(ctx.io, "add", {
         ok: true,

@@ -58,6 +58,7 @@ Options:
     ctx.reporter.done();
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
+    for (const warning of plan.warnings) ctx.reporter.warn(warning);
     if (ctx.options.json) {
       writeJson(ctx.io, "remove", { ok: true, dryRun, ...(plan.image === undefined ? {} : { image: plan.image }), targets: plan.targets, files: plan.changes.map((c) => relative(root, c.path)) });
       return ExitCode.OK;
