@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { DebLockError } from "../core/errors.js";
-import { type JsonObject, type JsonSpan, memberOf, parseJsonTree } from "../core/lock/json-tree.js";
-import { applyEdits, type TextEdit } from "../edit/text-edit.js";
+import { type JsonSpan, memberOf, parseJsonTree } from "../core/lock/json-tree.js";
 
 /**
  * MODULE.bazel.lock records, per module extension, the SHA-256 of every workspace file the extension read
@@ -33,17 +31,6 @@ export interface StaleRecordedInput extends RecordedFileInput {
   readonly path: string;
   /** SHA-256 (hex) of the file's new content. */
   readonly newHash: string;
-}
-
-export interface UpdateRecordedInputsOptions {
-  /**
-   * `drop-extension` (default) removes the whole entry of each extension that read a changed file, so Bazel
-   * evaluates it again and records fresh results on the next build (`--lockfile_mode=update`, Bazel's
-   * default). `rehash` only replaces the stale hashes: right only when the extension's generated repositories
-   * do not depend on the file's content — rarely true of lock files (distroless's `version` extension embeds
-   * every lock's versions), so Bazel would keep using outdated repositories.
-   */
-  readonly strategy?: "drop-extension" | "rehash";
 }
 
 /** Every recorded file input of a MODULE.bazel.lock, in file order. */
@@ -112,54 +99,3 @@ export function staleRecordedInputs(moduleLockText: string, changedFiles: Readon
   return stale;
 }
 
-/**
- * Brings MODULE.bazel.lock in line with new file contents, editing only what must change (Bazel's own
- * formatting, key order and final newline are kept). See UpdateRecordedInputsOptions for the strategies.
- * Returns the input itself when nothing is stale.
- *
- * @deprecated Neither strategy is right in general: use `syncModuleLock` / `planModuleLockSync`
- * (module-lock-sync.ts), which recomputes what it can, rehashes only where nothing is generated, and leaves
- * the rest with a notice.
- */
-export function updateRecordedInputs(
-  moduleLockText: string,
-  changedFiles: ReadonlyMap<string, string | Uint8Array>,
-  options: UpdateRecordedInputsOptions = {},
-  file = "MODULE.bazel.lock",
-): string {
-  const stale = staleRecordedInputs(moduleLockText, changedFiles, file);
-  if (stale.length === 0) return moduleLockText;
-  const edits: TextEdit[] = [];
-  if ((options.strategy ?? "drop-extension") === "rehash") {
-    for (const input of stale) {
-      const value = input.field === "recordedInputs" ? `FILE:${input.key} ${input.newHash}` : input.newHash;
-      edits.push({ ...input.span, text: JSON.stringify(value) });
-    }
-  } else {
-    const root = parseJsonTree(moduleLockText, file, "BAD_MODULE_LOCK") as JsonObject;
-    const extensions = memberOf(root, "moduleExtensions")!.value as JsonObject;
-    const doomed = new Set(stale.map((s) => s.extension));
-    edits.push(...removeMembers(extensions, doomed));
-  }
-  const out = applyEdits(moduleLockText, edits);
-  const left = staleRecordedInputs(out, changedFiles, file);
-  if (left.length > 0) {
-    throw new DebLockError("EDIT_NOT_APPLIED", `${file}: ${left.length} recorded file hashes are still stale after the update`, { hint: "this is a bug in deb-lock; please report it with the MODULE.bazel.lock" });
-  }
-  return out;
-}
-
-/** Edits removing the named members of an object, keeping the surrounding layout (commas, indentation). */
-function removeMembers(object: JsonObject, names: ReadonlySet<string>): TextEdit[] {
-  const members = object.members;
-  const firstKept = members.findIndex((m) => !names.has(m.key));
-  if (firstKept < 0) return [{ start: object.start, end: object.end, text: "{}" }];
-  const edits: TextEdit[] = [];
-  // A leading run of removed members goes up to the first kept one, with its comma and line break.
-  if (firstKept > 0) edits.push({ start: members[0]!.start, end: members[firstKept]!.start, text: "" });
-  // Any later one goes from the end of the member before it (taking that comma) to its own end.
-  for (let i = firstKept + 1; i < members.length; i++) {
-    if (names.has(members[i]!.key)) edits.push({ start: members[i - 1]!.end, end: members[i]!.end, text: "" });
-  }
-  return edits;
-}
