@@ -18,8 +18,6 @@ import { workspaceRelative } from "./workspace-relative.js";
  * `file:line: what is wrong — how to fix it`.
  */
 
-export { formatFinding, type CheckFinding } from "./check-finding.js";
-export { imageCheckInputs, type ImageCheckInput } from "./check-images.js";
 
 export interface CheckRequest {
   /** Absolute workspace root */

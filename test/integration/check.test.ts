@@ -2,7 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatFinding, runCheck, type CheckResult, type ImageCheckInput } from "../../src/app/check.js";
+import { runCheck, type CheckResult } from "../../src/app/check.js";
+import { formatFinding } from "../../src/app/check-finding.js";
+import type { ImageCheckInput } from "../../src/app/check-images.js";
 import { createIndexLoader } from "../../src/app/index-loader.js";
 import { planLock } from "../../src/app/lock.js";
 import { createArchiveServices, type ArchiveServices } from "../../src/app/services.js";

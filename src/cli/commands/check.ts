@@ -1,5 +1,7 @@
 import { relative, resolve } from "node:path";
-import { formatFinding, imageCheckInputs, runCheck, type CheckRequest } from "../../app/check.js";
+import { runCheck, type CheckRequest } from "../../app/check.js";
+import { formatFinding } from "../../app/check-finding.js";
+import { imageCheckInputs } from "../../app/check-images.js";
 import { discoverImage } from "../../app/images.js";
 import { createIndexLoader } from "../../app/index-loader.js";
 import { createArchiveServices } from "../../app/services.js";
