@@ -2,10 +2,19 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createGunzip, type Gunzip } from "node:zlib";
-import xz from "xz-decompress";
 import { VerificationError } from "../core/errors.js";
 
-const { XzReadableStream } = xz;
+/**
+ * The WASM xz decoder, loaded on first use: a warm run reads parsed indexes from the cache and decodes nothing,
+ * so it does not pay for loading the module.
+ */
+let xzModule: Promise<typeof import("xz-decompress")> | undefined;
+async function xzReadableStream(): Promise<(typeof import("xz-decompress"))["XzReadableStream"]> {
+  xzModule ??= import("xz-decompress");
+  const mod = await xzModule;
+  // CommonJS: the classes sit on the default export when imported from ESM.
+  return ((mod as { default?: typeof mod }).default ?? mod).XzReadableStream;
+}
 
 export type CompressionKind = "xz" | "gz" | "none";
 
@@ -177,6 +186,7 @@ async function unxzChunks(input: Uint8Array | AsyncIterable<Uint8Array>, label: 
       await iterator.return?.();
     },
   });
+  const XzReadableStream = await xzReadableStream();
   const reader = new XzReadableStream(source).getReader();
   let total = 0;
   // The decoder asks for more input forever when a stream is cut short; after the input has ended, a few
