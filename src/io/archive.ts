@@ -453,24 +453,23 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
   }
   const joined = strings.join("");
   const ascii = !/[^\x00-\x7f]/.test(joined);
-  const blob = Buffer.from(joined, ascii ? "latin1" : "utf8");
   const ends = new Uint32Array(strings.length);
   let at = 0;
   for (let i = 0; i < strings.length; i++) {
     at += ascii ? strings[i]!.length : Buffer.byteLength(strings[i]!, "utf8");
     ends[i] = at;
   }
-  const header = new Uint32Array([BYTE_ORDER_MARK, n, strings.length, blob.byteLength, ascii ? ASCII_BLOB : 0]);
-  const parts = [derivedMagic(indexSha256), header, refs, size, installedSize, essential, ends, blob].map(
-    (p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength),
-  );
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
+  const header = new Uint32Array([BYTE_ORDER_MARK, n, strings.length, at, ascii ? ASCII_BLOB : 0]);
+  const parts = [derivedMagic(indexSha256), header, refs, size, installedSize, essential, ends].map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+  // One allocation for the whole entry: the strings are written straight into it.
+  const out = Buffer.allocUnsafe(parts.reduce((sum, p) => sum + p.byteLength, 0) + at);
   let offset = 0;
   for (const p of parts) {
     out.set(p, offset);
     offset += p.byteLength;
   }
-  return out;
+  out.write(joined, offset, ascii ? "latin1" : "utf8");
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /**
