@@ -165,16 +165,20 @@ function sharedRecords(deps: FetchIndexDeps, suite: string): RecordPool | undefi
   return pool;
 }
 
-/** A pool of `Architecture: all` records by the SHA256 of their .deb (see RecordPool). */
+/**
+ * A pool of `Architecture: all` records (see RecordPool), looked up by package name: names are short, so hashing
+ * them costs a quarter of hashing the 64-digit SHA256. An index that lists several versions of a name shares the
+ * first one seen only.
+ */
 export function createRecordPool(): RecordPool {
-  const byHash = new Map<string, PackageRecord>();
+  const byName = new Map<string, PackageRecord>();
   return {
     share(records) {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
         if (r.architecture !== "all") continue;
-        const seen = byHash.get(r.sha256);
-        if (seen === undefined) byHash.set(r.sha256, r);
+        const seen = byName.get(r.name);
+        if (seen === undefined) byName.set(r.name, r);
         else if (seen !== r && sameRecord(seen, r)) records[i] = seen;
       }
       return records;
@@ -184,12 +188,12 @@ export function createRecordPool(): RecordPool {
 
 function sameRecord(a: PackageRecord, b: PackageRecord): boolean {
   return (
+    a.sha256 === b.sha256 &&
     a.name === b.name &&
     a.version === b.version &&
     a.architecture === b.architecture &&
     a.filename === b.filename &&
     a.size === b.size &&
-    a.sha256 === b.sha256 &&
     a.multiArch === b.multiArch &&
     a.essential === b.essential &&
     a.priority === b.priority &&
