@@ -54,8 +54,9 @@ its BUILD file, or a config.bzl dict keyed by distro), the repo that serves it a
 on; resolves the new packages' closure for every arch of the image, treating everything the image and its
 ancestors already contain as installed; then writes, in one transaction, the new packages into the
 manifest (dependencies marked "# dependency of PKG"), lock entries for them (existing entries untouched:
-add never upgrades) and the image's package list in its own style. MODULE.bazel.lock's recorded hashes
-of changed files are brought up to date.
+add never upgrades) and the image's package list in its own style. MODULE.bazel.lock follows as for
+\`deb-lock lock\`: recorded hashes and distroless's versions hub are updated; an entry deb-lock cannot
+recompute is left as it is, with a warning naming \`bazel mod deps --lockfile_mode=update\`.
 
 Options:
   --image DIR[:NAME]     the image's Bazel package directory (python3, cc, ...); NAME picks another
