@@ -105,6 +105,17 @@ describe("openCache on disk", () => {
     expect(await allFiles(dir)).toEqual([]);
   });
 
+  it("writes a large keyed entry whole, leaving no temp files, also when two runs write it at once", async () => {
+    const payload = new Uint8Array(3 * 1024 * 1024 + 7).map((_, i) => (i * 31) & 0xff);
+    await Promise.all([openCache(dir).putDerived("big", payload), openCache(dir).putDerived("big", payload)]);
+    const files = await allFiles(dir);
+    expect(files).toHaveLength(1);
+    const file = await readFile(join(dir, files[0]!));
+    expect(file.subarray(0, 17).toString()).toBe("deb-lock-cache 1 ");
+    expect(file.byteLength).toBe(payload.byteLength + 82);
+    expect(Buffer.from((await openCache(dir).getDerived("big"))!).equals(payload)).toBe(true);
+  });
+
   it("is shared by two handles on the same directory", async () => {
     await openCache(dir).put(xz);
     expect(await openCache(dir).get(XZ_SHA)).toEqual(xz);

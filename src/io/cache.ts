@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
-import { mkdir, readFile, unlink } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm, unlink } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { writeFileAtomic } from "./files.js";
 
 /**
@@ -57,12 +57,32 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
 const KEYED_MAGIC = "deb-lock-cache 1 ";
 const KEYED_HEADER_LENGTH = KEYED_MAGIC.length + 64 + 1;
 
-function encodeKeyed(bytes: Uint8Array): Uint8Array {
-  const header = new TextEncoder().encode(`${KEYED_MAGIC}${sha256Hex(bytes)}\n`);
-  const out = new Uint8Array(header.byteLength + bytes.byteLength);
-  out.set(header, 0);
-  out.set(bytes, header.byteLength);
-  return out;
+/** The header and the payload of a keyed entry, written one after the other (never joined in memory). */
+function encodeKeyed(bytes: Uint8Array): [Uint8Array, Uint8Array] {
+  return [new TextEncoder().encode(`${KEYED_MAGIC}${sha256Hex(bytes)}\n`), bytes];
+}
+
+/**
+ * Writes `parts` in order to `path` atomically (a temporary sibling, then a rename), like writeFileAtomic without
+ * first copying them into one buffer: derived entries are tens of MB. No sync before the rename: the cache
+ * verifies on read.
+ */
+async function writePartsAtomic(path: string, parts: readonly Uint8Array[]): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.deb-lock-tmp`);
+  try {
+    const handle = await open(tmp, "wx");
+    try {
+      for (const part of parts) {
+        for (let at = 0; at < part.byteLength; ) at += (await handle.write(part, at, part.byteLength - at)).bytesWritten;
+      }
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
 }
 
 function decodeKeyed(file: Uint8Array): Uint8Array | undefined {
@@ -106,6 +126,10 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
     await mkdir(join(path, ".."), { recursive: true });
     await writeFileAtomic(path, bytes, { flush: false });
   };
+  const writeKeyed = async (path: string, bytes: Uint8Array): Promise<void> => {
+    await mkdir(dirname(path), { recursive: true });
+    await writePartsAtomic(path, encodeKeyed(bytes));
+  };
 
   const getKeyed = async (area: "derived" | "by-url", key: string): Promise<Uint8Array | undefined> => {
     const path = keyedPath(area, key);
@@ -131,9 +155,9 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
       return actual;
     },
     getDerived: (key) => getKeyed("derived", key),
-    putDerived: (key, bytes) => write(keyedPath("derived", key), encodeKeyed(bytes)),
+    putDerived: (key, bytes) => writeKeyed(keyedPath("derived", key), bytes),
     getByUrl: (url) => getKeyed("by-url", url),
-    putByUrl: (url, bytes) => write(keyedPath("by-url", url), encodeKeyed(bytes)),
+    putByUrl: (url, bytes) => writeKeyed(keyedPath("by-url", url), bytes),
   };
 }
 
