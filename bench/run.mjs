@@ -1,12 +1,21 @@
-// npm run bench — measures deb-lock on real Debian data. Not a test: it prints numbers.
+// npm run bench — measures deb-lock on real Debian data. Not a test: it prints numbers (Markdown tables on
+// stdout, progress on stderr).
 //
 // 1. Mirrors real indexes (bookworm and trixie: main, -updates, -security; amd64 and arm64) from the
 //    Debian mirror named in this machine's apt sources into .bench-cache/archive, checked against the
 //    SHA256 of their InRelease. Re-runs reuse them.
-// 2. (a) per index: `zcat`/`xzcat` time vs deb-lock's decompress + parse time, same file.
+// 2. (a) per index: `zcat`/`xzcat` time vs deb-lock's decompress + parse time, same file, best of 3. deb-lock's
+//    time is its streamed path (decompression feeding the parser), as the archive layer runs it.
 // 3. (b) `deb-lock lock` of bench/workspace (distroless's six repositories, amd64 + arm64) served by a
 //    local HTTP server laid out like snapshot.debian.org: cold (empty cache) and warm; (c) peak RSS.
+//    "process ms" is spawn to exit (node start-up and module loading included), "command ms" the time inside
+//    run(); "peak RSS MB" is the process's maxRSS. The machine may be shared: compare the best of several runs,
+//    and read the load average printed with them.
 // 4. Further commands when present (add, check, update), warm.
+//
+// Options: --no-parse (skip (a)), --warm N (warm runs, default 3), --warm-only (no cold run; the cache is kept
+// in .bench-cache/deb-lock-cache between invocations), --cpu-prof DIR (V8 profiles of the CLI runs),
+// --node-arg=ARG (repeatable, e.g. --node-arg=--trace-gc).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
