@@ -467,6 +467,11 @@ describe("derived records", () => {
     const all = [...records, { name: "zz-ünïcode", version: "1:2.0~rc1-1", architecture: "all", filename: "pool/main/z/zz/zz_2.0~rc1-1_all.deb", size: 0, sha256: "b".repeat(64), source: "zz (2.0~rc1-0.1)" }];
     // all ASCII (the usual case), and with a UTF-8 string
     expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, records))).toEqual(records);
+    // also from a Node Buffer at an odd offset of a larger allocation, as files are read
+    const encoded = encodeDerivedRecords(SHA, records);
+    const file = Buffer.alloc(encoded.byteLength + 83);
+    file.set(encoded, 83);
+    expect(decodeDerivedRecords(SHA, file.subarray(83))).toEqual(records);
     const back = decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, all));
     expect(back).toEqual(all);
     back!.forEach((r, i) => expect(Object.keys(r)).toEqual(Object.keys(all[i]!)));

@@ -480,7 +480,9 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
  * Records from derived data, or undefined when the data is not in this format, not of this index, or not
  * consistent (the caller then parses the index again). Fields are set in the order the Packages parser sets them.
  */
-export function decodeDerivedRecords(indexSha256: string, bytes: Uint8Array): PackageRecord[] | undefined {
+export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): PackageRecord[] | undefined {
+  // A plain view: slice() of a Node Buffer would share memory instead of copying (see `column`).
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const magic = derivedMagic(indexSha256);
   if (bytes.byteLength < magic.byteLength + HEADER_WORDS * 4) return undefined;
   for (let i = 0; i < magic.byteLength; i++) if (bytes[i] !== magic[i]) return undefined;
