@@ -81,27 +81,36 @@ function byPinThenVersion(a: PackageVersion, b: PackageVersion): number {
  * as apt merges them.
  */
 export function buildUniverse(sources: readonly UniverseSource[], arch: string): Universe {
-  const packages = new Map<string, IndexedVersion[]>();
-  let size = 0;
+  // Only a name index is built up front. A name's versions are merged and ordered on first use, and the
+  // Provides index on the first providersOf: a run that reads a few hundred names out of ~60k never pays
+  // for the rest.
+  const entries = new Map<string, IndexedVersion[]>();
   for (const source of sources) {
     for (const record of source.records) {
       if (record.architecture !== arch && record.architecture !== "all") continue;
-      const list = packages.get(record.name);
-      if (list === undefined) {
-        packages.set(record.name, [new IndexedVersion(record, source.id, source.pin)]);
-        size++;
-        continue;
-      }
-      const fresh = new IndexedVersion(record, source.id, source.pin);
-      const same = list.find((pv) => pv.record.version === record.version || compareVersions(pv.version, fresh.version) === 0);
-      if (same === undefined) {
-        list.push(fresh);
-        size++;
-      } else if (same.pin < source.pin) {
-        same.pin = source.pin;
-      }
+      const entry = new IndexedVersion(record, source.id, source.pin);
+      const list = entries.get(record.name);
+      if (list === undefined) entries.set(record.name, [entry]);
+      else list.push(entry);
     }
   }
+
+  const merged = new Map<string, IndexedVersion[]>();
+  const versionsOf = (name: string): readonly PackageVersion[] => {
+    const done = merged.get(name);
+    if (done !== undefined) return done;
+    const all = entries.get(name);
+    if (all === undefined) return NO_VERSIONS;
+    const list: IndexedVersion[] = [];
+    for (const entry of all) {
+      const same = list.find((pv) => pv.record.version === entry.record.version || compareVersions(pv.version, entry.version) === 0);
+      if (same === undefined) list.push(entry);
+      else if (same.pin < entry.pin) same.pin = entry.pin;
+    }
+    if (list.length > 1) list.sort(byPinThenVersion);
+    merged.set(name, list);
+    return list;
+  };
 
   const relations = new WeakMap<PackageRecord, ParsedRelations>();
   const relationsOf = (record: PackageRecord): ParsedRelations => {
@@ -120,29 +129,41 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     return parsed;
   };
 
-  const providers = new Map<string, Provision[]>();
-  for (const list of packages.values()) {
-    if (list.length > 1) list.sort(byPinThenVersion);
-    for (const pv of list) {
-      const text = pv.record.provides;
-      if (text === undefined) continue;
-      for (const [name, versionText] of splitProvides(text)) {
-        const provision: Provision = { by: pv, version: versionText === undefined ? undefined : parseVersion(versionText) };
-        const existing = providers.get(name);
-        if (existing === undefined) providers.set(name, [provision]);
-        else existing.push(provision);
+  let providers: Map<string, Provision[]> | undefined;
+  const indexProviders = (): Map<string, Provision[]> => {
+    const index = new Map<string, Provision[]>();
+    // Names in order of first appearance, each name's versions best first: the order resolution relies on.
+    for (const [name, all] of entries) {
+      if (!all.some((e) => e.record.provides !== undefined)) continue;
+      for (const pv of versionsOf(name)) {
+        const text = pv.record.provides;
+        if (text === undefined) continue;
+        for (const [provided, versionText] of splitProvides(text)) {
+          const provision: Provision = { by: pv, version: versionText === undefined ? undefined : parseVersion(versionText) };
+          const existing = index.get(provided);
+          if (existing === undefined) index.set(provided, [provision]);
+          else existing.push(provision);
+        }
       }
     }
-  }
+    return index;
+  };
 
   let names: string[] | undefined;
+  let size: number | undefined;
   return {
     arch,
-    size,
-    versionsOf: (name) => packages.get(name) ?? NO_VERSIONS,
-    providersOf: (name) => providers.get(name) ?? NO_PROVISIONS,
+    get size() {
+      if (size === undefined) {
+        size = 0;
+        for (const name of entries.keys()) size += versionsOf(name).length;
+      }
+      return size;
+    },
+    versionsOf,
+    providersOf: (name) => (providers ??= indexProviders()).get(name) ?? NO_PROVISIONS,
     relationsOf,
-    names: () => (names ??= [...packages.keys()].sort()),
+    names: () => (names ??= [...entries.keys()].sort()),
   };
 }
 
