@@ -34,6 +34,8 @@ export function createIndexLoader(services: ArchiveServices, onEvent?: (event: A
   const memo = new Map<string, Promise<LoadedIndex>>();
   // One InRelease download and signature check per suite and run, shared by every arch and component.
   const releases: NonNullable<FetchIndexDeps["releases"]> = new Map();
+  // One decode per index and run, whichever URLs lead to it (e.g. the old and new snapshot of a suite that did not change).
+  const indexes: NonNullable<FetchIndexDeps["indexes"]> = new Map();
   const loadOne = async (request: IndexRequest): Promise<LoadedIndex> => {
     const keys = await services.keys();
     let lastError: unknown;
@@ -45,6 +47,7 @@ export function createIndexLoader(services: ArchiveServices, onEvent?: (event: A
           keys,
           offline: services.offline,
           releases,
+          indexes,
           ...(onEvent ? { onEvent } : {}),
         });
         return { records: index.records, release: index.release, pin: index.pin, url };

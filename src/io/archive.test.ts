@@ -355,6 +355,23 @@ describe("fetchPackagesIndex: cache", () => {
     expect(d.events.filter((e) => e.type === "inrelease")).toHaveLength(1);
   });
 
+  it("reads an index reached through two snapshots once per run when given a shared map", async () => {
+    const later = "20240707T000000Z";
+    const two = await startArchiveServer({ archives: { debian: { [TS]: { bookworm: main() }, [later]: { bookworm: main() } } } });
+    try {
+      const d = deps(createMemoryCache(), { releases: new Map(), indexes: new Map() });
+      const at = (ts: string) => ({ url: two.archiveUrl("debian", ts), suite: "bookworm", component: "main" });
+      const [a, b] = await Promise.all([fetchPackagesIndex(at(TS), "amd64", d), fetchPackagesIndex(at(later), "amd64", d)]);
+      expect(a.indexSha256).toBe(b.indexSha256);
+      expect(b.records).toBe(a.records);
+      // both InRelease files are verified, one index is downloaded
+      expect(two.requests.filter((r) => r.path.endsWith("/InRelease"))).toHaveLength(2);
+      expect(two.requests.filter((r) => r.path.includes("binary-amd64"))).toHaveLength(1);
+    } finally {
+      await two.close();
+    }
+  });
+
   it("a warm run with an unchanged InRelease downloads no index and parses nothing", async () => {
     const cache = createMemoryCache();
     const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));

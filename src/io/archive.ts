@@ -46,6 +46,12 @@ export interface FetchIndexDeps {
    * for the run in `sharedRecords`: calls given the same Map share identical records of one suite's indexes.
    */
   readonly releases?: Map<string, Promise<VerifiedRelease>>;
+  /**
+   * Shares parsed indexes between calls of one run, by the SHA256 the verified Release lists for them: the
+   * same index reached through two URLs (a snapshot bump whose suite did not change, a mirror and its origin)
+   * is read and decoded once.
+   */
+  readonly indexes?: Map<string, Promise<PackageRecord[]>>;
   /** The clock for `Valid-Until` (default Date.now). */
   readonly now?: () => number;
 }
@@ -87,10 +93,46 @@ export async function fetchPackagesIndex(source: ArchiveSourceRef, arch: string,
   const distsUrl = `${root}/dists/${source.suite}`;
   const inReleaseUrl = `${distsUrl}/InRelease`;
 
-  let { release, signers } = await sharedRelease(inReleaseUrl, deps);
-  let ref = pickIndex(release, source, arch, inReleaseUrl);
-  let indexUrl = `${distsUrl}/${ref.path}`;
+  const { release, signers } = await sharedRelease(inReleaseUrl, deps);
+  const ref = pickIndex(release, source, arch, inReleaseUrl);
+  const indexUrl = `${distsUrl}/${ref.path}`;
 
+  // Another call of this run reads the very same index (same verified SHA256): take its records.
+  const shared = deps.indexes?.get(ref.sha256);
+  if (shared !== undefined) {
+    const records = await shared.catch(() => undefined);
+    if (records !== undefined) {
+      deps.onEvent?.({ type: "index", url: indexUrl, source: "derived", bytes: 0 });
+      return { records, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
+    }
+  }
+  const claimed = ref.sha256;
+  let settle: { resolve: (r: PackageRecord[]) => void; reject: (e: unknown) => void } | undefined;
+  if (deps.indexes !== undefined && shared === undefined) {
+    const pending = new Promise<PackageRecord[]>((resolve, reject) => (settle = { resolve, reject }));
+    pending.catch(() => deps.indexes?.delete(claimed));
+    deps.indexes.set(claimed, pending);
+  }
+  try {
+    const fetched = await loadIndexRecords(source, arch, deps, { release, signers, ref, indexUrl, distsUrl, inReleaseUrl });
+    if (fetched.indexSha256 === claimed) settle?.resolve(fetched.records);
+    else settle?.reject(new Error(`index ${claimed} was replaced by ${fetched.indexSha256}`));
+    return fetched;
+  } catch (error) {
+    settle?.reject(error);
+    throw error;
+  }
+}
+
+/** The records of the index `ref` names: derived cache, index cache, or download (with one InRelease re-fetch). */
+async function loadIndexRecords(
+  source: ArchiveSourceRef,
+  arch: string,
+  deps: FetchIndexDeps,
+  picked: { release: Release; signers: readonly string[]; ref: PackagesIndexRef; indexUrl: string; distsUrl: string; inReleaseUrl: string },
+): Promise<FetchedIndex> {
+  let { release, signers, ref, indexUrl } = picked;
+  const { distsUrl, inReleaseUrl } = picked;
   const pool = sharedRecords(deps, `${inReleaseUrl} ${source.component}`);
   const derived = await readDerived(ref.sha256, deps.cache);
   if (derived !== undefined) {
