@@ -82,14 +82,14 @@ export async function loadManifestIndexes(manifest: Manifest, loader: IndexLoade
  * Re-resolves every given repo and computes the new lock files, in memory. Nothing is written here: the caller
  * applies `changes` in one transaction once every repo resolved.
  */
-export async function planLock(root: string, repos: readonly RepoDecl[], deps: { files: WorkspaceFiles; loader: IndexLoader; defaults?: LockDialectChoice }): Promise<LockPlan> {
+export async function planLock(root: string, repos: readonly RepoDecl[], deps: { files: WorkspaceFiles; loader: IndexLoader; defaults?: LockDialectChoice; universes?: UniverseCache }): Promise<LockPlan> {
   const read = await Promise.all(repos.map((repo) => readRepoFiles(root, repo, deps.files)));
   // Start every download before resolving anything: they share sources and run concurrently.
   const indexes = await Promise.all(read.map((r) => loadManifestIndexes(r.manifest, deps.loader)));
 
   const plans: RepoLockPlan[] = [];
   const problems: (Problem & { repo: string; manifestFile: string })[] = [];
-  const universes: UniverseCache = new Map();
+  const universes: UniverseCache = deps.universes ?? new Map();
   repos.forEach((repo, i) => {
     const { manifest, manifestFile, lockFile, lockText } = read[i]!;
     const existing = lockText === null ? undefined : parseLock(lockText, lockFile);

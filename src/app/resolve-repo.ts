@@ -1,3 +1,4 @@
+import type { PackageRecord } from "../core/debian/package.js";
 import { versionSatisfies } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
 import type { LockArchResolution, LockCandidate, LockRoot } from "../core/lock/index.js";
@@ -28,31 +29,47 @@ export interface ArchUniverse {
 }
 
 /**
- * Universes already built in this run, keyed by arch and sources: manifests of one workspace usually share
- * their sources (distroless's bookworm, bookworm_java and bookworm_python do), and indexing ~60k packages
- * once instead of once per manifest is most of a warm run's time.
+ * Universes already built in this run, keyed by arch and the indexes they are made of (by identity, pin and
+ * suite, not by URL): manifests of one workspace usually share their sources (distroless's bookworm,
+ * bookworm_java and bookworm_python do), an update reads the same unchanged indexes through the old and the
+ * new snapshot URLs, and indexing ~60k packages once instead of once per use is most of a warm run's time.
  */
-export type UniverseCache = Map<string, ArchUniverse>;
+export type UniverseCache = Map<string, Universe>;
 
-/** The universe of one arch, from `cache` when the same sources were already indexed. */
-export function universeFor(arch: ArchIndexes, cache?: UniverseCache): ArchUniverse {
-  const key = JSON.stringify([arch.arch, arch.indexes.map((e) => [e.sourceUrls, e.suite, e.component, e.index.url])]);
-  const hit = cache?.get(key);
-  if (hit !== undefined) return hit;
-  const built = buildArchUniverse(arch);
-  cache?.set(key, built);
-  return built;
+const recordSetIds = new WeakMap<readonly PackageRecord[], number>();
+let nextRecordSetId = 0;
+
+/** A number naming one array of records for the life of the process. */
+function recordSetId(records: readonly PackageRecord[]): number {
+  let id = recordSetIds.get(records);
+  if (id === undefined) {
+    id = nextRecordSetId++;
+    recordSetIds.set(records, id);
+  }
+  return id;
 }
 
-/** Builds the universe of one arch; source ids are `<suite>/<component>@<n>` and map back to canonical URLs. */
-function buildArchUniverse(arch: ArchIndexes): ArchUniverse {
-  const urls = new Map<string, readonly string[]>();
-  const sources: UniverseSource[] = arch.indexes.map((entry, n) => {
-    const id = `${entry.suite}/${entry.component}@${n}`;
-    urls.set(id, entry.sourceUrls);
-    return { id, pin: entry.index.pin, records: entry.index.records };
-  });
-  return { universe: buildUniverse(sources, arch.arch), urlsOf: (id) => urls.get(id) ?? [] };
+/** Universe source ids are `<suite>/<component>@<n>` (n: position among the arch's indexes). */
+function sourceIdOf(entry: ArchIndexes["indexes"][number], n: number): string {
+  return `${entry.suite}/${entry.component}@${n}`;
+}
+
+/** The suite a universe source id names. */
+export function suiteOfSourceId(sourceId: string): string {
+  return sourceId.slice(0, sourceId.indexOf("/"));
+}
+
+/** The universe of one arch (from `cache` when the same indexes were already indexed), and its source URLs. */
+export function universeFor(arch: ArchIndexes, cache?: UniverseCache): ArchUniverse {
+  const key = JSON.stringify([arch.arch, arch.indexes.map((e, n) => [recordSetId(e.index.records), e.index.pin, sourceIdOf(e, n)])]);
+  let universe = cache?.get(key);
+  if (universe === undefined) {
+    const sources: UniverseSource[] = arch.indexes.map((entry, n) => ({ id: sourceIdOf(entry, n), pin: entry.index.pin, records: entry.index.records }));
+    universe = buildUniverse(sources, arch.arch);
+    cache?.set(key, universe);
+  }
+  const urls = new Map(arch.indexes.map((entry, n) => [sourceIdOf(entry, n), entry.sourceUrls]));
+  return { universe, urlsOf: (id) => urls.get(id) ?? [] };
 }
 
 function rootsOf(manifest: Manifest): RootRequest[] {

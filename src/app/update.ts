@@ -15,7 +15,7 @@ import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
 import { formatModuleLockNotice, planModuleLockSync } from "./module-lock-sync.js";
-import { universeFor, type ArchIndexes } from "./resolve-repo.js";
+import { suiteOfSourceId, universeFor, type ArchIndexes, type UniverseCache } from "./resolve-repo.js";
 import { findLatestSnapshot } from "./snapshots.js";
 import { discoverWorkspaceImages } from "./workspace-images.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
@@ -121,19 +121,15 @@ async function chooseTargets(states: readonly RepoState[], request: UpdateReques
   return targets;
 }
 
-/** Records of one arch by `name\0version`, with the suite they came from. */
-function recordIndex(indexes: readonly ArchIndexes[] | undefined): Map<string, { record: PackageRecord; suite: string }> {
-  const map = new Map<string, { record: PackageRecord; suite: string }>();
-  for (const arch of indexes ?? []) {
-    for (const entry of arch.indexes) {
-      for (const record of entry.index.records) {
-        if (record.architecture !== arch.arch && record.architecture !== "all") continue;
-        const key = `${arch.arch}\u0000${record.name}\u0000${record.version}`;
-        if (!map.has(key)) map.set(key, { record, suite: entry.suite });
-      }
-    }
-  }
-  return map;
+type RecordLookup = (arch: string, name: string, version: string) => { record: PackageRecord; suite: string } | undefined;
+
+/** Finds the index record of a locked (arch, name, version), and the suite that carries it (the first in manifest order). */
+function recordLookup(indexes: readonly ArchIndexes[] | undefined, universes: UniverseCache): RecordLookup {
+  const byArch = new Map((indexes ?? []).map((arch) => [arch.arch, universeFor(arch, universes).universe]));
+  return (arch, name, version) => {
+    const found = byArch.get(arch)?.versionsOf(name).find((pv) => pv.record.version === version);
+    return found === undefined ? undefined : { record: found.record, suite: suiteOfSourceId(found.sourceId) };
+  };
 }
 
 function sourceOf(record: PackageRecord | undefined): { source?: string; sourceVersion?: string } {
@@ -144,11 +140,10 @@ function sourceOf(record: PackageRecord | undefined): { source?: string; sourceV
 }
 
 /** Report entries of a lock: direct dependencies are those of the record that the same lock (and arch) holds. */
-function reportEntries(repo: string, packages: readonly LockPackage[], records: Map<string, { record: PackageRecord; suite: string }>, fallback: Map<string, { record: PackageRecord; suite: string }>): ReportEntry[] {
+function reportEntries(repo: string, packages: readonly LockPackage[], records: RecordLookup, fallback: RecordLookup): ReportEntry[] {
   const locked = new Set(packages.map((p) => `${p.arch}\u0000${p.name}`));
   return packages.map((p) => {
-    const key = `${p.arch}\u0000${p.name}\u0000${p.version}`;
-    const found = records.get(key) ?? fallback.get(key);
+    const found = records(p.arch, p.name, p.version) ?? fallback(p.arch, p.name, p.version);
     const dependencies = new Set<string>(p.dependencies.map((d) => d.name));
     if (found !== undefined) {
       for (const group of parseRelations(`${found.record.preDepends ?? ""}${found.record.preDepends && found.record.depends ? ", " : ""}${found.record.depends ?? ""}`)) {
@@ -175,8 +170,8 @@ function dependencyGroups(record: PackageRecord) {
 }
 
 /** Closure names of `roots` for one arch, with what requires each (none for roots). Undefined when resolution fails. */
-function closureOf(arch: ArchIndexes, roots: readonly string[], installed: readonly string[]): { needs: Map<string, string[]>; records: Map<string, PackageRecord>; problems: string[] } {
-  const { universe } = universeFor(arch);
+function closureOf(arch: ArchIndexes, roots: readonly string[], installed: readonly string[], universes: UniverseCache): { needs: Map<string, string[]>; records: Map<string, PackageRecord>; problems: string[] } {
+  const { universe } = universeFor(arch, universes);
   const present: InstalledPackage[] = [];
   for (const name of installed) {
     const best = universe.versionsOf(name)[0];
@@ -197,7 +192,7 @@ function closureOf(arch: ArchIndexes, roots: readonly string[], installed: reado
  * exist before and after. Packages listed by sibling explicit repos of the same distro (images combine
  * them) count as present.
  */
-function dependencyDelta(state: RepoState, siblingPackages: readonly string[]): { add: Map<string, Set<string>>; prune: string[]; warnings: string[] } {
+function dependencyDelta(state: RepoState, siblingPackages: readonly string[], universes: UniverseCache): { add: Map<string, Set<string>>; prune: string[]; warnings: string[] } {
   const listed = new Set(state.bumped.packages.map((p) => p.name));
   const roots = state.bumped.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
   const installed = new Set(siblingPackages.filter((n) => !listed.has(n)));
@@ -211,10 +206,10 @@ function dependencyDelta(state: RepoState, siblingPackages: readonly string[]): 
     for (const b of by) set.add(b);
   };
   state.newIndexes.forEach((arch, i) => {
-    const now = closureOf(arch, roots, [...installed]);
+    const now = closureOf(arch, roots, [...installed], universes);
     for (const name of now.needs.keys()) needed.add(name);
     const old = state.oldIndexes?.[i];
-    const then = old === undefined ? undefined : closureOf(old, roots, [...installed]);
+    const then = old === undefined ? undefined : closureOf(old, roots, [...installed], universes);
     // The closure only informs the manifest edits (the lock comes from the manifest alone): when it cannot
     // be computed, say so and change nothing for this arch.
     if (now.problems.length > 0 || then === undefined || then.problems.length > 0) {
@@ -289,6 +284,8 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
 
   const problems: ReportProblem[] = [];
   const warnings: string[] = [];
+  // Old and new snapshots of an unchanged suite are the same index: one universe serves both.
+  const universes: UniverseCache = new Map();
   const addedByRepo = new Map<string, Map<string, Set<string>>>();
   const prunedByRepo = new Map<string, string[]>();
   // Explicit-closure repos outside the update's scope still count as siblings (read as they are).
@@ -301,7 +298,7 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
     const siblingPackages = [...explicit.filter((o) => o !== s).map((o) => o.bumped), ...outside]
       .filter((m) => distroOf(m) === distroOf(s.bumped))
       .flatMap((m) => m.packages.map((p) => p.name));
-    const delta = dependencyDelta(s, siblingPackages);
+    const delta = dependencyDelta(s, siblingPackages, universes);
     warnings.push(...delta.warnings);
     if (!request.newDeps) {
       for (const [name, by] of delta.add) {
@@ -339,14 +336,14 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
     exists: (path) => (overlay.has(resolvePath(path)) ? Promise.resolve(true) : deps.files.exists(path)),
     listDir: (path) => deps.files.listDir(path),
   };
-  const lockPlan = await planLock(request.root, request.repos, { files, loader: deps.loader });
+  const lockPlan = await planLock(request.root, request.repos, { files, loader: deps.loader, universes });
   for (const p of lockPlan.problems) problems.push({ code: p.code, message: `${p.manifestFile}: ${p.message}` });
 
   const before: ReportEntry[] = [];
   const after: ReportEntry[] = [];
   for (const s of states) {
-    const oldRecords = recordIndex(s.oldIndexes);
-    const newRecords = recordIndex(s.newIndexes);
+    const oldRecords = recordLookup(s.oldIndexes, universes);
+    const newRecords = recordLookup(s.newIndexes, universes);
     if (s.lockText !== null) before.push(...reportEntries(s.repo.name, parseLock(s.lockText, s.lockFile).lock.packages, oldRecords, newRecords));
     const planned = lockPlan.repos.find((r) => r.repo === s.repo);
     if (planned !== undefined) after.push(...reportEntries(s.repo.name, parseLock(planned.after, s.lockFile).lock.packages, newRecords, oldRecords));
