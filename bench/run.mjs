@@ -52,6 +52,7 @@ const SUITES = [
   ["debian", "trixie"], ["debian", "trixie-updates"], ["debian-security", "trixie-security"],
 ];
 const SNAPSHOT = "20261127T000000Z";
+const LISTED_SNAPSHOTS = ["20261125T000000Z", "20261125T010000Z", "20261125T020000Z", "20261125T030000Z", "20261125T040000Z"];
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -171,7 +172,14 @@ function printTable(rows) {
 function startServer() {
   // /archive/<archive>/<timestamp>/<rest> → .bench-cache/archive/<archive>/<rest>, like snapshot.debian.org
   const server = createServer((req, res) => {
-    const m = /^\/archive\/([^/]+)\/\d{8}T\d{6}Z\/(.+)$/.exec(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    const url = new URL(req.url, "http://x");
+    // The month listing `update --snapshot` reads: every bench snapshot serves the same files.
+    if (/^\/archive\/[^/]+\/$/.test(url.pathname) && url.searchParams.has("month")) {
+      const body = LISTED_SNAPSHOTS.map((ts) => `<a href="${ts}/">${ts}</a><br />`).join("\n");
+      res.writeHead(200, { "content-type": "text/html" }).end(body);
+      return;
+    }
+    const m = /^\/archive\/([^/]+)\/\d{8}T\d{6}Z\/(.+)$/.exec(decodeURIComponent(url.pathname));
     const file = m && join(ARCHIVE, m[1], m[2]);
     if (!file || file.includes("..") || !existsSync(file)) {
       res.writeHead(404).end();
@@ -183,7 +191,7 @@ function startServer() {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-function runCli(args, cwd) {
+function runCli(args, cwd, expectedCode = 0) {
   return new Promise((resolve, reject) => {
     const nodeArgs = [...opts["node-arg"], ...(opts["cpu-prof"] === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", opts["cpu-prof"]])];
     const started = performance.now();
@@ -195,7 +203,7 @@ function runCli(args, cwd) {
     child.on("close", () => {
       try {
         const r = JSON.parse(report);
-        if (r.code !== 0) reject(new Error(`deb-lock ${args.join(" ")} exited ${r.code}:\n${stderr}`));
+        if (r.code !== expectedCode) reject(new Error(`deb-lock ${args.join(" ")} exited ${r.code}, expected ${expectedCode}:\n${stderr}`));
         else resolve({ ...r, processMs: performance.now() - started });
       } catch {
         reject(new Error(`deb-lock ${args.join(" ")} crashed:\n${stderr}`));
@@ -229,10 +237,14 @@ try {
   }
   log("(b) lock warm …");
   for (let i = 0; i < Number(opts.warm); i++) results.push({ run: `lock, warm cache #${i + 1}`, ...(await runCli(["lock", ...common], ws)) });
-  for (const extra of EXTRA_RUNS()) {
-    log(`${extra.run} …`);
-    results.push({ run: extra.run, ...(await runCli([...extra.args, ...common], ws)) });
+  log("update --snapshot (warm) …");
+  for (let i = 0; i < Number(opts.warm); i++) {
+    // a new timestamp every run: every manifest URL moves, every lock is rewritten
+    const ts = `20261125T0${i}0000Z`;
+    results.push({ run: `update --snapshot ${ts}, warm #${i + 1}`, ...(await runCli(["update", "--snapshot", ts, ...common], ws)) });
   }
+  log("check, add (warm) …");
+  results.push(...(await imageRuns(common, ["--cache-dir", cacheDir, "--mirror", `https://snapshot.debian.org=http://127.0.0.1:${port}`, "-q"])));
 } finally {
   server.close();
   rmSync(ws, { recursive: true, force: true });
@@ -247,6 +259,48 @@ if (warm.length > 0) {
   log(`lock, warm: best process ${min("processMs")} ms, best command ${min("ms")} ms, peak RSS ${Math.round(Math.max(...results.map((r) => r.maxRssMb)))} MB (all runs); load average ${load()}`);
 }
 
-function EXTRA_RUNS() {
-  return [];
+// ---- further commands, warm (issues: add <= 1.5 s, check offline < 0.5 s, update within 1.5x of lock) ----
+// Workspace B is the distroless-2026-shaped test workspace (images static → base → cc → python3, bookworm and
+// trixie repos, config.bzl package lists) pointed at the same real indexes. ffmpeg pulls in amd64-only
+// libraries, so `add ffmpeg` to a python3 built for amd64 and arm64 from one list is refused (exit 1) after the
+// full resolution; variant B1 builds python3 for debian13 on amd64 only, where the add goes through.
+function prepareImageWorkspace(amd64OnlyPython) {
+  const dir = mkdtempSync(join(tmpdir(), "deb-lock-bench-images-"));
+  cpSync(join(ROOT, "test", "fixtures", "workspaces", "distroless-2026", "workspace"), dir, { recursive: true });
+  if (amd64OnlyPython) {
+    const config = join(dir, "python3", "config.bzl");
+    writeFileSync(config, readFileSync(config, "utf8").replace('"debian13": ["amd64", "arm64"]', '"debian13": ["amd64"]'));
+    const manifest = join(dir, "private", "repos", "deb", "trixie_python.yaml");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace("  - amd64\n  - arm64\n", "  - amd64\n"));
+  }
+  return dir;
 }
+
+async function imageRuns(common, mirrorArgs) {
+  const out = [];
+  const both = prepareImageWorkspace(false);
+  const amd64 = prepareImageWorkspace(true);
+  try {
+    for (const dir of [both, amd64]) await runCli(["lock", "-C", dir, ...mirrorArgs], dir); // setup: locks from the real indexes
+    const fresh = (from) => {
+      const d = mkdtempSync(join(tmpdir(), "deb-lock-bench-add-"));
+      cpSync(from, d, { recursive: true });
+      return d;
+    };
+    for (let i = 0; i < 3; i++) out.push({ run: `check (offline), 6 repos #${i + 1}`, ...(await runCli(["check", ...common, "--offline"], dirname(common[1]))) });
+    for (let i = 0; i < 3; i++) out.push({ run: `check (offline), images workspace #${i + 1}`, ...(await runCli(["check", "-C", both, ...mirrorArgs, "--offline"], both)) });
+    for (let i = 0; i < 3; i++) {
+      const d = fresh(amd64);
+      out.push({ run: `add ffmpeg --image python3 --distro debian13 (amd64) #${i + 1}`, ...(await runCli(["add", "ffmpeg", "--image", "python3", "--distro", "debian13", "-C", d, ...mirrorArgs], d)) });
+      rmSync(d, { recursive: true, force: true });
+    }
+    for (let i = 0; i < 3; i++) {
+      out.push({ run: `add ffmpeg --image python3 (amd64+arm64: refused) #${i + 1}`, ...(await runCli(["add", "ffmpeg", "--image", "python3", "-C", both, ...mirrorArgs], both, 1)) });
+    }
+  } finally {
+    rmSync(both, { recursive: true, force: true });
+    rmSync(amd64, { recursive: true, force: true });
+  }
+  return out;
+}
+
