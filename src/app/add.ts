@@ -5,7 +5,7 @@ import { explainPaths } from "../core/resolve/explain-paths.js";
 import { formatProblem, type Problem } from "../core/resolve/problem.js";
 import { type InstalledPackage, resolveClosure, type ResolvedPackage, type ResolveResult, type RootRequest } from "../core/resolve/resolve-closure.js";
 import type { Universe } from "../core/resolve/universe.js";
-import { addManifestPackages, formatMarker, markerOf, type PackageConstraint, setManifestPackageComments } from "../edit/manifest.js";
+import { addManifestPackages, formatMarker, markerOf, type PackageConstraint, type PackageToAdd, setManifestPackageComments } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { ChangeSet } from "./change-set.js";
@@ -280,6 +280,18 @@ function requestRoots(packages: readonly RequestedPackage[]): RootRequest[] {
   return packages.map((p) => (p.constraint === undefined ? { name: p.name } : { name: p.name, op: p.constraint.op, version: p.constraint.version }));
 }
 
+/** The version constraints of the requested packages (`pkg=1.2-3`), by name. */
+function constraintsOf(packages: readonly RequestedPackage[]): Map<string, PackageConstraint> {
+  return new Map(packages.flatMap((p) => (p.constraint === undefined ? [] : [[p.name, p.constraint] as const])));
+}
+
+/** A new manifest entry: a requested package as asked for (`pkg=1.2-3` keeps its `(= 1.2-3)`), a dependency marked. */
+function manifestEntry(name: string, plans: readonly ArchPlan[], requested: ReadonlySet<string>, constraints: ReadonlyMap<string, PackageConstraint>): PackageToAdd {
+  if (!requested.has(name)) return { name, comment: formatMarker({ dependencyOf: rootsNeeding(plans, name, requested) }) };
+  const constraint = constraints.get(name);
+  return constraint === undefined ? { name } : { name, constraint };
+}
+
 /** Adds manifest entries (requested plain, dependencies marked) and lock entries for one repo. */
 async function addToRepo(
   cs: ChangeSet,
@@ -287,12 +299,11 @@ async function addToRepo(
   plans: readonly ArchPlan[],
   names: readonly string[],
   requested: ReadonlySet<string>,
+  constraints: ReadonlyMap<string, PackageConstraint> = new Map(),
 ): Promise<void> {
   const state = currentState(cs, original);
   const inManifest = new Set(state.manifest.packages.map((p) => p.name));
-  const manifestAdds = names
-    .filter((n) => !inManifest.has(n))
-    .map((n) => (requested.has(n) ? { name: n } : { name: n, comment: formatMarker({ dependencyOf: rootsNeeding(plans, n, requested) }) }));
+  const manifestAdds = names.filter((n) => !inManifest.has(n)).map((n) => manifestEntry(n, plans, requested, constraints));
   let manifestText = addManifestPackages(state.manifestText, manifestAdds, state.manifestPath);
   // A requested package that was listed only as someone's dependency becomes a package of its own.
   const promoted = new Map<string, string | undefined>();
@@ -399,7 +410,7 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
     );
     // A transitive repo lists only what was asked for; its lock records the dependencies.
     const manifestNames = repo.resolveTransitive ? names.filter((n) => requested.has(n)) : names;
-    await addToManifestRepo(cs, state, plans, names, manifestNames, requested);
+    await addToManifestRepo(cs, state, plans, names, manifestNames, requested, constraintsOf(request.packages));
     archs = archReports(plans, names, requested, (arch, name) => !lockedVersions(state, arch).has(name));
   }
   const target: AddTargetReport = { repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, providedByAncestor: [], archs };
@@ -501,7 +512,7 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       cs.set(p.state.manifestPath, p.state.manifestText, setManifestPackageComments(current, promote, p.state.manifestPath));
     }
     if (p.names.length > 0) {
-      await addToRepo(cs, p.state, p.plans, p.names, requested);
+      await addToRepo(cs, p.state, p.plans, p.names, requested, constraintsOf(request.packages));
       const newNames = p.names.filter((n) => !p.distro.packages.some((x) => x.name === n));
       if (newNames.length > 0) {
         const edit = await cs.file(p.distro.list.file);
@@ -532,11 +543,12 @@ async function addToManifestRepo(
   lockNames: readonly string[],
   manifestNames: readonly string[],
   requested: ReadonlySet<string>,
+  constraints: ReadonlyMap<string, PackageConstraint>,
 ): Promise<void> {
-  if (manifestNames.length === lockNames.length) return addToRepo(cs, original, plans, lockNames, requested);
+  if (manifestNames.length === lockNames.length) return addToRepo(cs, original, plans, lockNames, requested, constraints);
   const state = currentState(cs, original);
   // Transitive repo: the manifest gets only the requested packages; the lock gets every new package.
-  const manifestText = addManifestPackages(state.manifestText, manifestNames.map((name) => ({ name })), state.manifestPath);
+  const manifestText = addManifestPackages(state.manifestText, manifestNames.map((name) => manifestEntry(name, plans, requested, constraints)), state.manifestPath);
   cs.set(state.manifestPath, state.manifestText, manifestText);
   // rules_distroless's order: each requested package, then its dependencies in lock order (see
   // dependencyClosureOf), each (package, arch) once; so a later `deb-lock lock` writes the same file.

@@ -173,6 +173,14 @@ describe("parseManifest", () => {
     expect(removeManifestPackages(text, ["tzdata"])).toBe("version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6,\n  netbase,\n]\n");
   });
 
+  it("writes a version constraint into the entry, and refuses a bad version", () => {
+    const text = "version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages:\n  - libc6\n";
+    const out = addManifestPackages(text, [{ name: "libpq5", constraint: { op: "=", version: "15.18-0+deb12u1" } }]);
+    expect(out).toBe(`${text}  - libpq5 (= 15.18-0+deb12u1)\n`);
+    expect(parseManifest(out, "m.yaml").packages[1]).toMatchObject({ name: "libpq5", constraint: { op: "=", version: "15.18-0+deb12u1" } });
+    expect(() => addManifestPackages(text, [{ name: "libpq5", constraint: { op: "=", version: "not a version" } }])).toThrow(expect.objectContaining({ code: "BAD_VERSION" }));
+  });
+
   it("refuses edits it cannot make losslessly, and bad input", () => {
     const flowWithComment = "version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6, # c\n]\n";
     expect(() => addManifestPackages(flowWithComment, [{ name: "x", comment: "dependency of y" }])).toThrow(expect.objectContaining({ code: "MANIFEST_EDIT_UNSUPPORTED" }));

@@ -54,8 +54,15 @@ export interface PackageMarker {
 
 export interface PackageToAdd {
   readonly name: string;
+  /** Written into the entry as `name (op version)`, e.g. for `deb-lock add pkg=1.2-3`. */
+  readonly constraint?: PackageConstraint;
   /** Written as a trailing `# comment`; use formatMarker for dependency markers. */
   readonly comment?: string;
+}
+
+/** The manifest entry text of a package to add: `name`, or `name (op version)`. */
+function entrySpec(p: PackageToAdd): string {
+  return p.constraint === undefined ? p.name : `${p.name} (${p.constraint.op} ${p.constraint.version})`;
 }
 
 const CODE = "BAD_MANIFEST";
@@ -125,6 +132,7 @@ export function addManifestPackages(text: string, packages: readonly PackageToAd
   for (const p of packages) {
     if (!NAME_RE.test(p.name)) throw new DebLockError("BAD_PACKAGE_NAME", `${JSON.stringify(p.name)} is not a Debian package name`, { hint: "package names are lowercase letters, digits and + . -" });
     if (p.comment !== undefined && /[\n\r]/.test(p.comment)) throw new DebLockError("BAD_COMMENT", `a manifest comment must be one line: ${JSON.stringify(p.comment)}`, { hint: "pass a single-line comment" });
+    if (p.constraint !== undefined) parseVersion(p.constraint.version);
     if (present.has(p.name)) continue;
     present.add(p.name);
     toAdd.push(p);
@@ -141,10 +149,10 @@ export function addManifestPackages(text: string, packages: readonly PackageToAd
     const [start, valueEnd] = rangeOf(last);
     const prefix = text.slice(lineStart(text, start), start);
     if (!/^[ \t]*-[ \t]+$/.test(prefix)) unsupported(file, "the last package entry does not start its own line");
-    const lines = toAdd.map((p) => `${newlineOf(text)}${prefix}${formatScalar(p.name, style, "block")}${commentSuffix(p.comment)}`);
+    const lines = toAdd.map((p) => `${newlineOf(text)}${prefix}${formatScalar(entrySpec(p), style, "block")}${commentSuffix(p.comment)}`);
     edits.push({ start: lineEnd(text, valueEnd), end: lineEnd(text, valueEnd), text: lines.join("") });
   } else if (seq.flow && !needsComment) {
-    const added = toAdd.map((p) => formatScalar(p.name, style, "flow"));
+    const added = toAdd.map((p) => formatScalar(entrySpec(p), style, "flow"));
     if (last !== undefined) {
       const [, valueEnd] = rangeOf(last);
       edits.push({ start: valueEnd, end: valueEnd, text: added.map((a) => `, ${a}`).join("") });
@@ -159,14 +167,24 @@ export function addManifestPackages(text: string, packages: readonly PackageToAd
     const prefix = `${read.blockItemIndent}- `;
     const nl = newlineOf(text);
     const kept = items.map((item) => `${nl}${prefix}${text.slice(rangeOf(item)[0], rangeOf(item)[1])}`);
-    const added = toAdd.map((p) => `${nl}${prefix}${formatScalar(p.name, style, "block")}${commentSuffix(p.comment)}`);
+    const added = toAdd.map((p) => `${nl}${prefix}${formatScalar(entrySpec(p), style, "block")}${commentSuffix(p.comment)}`);
     const colon = read.packagesColon;
     const between = text.slice(colon + 1, start);
     if (between.trim() !== "") unsupported(file, "the packages list is preceded by a comment or tag on its key's line");
     edits.push({ start: colon + 1, end: valueEnd, text: [...kept, ...added].join("") });
   }
   const out = applyEdits(text, edits);
-  confirm(out, file, (m) => toAdd.every((p) => m.packages.some((q) => q.name === p.name && (p.comment === undefined || p.comment.trim() === "" || q.comment === p.comment.trim()))));
+  confirm(out, file, (m) =>
+    toAdd.every((p) =>
+      m.packages.some(
+        (q) =>
+          q.name === p.name &&
+          q.constraint?.op === p.constraint?.op &&
+          q.constraint?.version === p.constraint?.version &&
+          (p.comment === undefined || p.comment.trim() === "" || q.comment === p.comment.trim()),
+      ),
+    ),
+  );
   return out;
 }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileHash } from "../../src/app/module-lock.js";
+import { parseLock } from "../../src/core/lock/index.js";
 import { formatUnifiedDiff } from "../../src/cli/render/diff.js";
 import { decompress } from "../../src/io/decompress.js";
 import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
@@ -282,6 +283,22 @@ ${packages}`;
     expect(why.stdout).toContain("postgresql-client → postgresql-client-15 → libpq5");
     expect((await cli(root, ["remove", "postgresql-client", "--manifest", "apt/bookworm.yaml"])).code).toBe(0);
     expect(workspaceDiff(before, root)).toBe("");
+  });
+
+  it("add PKG=VERSION writes the pin into the manifest, so a later lock keeps that version", async () => {
+    const root = plainWorkspace("  - libc6\n");
+    const args = ["--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"];
+    expect((await runCli(["lock", "-C", root, ...args], { cwd: root })).code).toBe(0);
+    const added = await cli(root, ["add", "libpq5=15.18-0+deb12u1", "--manifest", "apt/bookworm.yaml"]);
+    expect(added.code).toBe(0);
+    expect(readFileSync(join(root, "apt/bookworm.yaml"), "utf8")).toBe(manifest("  - libc6\n  - libpq5 (= 15.18-0+deb12u1)\n"));
+    const pinned = () => parseLock(readFileSync(join(root, "apt/bookworm.lock.json"), "utf8"), "bookworm.lock.json").lock.packages.filter((p) => p.name === "libpq5").map((p) => p.version);
+    expect(pinned().length).toBeGreaterThan(0);
+    expect(new Set(pinned())).toEqual(new Set(["15.18-0+deb12u1"]));
+    const relocked = await runCli(["lock", "-C", root, ...args], { cwd: root });
+    expect(relocked.code).toBe(0);
+    expect(relocked.stdout).toContain("up to date");
+    expect(new Set(pinned())).toEqual(new Set(["15.18-0+deb12u1"]));
   });
 });
 
