@@ -1,10 +1,8 @@
 import { relative } from "node:path";
 import { type AddArchReport, planAdd, type AddPlan } from "../../app/add.js";
-import { createIndexLoader } from "../../app/index-loader.js";
-import { createArchiveServices } from "../../app/services.js";
 import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { archiveProgress } from "../archive-progress.js";
+import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { requestedPackages, targetOptions } from "../image-target.js";
@@ -69,16 +67,8 @@ Options:
     const packages = requestedPackages(ctx.positionals, "add");
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
-    const progress = archiveProgress(ctx.reporter);
-    const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
-    let plan: AddPlan;
-    try {
-      ctx.reporter.progress(`resolving ${packages.map((p) => p.name).join(", ")}`);
-      plan = await planAdd({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive), repos });
-    } finally {
-      await services.close();
-    }
-    ctx.reporter.done();
+    ctx.reporter.progress(`resolving ${packages.map((p) => p.name).join(", ")}`);
+    const plan = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);

@@ -3,10 +3,8 @@ import { runCheck, type CheckRequest } from "../../app/check.js";
 import { formatFinding } from "../../app/check-finding.js";
 import { imageCheckInputs } from "../../app/check-images.js";
 import { discoverImage } from "../../app/images.js";
-import { createIndexLoader } from "../../app/index-loader.js";
-import { createArchiveServices } from "../../app/services.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { archiveProgress } from "../archive-progress.js";
+import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { selectRepos } from "../workspace-context.js";
@@ -55,19 +53,8 @@ Exit status: 0 when everything agrees, 1 when any problem is found.`,
         ? { images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, relative(root, resolve(ctx.io.cwd, dir)), files, repos)))).flatMap(imageCheckInputs) }
         : { discoverImages: ctx.positionals.length === 0 }),
     };
-    let result;
-    if (deep) {
-      const progress = archiveProgress(ctx.reporter);
-      const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
-      try {
-        result = await runCheck(request, { files, loader: createIndexLoader(services, progress.onArchive) });
-      } finally {
-        await services.close();
-      }
-      ctx.reporter.done();
-    } else {
-      result = await runCheck(request, { files });
-    }
+    // Offline checks never load the archive layer's keys or open a connection.
+    const result = deep ? await withArchive(ctx, ({ loader }) => runCheck(request, { files, loader })) : await runCheck(request, { files });
     const ok = result.findings.length === 0;
     if (ctx.options.json) {
       writeJson(ctx.io, "check", { ok, root: relative(ctx.io.cwd, root) || ".", stats: result.stats, findings: result.findings });

@@ -1,10 +1,8 @@
-import { createIndexLoader } from "../../app/index-loader.js";
-import { planLock, type LockPlan } from "../../app/lock.js";
-import { createArchiveServices } from "../../app/services.js";
+import { planLock } from "../../app/lock.js";
 import { formatProblem } from "../../core/resolve/problem.js";
 import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { archiveProgress } from "../archive-progress.js";
+import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { reportModuleLock } from "../module-lock-notice.js";
@@ -32,16 +30,8 @@ Options:
   options: { "dry-run": { type: "boolean" } },
   async run(ctx) {
     const { root, repos } = await selectRepos(ctx, ctx.positionals);
-    const progress = archiveProgress(ctx.reporter);
-    const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
-    let plan: LockPlan;
-    try {
-      ctx.reporter.progress(`resolving ${repos.length} manifest(s) in ${root}`);
-      plan = await planLock(root, repos, { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive) });
-    } finally {
-      await services.close();
-    }
-    ctx.reporter.done();
+    ctx.reporter.progress(`resolving ${repos.length} manifest(s) in ${root}`);
+    const plan = await withArchive(ctx, ({ loader }) => planLock(root, repos, { files: nodeWorkspaceFiles(), loader }));
 
     if (plan.problems.length > 0) {
       for (const p of plan.problems) ctx.io.stderr.write(`${p.manifestFile}: ${formatProblem(p)}\n`);

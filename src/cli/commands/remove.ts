@@ -1,10 +1,8 @@
 import { relative } from "node:path";
-import { createIndexLoader } from "../../app/index-loader.js";
 import { planRemove, type RemovePlan } from "../../app/remove.js";
-import { createArchiveServices } from "../../app/services.js";
 import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { archiveProgress } from "../archive-progress.js";
+import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { requestedPackages, targetOptions } from "../image-target.js";
@@ -47,15 +45,7 @@ Options:
     const packages = requestedPackages(ctx.positionals, "remove").map((p) => p.name);
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
-    const progress = archiveProgress(ctx.reporter);
-    const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
-    let plan: RemovePlan;
-    try {
-      plan = await planRemove({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive), repos });
-    } finally {
-      await services.close();
-    }
-    ctx.reporter.done();
+    const plan = await withArchive(ctx, ({ loader }) => planRemove({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);

@@ -2,8 +2,6 @@ import { writeFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createIndexLoader } from "../../app/index-loader.js";
-import { createArchiveServices } from "../../app/services.js";
 import { planUpdate, updateProblemsError, type UpdatePlan } from "../../app/update.js";
 import { UsageError } from "../../core/errors.js";
 import { formatPrBody } from "../../core/report/format-markdown.js";
@@ -11,7 +9,7 @@ import { formatReportTable } from "../../core/report/format-table.js";
 import { isSnapshotTimestamp, parseSnapshotTimestamp } from "../../core/snapshot/timestamp.js";
 import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { archiveProgress } from "../archive-progress.js";
+import { withArchive } from "../archive-session.js";
 import { writeJson, type Command, type CommandContext } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { formatChangeSetDiff } from "../render/diff.js";
@@ -38,21 +36,16 @@ export async function planFromCli(ctx: CommandContext): Promise<{ root: string; 
   }
   const now = clockOf(ctx.io.env);
   const { root, repos } = await selectRepos(ctx, ctx.positionals);
-  const progress = archiveProgress(ctx.reporter);
-  const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
-  try {
-    ctx.reporter.progress(`checking snapshots of ${repos.length} manifest(s) in ${root}`);
-    const workspaceRepos = ctx.positionals.length === 0 ? repos : (await selectRepos(ctx, [])).repos;
-    const plan = await planUpdate(
+  ctx.reporter.progress(`checking snapshots of ${repos.length} manifest(s) in ${root}`);
+  const workspaceRepos = ctx.positionals.length === 0 ? repos : (await selectRepos(ctx, [])).repos;
+  const plan = await withArchive(ctx, ({ loader, http }) =>
+    planUpdate(
       { root, repos, workspaceRepos, snapshot, skipToday: ctx.values["include-today"] !== true, newDeps: ctx.values["no-new-deps"] !== true },
-      { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive), http: services.http, now },
-    );
-    ctx.reporter.done();
-    for (const w of plan.warnings) ctx.reporter.warn(w);
-    return { root, plan };
-  } finally {
-    await services.close();
-  }
+      { files: nodeWorkspaceFiles(), loader, http, now },
+    ),
+  );
+  for (const w of plan.warnings) ctx.reporter.warn(w);
+  return { root, plan };
 }
 
 export const UPDATE_OPTIONS = {

@@ -1,9 +1,7 @@
-import { createIndexLoader } from "../../app/index-loader.js";
-import { createArchiveServices } from "../../app/services.js";
 import { explainWhy, type WhyReport } from "../../app/why.js";
 import { UsageError } from "../../core/errors.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { archiveProgress } from "../archive-progress.js";
+import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { targetOptions } from "../image-target.js";
@@ -48,18 +46,9 @@ Options:
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     const arch = ctx.values.arch as string | undefined;
-    const progress = archiveProgress(ctx.reporter);
-    const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
-    let report: WhyReport;
-    try {
-      report = await explainWhy(
-        { root, package: ctx.positionals[0]!, ...target, ...(arch === undefined ? {} : { arch }) },
-        { files: nodeWorkspaceFiles(), loader: createIndexLoader(services, progress.onArchive), repos },
-      );
-    } finally {
-      await services.close();
-    }
-    ctx.reporter.done();
+    const report = await withArchive(ctx, ({ loader }) =>
+      explainWhy({ root, package: ctx.positionals[0]!, ...target, ...(arch === undefined ? {} : { arch }) }, { files: nodeWorkspaceFiles(), loader, repos }),
+    );
     if (ctx.options.json) writeJson(ctx.io, "why", { ok: true, ...report });
     else ctx.io.stdout.write(formatWhyReport(report));
     return ExitCode.OK;

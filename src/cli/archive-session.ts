@@ -1,5 +1,8 @@
+import { createIndexLoader, type IndexLoader } from "../app/index-loader.js";
+import { createArchiveServices } from "../app/services.js";
 import type { ArchiveEvent } from "../io/archive.js";
-import type { HttpEvent } from "../io/http.js";
+import type { HttpClient, HttpEvent } from "../io/http.js";
+import type { CommandContext } from "./command.js";
 import type { Reporter } from "./render/reporter.js";
 
 /** Turns archive and HTTP events into progress lines. */
@@ -26,4 +29,25 @@ export function archiveProgress(reporter: Reporter): { onArchive: (e: ArchiveEve
       else if (e.type === "start" && e.attempt === 1) reporter.progress(`GET ${e.url}`);
     },
   };
+}
+
+/** What a command gets to read archives with: the run's index loader, and the HTTP client behind it. */
+export interface ArchiveSession {
+  readonly loader: IndexLoader;
+  readonly http: HttpClient;
+}
+
+/**
+ * Runs `work` with an archive session built from the global options (mirrors, cache, keys, offline), its
+ * progress on the reporter; the connections are closed afterwards, whatever happens.
+ */
+export async function withArchive<T>(ctx: CommandContext, work: (session: ArchiveSession) => Promise<T>): Promise<T> {
+  const progress = archiveProgress(ctx.reporter);
+  const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
+  try {
+    return await work({ loader: createIndexLoader(services, progress.onArchive), http: services.http });
+  } finally {
+    await services.close();
+    ctx.reporter.done();
+  }
 }
