@@ -1,7 +1,7 @@
 import { DEFAULT_TIMELINES, findLatestSnapshots, ruleOfService, type SnapshotTimeline } from "../../app/snapshots.js";
 import { UsageError } from "../../core/errors.js";
 import { isSnapshotTimestamp } from "../../core/snapshot/timestamp.js";
-import { createHttpClient } from "../../io/http.js";
+import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { clockOf } from "./update.js";
@@ -38,22 +38,19 @@ The clock is the system's; set DEB_LOCK_NOW=YYYYMMDDTHHMMSSZ to run as of anothe
       archives === undefined && ctx.values.service === undefined
         ? [...DEFAULT_TIMELINES]
         : (archives ?? ["debian", "debian-security"]).map((archive) => ({ serviceRoot: service, archive, rule: ruleOfService(service) }));
-    const http = createHttpClient({ mirrors: [...ctx.options.mirrors], env: { ...ctx.io.env } });
-    try {
-      const found = await findLatestSnapshots(timelines, {
+    const found = await withArchive(ctx, ({ http }) =>
+      findLatestSnapshots(timelines, {
         http,
         now: clockOf(ctx.io.env),
         skipToday: ctx.values["include-today"] !== true,
         ...(at === undefined ? {} : { at }),
-      });
-      if (ctx.options.json) {
-        writeJson(ctx.io, "snapshots", { snapshots: found.map((f) => ({ host: f.host, archive: f.archive, timestamp: f.timestamp, rule: f.rule })) });
-      } else {
-        const width = Math.max(...found.map((f) => f.archive.length));
-        for (const f of found) ctx.io.stdout.write(`${f.archive.padEnd(width)}  ${f.timestamp}\n`);
-      }
-    } finally {
-      await http.close?.();
+      }),
+    );
+    if (ctx.options.json) {
+      writeJson(ctx.io, "snapshots", { snapshots: found.map((f) => ({ host: f.host, archive: f.archive, timestamp: f.timestamp, rule: f.rule })) });
+    } else {
+      const width = Math.max(...found.map((f) => f.archive.length));
+      for (const f of found) ctx.io.stdout.write(`${f.archive.padEnd(width)}  ${f.timestamp}\n`);
     }
     return ExitCode.OK;
   },
