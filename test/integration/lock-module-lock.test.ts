@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startArchiveServer, type ArchiveServer } from "../support/archive-server.js";
-import { runCli } from "../support/run-cli.js";
+import type { ArchiveServer } from "../support/archive-server.js";
+import { BOOKWORM_SOURCES, lockWith, SNAPSHOT, startBookwormArchive, tempDirs, TS, writeTree } from "../support/bookworm-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 /**
@@ -13,15 +12,11 @@ import { snapshotTree } from "../support/workspace-snapshot.js";
  * repositories deb-lock cannot recompute is left as it is with a warning naming the Bazel command.
  */
 
-const FIXTURES = join(import.meta.dirname, "..", "fixtures", "cli");
-const TS = "20261120T000000Z";
-const SNAPSHOT = "https://snapshot.debian.org/archive";
 const BOOKWORM = "private/repos/deb/bookworm.lock.json";
 const FLAT = "private/repos/deb/flat.lock.json";
 const HUB = "//private/extensions:version.bzl%version";
 const APT = "@@rules_distroless~//apt:extensions.bzl%apt";
 
-const stanzas = (file: string): string[] => readFileSync(join(FIXTURES, file), "utf8").trim().split(/\n\n+/);
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 const bazelJson = (x: unknown): string => `${JSON.stringify(x, null, 2)}\n`;
 
@@ -46,12 +41,7 @@ version.from_lock(lock = "//private/repos/deb:flat.lock.json", repo_name = "flat
 use_repo(version, "versions")
 `;
 
-const SOURCES = `sources:
-  - channel: bookworm main
-    url: ${SNAPSHOT}/debian/${TS}
-  - channel: bookworm-security main
-    url: ${SNAPSHOT}/debian-security/${TS}
-`;
+const SOURCES = BOOKWORM_SOURCES;
 
 /** Locks as an earlier run left them: libc6 one security update behind, bookworm empty. */
 const OLD_FLAT = JSON.stringify(
@@ -132,22 +122,10 @@ function expectedVersions(locks: Record<string, string>): string {
 }
 
 let server: ArchiveServer;
-const dirs: string[] = [];
+const temp = tempDirs();
 
 beforeAll(async () => {
-  server = await startArchiveServer({
-    archives: {
-      debian: { [TS]: { bookworm: { components: { main: { amd64: stanzas("bookworm-amd64.Packages"), arm64: stanzas("bookworm-arm64.Packages") } } } } },
-      "debian-security": {
-        [TS]: {
-          "bookworm-security": {
-            compressions: ["plain", "xz"],
-            components: { main: { amd64: stanzas("bookworm-security-amd64.Packages"), arm64: stanzas("bookworm-security-arm64.Packages") } },
-          },
-        },
-      },
-    },
-  });
+  server = await startBookwormArchive();
 });
 
 afterAll(async () => {
@@ -156,13 +134,12 @@ afterAll(async () => {
 
 afterEach(() => {
   server.faults.length = 0;
-  while (dirs.length > 0) rmSync(dirs.pop()!, { recursive: true, force: true });
+  temp.cleanup();
 });
 
 function workspace(moduleLockText: string): string {
-  const root = mkdtempSync(join(tmpdir(), "deb-lock-ws-"));
-  dirs.push(root);
-  const files: Record<string, string> = {
+  const root = temp.make("deb-lock-ws-");
+  writeTree(root, {
     "MODULE.bazel": MODULE,
     "MODULE.bazel.lock": moduleLockText,
     "private/repos/deb/BUILD.bazel": "",
@@ -170,20 +147,12 @@ function workspace(moduleLockText: string): string {
     "private/repos/deb/flat.yaml": `version: 1\n${SOURCES}archs: [amd64]\npackages:\n  - libc6\n  - libssl3\n`,
     [BOOKWORM]: OLD_BOOKWORM,
     [FLAT]: OLD_FLAT,
-  };
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
+  });
   return root;
 }
 
-async function lock(root: string, ...extra: string[]) {
-  const cache = mkdtempSync(join(tmpdir(), "deb-lock-cache-"));
-  dirs.push(cache);
-  const keyring = join(cache, "archive.asc");
-  writeFileSync(keyring, server.publicKeyArmored);
-  return runCli(["lock", "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, ...extra], { cwd: root });
+function lock(root: string, ...extra: string[]) {
+  return lockWith(server, root, temp.make("deb-lock-cache-"), ...extra);
 }
 
 const read = (root: string, path: string): string => readFileSync(join(root, path), "utf8");

@@ -1,19 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseLock } from "../../src/core/lock/index.js";
-import { startArchiveServer, type ArchiveServer, type Fault } from "../support/archive-server.js";
-import { runCli } from "../support/run-cli.js";
+import type { ArchiveServer, Fault } from "../support/archive-server.js";
+import { BOOKWORM_SOURCES, fixtureStanzas, lockWith, SNAPSHOT, startBookwormArchive, tempDirs, TS, writeTree } from "../support/bookworm-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
-
-const FIXTURES = join(import.meta.dirname, "..", "fixtures", "cli");
-const TS = "20261120T000000Z";
-const SNAPSHOT = "https://snapshot.debian.org/archive";
-
-function stanzas(file: string): string[] {
-  return readFileSync(join(FIXTURES, file), "utf8").trim().split(/\n\n+/);
-}
 
 const MODULE = `bazel_dep(name = "rules_distroless", version = "0.5.1")
 
@@ -31,12 +22,7 @@ apt.install(
 )
 `;
 
-const sources = `sources:
-  - channel: bookworm main
-    url: ${SNAPSHOT}/debian/${TS}
-  - channel: bookworm-security main
-    url: ${SNAPSHOT}/debian-security/${TS} # security updates
-`;
+const sources = BOOKWORM_SOURCES;
 
 const TRANSITIVE = `version: 1
 # packages for the shell image
@@ -59,22 +45,10 @@ packages:
 `;
 
 let server: ArchiveServer;
-const dirs: string[] = [];
+const temp = tempDirs();
 
 beforeAll(async () => {
-  server = await startArchiveServer({
-    archives: {
-      debian: { [TS]: { bookworm: { components: { main: { amd64: stanzas("bookworm-amd64.Packages"), arm64: stanzas("bookworm-arm64.Packages") } } } } },
-      "debian-security": {
-        [TS]: {
-          "bookworm-security": {
-            compressions: ["plain", "xz"],
-            components: { main: { amd64: stanzas("bookworm-security-amd64.Packages"), arm64: stanzas("bookworm-security-arm64.Packages") } },
-          },
-        },
-      },
-    },
-  });
+  server = await startBookwormArchive();
 });
 
 afterAll(async () => {
@@ -83,34 +57,23 @@ afterAll(async () => {
 
 afterEach(() => {
   server.faults.length = 0;
-  while (dirs.length > 0) rmSync(dirs.pop()!, { recursive: true, force: true });
+  temp.cleanup();
 });
 
 function workspace(files: Record<string, string> = {}): string {
-  const root = mkdtempSync(join(tmpdir(), "deb-lock-ws-"));
-  dirs.push(root);
-  const all: Record<string, string> = {
+  const root = temp.make("deb-lock-ws-");
+  writeTree(root, {
     "MODULE.bazel": MODULE,
     "private/repos/deb/BUILD.bazel": "",
     "private/repos/deb/bookworm.yaml": TRANSITIVE,
     "private/repos/deb/flat.yaml": FLAT,
     ...files,
-  };
-  for (const [path, text] of Object.entries(all)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
+  });
   return root;
 }
 
-async function lock(root: string, ...extra: string[]) {
-  const cache = mkdtempSync(join(tmpdir(), "deb-lock-cache-"));
-  dirs.push(cache);
-  const keyring = join(cache, "archive.asc");
-  writeFileSync(keyring, server.publicKeyArmored);
-  return runCli(["lock", "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, ...extra], {
-    cwd: root,
-  });
+function lock(root: string, ...extra: string[]) {
+  return lockWith(server, root, temp.make("deb-lock-cache-"), ...extra);
 }
 
 describe("deb-lock lock", () => {
@@ -146,7 +109,7 @@ describe("deb-lock lock", () => {
     expect(ssl.key).toBe("libssl3_3.0.22-1_deb12u2_amd64");
     expect(ssl.urls).toEqual([`${SNAPSHOT}/debian-security/${TS}/pool/updates/main/o/openssl/libssl3_3.0.22-1~deb12u2_amd64.deb`]);
     expect(ssl.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(readFileSync(join(FIXTURES, "bookworm-security-amd64.Packages"), "utf8")).toContain(`SHA256: ${ssl.sha256}`);
+    expect(fixtureStanzas("bookworm-security-amd64.Packages").join("\n\n")).toContain(`SHA256: ${ssl.sha256}`);
     // every architecture-independent package is locked per target arch
     expect(parsed.packages.filter((p) => p.name === "ca-certificates").map((p) => p.arch)).toEqual(["amd64", "arm64"]);
 
