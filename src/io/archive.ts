@@ -603,9 +603,19 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   return records;
 }
 
-async function readDerived(indexSha256: string, cache: Cache): Promise<PackageRecord[] | undefined> {
-  const bytes = await cache.getDerived(derivedKey(indexSha256));
-  return bytes === undefined ? undefined : decodeDerivedRecords(indexSha256, bytes);
+/**
+ * Cached parsed indexes are read and decoded one at a time: decoding is synchronous anyway, and a run that reads
+ * a dozen indexes then holds one file's bytes (tens of MB for a main suite) at a time instead of all of them.
+ */
+let derivedReads: Promise<unknown> = Promise.resolve();
+
+function readDerived(indexSha256: string, cache: Cache): Promise<PackageRecord[] | undefined> {
+  const read = derivedReads.then(async () => {
+    const bytes = await cache.getDerived(derivedKey(indexSha256));
+    return bytes === undefined ? undefined : decodeDerivedRecords(indexSha256, bytes);
+  });
+  derivedReads = read.catch(() => undefined);
+  return read;
 }
 
 async function writeDerived(indexSha256: string, records: PackageRecord[], cache: Cache): Promise<void> {
