@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createGunzip, type Gunzip } from "node:zlib";
 import { VerificationError } from "../core/errors.js";
+import { concatBytes } from "./bytes.js";
 
 /**
  * The WASM xz decoder, loaded on first use: a warm run reads parsed indexes from the cache and decodes nothing,
@@ -45,7 +46,7 @@ export async function decompress(body: Uint8Array, kind: CompressionKind, label:
     },
     options,
   );
-  return concat(chunks, total);
+  return concatBytes(chunks, total);
 }
 
 export interface DecompressOptions {
@@ -435,13 +436,3 @@ function corrupt(label: string, kind: "xz" | "gz", cause: unknown): Verification
   });
 }
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}

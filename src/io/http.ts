@@ -6,6 +6,7 @@ import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { DebLockError, FetchError, redactUrl } from "../core/errors.js";
 import { applyMirrors, type MirrorRule } from "./mirrors.js";
 import { findNetrcCredentials, readNetrc, type Credentials, type NetrcEntry } from "./netrc.js";
+import { concatBytes } from "./bytes.js";
 
 /** A successful (2xx) response, fully read. */
 export interface HttpResponse {
@@ -290,7 +291,7 @@ class UndiciHttpClient implements HttpClient {
       if (expected !== undefined && received !== expected) {
         throw new AttemptError("TRUNCATED", `body has ${received} bytes, Content-Length says ${expected}`, true, shown);
       }
-      return { fetchedUrl: shown, status, headers: flattenHeaders(res.headers), body: into ?? concat(chunks, received) };
+      return { fetchedUrl: shown, status, headers: flattenHeaders(res.headers), body: into ?? concatBytes(chunks, received) };
     }
   }
 
@@ -392,17 +393,6 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
 function parseContentLength(v: string | undefined): number | undefined {
   if (v === undefined || !/^\d+$/.test(v.trim())) return undefined;
   return Number(v.trim());
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 /** `Retry-After` as milliseconds from `nowMs`: delta-seconds or an HTTP-date; undefined if absent or unreadable. */
