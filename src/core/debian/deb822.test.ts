@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ParseError } from "../errors.js";
+import { parseErrorOf } from "../../../test/support/parse-error-of.js";
 import { findField, formatDeb822, getField, parseDeb822 } from "./deb822.js";
-
-function errorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ParseError) return e;
-    throw e;
-  }
-  throw new Error("expected a ParseError");
-}
 
 const RELEASE_HEAD = `Origin: Debian
 Label: Debian
@@ -73,7 +63,7 @@ describe("parseDeb822", () => {
     ["a field name starting with #", "#A: 1\n", 1],
     ["a field name with a space", "A B: 1\n", 1],
   ])("rejects %s with its line", (_what, text, line) => {
-    const e = errorOf(() => parseDeb822(text, "dists/x/Release"));
+    const e = parseErrorOf(() => parseDeb822(text, "dists/x/Release"));
     expect(e.code).toBe("BAD_DEB822");
     expect(e.file).toBe("dists/x/Release");
     expect(e.line).toBe(line);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ParseError } from "../errors.js";
+import { parseErrorOf } from "../../../test/support/parse-error-of.js";
 import type { PackageRecord } from "./package.js";
 import { createPackagesParser, parsePackagesIndex } from "./packages-index.js";
 
@@ -42,16 +42,6 @@ function parseInChunks(data: Uint8Array, sizes: (i: number) => number): PackageR
   }
   parser.end();
   return out;
-}
-
-function errorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ParseError) return e;
-    throw e;
-  }
-  throw new Error("expected a ParseError");
 }
 
 describe("parsePackagesIndex on real bookworm stanzas", () => {
@@ -171,7 +161,7 @@ describe("createPackagesParser", () => {
     expect(line).toBeGreaterThan(500);
     const data = new TextEncoder().encode(broken);
     for (const size of [1, 13, 4096, data.length]) {
-      const e = errorOf(() => parseInChunks(data, () => size));
+      const e = parseErrorOf(() => parseInChunks(data, () => size));
       expect([e.code, e.line], `chunks of ${size}`).toEqual(["BAD_PACKAGES_INDEX", line]);
       expect(e.message).toContain("Size of mawk");
     }
@@ -235,7 +225,7 @@ describe("parsePackagesIndex syntax", () => {
     ["SHA256", 6],
   ])("reports a stanza without %s with the stanza's line", (field) => {
     const stanza = minimal().split("\n").filter((l) => !l.startsWith(`${field}:`)).join("\n");
-    const e = errorOf(() => parsePackagesIndex(enc(`${minimal()}\n${stanza}`), "dists/x/Packages"));
+    const e = parseErrorOf(() => parsePackagesIndex(enc(`${minimal()}\n${stanza}`), "dists/x/Packages"));
     expect(e.code).toBe("BAD_PACKAGES_INDEX");
     expect(e.file).toBe("dists/x/Packages");
     expect(e.line).toBe(8);
@@ -245,7 +235,7 @@ describe("parsePackagesIndex syntax", () => {
   });
 
   it("reports a stanza without Package", () => {
-    const e = errorOf(() => parsePackagesIndex(enc(`Description: x\n${minimal().slice("Package: foo\n".length)}`), "p"));
+    const e = parseErrorOf(() => parsePackagesIndex(enc(`Description: x\n${minimal().slice("Package: foo\n".length)}`), "p"));
     expect([e.code, e.line]).toEqual(["BAD_PACKAGES_INDEX", 1]);
     expect(e.message).toContain("Package");
   });
@@ -260,7 +250,7 @@ describe("parsePackagesIndex syntax", () => {
     ["an unknown Multi-Arch value", minimal("Multi-Arch: sometimes\n"), 4],
     ["an Essential that is neither yes nor no", minimal("Essential: maybe\n"), 4],
   ])("rejects %s", (_what, data, line) => {
-    const e = errorOf(() => parsePackagesIndex(enc(data), "bad"));
+    const e = parseErrorOf(() => parsePackagesIndex(enc(data), "bad"));
     expect(e.code).toBe("BAD_PACKAGES_INDEX");
     expect(e.line).toBe(line);
   });

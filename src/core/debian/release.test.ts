@@ -2,21 +2,11 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ParseError } from "../errors.js";
+import { parseErrorOf } from "../../../test/support/parse-error-of.js";
 import { byHashPath, parseRelease, pickPackagesIndex, type Release } from "./release.js";
 
 const FIXTURE = join(import.meta.dirname, "../../../test/fixtures/debian/InRelease.bookworm-updates");
 const inRelease = readFileSync(FIXTURE, "utf8");
-
-function errorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ParseError) return e;
-    throw e;
-  }
-  throw new Error("expected a ParseError");
-}
 
 /** The signed text of the clear-signed fixture, cut out independently of the parser. */
 function signedText(): string {
@@ -114,7 +104,7 @@ describe("byHashPath", () => {
 describe("parseRelease errors", () => {
   it("rejects a Release without a SHA256 section, naming the file", () => {
     const md5Only = "Suite: s\nMD5Sum:\n d41d8cd98f00b204e9800998ecf8427e 0 main/binary-amd64/Packages\n";
-    const e = errorOf(() => parseRelease(md5Only, "http://x/dists/s/Release"));
+    const e = parseErrorOf(() => parseRelease(md5Only, "http://x/dists/s/Release"));
     expect(e.code).toBe("BAD_RELEASE");
     expect(e.message).toContain("http://x/dists/s/Release:1");
     expect(e.message).toContain("SHA256");
@@ -122,20 +112,20 @@ describe("parseRelease errors", () => {
 
   it("points at a malformed SHA256 line", () => {
     const text = `Suite: s\nSHA256:\n ${"a".repeat(64)} 1 main/a\n ${"a".repeat(63)} 1 main/b\n`;
-    const e = errorOf(() => parseRelease(text, "Release"));
+    const e = parseErrorOf(() => parseRelease(text, "Release"));
     expect([e.code, e.line]).toEqual(["BAD_RELEASE", 4]);
   });
 
   it("keeps InRelease line numbers when the clear-signed text is broken", () => {
     const broken = inRelease.replace("\nCodename: bookworm-updates\n", "\nCodename bookworm-updates\n");
-    const e = errorOf(() => parseRelease(broken, "InRelease"));
+    const e = parseErrorOf(() => parseRelease(broken, "InRelease"));
     expect(e.code).toBe("BAD_DEB822");
     expect(e.line).toBe(inRelease.split("\n").indexOf("Codename: bookworm-updates") + 1);
   });
 
   it("rejects empty text, several paragraphs and an unterminated signed message", () => {
-    expect(errorOf(() => parseRelease("", "R")).code).toBe("BAD_RELEASE");
-    expect(errorOf(() => parseRelease(`Suite: a\n\nSuite: b\nSHA256:\n ${"a".repeat(64)} 1 x\n`, "R")).line).toBe(3);
-    expect(errorOf(() => parseRelease(inRelease.slice(0, inRelease.indexOf("-----BEGIN PGP SIGNATURE")), "R")).code).toBe("BAD_RELEASE");
+    expect(parseErrorOf(() => parseRelease("", "R")).code).toBe("BAD_RELEASE");
+    expect(parseErrorOf(() => parseRelease(`Suite: a\n\nSuite: b\nSHA256:\n ${"a".repeat(64)} 1 x\n`, "R")).line).toBe(3);
+    expect(parseErrorOf(() => parseRelease(inRelease.slice(0, inRelease.indexOf("-----BEGIN PGP SIGNATURE")), "R")).code).toBe("BAD_RELEASE");
   });
 });
