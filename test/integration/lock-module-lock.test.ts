@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ArchiveServer } from "../support/archive-server.js";
-import { BOOKWORM_SOURCES, lockWith, SNAPSHOT, startBookwormArchive, tempDirs, TS, writeTree } from "../support/bookworm-archive.js";
+import { describe, expect, it } from "vitest";
+import { BOOKWORM_SOURCES, lockWith, SNAPSHOT, useBookwormArchive, TS, writeTree } from "../support/bookworm-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 /**
@@ -121,21 +120,8 @@ function expectedVersions(locks: Record<string, string>): string {
   return JSON.stringify(sorted(out));
 }
 
-let server: ArchiveServer;
-const temp = tempDirs();
-
-beforeAll(async () => {
-  server = await startBookwormArchive();
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-afterEach(() => {
-  server.faults.length = 0;
-  temp.cleanup();
-});
+const archive = useBookwormArchive();
+const { temp } = archive;
 
 function workspace(moduleLockText: string): string {
   const root = temp.make("deb-lock-ws-");
@@ -152,7 +138,7 @@ function workspace(moduleLockText: string): string {
 }
 
 function lock(root: string, ...extra: string[]) {
-  return lockWith(server, root, temp.make("deb-lock-cache-"), ...extra);
+  return lockWith(archive.server, root, temp.make("deb-lock-cache-"), ...extra);
 }
 
 const read = (root: string, path: string): string => readFileSync(join(root, path), "utf8");
@@ -226,7 +212,7 @@ describe("deb-lock lock and MODULE.bazel.lock", () => {
   it("a verification failure writes nothing, MODULE.bazel.lock included (exit 3)", async () => {
     const root = workspace(bazelJson(moduleLock({ apt: true })));
     const before = snapshotTree(root);
-    server.faults.push({ path: "bookworm/InRelease", tamper: true });
+    archive.server.faults.push({ path: "bookworm/InRelease", tamper: true });
     const result = await lock(root, "--quiet");
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("BAD_SIGNATURE");

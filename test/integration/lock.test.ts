@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseLock } from "../../src/core/lock/index.js";
-import type { ArchiveServer, Fault } from "../support/archive-server.js";
-import { BOOKWORM_SOURCES, fixtureStanzas, lockWith, SNAPSHOT, startBookwormArchive, tempDirs, TS, writeTree } from "../support/bookworm-archive.js";
+import type { Fault } from "../support/archive-server.js";
+import { BOOKWORM_SOURCES, fixtureStanzas, lockWith, SNAPSHOT, useBookwormArchive, TS, writeTree } from "../support/bookworm-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 const MODULE = `bazel_dep(name = "rules_distroless", version = "0.5.1")
@@ -44,21 +44,8 @@ packages:
   - libssl3
 `;
 
-let server: ArchiveServer;
-const temp = tempDirs();
-
-beforeAll(async () => {
-  server = await startBookwormArchive();
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-afterEach(() => {
-  server.faults.length = 0;
-  temp.cleanup();
-});
+const archive = useBookwormArchive();
+const { temp } = archive;
 
 function workspace(files: Record<string, string> = {}): string {
   const root = temp.make("deb-lock-ws-");
@@ -73,7 +60,7 @@ function workspace(files: Record<string, string> = {}): string {
 }
 
 function lock(root: string, ...extra: string[]) {
-  return lockWith(server, root, temp.make("deb-lock-cache-"), ...extra);
+  return lockWith(archive.server, root, temp.make("deb-lock-cache-"), ...extra);
 }
 
 describe("deb-lock lock", () => {
@@ -135,7 +122,7 @@ describe("deb-lock lock", () => {
 
   it("recovers from 503 and 429 answers", async () => {
     const root = workspace();
-    server.faults.push({ path: "bookworm/InRelease", status: [503, 200] }, { path: /binary-amd64\/.*Packages/, status: [429, 200], retryAfter: 0 });
+    archive.server.faults.push({ path: "bookworm/InRelease", status: [503, 200] }, { path: /binary-amd64\/.*Packages/, status: [429, 200], retryAfter: 0 });
     const result = await lock(root);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("retrying");
@@ -152,7 +139,7 @@ describe("deb-lock lock", () => {
     it(`exits 3 on ${what} and leaves every file as it was`, async () => {
       const root = workspace({ "private/repos/deb/bookworm.lock.json": '{\n\t"packages": [],\n\t"version": 1\n}' });
       const before = snapshotTree(root);
-      server.faults.push(fault);
+      archive.server.faults.push(fault);
       const result = await lock(root, "--quiet");
       expect(result.code).toBe(3);
       expect(result.stderr).toContain(message);

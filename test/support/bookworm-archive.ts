@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { startArchiveServer, type ArchiveServer } from "./archive-server.js";
 import { runCli, type CliResult } from "./run-cli.js";
 
@@ -70,4 +71,30 @@ export async function lockWith(server: ArchiveServer, root: string, cacheDir: st
   const keyring = join(cacheDir, "archive.asc");
   writeFileSync(keyring, server.publicKeyArmored);
   return runCli(["lock", "-C", root, "--cache-dir", cacheDir, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, ...extra], { cwd: root });
+}
+
+/**
+ * For a test file: starts the archive before its tests and stops it after, clears faults and removes the
+ * temporary directories after each test. `archive.server` is valid inside tests and hooks.
+ */
+export function useBookwormArchive(): { readonly server: ArchiveServer; readonly temp: ReturnType<typeof tempDirs> } {
+  const temp = tempDirs();
+  let server: ArchiveServer | undefined;
+  beforeAll(async () => {
+    server = await startBookwormArchive();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  afterEach(() => {
+    if (server !== undefined) server.faults.length = 0;
+    temp.cleanup();
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error("the archive runs only inside tests and hooks");
+      return server;
+    },
+    temp,
+  };
 }
