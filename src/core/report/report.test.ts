@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { DebLockError } from "../errors.js";
 import { formatReportJson } from "./format-json.js";
@@ -130,10 +131,25 @@ describe("the documented JSON schema", () => {
     $defs: { presence: { required: string[] } };
   };
   const report = buildUpdateReport(readInput("bookworm-update"));
+  const validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
+  const errorsOf = (value: unknown): string[] => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
   it("names exactly the fields the report carries", () => {
     expect([...schema.required].sort()).toEqual(Object.keys(report).sort());
     expect([...schema.properties.changes.items.required].sort()).toEqual(Object.keys(report.changes[0]!).sort());
     expect([...schema.$defs.presence.required].sort()).toEqual(Object.keys(report.added[0]!).sort());
+  });
+
+  it("validates the --json output of real reports (ajv, JSON Schema 2020-12)", () => {
+    const empty = buildUpdateReport({ before: [], after: [], snapshots: [] });
+    for (const r of [report, empty]) expect(errorsOf(JSON.parse(formatReportJson(r)))).toEqual([]);
+  });
+
+  it("rejects output that breaks it (so the validation above can fail)", () => {
+    const json = JSON.parse(formatReportJson(report)) as Record<string, unknown> & { changes: Array<Record<string, unknown>> };
+    const { summary: _summary, ...withoutSummary } = json;
+    expect(errorsOf(withoutSummary)).not.toEqual([]);
+    expect(errorsOf({ ...json, schemaVersion: 2 })).not.toEqual([]);
+    expect(errorsOf({ ...json, changes: [{ ...json.changes[0], security: "yes" }] })).not.toEqual([]);
   });
 });
