@@ -1,5 +1,5 @@
 import { resolve as resolvePath } from "node:path";
-import { DebLockError } from "../core/errors.js";
+import { InternalError } from "../core/errors.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { checkDeep } from "./check-deep.js";
 import { type CheckFinding, sortFindings } from "./check-finding.js";
@@ -79,7 +79,7 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
   for (const image of images) findings.push(...checkImagePackages(image, byName));
   findings.push(...(await checkModuleLock(root, repos, deps.files)));
   if (request.deep) {
-    if (deps.loader === undefined) throw new DebLockError("NO_INDEX_LOADER", "deep check needs archive access", { hint: "this is a bug in deb-lock; please report it" });
+    if (deps.loader === undefined) throw new InternalError("NO_INDEX_LOADER", "deep check needs archive access");
     findings.push(...(await checkDeep(root, checked, images, deps.loader)));
   }
   return {

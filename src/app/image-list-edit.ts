@@ -1,4 +1,4 @@
-import { ProblemError } from "../core/errors.js";
+import { InternalError } from "../core/errors.js";
 import { dottedName, type Expr, type ListExpr, walkExpressions } from "../edit/starlark/ast.js";
 import { type ElementKey, insertListElements, removeListElementsByKey } from "../edit/starlark/list-editor.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
@@ -29,7 +29,7 @@ function listAtOffset(text: string, file: string, start: number): ListExpr {
   walkExpressions(parseStarlark(text, file), (e) => {
     if (e.kind === "list" && e.start === start) found = e;
   });
-  if (found === undefined) throw new ProblemError("IMAGE_LIST_MOVED", `${file}: the package list at offset ${start} is gone`, { hint: "this is a bug in deb-lock; please report it" });
+  if (found === undefined) throw new InternalError("IMAGE_LIST_MOVED", `${file}: the package list at offset ${start} is gone`);
   return found;
 }
 

@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import type { ErrorCode } from "../core/error-codes.js";
 import { ProblemError } from "../core/errors.js";
 import {
   type CallExpr,
@@ -131,7 +132,7 @@ export function distroName(name: string): string | undefined {
   return Object.entries(DEFAULT_DIST_ALIAS).find(([, codename]) => codename === name)?.[0];
 }
 
-function imageError(code: string, message: string, hint: string): ProblemError {
+function imageError(code: ErrorCode, message: string, hint: string): ProblemError {
   return new ProblemError(code, message, { hint });
 }
 

@@ -1,5 +1,5 @@
 import { relative, resolve as resolvePath, sep } from "node:path";
-import { DebLockError } from "../core/errors.js";
+import { InternalError } from "../core/errors.js";
 import { type JsonNode, type JsonObject, memberOf, parseJsonTree } from "../core/lock/json-tree.js";
 import { applyEdits, type TextEdit } from "../edit/text-edit.js";
 import type { FileChange } from "../io/files.js";
@@ -104,8 +104,8 @@ export function syncModuleLock(moduleLockText: string, changed: ChangedFiles, re
   const done = new Set(updated.map((u) => groupKey(u.extension, u.section)));
   const left = staleGroups(text, changed, file).filter((g) => done.has(groupKey(g.extension, g.section)));
   if (left.length > 0) {
-    throw new DebLockError("EDIT_NOT_APPLIED", `${file}: recorded hashes of ${left.map((g) => g.extension).join(", ")} are still stale after the update`, {
-      hint: "this is a bug in deb-lock; please report it with the MODULE.bazel.lock",
+    throw new InternalError("EDIT_NOT_APPLIED", `${file}: recorded hashes of ${left.map((g) => g.extension).join(", ")} are still stale after the update`, {
+      report: "the MODULE.bazel.lock",
     });
   }
   return { text, updated, notices };

@@ -1,13 +1,16 @@
+import type { ErrorCode } from "./error-codes.js";
+
 /**
- * The one error hierarchy of deb-lock. Every error a person can see carries a stable `code`
- * (SCREAMING_SNAKE), a message that says what failed and where, and a `hint` with the next step.
- * The CLI maps the class to an exit code (see src/cli/exit-codes.ts); nothing else decides exit codes.
+ * The one error hierarchy of deb-lock. Every error a person can see carries a stable `code` (one of
+ * ERROR_CODES, src/core/error-codes.ts), a message that says what failed and where, and a `hint` with the next
+ * step. The class decides the exit code (src/cli/exit-codes.ts maps it); nothing else decides exit codes:
+ * UsageError 2, FetchError and VerificationError 3, InternalError 70, every other DebLockError 1.
  */
 export class DebLockError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
 
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -17,7 +20,7 @@ export class DebLockError extends Error {
 
 /** Bad command line: unknown flag, missing argument, contradictory options. Exit 2. */
 export class UsageError extends DebLockError {
-  constructor(message: string, options: { hint?: string; code?: string } = {}) {
+  constructor(message: string, options: { hint?: string; code?: ErrorCode } = {}) {
     super(options.code ?? "USAGE", message, { hint: options.hint });
   }
 }
@@ -29,7 +32,7 @@ export class ParseError extends DebLockError {
   readonly col: number | undefined;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     where: { file: string; line?: number; col?: number },
     options: { hint?: string; cause?: unknown } = {},
@@ -50,7 +53,7 @@ export class FetchError extends DebLockError {
   readonly url: string;
   readonly status: number | undefined;
 
-  constructor(code: string, message: string, where: { url: string; status?: number }, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, where: { url: string; status?: number }, options: { hint?: string; cause?: unknown } = {}) {
     super(code, message, options);
     this.url = redactUrl(where.url);
     this.status = where.status;
@@ -61,9 +64,22 @@ export class FetchError extends DebLockError {
 export class VerificationError extends DebLockError {
   readonly url: string | undefined;
 
-  constructor(code: string, message: string, options: { url?: string; hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { url?: string; hint?: string; cause?: unknown } = {}) {
     super(code, message, options);
     this.url = options.url === undefined ? undefined : redactUrl(options.url);
+  }
+}
+
+/**
+ * A broken invariant of deb-lock itself (an edit that did not take, a change set naming a file twice): a bug,
+ * never the user's doing. Exit 70. The hint asks for a report.
+ */
+export class InternalError extends DebLockError {
+  constructor(code: ErrorCode, message: string, options: { report?: string; cause?: unknown } = {}) {
+    super(code, message, {
+      hint: `this is a bug in deb-lock; please report it with the command you ran${options.report === undefined ? "" : ` and ${options.report}`}`,
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
   }
 }
 

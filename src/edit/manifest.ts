@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
-import { DebLockError, ParseError } from "../core/errors.js";
+import { DebLockError, ParseError, InternalError } from "../core/errors.js";
 import type { RelationOp } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
 import { applyEdits, type TextEdit } from "./text-edit.js";
@@ -391,7 +391,7 @@ function readManifest(text: string, file: string): ReadManifest {
 
 function rangeOf(node: Node): [number, number] {
   const range = node.range;
-  if (!range) throw new DebLockError("INTERNAL", "YAML node without a source range");
+  if (!range) throw new InternalError("INTERNAL", "YAML node without a source range", { report: "the manifest" });
   return [range[0], range[1]];
 }
 
@@ -469,6 +469,6 @@ function unsupported(file: string, why: string): never {
 function confirm(text: string, file: string, check: (m: Manifest) => boolean): void {
   const manifest = parseManifest(text, file);
   if (!check(manifest)) {
-    throw new DebLockError("EDIT_NOT_APPLIED", `${file}: the edited manifest does not read back as intended`, { hint: "this is a bug in deb-lock; please report it with the manifest" });
+    throw new InternalError("EDIT_NOT_APPLIED", `${file}: the edited manifest does not read back as intended`, { report: "the manifest" });
   }
 }

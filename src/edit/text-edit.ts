@@ -1,4 +1,4 @@
-import { DebLockError } from "../core/errors.js";
+import { InternalError } from "../core/errors.js";
 
 /** Replace `text.slice(start, end)` by `text`. `start === end` inserts. Offsets are UTF-16 indexes. */
 export interface TextEdit {
@@ -15,8 +15,8 @@ export interface TextEdit {
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   for (const e of edits) {
     if (!(Number.isInteger(e.start) && Number.isInteger(e.end) && 0 <= e.start && e.start <= e.end && e.end <= text.length)) {
-      throw new DebLockError("EDIT_OUT_OF_RANGE", `edit [${e.start}, ${e.end}) lies outside a text of length ${text.length}`, {
-        hint: "this is a bug in deb-lock; please report it with the file being edited",
+      throw new InternalError("EDIT_OUT_OF_RANGE", `edit [${e.start}, ${e.end}) lies outside a text of length ${text.length}`, {
+        report: "the file being edited",
       });
     }
   }
@@ -32,8 +32,8 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
     const previous = sorted[i - 1];
     // Touching spans are fine; a span starting inside the previous one is not.
     if (previous !== undefined && edit.start < previous.end) {
-      throw new DebLockError("EDIT_OVERLAP", `edits [${previous.start}, ${previous.end}) and [${edit.start}, ${edit.end}) overlap`, {
-        hint: "this is a bug in deb-lock; please report it with the file being edited",
+      throw new InternalError("EDIT_OVERLAP", `edits [${previous.start}, ${previous.end}) and [${edit.start}, ${edit.end}) overlap`, {
+        report: "the file being edited",
       });
     }
     parts.push(text.slice(cursor, edit.start), edit.text);

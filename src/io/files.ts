@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { DebLockError } from "../core/errors.js";
+import { DebLockError, InternalError } from "../core/errors.js";
 
 /** One file edit: `before` is the content it must still hold (null: must not exist); `after` null deletes it. */
 export interface FileChange {
@@ -115,7 +115,7 @@ export async function applyChangeSet(changes: readonly FileChange[], fs: Transac
   const seen = new Set<string>();
   for (const c of changes) {
     const real = resolve(await followSymlink(c.path, fs));
-    if (seen.has(real)) throw new DebLockError("DUPLICATE_CHANGE", `${c.path}: changed twice in one change set`, { hint: "this is a bug in deb-lock; please report it" });
+    if (seen.has(real)) throw new InternalError("DUPLICATE_CHANGE", `${c.path}: changed twice in one change set`);
     seen.add(real);
     if (c.before !== c.after) work.push(real === resolve(c.path) ? c : { ...c, path: real });
   }

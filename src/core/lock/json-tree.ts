@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../error-codes.js";
 import { ParseError } from "../errors.js";
 
 /**
@@ -48,7 +49,7 @@ export function positionOf(text: string, offset: number): { line: number; col: n
 }
 
 /** Parses strict JSON (RFC 8259). Throws ParseError(`code`) with line and column on malformed input. */
-export function parseJsonTree(text: string, file: string, code: string): JsonNode {
+export function parseJsonTree(text: string, file: string, code: ErrorCode): JsonNode {
   let pos = 0;
 
   const fail = (message: string, at = pos): never => {

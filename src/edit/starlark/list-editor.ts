@@ -1,4 +1,4 @@
-import { DebLockError } from "../../core/errors.js";
+import { InternalError } from "../../core/errors.js";
 import { applyEdits, type TextEdit } from "../text-edit.js";
 import { walkExpressions, type Expr, type ListExpr } from "./ast.js";
 import { parseStarlark } from "./parser.js";
@@ -170,7 +170,7 @@ function listAt(text: string, start: number, file: string): ListExpr {
   walkExpressions(parseStarlark(text, file), (e) => {
     if (e.kind === "list" && e.start === start) found = e;
   });
-  if (found === undefined) throw new DebLockError("STARLARK_LIST_LOST", `${file}: the edited list at offset ${start} no longer parses as a list`, { hint: "this is a bug in deb-lock; please report it with the file" });
+  if (found === undefined) throw new InternalError("STARLARK_LIST_LOST", `${file}: the edited list at offset ${start} no longer parses as a list`, { report: "the file" });
   return found;
 }
 
