@@ -3,19 +3,14 @@ import { UsageError } from "../core/errors.js";
 import type { Command } from "./command.js";
 import { writeJson } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
-import { ExitCode, exitCodeFor } from "./exit-codes.js";
+import { ExitCode, exitCodeFor, formatExitCodesHelp } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { GLOBAL_HELP, GLOBAL_OPTIONS, resolveGlobalOptions } from "./options.js";
 import { errorToJson, formatError } from "./render/error.js";
 import { createReporter } from "./render/reporter.js";
 import { packageVersion } from "./version.js";
 
-const EXIT_HELP = `Exit codes:
-  0   success (also when nothing changed)
-  1   problems: unresolvable or conflicting dependencies, invalid manifest, failed check
-  2   usage error
-  3   network or verification failure (HTTP, signature, hash, size)
-  70  internal error`;
+const EXIT_HELP = formatExitCodesHelp();
 
 export function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
