@@ -1,10 +1,55 @@
-import { relative } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type { RequestedPackage } from "../app/add.js";
 import { UsageError } from "../core/errors.js";
 import { parsePackageSpec } from "../edit/manifest.js";
 import type { CommandContext } from "./command.js";
 
-/** `--image` (relative to the current directory when it names an existing directory there) or `--manifest`. */
+const hasBuildFile = (dir: string): boolean => existsSync(join(dir, "BUILD")) || existsSync(join(dir, "BUILD.bazel"));
+
+/**
+ * An `--image` argument as the workspace-relative Bazel package it names, with its `:NAME` if any. `//java:java_base`
+ * and absolute paths are unambiguous; a relative `DIR` is taken from the current directory when that is inside the
+ * workspace and DIR exists there, else from the workspace root (so `-C ROOT --image python3` works from anywhere).
+ * A directory without a BUILD file in the workspace is a usage error (exit 2) that lists the candidates.
+ */
+export function workspaceImageArg(cwd: string, root: string, arg: string): string {
+  const colon = arg.lastIndexOf(":");
+  const [dir, name] = colon > 0 && !/^[a-zA-Z]:[\\/]/.test(arg) ? [arg.slice(0, colon), arg.slice(colon)] : [arg, ""];
+  const inWorkspace = (abs: string): string | undefined => {
+    const rel = relative(root, abs).split("\\").join("/");
+    return rel.startsWith("..") || isAbsolute(rel) ? undefined : rel;
+  };
+  let pkg: string | undefined;
+  if (dir.startsWith("//")) pkg = dir.slice(2);
+  else if (isAbsolute(dir)) pkg = inWorkspace(dir);
+  else {
+    const fromCwd = inWorkspace(resolve(cwd, dir));
+    pkg = fromCwd !== undefined && existsSync(resolve(cwd, dir)) ? fromCwd : inWorkspace(resolve(root, dir));
+  }
+  if (pkg === undefined || !hasBuildFile(resolve(root, pkg))) {
+    throw new UsageError(`no image ${arg} in the workspace ${root}: ${pkg === undefined ? "that path is outside it" : `${pkg || "."} has no BUILD or BUILD.bazel file`}`, {
+      code: "IMAGE_NOT_FOUND",
+      hint: `--image takes an image's Bazel package directory, relative to the workspace root or the current directory (${imageCandidates(root)})`,
+    });
+  }
+  return `${pkg === "" ? "." : pkg}${name}`;
+}
+
+/** Top-level directories of the workspace with a BUILD file, for error hints. */
+function imageCandidates(root: string): string {
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(root)
+      .filter((d) => !d.startsWith(".") && !d.startsWith("bazel-") && statSync(join(root, d)).isDirectory() && hasBuildFile(join(root, d)))
+      .sort();
+  } catch {
+    dirs = [];
+  }
+  return dirs.length === 0 ? "this workspace has no directory with a BUILD file" : `directories with a BUILD file: ${dirs.slice(0, 12).join(", ")}${dirs.length > 12 ? ", ..." : ""}`;
+}
+
+/** `--image` (see workspaceImageArg) or `--manifest` (relative to the current directory). */
 export function targetOptions(ctx: CommandContext, root: string): { image?: string; manifest?: string; distro?: string } {
   const image = ctx.values.image as string | undefined;
   const manifest = ctx.values.manifest as string | undefined;
@@ -18,7 +63,7 @@ export function targetOptions(ctx: CommandContext, root: string): { image?: stri
     return rel.startsWith("..") ? p : rel === "" ? "." : rel;
   };
   return {
-    ...(image === undefined ? {} : { image: relToRoot(image) }),
+    ...(image === undefined ? {} : { image: workspaceImageArg(ctx.io.cwd, root, image) }),
     ...(manifest === undefined ? {} : { manifest: relToRoot(manifest) }),
     ...(distro === undefined ? {} : { distro }),
   };

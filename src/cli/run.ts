@@ -43,9 +43,50 @@ ${EXIT_HELP}
 `;
 }
 
+/**
+ * Global options may come before the command (`deb-lock -C DIR check`): they are moved behind it, so that
+ * `[-C DIR] COMMAND ...` and `COMMAND [-C DIR] ...` mean the same.
+ */
+function commandFirst(argv: readonly string[]): string[] {
+  const leading: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith("-") && argv[i] !== "--") {
+    const arg = argv[i]!;
+    const spec = arg.startsWith("--")
+      ? (GLOBAL_OPTIONS as Record<string, { type: string } | undefined>)[arg.slice(2).split("=")[0]!]
+      : Object.values(GLOBAL_OPTIONS).find((o) => "short" in o && `-${o.short}` === arg);
+    if (spec === undefined || ["--help", "-h", "--version"].includes(arg)) break;
+    const takesValue = spec.type === "string" && !arg.includes("=");
+    leading.push(...argv.slice(i, i + (takesValue ? 2 : 1)));
+    i += takesValue ? 2 : 1;
+  }
+  if (leading.length === 0) return [...argv];
+  if (i >= argv.length) return []; // global options and no command: the general help, exit 2
+  return [argv[i]!, ...leading, ...argv.slice(i + 1)];
+}
+
+/** Node's parseArgs messages, said the way deb-lock says things. */
+function usageErrorOf(cmd: Command, error: unknown): UsageError {
+  const hint = `see 'deb-lock ${cmd.name} --help'`;
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = (error as Error).message;
+  const option = /'(-[^'\s]*)/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
+    return new UsageError(`${cmd.name}: unknown option ${option}`, { hint: `${hint} for its options; a package name starting with '-' goes after '--'` });
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    // "Option '-C, --workspace <value>' argument missing", "Option '--deep' does not take an argument"
+    const long = /'(?:-\w, )?(--[\w-]+)/.exec(message)?.[1] ?? option ?? "an option";
+    if (/argument missing/.test(message)) return new UsageError(`${cmd.name}: option ${long} needs a value`, { hint });
+    if (/does not take an argument/.test(message)) return new UsageError(`${cmd.name}: option ${long} takes no value`, { hint });
+  }
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return new UsageError(`${cmd.name}: takes no arguments`, { hint });
+  return new UsageError(`${cmd.name}: ${message}`, { hint });
+}
+
 /** Runs one deb-lock invocation and returns its exit code. Never calls process.exit. */
 export async function run(io: CliIo): Promise<number> {
-  const [name, ...rest] = io.argv;
+  const [name, ...rest] = commandFirst(io.argv);
   if (name === undefined) {
     io.stderr.write(generalHelp());
     return ExitCode.USAGE;
@@ -70,7 +111,7 @@ export async function run(io: CliIo): Promise<number> {
     try {
       parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
     } catch (error) {
-      throw new UsageError(`${cmd.name}: ${(error as Error).message}`, { hint: `see 'deb-lock ${cmd.name} --help'` });
+      throw usageErrorOf(cmd, error);
     }
     const values = parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>;
     if (values.help) {

@@ -103,6 +103,8 @@ const CASES: { layout: string; name: string; argv: string[]; setup?: string[][];
   { layout: "distroless-2026", name: "add-ffmpeg-amd64-only", prepare: amd64OnlyPython, argv: ["add", "ffmpeg", "--image", "python3", "--distro", "debian12"] },
   { layout: "distroless-2026", name: "add-libquadmath0-arch-specific", argv: ["add", "libquadmath0", "--image", "python3", "--distro", "debian13"] },
   { layout: "distroless-2024", name: "remove-still-needed", argv: ["remove", "libexpat1", "--image", "python3"] },
+  // A typo (the package is in no list of the image): exit 1 naming it, nothing written.
+  { layout: "distroless-2024", name: "remove-not-listed", argv: ["remove", "ffmpg", "--image", "python3"] },
   {
     layout: "distroless-2026",
     name: "remove-postgresql-client-debian12",
@@ -175,12 +177,12 @@ describe("invariants on the command line", () => {
     expect(workspaceDiff(before, root)).toBe("");
   });
 
-  it("usage errors: no package, both --image and --manifest", async () => {
+  it("usage errors: no package, both --image and --manifest, an image the workspace does not have", async () => {
     const root = copyWorkspace("distroless-2024");
     expect((await cli(root, ["add", "--image", "python3"])).code).toBe(2);
     expect((await cli(root, ["add", "x", "--image", "python3", "--manifest", "private/repos/deb/bookworm.yaml"])).code).toBe(2);
     const unknown = await cli(root, ["add", "x", "--image", "nosuchimage"]);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("IMAGE_NOT_FOUND");
   });
 

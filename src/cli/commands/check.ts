@@ -1,4 +1,4 @@
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import { runCheck, type CheckRequest } from "../../app/check.js";
 import { formatFinding } from "../../app/check-finding.js";
 import { imageCheckInputs } from "../../app/check-images.js";
@@ -7,6 +7,7 @@ import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
+import { workspaceImageArg } from "../image-target.js";
 import { selectRepos } from "../workspace-context.js";
 
 export const checkCommand: Command = {
@@ -50,7 +51,7 @@ Exit status: 0 when everything agrees, 1 when any problem is found.`,
       repos,
       deep,
       ...(imageDirs.length > 0
-        ? { images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, relative(root, resolve(ctx.io.cwd, dir)), files, repos)))).flatMap(imageCheckInputs) }
+        ? { images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, workspaceImageArg(ctx.io.cwd, root, dir), files, repos)))).flatMap(imageCheckInputs) }
         : { discoverImages: ctx.positionals.length === 0 }),
     };
     // Offline checks never load the archive layer's keys or open a connection.

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { planRemove, type RemovePlan } from "../../app/remove.js";
+import { ProblemError } from "../../core/errors.js";
 import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { withArchive } from "../archive-session.js";
@@ -46,6 +47,14 @@ Options:
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     const plan = await withArchive(ctx, ({ loader }) => planRemove({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
+    // A package no target lists is a typo or a wrong image: say so and write nothing, rather than "nothing to do".
+    const nowhere = packages.filter((name) => plan.targets.every((t) => t.notListed.includes(name)));
+    if (nowhere.length > 0) {
+      const where = plan.image === undefined ? plan.targets.map((t) => t.manifestFile).join(", ") : `image ${plan.image}`;
+      throw new ProblemError("REMOVE_NOT_LISTED", `${nowhere.join(", ")} ${nowhere.length === 1 ? "is" : "are"} not listed in ${where}; nothing was written`, {
+        hint: "check the spelling and the --image/--manifest; `deb-lock why PKG --image DIR` shows how a package that is installed gets there",
+      });
+    }
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);
