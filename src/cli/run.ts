@@ -6,6 +6,7 @@ import { COMMANDS } from "./commands/index.js";
 import { ExitCode, exitCodeFor, formatExitCodesHelp } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { GLOBAL_HELP, GLOBAL_OPTIONS, resolveGlobalOptions } from "./options.js";
+import { fileAccessError } from "../io/file-access-error.js";
 import { errorToJson, formatError } from "./render/error.js";
 import { createReporter } from "./render/reporter.js";
 import { packageVersion } from "./version.js";
@@ -129,7 +130,9 @@ export async function run(io: CliIo): Promise<number> {
     } finally {
       reporter.done();
     }
-  } catch (error) {
+  } catch (thrown) {
+    // An ordinary file-system refusal that reached here unconverted is still the user's to fix, not a bug.
+    const error = fileAccessError(thrown) ?? thrown;
     io.stderr.write(formatError(error));
     if (wantsJson) writeJson(io, name, { ok: false, error: errorToJson(error) });
     return exitCodeFor(error);

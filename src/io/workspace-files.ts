@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { posix } from "node:path";
+import { fileAccessError } from "./file-access-error.js";
 
 /**
  * The small read-only view of the user's workspace that discovery needs. Paths are absolute POSIX paths.
@@ -14,7 +15,13 @@ export interface WorkspaceFiles {
 /** The real file system. */
 export function nodeWorkspaceFiles(): WorkspaceFiles {
   return {
-    readText: (path) => readFile(path, "utf8"),
+    readText: async (path) => {
+      try {
+        return await readFile(path, "utf8");
+      } catch (e) {
+        throw fileAccessError(e, path) ?? e;
+      }
+    },
     exists: async (path) => {
       try {
         await stat(path);
@@ -28,7 +35,7 @@ export function nodeWorkspaceFiles(): WorkspaceFiles {
         return (await readdir(path)).sort();
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return [];
-        throw e;
+        throw fileAccessError(e, path) ?? e;
       }
     },
   };
