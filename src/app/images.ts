@@ -634,6 +634,27 @@ function isMainInstance(inst: Instance, base: string): boolean {
   return rest !== undefined && rest.endsWith(`_${inst.arch}_${inst.distro}`) && !rest.slice(0, -(`_${inst.arch}_${inst.distro}`.length)).includes("_");
 }
 
+/**
+ * The names of the images a Bazel package declares — every oci_image named `<name>_<user>_<arch>_<distro>` that
+ * lists Debian packages (`base/` declares static, base_nossl and base; `java/` java_base, java17, ...) — in
+ * order of first appearance. Each is an argument for discoverImage as `pkg:name`.
+ */
+export async function imageNamesIn(root: string, pkg: string, files: WorkspaceFiles): Promise<string[]> {
+  const { instances } = await instancesOf(new SourceTree(root, files), pkg);
+  const names: string[] = [];
+  for (const inst of instances) {
+    if (inst.name === undefined || inst.arch === undefined || inst.distro === undefined || inst.packages.length === 0) continue;
+    const tail = `_${inst.arch}_${inst.distro}`;
+    if (!inst.name.endsWith(tail)) continue;
+    const withUser = inst.name.slice(0, -tail.length);
+    const cut = withUser.lastIndexOf("_");
+    if (cut <= 0) continue;
+    const name = withUser.slice(0, cut);
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
 export interface DiscoverImageOptions {
   /** Only this distro (`debian12` or `bookworm`). */
   readonly distro?: string;

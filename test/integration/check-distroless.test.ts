@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -77,6 +77,47 @@ describe.each(["distroless-2024", "distroless-2026"])("check on the %s layout", 
     expect(r.stdout).toBe("");
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/deb-lock check: ok \(\d+ repo\(s\), \d+ lock entries, [1-9]\d* image list\(s\)\)/);
+  });
+});
+
+/** A BUILD file declaring one image per arch, user and distro (the distroless 2024 pattern). */
+function imageBuild(name: string, base: string, packages: readonly string[]): string {
+  return [
+    'load("@rules_oci//oci:defs.bzl", "oci_image")',
+    'load("//:checksums.bzl", "ARCHITECTURES")',
+    'load("//base:distro.bzl", "DISTROS")',
+    'load("//private/util:deb.bzl", "deb")',
+    "",
+    "[",
+    "    oci_image(",
+    `        name = "${name}_" + user + "_" + arch + "_" + distro,`,
+    `        base = "${base}_" + user + "_" + arch + "_" + distro,`,
+    "        tars = [",
+    ...packages.map((p) => `            deb.package(arch, distro, "${p}"),`),
+    "        ],",
+    "    )",
+    "    for arch in ARCHITECTURES",
+    '    for user in ["root", "nonroot"]',
+    "    for distro in DISTROS",
+    "]",
+    "",
+  ].join("\n");
+}
+
+describe("check covers every image of the workspace", () => {
+  it("images named unlike their directory (java:java_base, base:static) and in nested packages are checked", async () => {
+    const ws = copy("distroless-2024");
+    mkdirSync(join(ws, "java"));
+    writeFileSync(join(ws, "java/BUILD"), `${imageBuild("java_base", "//cc:cc", ["zlib1g"])}\n${imageBuild("java17", ":java_base", ["libjpeg62-turbo"]).replace(/^load.*\n/gm, "").trimStart()}`);
+    mkdirSync(join(ws, "experimental/nodejs"), { recursive: true });
+    writeFileSync(join(ws, "experimental/nodejs/BUILD"), imageBuild("nodejs20", "//cc:cc", ["libatomic1"]));
+    edit(ws, "base/base.bzl", (t) => t.replace('deb.package(arch, distro, "netbase"),', 'deb.package(arch, distro, "netbase"),\n                    deb.package(arch, distro, "libcap2"),'));
+    const r = await check(ws);
+    expect(r.code).toBe(1);
+    const used = r.stdout.trim().split("\n").map((l) => / image (\S+) \(debian12\) uses (\S+),/.exec(l)?.slice(1, 3).join(" uses "));
+    expect(used.sort()).toEqual(["base:static uses libcap2", "experimental/nodejs:nodejs20 uses libatomic1", "java:java17 uses libjpeg62-turbo", "java:java_base uses zlib1g"].sort());
+    // every finding says once what to run, and what it says names the image as --image takes it
+    expect(r.stdout).toContain("run `deb-lock add zlib1g --image java:java_base`");
   });
 });
 
