@@ -66,13 +66,14 @@ export async function checkDeep(
   interface PackageSet {
     readonly label: string;
     readonly arch: string;
-    readonly members: { repo: string; name: string }[];
+    /** `image` is set on the packages the image lists itself (not inherited): where an addition would go. */
+    readonly members: { repo: string; name: string; image?: string }[];
   }
   const sets: PackageSet[] = [];
   if (images.length > 0) {
     for (const image of images) {
       for (const arch of image.archs) {
-        const own = image.packages.map((p) => ({ repo: image.repoByArch?.[arch] ?? image.repo, name: p.name }));
+        const own = image.packages.map((p) => ({ repo: image.repoByArch?.[arch] ?? image.repo, name: p.name, image: image.image }));
         const inherited = (image.ancestors?.[arch] ?? []).flatMap((a) => a.names.map((name) => ({ repo: a.repo, name })));
         sets.push({ label: `image ${image.image} (${image.distro})`, arch, members: [...own, ...inherited] });
       }
@@ -95,7 +96,10 @@ export async function checkDeep(
     }
   }
   // One finding per (package, unmet relations), naming every arch and set it is unmet in.
-  const reported = new Map<string, { c: (typeof usable)[number]; name: string; version: string; relations: UnsatisfiedDependency[]; archs: Set<string>; labels: Set<string>; line?: number }>();
+  const reported = new Map<
+    string,
+    { c: (typeof usable)[number]; name: string; version: string; relations: UnsatisfiedDependency[]; archs: Set<string>; labels: Set<string>; owners: Set<string>; line?: number }
+  >();
   for (const set of sets) {
     const present = set.members.map((m) => ({ m, record: recordOf.get(`${m.repo}\u0000${m.name}:${set.arch}`) })).filter((x) => x.record !== undefined);
     for (const miss of groupUnsatisfied(findUnsatisfiedDependencies(present.map((x) => x.record!), set.arch))) {
@@ -106,26 +110,72 @@ export async function checkDeep(
       if (relations.length === 0) continue;
       const key = `${member.repo}\u0000${miss.name}\u0000${relations.map((r) => r.relation).join()}`;
       const entry = c.repo.entries.get(`${miss.name}:${set.arch}`);
-      const g = reported.get(key) ?? { c, name: miss.name, version: miss.version, relations, archs: new Set<string>(), labels: new Set<string>(), ...(entry === undefined ? {} : { line: entry.line }) };
+      const g = reported.get(key) ?? {
+        c,
+        name: miss.name,
+        version: miss.version,
+        relations,
+        archs: new Set<string>(),
+        labels: new Set<string>(),
+        owners: new Set<string>(),
+        ...(entry === undefined ? {} : { line: entry.line }),
+      };
       g.archs.add(set.arch);
       g.labels.add(set.label);
+      if (member.image !== undefined) g.owners.add(member.image);
       reported.set(key, g);
     }
   }
+  const realNames = new Map<string, Set<string>>(); // repo → names of real packages in its indexes
+  for (const [repo, byVersion] of records) realNames.set(repo, new Set([...byVersion.keys()].map((k) => k.split("\u0000")[1]!)));
   for (const g of reported.values()) {
     const manifest = g.c.repo.manifest!.file;
     const names = [...new Set(g.relations.flatMap((r) => r.missing))];
+    const labels = [...g.labels];
+    const plural = labels.length > 1 || labels[0]!.endsWith(" locks");
     findings.push({
       code: "UNSATISFIED_DEPENDENCY",
       file: workspaceRelative(root, g.c.decl.lockPath),
       ...(g.line === undefined ? {} : { line: g.line }),
-      message: `${g.name} ${g.version} (${[...g.archs].join(", ")}) needs ${g.relations.map((r) => `${r.relation} [${r.field}]`).join(", ")}, which ${[...g.labels].join(", ")} ${g.labels.size === 1 ? "does" : "do"} not contain`,
-      hint: g.c.decl.resolveTransitive
-        ? relockHint(manifest)
-        : `add ${names.join(", ")} to ${manifest} and relock (\`deb-lock add ${g.name}\` does both), or, if the image does without on purpose, mark ${g.name}'s line in ${manifest} with \`# deb-lock: without=${names.join(",")}\``,
+      key: `${g.name} needs ${g.relations.map((r) => r.missing.join("|")).join(", ")}`,
+      message: `${g.name} ${g.version} (${[...g.archs].join(", ")}) needs ${g.relations.map((r) => `${r.relation} [${r.field}]`).join(", ")}, which ${labels.join(", ")} ${plural ? "do" : "does"} not contain`,
+      hint: g.c.decl.resolveTransitive ? relockHint(manifest) : explicitClosureHint(g, manifest, names, images.length > 0, realNames.get(g.c.decl.name) ?? new Set()),
     });
   }
   return findings;
+}
+
+/**
+ * What to do about a dependency an explicit-closure repo (resolve_transitive = False) leaves out: add it where the
+ * package that needs it is listed — `deb-lock add` puts it in the image list (or manifest), the manifest and the
+ * lock — or declare the gap. A command is suggested only when it would do that: for the first alternative of each
+ * or-group, when that is a real package of the repo's indexes (a virtual name needs a choice of provider).
+ */
+function explicitClosureHint(
+  g: { name: string; relations: readonly UnsatisfiedDependency[]; owners: ReadonlySet<string> },
+  manifest: string,
+  names: readonly string[],
+  withImages: boolean,
+  realNames: ReadonlySet<string>,
+): string {
+  const firstAlternatives = [...new Set(g.relations.map((r) => r.missing[0]!.split(":")[0]!))];
+  const virtual = firstAlternatives.filter((n) => !realNames.has(n));
+  const owners = [...g.owners];
+  const oneOf = g.relations.some((r) => r.missing.length > 1) ? "the first alternative of each or-group; " : "";
+  const inImages = owners.length === 0 ? `the image that lists ${g.name}` : `${owners.length === 1 ? "image" : "images"} ${owners.join(", ")}`;
+  let add: string;
+  if (virtual.length > 0) {
+    const rest = firstAlternatives.filter((n) => !virtual.includes(n));
+    add = `add a package that provides ${virtual.join(", ")}${rest.length > 0 ? `, and ${rest.join(", ")},` : ""} to ${withImages ? inImages : manifest}`;
+  } else if (!withImages) {
+    add = `run \`deb-lock add ${firstAlternatives.join(" ")} --manifest ${manifest}\` (${oneOf}it edits the manifest and the lock)`;
+  } else if (owners.length > 0) {
+    const commands = owners.map((o) => `\`deb-lock add ${firstAlternatives.join(" ")} --image ${o}\``).join(" and ");
+    add = `run ${commands} (${oneOf}it edits the image's list, ${manifest} and its lock)`;
+  } else {
+    add = `add ${firstAlternatives.join(", ")} to ${inImages}`;
+  }
+  return `${add}; or, if the image does without on purpose, mark ${g.name}'s line in ${manifest} with \`# deb-lock: without=${names.join(",")}\``;
 }
 
 function groupUnsatisfied(list: readonly UnsatisfiedDependency[]): { name: string; version: string; relations: UnsatisfiedDependency[] }[] {

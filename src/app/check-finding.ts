@@ -10,6 +10,11 @@ export interface CheckFinding {
   readonly line?: number;
   readonly message: string;
   readonly hint: string;
+  /**
+   * What the finding is about, for baselines: unlike the message it leaves out versions and lines, so a known
+   * finding stays known across updates and edits elsewhere in the file. Defaults to the message.
+   */
+  readonly key?: string;
 }
 
 export function formatFinding(f: CheckFinding): string {

@@ -153,11 +153,27 @@ describe("check on the distroless-2026 layout", () => {
       "libtirpc3t64 → libtirpc-common (>= 1.3.6+ds-1)",
       "tzdata → debconf (>= 0.5) | debconf-2.0",
     ]);
-    expect(strict.stdout).toContain("image base (debian12), image cc (debian12), image python3 (debian12), image static (debian12) do not contain");
+    expect(strict.stdout).toContain("image base:base_nossl (debian12), image base (debian12), image cc (debian12), image python3 (debian12), image static (debian12) do not contain");
+    expect(strict.stdout).toContain("which image python3 (debian12) does not contain");
     declareGaps(ws);
     const clean = await check(ws, "--deep");
     expect(clean.stdout + clean.stderr).toContain("deb-lock check: ok");
     expect(clean.code).toBe(0);
+  });
+
+  it("--deep's hint, when it names a command, is one that fixes the finding", async () => {
+    const ws = copy("distroless-2026");
+    const before = await check(ws, "--deep");
+    const finding = before.stdout.split("\n").find((l) => l.startsWith("private/repos/deb/bookworm_python.lock.json") && l.includes("libreadline8 "))!;
+    const command = /— run `deb-lock ([^`]+)`/.exec(finding)?.[1];
+    expect(command).toBe("add readline-common --image python3");
+    const add = await runCli([...command!.split(" "), "--mirror", `https://snapshot.debian.org=${archive.url}`, "--keyring", join(tmp, "key.asc"), "--cache-dir", join(tmp, "cache"), "--quiet"], { cwd: ws, homeDir: tmp });
+    expect(add.stderr).toBe("");
+    expect(add.stdout).toContain("+ readline-common 8.2-1.3 (requested)");
+    expect(add.code).toBe(0);
+    const after = await check(ws, "--deep");
+    expect(after.stdout).not.toContain("readline-common");
+    expect(after.stdout.trim().split("\n")).toHaveLength(before.stdout.trim().split("\n").length - 2); // bookworm and trixie
   });
 
   it("--deep fails the lone ffmpeg hand edit and names the missing libraries", async () => {
