@@ -71,6 +71,39 @@ const edit = (ws: string, path: string, f: (text: string) => string) => writeFil
 const check = (ws: string, ...argv: string[]) =>
   runCli(["check", ...argv, "--mirror", `https://snapshot.debian.org=${archive.url}`, "--keyring", join(tmp, "key.asc"), "--cache-dir", join(tmp, "cache"), "--quiet"], { cwd: ws, homeDir: tmp });
 
+/** The hand edit of the blog post: ffmpeg in the manifest and the image list, one lock entry per arch with "dependencies": []. */
+function handEditFfmpeg(ws: string): void {
+  // The hand edit: ffmpeg in the manifest and the image list, one lock entry per arch with "dependencies": [].
+  const stanzas = (arch: string) => execFileSync("xz", ["-dc", join(FIXTURES, "distroless-2026/archive/debian/bookworm", arch, "Packages.xz")], { encoding: "utf8" });
+  const field = (stanza: string, name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(stanza)![1]!;
+  edit(ws, "private/repos/deb/bookworm_python.yaml", (t) => `${t.trimEnd()}\n  - ffmpeg\n`);
+  edit(ws, "python3/config.bzl", (t) => t.replace('        "libffi8",\n', '        "libffi8",\n        "ffmpeg",\n'));
+  edit(ws, "private/repos/deb/bookworm_python.lock.json", (t) => {
+    const lock = JSON.parse(t) as { packages: unknown[]; version: number };
+    for (const arch of ["amd64", "arm64"]) {
+      const stanza = stanzas(arch).split(/\n\n+/).find((s) => s.startsWith("Package: ffmpeg\n"))!;
+      const version = field(stanza, "Version");
+      lock.packages.push({
+        arch,
+        dependencies: [],
+        key: `ffmpeg_${version.replace(":", "-").replaceAll("+", "-p-")}_${arch}`,
+        name: "ffmpeg",
+        sha256: field(stanza, "SHA256"),
+        urls: [`https://snapshot.debian.org/archive/debian/${SNAPSHOTS.debian}/${field(stanza, "Filename")}`],
+        version,
+      });
+    }
+    return JSON.stringify(lock, null, "\t");
+  });
+
+  // A careful hand edit keeps MODULE.bazel.lock's recorded hash in step too.
+  const lockPath = "private/repos/deb/bookworm_python.lock.json";
+  if (existsSync(join(ws, "MODULE.bazel.lock"))) {
+    const content = readFileSync(join(ws, lockPath), "utf8");
+    edit(ws, "MODULE.bazel.lock", (t) => staleRecordedInputs(t, new Map([[lockPath, content]])).reduce((out, s) => out.replace(s.hash, s.newHash), t));
+  }
+}
+
 describe.each(["distroless-2024", "distroless-2026"])("check on the %s layout", (layout) => {
   it("passes the consistent workspace, image lists included", async () => {
     const r = await check(copy(layout));
@@ -180,35 +213,7 @@ describe("check on the distroless-2026 layout", () => {
     const ws = copy("distroless-2026");
     declareGaps(ws);
 
-    // The hand edit: ffmpeg in the manifest and the image list, one lock entry per arch with "dependencies": [].
-    const stanzas = (arch: string) => execFileSync("xz", ["-dc", join(FIXTURES, "distroless-2026/archive/debian/bookworm", arch, "Packages.xz")], { encoding: "utf8" });
-    const field = (stanza: string, name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(stanza)![1]!;
-    edit(ws, "private/repos/deb/bookworm_python.yaml", (t) => `${t.trimEnd()}\n  - ffmpeg\n`);
-    edit(ws, "python3/config.bzl", (t) => t.replace('        "libffi8",\n', '        "libffi8",\n        "ffmpeg",\n'));
-    edit(ws, "private/repos/deb/bookworm_python.lock.json", (t) => {
-      const lock = JSON.parse(t) as { packages: unknown[]; version: number };
-      for (const arch of ["amd64", "arm64"]) {
-        const stanza = stanzas(arch).split(/\n\n+/).find((s) => s.startsWith("Package: ffmpeg\n"))!;
-        const version = field(stanza, "Version");
-        lock.packages.push({
-          arch,
-          dependencies: [],
-          key: `ffmpeg_${version.replace(":", "-").replaceAll("+", "-p-")}_${arch}`,
-          name: "ffmpeg",
-          sha256: field(stanza, "SHA256"),
-          urls: [`https://snapshot.debian.org/archive/debian/${SNAPSHOTS.debian}/${field(stanza, "Filename")}`],
-          version,
-        });
-      }
-      return JSON.stringify(lock, null, "\t");
-    });
-
-    // A careful hand edit keeps MODULE.bazel.lock's recorded hash in step too.
-    const lockPath = "private/repos/deb/bookworm_python.lock.json";
-    if (existsSync(join(ws, "MODULE.bazel.lock"))) {
-      const content = readFileSync(join(ws, lockPath), "utf8");
-      edit(ws, "MODULE.bazel.lock", (t) => staleRecordedInputs(t, new Map([[lockPath, content]])).reduce((out, s) => out.replace(s.hash, s.newHash), t));
-    }
+    handEditFfmpeg(ws);
     const offline = await check(ws);
     expect(offline.stdout).toBe(""); // every file agrees with every other: only the archive can tell
     const deep = await check(ws, "--deep");
@@ -219,5 +224,63 @@ describe("check on the distroless-2026 layout", () => {
     for (const lib of ["libavcodec59", "libavfilter8", "libavformat59", "libavutil57", "libpostproc56", "libsdl2-2.0-0", "libswresample4", "libswscale6"]) {
       expect(findings[0]).toContain(lib);
     }
+  });
+});
+
+describe("check --deep with a baseline (distroless-2026, untouched: its intentional omissions)", () => {
+  it("--write-baseline records them; later checks pass, and fail only on a new omission", async () => {
+    const ws = copy("distroless-2026");
+    const strict = await check(ws, "--deep");
+    expect(strict.code).toBe(1);
+    const accepted = strict.stdout.trim().split("\n");
+    expect(accepted.length).toBeGreaterThan(5);
+
+    const write = await check(ws, "--deep", "--write-baseline");
+    expect(write.code).toBe(0);
+    expect(write.stderr).toContain(`recorded ${accepted.length} finding(s) in deb-lock.baseline.json`);
+    const baseline = JSON.parse(readFileSync(join(ws, "deb-lock.baseline.json"), "utf8")) as { schemaVersion: number; findings: { code: string; key: string }[] };
+    expect(baseline.schemaVersion).toBe(1);
+    expect(baseline.findings.map((f) => f.key)).toContain("tzdata needs debconf|debconf-2.0");
+
+    const deep = await check(ws, "--deep");
+    expect(deep.stdout).toBe("");
+    expect(deep.stderr).toContain(`; ${accepted.length} known in deb-lock.baseline.json)`);
+    expect(deep.code).toBe(0);
+    expect((await check(ws)).code).toBe(0); // the offline check reads the same baseline
+
+    handEditFfmpeg(ws);
+    const fresh = await check(ws, "--deep");
+    expect(fresh.code).toBe(1);
+    expect(fresh.stdout.trim().split("\n")).toHaveLength(1);
+    expect(fresh.stdout).toMatch(/: ffmpeg \S+ \(amd64, arm64\) needs libavcodec59/);
+    expect(fresh.stderr).toContain("1 new problem(s)");
+  });
+
+  it("a known finding stays known when its versions and line change; fixed ones are reported as gone", async () => {
+    const ws = copy("distroless-2026");
+    expect((await check(ws, "--deep", "--write-baseline", "--baseline", "accepted.json")).code).toBe(0);
+    const text = readFileSync(join(ws, "accepted.json"), "utf8");
+    // As if recorded before an update: other versions in the messages.
+    const older = text.replace(/2026f-0\+deb12u1/g, "2025b-0+deb12u1");
+    expect(older).not.toBe(text);
+    writeFileSync(join(ws, "accepted.json"), older);
+    const known = await check(ws, "--deep", "--baseline", "accepted.json");
+    expect(known.stdout).toBe("");
+    expect(known.code).toBe(0);
+    expect(known.stderr).not.toContain("no longer occur");
+
+    declareGaps(ws); // every omission declared in the manifests: nothing left to match
+    const r = await check(ws, "--deep", "--baseline", "accepted.json");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\d+ finding\(s\) of accepted\.json no longer occur; run with --write-baseline to drop them/);
+  });
+
+  it("usage: a named baseline that does not exist, and --write-baseline of a narrowed check, exit 2", async () => {
+    const ws = copy("distroless-2026");
+    const missing = await check(ws, "--baseline", "nope.json");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("baseline nope.json does not exist");
+    expect((await check(ws, "--deep", "--write-baseline", "--image", "python3")).code).toBe(2);
+    expect(existsSync(join(ws, "deb-lock.baseline.json"))).toBe(false);
   });
 });

@@ -1,4 +1,8 @@
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
+import { applyBaseline, DEFAULT_BASELINE, formatBaseline, parseBaseline } from "../../app/check-baseline.js";
+import { readTextIfExists } from "../../app/read-text-if-exists.js";
+import { UsageError } from "../../core/errors.js";
+import { applyChangeSet } from "../../io/files.js";
 import { runCheck, type CheckRequest } from "../../app/check.js";
 import { formatFinding } from "../../app/check-finding.js";
 import { imageCheckInputs } from "../../app/check-images.js";
@@ -35,11 +39,20 @@ Options:
                          image lists: within the locks of one distro). A dependency left out on purpose
                          is declared on the package's manifest line:
                            - tzdata # deb-lock: without=debconf,debconf-2.0 no maintainer scripts run
+  --write-baseline       record every finding of this check as accepted (in --baseline FILE, default
+                         ${DEFAULT_BASELINE} at the workspace root) and exit 0; checks the whole workspace
+  --baseline FILE        the baseline to read or write. When it exists (the default file too), findings
+                         it records are counted but not printed and do not fail the check: only new ones do.
+                         A finding is known when its code, file and subject match (not its line or versions).
 
-Exit status: 0 when everything agrees, 1 when any problem is found.`,
-  options: { deep: { type: "boolean" }, image: { type: "string", multiple: true } },
+Exit status: 0 when everything agrees (or every finding is in the baseline), 1 when a problem is found.`,
+  options: { deep: { type: "boolean" }, image: { type: "string", multiple: true }, baseline: { type: "string" }, "write-baseline": { type: "boolean" } },
   async run(ctx) {
     const imageDirs = (ctx.values.image as string[] | undefined) ?? [];
+    const writeBaseline = ctx.values["write-baseline"] === true;
+    if (writeBaseline && (imageDirs.length > 0 || ctx.positionals.length > 0)) {
+      throw new UsageError("--write-baseline records the findings of the whole workspace", { hint: "run it without MANIFEST and --image arguments" });
+    }
     const files = nodeWorkspaceFiles();
     const selected = await selectRepos(ctx, ctx.positionals);
     const { root } = selected;
@@ -56,13 +69,39 @@ Exit status: 0 when everything agrees, 1 when any problem is found.`,
     };
     // Offline checks never load the archive layer's keys or open a connection.
     const result = deep ? await withArchive(ctx, ({ loader }) => runCheck(request, { files, loader })) : await runCheck(request, { files });
-    const ok = result.findings.length === 0;
+    const summary = `${result.stats.repos} repo(s), ${result.stats.entries} lock entries, ${result.stats.images} image list(s)${deep ? ", deep" : ""}`;
+    const explicit = ctx.values.baseline as string | undefined;
+    const baselinePath = explicit === undefined ? resolve(root, DEFAULT_BASELINE) : resolve(ctx.io.cwd, explicit);
+    const shown = relative(ctx.io.cwd, baselinePath) || baselinePath;
+    const existing = await readTextIfExists(files, baselinePath);
+
+    if (writeBaseline) {
+      await applyChangeSet([{ path: baselinePath, before: existing ?? null, after: formatBaseline(result.findings) }]);
+      if (ctx.options.json) writeJson(ctx.io, "check", { ok: true, baseline: shown, written: true, stats: result.stats, findings: result.findings });
+      else ctx.io.stderr.write(`deb-lock check: recorded ${result.findings.length} finding(s) in ${shown} (${summary})\n`);
+      return ExitCode.OK;
+    }
+    if (explicit !== undefined && existing === undefined) {
+      throw new UsageError(`baseline ${shown} does not exist`, { hint: "write it with `deb-lock check --deep --write-baseline --baseline FILE`" });
+    }
+    const { fresh, known, gone } = existing === undefined ? { fresh: [...result.findings], known: [], gone: [] } : applyBaseline(result.findings, parseBaseline(existing, shown));
+    const ok = fresh.length === 0;
     if (ctx.options.json) {
-      writeJson(ctx.io, "check", { ok, root: relative(ctx.io.cwd, root) || ".", stats: result.stats, findings: result.findings });
+      writeJson(ctx.io, "check", {
+        ok,
+        root: relative(ctx.io.cwd, root) || ".",
+        stats: result.stats,
+        findings: fresh,
+        ...(existing === undefined ? {} : { baseline: shown, known, gone }),
+      });
     } else {
-      for (const f of result.findings) ctx.io.stdout.write(`${formatFinding(f)}\n`);
-      const summary = `${result.stats.repos} repo(s), ${result.stats.entries} lock entries, ${result.stats.images} image list(s)${deep ? ", deep" : ""}`;
-      ctx.io.stderr.write(ok ? `deb-lock check: ok (${summary})\n` : `deb-lock check: ${result.findings.length} problem(s) (${summary})\n`);
+      for (const f of fresh) ctx.io.stdout.write(`${formatFinding(f)}\n`);
+      const accepted = existing === undefined ? "" : `; ${known.length} known in ${shown}`;
+      ctx.io.stderr.write(ok ? `deb-lock check: ok (${summary}${accepted})\n` : `deb-lock check: ${fresh.length} ${existing === undefined ? "" : "new "}problem(s) (${summary}${accepted})\n`);
+      // Entries a narrowed or offline check cannot see again are not "gone".
+      if (gone.length > 0 && deep && imageDirs.length === 0 && ctx.positionals.length === 0) {
+        ctx.io.stderr.write(`deb-lock check: ${gone.length} finding(s) of ${shown} no longer occur; run with --write-baseline to drop them\n`);
+      }
     }
     return ok ? ExitCode.OK : ExitCode.PROBLEMS;
   },
