@@ -8,6 +8,7 @@ import { planModuleLockSync, type ModuleLockNotice, type ModuleLockUpdate } from
 import { resolveRepo, type ArchIndexes, type UniverseCache } from "./resolve-repo.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { RepoDecl } from "./workspace.js";
+import { lockShowsKeyStyle, workspaceKeyStyle } from "./key-style.js";
 
 /** What changed in one lock file, by (name, arch). */
 export interface LockDiff {
@@ -90,17 +91,21 @@ export async function planLock(root: string, repos: readonly RepoDecl[], deps: {
   const plans: RepoLockPlan[] = [];
   const problems: (Problem & { repo: string; manifestFile: string })[] = [];
   const universes: UniverseCache = deps.universes ?? new Map();
+  // A lock whose keys do not show how they treat `~` (or no lock yet) takes the workspace's style.
+  const parsed = read.map((r) => (r.lockText === null ? undefined : parseLock(r.lockText, r.lockFile)));
+  const workspaceStyle = parsed.some((p) => p === undefined || !lockShowsKeyStyle(p)) ? await workspaceKeyStyle(root, deps.files) : undefined;
   repos.forEach((repo, i) => {
     const { manifest, manifestFile, lockFile, lockText } = read[i]!;
-    const existing = lockText === null ? undefined : parseLock(lockText, lockFile);
+    const existing = parsed[i];
     const resolution = resolveRepo(manifest, indexes[i]!, repo.resolveTransitive, universes);
     for (const p of resolution.problems) problems.push({ ...p, repo: repo.name, manifestFile });
     if (resolution.problems.length > 0) return;
     const style = existing ?? deps.defaults ?? { dialect: "urls", keyStyle: "tilde-replaced" };
+    const keyStyle = existing !== undefined && lockShowsKeyStyle(existing) ? existing.keyStyle : (workspaceStyle ?? deps.defaults?.keyStyle ?? style.keyStyle);
     const lock = buildLock(resolution.resolutions, {
       resolveTransitive: repo.resolveTransitive,
       dialect: style.dialect,
-      keyStyle: style.keyStyle,
+      keyStyle,
     });
     const after = formatLock(lock, style.dialect, existing?.layout);
     plans.push({

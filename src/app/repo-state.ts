@@ -4,6 +4,7 @@ import { parseLock, type ParsedLock } from "../core/lock/index.js";
 import { type Manifest, parseManifest } from "../edit/manifest.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { ChangeSet } from "./change-set.js";
+import { lockShowsKeyStyle, workspaceKeyStyle } from "./key-style.js";
 import type { RepoDecl } from "./workspace.js";
 
 /** A repo's manifest and lock, as text and parsed: what add, remove and why start from. */
@@ -28,7 +29,10 @@ export async function readRepo(root: string, repo: RepoDecl, files: WorkspaceFil
     });
   }
   const lockText = await files.readText(lockAbs);
-  return { repo, manifestPath: repo.manifestPath, lockPath: repo.lockPath, manifestText, manifest, lockText, lock: parseLock(lockText, repo.lockPath) };
+  const parsed = parseLock(lockText, repo.lockPath);
+  // New entries get the key style of the workspace when the lock's own keys do not show one (no `~` version yet).
+  const lock = lockShowsKeyStyle(parsed) ? parsed : { ...parsed, keyStyle: (await workspaceKeyStyle(root, files)) ?? parsed.keyStyle };
+  return { repo, manifestPath: repo.manifestPath, lockPath: repo.lockPath, manifestText, manifest, lockText, lock };
 }
 
 /** name → locked version for one arch. */
@@ -43,7 +47,9 @@ export function currentState(cs: ChangeSet, state: RepoState): RepoState {
   const manifestText = cs.edits.get(state.manifestPath)?.text ?? state.manifestText;
   const lockText = cs.edits.get(state.lockPath)?.text ?? state.lockText;
   if (manifestText === state.manifestText && lockText === state.lockText) return state;
-  return { ...state, manifestText, manifest: parseManifest(manifestText, state.manifestPath), lockText, lock: parseLock(lockText, state.lockPath) };
+  const parsed = parseLock(lockText, state.lockPath);
+  const lock = lockShowsKeyStyle(parsed) ? parsed : { ...parsed, keyStyle: state.lock.keyStyle };
+  return { ...state, manifestText, manifest: parseManifest(manifestText, state.manifestPath), lockText, lock };
 }
 
 /** The states of the repos one command touches, each read once, on first use. */

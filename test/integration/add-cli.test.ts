@@ -367,6 +367,31 @@ describe("a list shared by several distros (2024 layout)", () => {
   });
 });
 
+describe("key style decided by the workspace (rules_distroless 0.3.2 keeps ~ in keys)", () => {
+  // bookworm_python.lock.json has no ~ version yet, so its own keys cannot tell; its sibling bookworm.lock.json
+  // and the WORKSPACE's rules_distroless release (0.3.2) both say ~ is kept.
+  it("add writes libdbus-1-3_1.14.10-1~deb12u1_amd64 into a lock that had no ~ yet", async () => {
+    const root = copyWorkspace("distroless-2024");
+    const lockFile = join(root, "private/repos/deb/bookworm_python.lock.json");
+    expect(readFileSync(lockFile, "utf8")).not.toContain("~");
+    const run = await cli(root, ["add", "libdbus-1-3", "--image", "python3"]);
+    expect(run.code).toBe(0);
+    const keys = parseLock(readFileSync(lockFile, "utf8"), lockFile).lock.packages.map((p) => p.key);
+    expect(keys).toContain("libdbus-1-3_1.14.10-1~deb12u1_amd64");
+    expect(keys.filter((k) => k.includes("_deb12u"))).toEqual([]);
+  });
+
+  it("lock writes a new lock in the workspace's style", async () => {
+    const root = copyWorkspace("distroless-2024");
+    const manifest = join(root, "private/repos/deb/bookworm_python.yaml");
+    writeFileSync(manifest, `${readFileSync(manifest, "utf8").trimEnd()}\n  - libdbus-1-3\n`);
+    rmSync(join(root, "private/repos/deb/bookworm_python.lock.json"));
+    const run = await cli(root, ["lock", "private/repos/deb/bookworm_python.yaml"]);
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(root, "private/repos/deb/bookworm_python.lock.json"), "utf8")).toContain('"key": "libdbus-1-3_1.14.10-1~deb12u1_arm64"');
+  });
+});
+
 describe("property: add S then remove S restores every byte", () => {
   it("for random sets of packages, in both layouts", async () => {
     const pool = ["postgresql-client", "sensible-utils", "libgdbm6", "perl", "libpq5", "liblz4-1", "tar"];
