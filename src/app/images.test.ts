@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ProblemError } from "../core/errors.js";
+import { UsageError } from "../core/errors.js";
 import { memoryWorkspaceFiles, nodeWorkspaceFiles } from "../io/workspace-files.js";
 import { discoverImage, distroName } from "./images.js";
 import { discoverRepos, type RepoDecl } from "./workspace.js";
@@ -84,7 +84,7 @@ describe("discoverImage errors say what was not found", () => {
   it("no oci_image named after the directory", async () => {
     const fs = memoryWorkspaceFiles({ "/ws/MODULE.bazel": "", "/ws/app/BUILD": 'oci_image(name = "other", tars = [])\n' });
     const err = await discoverImage("/ws", "app", fs, repos).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ProblemError);
+    expect(err).toBeInstanceOf(UsageError); // no image of the name given: the argument is wrong (exit 2)
     expect(err).toMatchObject({ code: "IMAGE_LAYOUT_UNKNOWN" });
     expect((err as Error).message).toContain("other");
   });

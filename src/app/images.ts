@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import type { ErrorCode } from "../core/error-codes.js";
-import { ProblemError } from "../core/errors.js";
+import { ProblemError, UsageError } from "../core/errors.js";
 import {
   type CallExpr,
   type ComprehensionClause,
@@ -132,7 +132,9 @@ export function distroName(name: string): string | undefined {
   return Object.entries(DEFAULT_DIST_ALIAS).find(([, codename]) => codename === name)?.[0];
 }
 
-function imageError(code: ErrorCode, message: string, hint: string): ProblemError {
+function imageError(code: ErrorCode, message: string, hint: string): ProblemError | UsageError {
+  // No image by the name given: the argument is wrong (exit 2), not the workspace.
+  if (code === "IMAGE_NOT_FOUND" || code === "IMAGE_LAYOUT_UNKNOWN") return new UsageError(message, { hint, code });
   return new ProblemError(code, message, { hint });
 }
 

@@ -95,4 +95,10 @@ describe("the workspace and --image", () => {
     expect(r.stderr).toContain("[IMAGE_NOT_FOUND]: no image python4 in the workspace");
     expect(r.stderr).toContain("directories with a BUILD file: base, cc, common, python3");
   });
+
+  it.each([["base:nope"], ["common"]])("exits 2 on a package that declares no image of that name: %s", async (image) => {
+    const r = await runCli(["check", "-C", workspace, "--image", image], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("[IMAGE_LAYOUT_UNKNOWN]");
+  });
 });
