@@ -1,7 +1,8 @@
 /**
  * An unreadable file of the workspace is the user's to fix, not a bug: exit 1, the path, and what to do. Root reads
  * every file whatever its mode, so when the tests run as root the built CLI (dist/, made by `npm ci` / `npm run
- * build`) runs as the unprivileged user 65534; otherwise chmod alone makes the file unreadable.
+ * build`) runs under setpriv(1) without the capabilities that let root ignore file modes (CAP_DAC_OVERRIDE,
+ * CAP_DAC_READ_SEARCH); otherwise chmod alone makes the file unreadable.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -22,19 +23,15 @@ function workspace(): string {
   const root = mkdtempSync(join(tmpdir(), "deb-lock-eacces-"));
   dirs.push(root);
   cpSync(FIXTURE, root, { recursive: true });
-  chmodSync(root, 0o755); // mkdtemp makes it 0700; the unprivileged user must reach the files
   return root;
 }
 
 function deblock(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
   expect(existsSync(BIN), `${BIN} is missing: run npm run build`).toBe(true);
   const asRoot = process.getuid?.() === 0;
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", HOME: cwd },
-    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-  });
+  const argv = [process.execPath, BIN, ...args];
+  const [command, ...rest] = asRoot ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search", ...argv] : argv;
+  const r = spawnSync(command!, rest, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", HOME: cwd } });
   if (r.error !== undefined) throw r.error;
   return r;
 }
