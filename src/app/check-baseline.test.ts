@@ -19,7 +19,7 @@ describe("check baselines", () => {
     expect(text.endsWith("}\n")).toBe(true);
     const entries = parseBaseline(text, "b.json");
     expect(entries.map((e) => e.file)).toEqual(["private/repos/deb/bookworm.lock.json", "z.json"]);
-    expect(formatBaseline(entries.map((e) => ({ ...e, hint: "" })))).toBe(text);
+    expect(formatBaseline(entries.map((e) => ({ ...e, hint: "" }) as CheckFinding))).toBe(text);
   });
 
   it("matches on code, file and key — not line, message or versions", () => {

@@ -1,10 +1,38 @@
+import type { ErrorCode } from "../core/error-codes.js";
+
 /**
  * A finding of `deb-lock check`: data with a stable code, printed as `file:line: what is wrong — how to fix it`.
  */
 
+/**
+ * Every code a check finding can carry, beside the error codes (an error while reading an image becomes a finding
+ * with its code). To add one, add it here (alphabetical order); tsc rejects a code missing from this list.
+ */
+export const FINDING_CODES = [
+  "DUPLICATE_LOCK_ENTRY",
+  "IMAGE_PACKAGE_NOT_LOCKED",
+  "LOCKED_VERSION_NOT_IN_INDEX",
+  "LOCK_DANGLING_DEPENDENCY",
+  "LOCK_DEPENDENCIES_UNEXPECTED",
+  "LOCK_KEY_MISMATCH",
+  "LOCK_URLS_MISMATCH",
+  "LOCK_URL_NOT_IN_SOURCES",
+  "LOCK_VERSION_MISMATCH",
+  "MANIFEST_INVALID",
+  "MANIFEST_MISSING",
+  "MODULE_LOCK_HASH_MISMATCH",
+  "MODULE_LOCK_INVALID",
+  "PACKAGE_NOT_LOCKED",
+  "SHA256_MISMATCH",
+  "STALE_LOCK_ENTRY",
+  "UNSATISFIED_DEPENDENCY",
+] as const;
+
+export type FindingCode = (typeof FINDING_CODES)[number] | ErrorCode;
+
 export interface CheckFinding {
   /** SCREAMING_SNAKE, stable: tests and tools match on it */
-  readonly code: string;
+  readonly code: FindingCode;
   /** Workspace-relative path */
   readonly file: string;
   readonly line?: number;

@@ -5,7 +5,7 @@ import { parseJsonTree } from "../core/lock/json-tree.js";
 import { lockPackageUrls, type LockPackage } from "../core/lock/lock.js";
 import { parseLock, type ParsedLock } from "../core/lock/parse-lock.js";
 import type { PackageConstraint } from "../edit/manifest.js";
-import { type CheckFinding, relockHint } from "./check-finding.js";
+import { type CheckFinding, type FindingCode, relockHint } from "./check-finding.js";
 import { LineIndex } from "./line-index.js";
 import { type ManifestView, readManifestView } from "./manifest-view.js";
 
@@ -31,7 +31,7 @@ export interface CheckedRepo {
   readonly findings: readonly CheckFinding[];
 }
 
-function lockErrorCode(error: ParseError): string {
+function lockErrorCode(error: ParseError): FindingCode {
   if (/does not match its name, version and arch/.test(error.message)) return "LOCK_KEY_MISMATCH";
   if (/duplicate entry/.test(error.message)) return "DUPLICATE_LOCK_ENTRY";
   return "LOCK_INVALID";
@@ -40,7 +40,7 @@ function lockErrorCode(error: ParseError): string {
 /** The offline checks of one repo. Pure: file contents in, findings out. */
 export function checkRepo(input: RepoCheckInput): CheckedRepo {
   const findings: CheckFinding[] = [];
-  const add = (code: string, file: string, line: number | undefined, message: string, hint: string) =>
+  const add = (code: FindingCode, file: string, line: number | undefined, message: string, hint: string) =>
     findings.push({ code, file, ...(line === undefined ? {} : { line }), message, hint });
   const entries = new Map<string, { pkg: LockPackage; line: number }>();
 
