@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveClosure } from "../../src/core/resolve/resolve-closure.js";
-import { buildUniverse, type Universe } from "../../src/core/resolve/universe.js";
+import { buildUniverse, type Universe, type UniverseSource } from "../../src/core/resolve/universe.js";
 import {
   BOOKWORM_SUITES,
   closureLines,
+  entryLines,
   loadSources,
+  lockOf,
   missingTools,
   readPackageList,
   runAptOracle,
@@ -42,10 +44,12 @@ describe.skipIf(missing !== undefined)("closures equal apt's on real bookworm da
   for (const arch of ARCHS) {
     describe(arch, () => {
       let universe: Universe;
+      let sources: UniverseSource[];
       let apt: Map<string, AptAnswer>;
 
       beforeAll(() => {
-        universe = buildUniverse(loadSources(ROOT, BOOKWORM_SUITES, arch), arch);
+        sources = loadSources(ROOT, BOOKWORM_SUITES, arch);
+        universe = buildUniverse(sources, arch);
         apt = runAptOracle(ROOT, BOOKWORM_SUITES, arch, PACKAGES);
       }, 600_000);
 
@@ -62,10 +66,32 @@ describe.skipIf(missing !== undefined)("closures equal apt's on real bookworm da
         if (expected!.ok) expect(closureLines(result)).toEqual(expected!.closure);
       });
 
-      it("all packages at once, as one manifest would ask", () => {
+      // the lock entry itself, as `deb-lock lock` writes it for a manifest listing only this package:
+      // the entry and its `dependencies` are exactly what apt installs
+      it.each(PACKAGES)("%s: lock entry", (name) => {
+        const expected = apt.get(name)!;
+        const { lock, problems } = lockOf(sources, arch, [name]);
+        expect(problems.length === 0, problems.join("\n")).toBe(expected.ok);
+        if (!expected.ok) return;
+        const entry = lock.packages.find((p) => p.name === name);
+        expect(entry, `no lock entry for ${name}`).toBeDefined();
+        expect(entryLines(entry!)).toEqual(expected.closure);
+        // every entry of the lock is the root or one of its dependencies
+        expect(lock.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(expected.closure);
+      });
+
+      it("all packages at once, as one manifest would ask, in manifest order", () => {
+        const aptJoint = runAptOracleTogether(ROOT, BOOKWORM_SUITES, arch, PACKAGES);
         const result = resolveClosure({ universe, roots: PACKAGES.map((name) => ({ name })) });
         expect(result.ok).toBe(true);
-        expect(closureLines(result)).toEqual(runAptOracleTogether(ROOT, BOOKWORM_SUITES, arch, PACKAGES));
+        expect(closureLines(result)).toEqual(aptJoint);
+        // the lock of that manifest: its entries are apt's install, and each is a manifest package or
+        // listed in some manifest package's dependencies
+        const { lock, problems } = lockOf(sources, arch, PACKAGES);
+        expect(problems).toEqual([]);
+        expect(lock.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(aptJoint);
+        const reached = new Set(lock.packages.filter((p) => PACKAGES.includes(p.name)).flatMap((p) => [p.key, ...p.dependencies.map((d) => d.key)]));
+        expect(lock.packages.filter((p) => !reached.has(p.key)).map((p) => p.key)).toEqual([]);
       }, 300_000);
     });
   }

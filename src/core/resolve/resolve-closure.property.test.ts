@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { PackageRecord } from "../debian/package.js";
+import { dependencyClosureOf } from "./dependency-closure.js";
 import { resolveClosure, type ResolveResult } from "./resolve-closure.js";
 import { buildUniverse, type UniverseSource } from "./universe.js";
 
@@ -132,6 +133,23 @@ describe("resolveClosure is independent of input order", () => {
         for (const p of r.packages) {
           expect(new Set(p.dependsOn).size).toBe(p.dependsOn.length);
           for (const d of p.dependsOn) expect(names).toContain(d);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a lone root's dependency list (the lock entry's) holds exactly the rest of its closure", () => {
+    fc.assert(
+      fc.property(input, ({ stanzas, roots }) => {
+        const universe = buildUniverse(toSources(stanzas), "amd64");
+        for (const name of roots) {
+          const r = resolveClosure({ universe, roots: [{ name }] });
+          const root = r.roots[0];
+          if (root === undefined) continue;
+          const deps = dependencyClosureOf(r, root.name).map((p) => p.name);
+          expect(new Set(deps).size).toBe(deps.length);
+          expect([...deps].sort()).toEqual(r.packages.map((p) => p.name).filter((n) => n !== root.name));
         }
       }),
       { numRuns: 300 },

@@ -114,6 +114,17 @@ describe("or-groups", () => {
     expect(r.packages[0]!.dependsOn).toEqual(["gawk"]);
   });
 
+  it("credits a group to the package picked for it, also when another provider arrives later", () => {
+    // like base-files' `Pre-Depends: awk`: mawk is picked for awk, gawk comes later for another group;
+    // the lock entry must still list mawk (crediting awk to the alphabetically first provider lost it)
+    const r = resolve(u, ["awk-then-gawk"]);
+    expect(names(r)).toEqual(["awk-then-gawk=1.0-1", "gawk=1:5.2.1-2", "libc6=2.36-9+deb12u4", "mawk=1.3.4.20200120-3.1"]);
+    const root = r.packages.find((p) => p.name === "awk-then-gawk")!;
+    expect(root.groupSatisfiers).toEqual(["mawk", "gawk"]);
+    expect(root.dependsOn).toEqual(["mawk", "gawk"]);
+    expect(dependencyClosureOf(r, "awk-then-gawk").map((p) => p.name)).toEqual(["gawk", "libc6", "mawk"]);
+  });
+
   it("among providers of a virtual package, prefers Essential, then Priority (apt's order)", () => {
     expect(names(resolve(u, ["needs-awk"]))).toEqual(["mawk=1.3.4.20200120-3.1", "needs-awk=1.0-1"]);
   });

@@ -32,6 +32,12 @@ export interface ResolvedPackage {
    * one per or-group, in field order (Pre-Depends first), without duplicates.
    */
   readonly dependsOn: readonly string[];
+  /**
+   * For each Pre-Depends/Depends or-group in field order, the package that satisfies it in this result:
+   * the one the resolver picked for it, or the chosen (or installed) package that already satisfied it
+   * when the group was reached; undefined when nothing does (a problem is reported then).
+   */
+  readonly groupSatisfiers: readonly (string | undefined)[];
 }
 
 export type ResolveResult =
@@ -56,6 +62,8 @@ interface Chosen {
   /** The package whose dependency brought this one in; undefined for roots. */
   readonly parent: string | undefined;
   expanded: boolean;
+  /** Per dependency or-group, the package credited with satisfying it (set by expand). */
+  readonly satisfiers: (string | undefined)[];
 }
 
 interface Present {
@@ -237,7 +245,7 @@ class ClosureResolver {
   private mark(pv: PackageVersion, parent: string | undefined): void {
     const name = pv.record.name;
     if (this.chosen.has(name)) return;
-    this.chosen.set(name, { pv, parent, expanded: false });
+    this.chosen.set(name, { pv, parent, expanded: false, satisfiers: [] });
     const present: Present = { name, version: pv.version, pv };
     this.present.set(name, present);
     const rels = this.universe.relationsOf(pv.record);
@@ -261,12 +269,19 @@ class ClosureResolver {
     if (chosen === undefined || chosen.expanded) return;
     chosen.expanded = true;
     for (const group of this.universe.relationsOf(chosen.pv.record).dependencies) {
-      if (this.satisfierInSet(group) !== undefined) continue;
+      const already = this.satisfierInSet(group);
+      if (already !== undefined) {
+        chosen.satisfiers.push(already);
+        continue;
+      }
       const solution = this.solve(group);
       if (solution === undefined) {
+        chosen.satisfiers.push(undefined);
         this.reportUnsatisfied(group, name);
         continue;
       }
+      // credit the group to the package picked for it (not to whatever satisfies it once the walk is over)
+      chosen.satisfiers.push(solution.record.name);
       this.mark(solution, name);
       this.expand(solution.record.name);
     }
@@ -517,13 +532,12 @@ class ClosureResolver {
   }
 
   private toResolved(name: string): ResolvedPackage {
-    const { pv } = this.chosen.get(name)!;
+    const { pv, expanded, satisfiers } = this.chosen.get(name)!;
+    const groups = this.universe.relationsOf(pv.record).dependencies;
+    const groupSatisfiers = expanded ? satisfiers : groups.map((group) => this.satisfierInSet(group));
     const dependsOn: string[] = [];
-    for (const group of this.universe.relationsOf(pv.record).dependencies) {
-      const s = this.satisfierInSet(group);
-      if (s !== undefined && s !== name && !dependsOn.includes(s)) dependsOn.push(s);
-    }
-    return { name, version: pv.record.version, record: pv.record, sourceId: pv.sourceId, dependsOn };
+    for (const s of groupSatisfiers) if (s !== undefined && s !== name && !dependsOn.includes(s)) dependsOn.push(s);
+    return { name, version: pv.record.version, record: pv.record, sourceId: pv.sourceId, dependsOn, groupSatisfiers };
   }
 
   private parse(text: string): Version {
