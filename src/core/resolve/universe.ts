@@ -77,8 +77,10 @@ function byPinThenVersion(a: PackageVersion, b: PackageVersion): number {
 
 /**
  * Indexes the records of `arch` and `all` from every source. The same version of a package in several
- * sources is one version (the first source in the given order names it; its pin is the highest of them),
- * as apt merges them.
+ * sources is one version, as apt merges them; its pin is the highest of them, and its record (so the URL a
+ * lock records) is the LAST source's in the given order. That is rules_distroless's choice: it files records
+ * in a dict keyed by (arch, name, version) while reading sources in manifest order, so a later source's record
+ * replaces an earlier one's (e.g. a version in both bookworm and bookworm-security is fetched from -security).
  */
 export function buildUniverse(sources: readonly UniverseSource[], arch: string): Universe {
   // Only a name index is built up front. A name's versions are merged and ordered on first use, and the
@@ -103,8 +105,14 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     if (all === undefined) return NO_VERSIONS;
     const list: IndexedVersion[] = [];
     for (const entry of all) {
-      const same = list.find((pv) => pv.record.version === entry.record.version || compareVersions(pv.version, entry.version) === 0);
-      if (same === undefined) list.push(entry);
+      const at = list.findIndex((pv) => pv.record.version === entry.record.version || compareVersions(pv.version, entry.version) === 0);
+      if (at < 0) {
+        list.push(entry);
+        continue;
+      }
+      const same = list[at]!;
+      // rules_distroless keys by the version text: only an identical text replaces the record
+      if (same.record.version === entry.record.version) list[at] = new IndexedVersion(entry.record, entry.sourceId, Math.max(same.pin, entry.pin));
       else if (same.pin < entry.pin) same.pin = entry.pin;
     }
     if (list.length > 1) list.sort(byPinThenVersion);
