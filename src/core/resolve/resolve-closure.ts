@@ -101,20 +101,19 @@ function priorityRank(record: PackageRecord): number {
  *
  * - a package's candidate is its best version: highest pin, then highest version (a root constraint
  *   selects the best version satisfying it, like `apt-get install pkg=1.2-3`);
- * - all roots are marked first, then each root's Pre-Depends and Depends are followed depth first;
+ * - all roots are marked first, then each root's Pre-Depends and Depends are followed depth first, roots
+ *   in request (manifest) order, as `apt-get install a b c` does;
  *   an or-group already satisfied by a marked (or installed) package is skipped, otherwise the first
  *   alternative whose candidate satisfies it is installed;
  * - for one alternative, the real package comes before providers; providers rank Essential first,
- *   then by Priority (required … extra), then by name, LAST name first. apt's own last resort is its
- *   cache's internal order (the package it met last in the index files wins); packages mentioned
- *   only by their own stanza meet apt in the index's name order, so the last name approximates it
- *   without making the result depend on record order. Real cases where the two differ are listed in
- *   resolve-closure.test.ts;
+ *   then by Priority (required … extra), then the one apt registered LAST while reading the indexes
+ *   (apt's package ID, see Universe.registeredAt); for `x:any` the real x has no preference;
  * - like apt, a candidate with a dependency no candidate can satisfy is skipped for the next solution;
  *   deb-lock also skips a solution that Conflicts/Breaks with the marked set when another exists;
  * - Conflicts and Breaks inside the result are reported as problems, never ignored.
  *
- * Pure and synchronous; the result does not depend on the order of `roots` or of the universe's records.
+ * Pure and synchronous. Like apt's, the result depends on the order of `roots` (an or-group may already be
+ * satisfied by an earlier root's pick) and, for providers that tie, on the order of the index records.
  */
 export function resolveClosure(input: ResolveInput): ResolveResult {
   return new ClosureResolver(input.universe, input.installed ?? []).run(input.roots);
@@ -151,7 +150,8 @@ class ClosureResolver {
 
   run(requests: readonly RootRequest[]): ResolveResult {
     const rootNames = this.markRoots(requests);
-    for (const name of [...rootNames].sort(cmpStr)) this.expand(name);
+    // apt-get install expands its arguments in the order given
+    for (const name of rootNames) this.expand(name);
     this.checkNegativeRelations();
 
     const packages = [...this.chosen.keys()].sort(cmpStr).map((name) => this.toResolved(name));
@@ -306,12 +306,16 @@ class ClosureResolver {
     return fallback;
   }
 
-  /** Candidate versions that satisfy `rel`: the real package first, then providers in apt's order. */
+  /**
+   * Candidate versions that satisfy `rel`: the real package first, then providers in apt's order. For `x:any`
+   * apt files the name `x:any` as a package of its own, which x (when Multi-Arch: allowed) only provides, so x
+   * ranks among the providers there, without a preference.
+   */
   private candidateSolutions(rel: Relation): PackageVersion[] {
     const out: PackageVersion[] = [];
-    const real = this.candidateOf(rel.name);
-    if (real !== undefined && this.realMatches(rel, real.record, real.version)) out.push(real);
     const providers: PackageVersion[] = [];
+    const real = this.candidateOf(rel.name);
+    if (real !== undefined && this.realMatches(rel, real.record, real.version)) (rel.archQualifier === "any" ? providers : out).push(real);
     for (const prov of this.universe.providersOf(rel.name)) {
       const owner = prov.by;
       if (owner.record.name === rel.name) continue;
@@ -319,7 +323,7 @@ class ClosureResolver {
       if (!this.provisionMatches(rel, owner.record, prov.version)) continue;
       if (!providers.includes(owner)) providers.push(owner);
     }
-    providers.sort(compareProviders);
+    providers.sort(this.compareProviders);
     out.push(...providers);
     return out;
   }
@@ -540,6 +544,20 @@ class ClosureResolver {
     return { name, version: pv.record.version, record: pv.record, sourceId: pv.sourceId, dependsOn, groupSatisfiers };
   }
 
+  /**
+   * apt's CompareProviders for new installs on one architecture: Essential first, then by Priority, then the
+   * package apt registered last while reading the indexes (its highest package ID) first.
+   */
+  private readonly compareProviders = (a: PackageVersion, b: PackageVersion): number => {
+    const ea = a.record.essential === true ? 0 : 1;
+    const eb = b.record.essential === true ? 0 : 1;
+    if (ea !== eb) return ea - eb;
+    const pa = priorityRank(a.record);
+    const pb = priorityRank(b.record);
+    if (pa !== pb) return pa - pb;
+    return this.universe.registeredAt(b.record.name) - this.universe.registeredAt(a.record.name) || cmpStr(b.record.name, a.record.name);
+  };
+
   private parse(text: string): Version {
     let v = this.versionCache.get(text);
     if (v === undefined) {
@@ -548,20 +566,6 @@ class ClosureResolver {
     }
     return v;
   }
-}
-
-/**
- * apt's CompareProviders for new installs on one architecture: Essential first, then by Priority, then
- * (deb-lock's stand-in for apt's "highest cache ID first") the alphabetically last name first.
- */
-function compareProviders(a: PackageVersion, b: PackageVersion): number {
-  const ea = a.record.essential === true ? 0 : 1;
-  const eb = b.record.essential === true ? 0 : 1;
-  if (ea !== eb) return ea - eb;
-  const pa = priorityRank(a.record);
-  const pb = priorityRank(b.record);
-  if (pa !== pb) return pa - pb;
-  return cmpStr(b.record.name, a.record.name);
 }
 
 function cmpStr(a: string, b: string): number {
