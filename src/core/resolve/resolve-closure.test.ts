@@ -60,8 +60,16 @@ describe("a real package is preferred over providers", () => {
     expect(names(resolve(u, ["ssl-next-user"]))).toEqual(["libc6=2.36-9+deb12u4", "libssl-next-compat=3.2.0-1", "ssl-next-user=1.0-1"]);
   });
 
-  it("reports the Breaks when both end up in one set", () => {
+  it("settles a Breaks with an earlier pick as apt does: libssl3 is withdrawn, libssl3t64 serves curl too", () => {
+    // apt 2.6.1 on these stanzas: `apt-get install curl wget` installs curl, libc6, libssl3t64, wget
     const r = resolve(u, ["curl", "wget"]);
+    expect(r.ok).toBe(true);
+    expect(names(r)).toEqual(["curl=7.88.1-10+deb12u5", "libc6=2.36-9+deb12u4", "libssl3t64=3.3.2-1", "wget=1.24.5-1"]);
+    expect(r.packages.find((p) => p.name === "curl")?.dependsOn).toEqual(["libc6", "libssl3t64"]);
+  });
+
+  it("still reports the Breaks when the package it hits is a root", () => {
+    const r = resolve(u, ["libssl3", "wget"]);
     expect(codes(r)).toEqual(["BREAKS libssl3t64"]);
     expect(r.ok ? "" : r.problems[0]!.message).toContain("libssl3 3.0.11-1~deb12u2");
   });

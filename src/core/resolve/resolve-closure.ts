@@ -116,8 +116,23 @@ function priorityRank(record: PackageRecord): number {
  * satisfied by an earlier root's pick) and, for providers that tie, on the order of the index records.
  */
 export function resolveClosure(input: ResolveInput): ResolveResult {
-  return new ClosureResolver(input.universe, input.installed ?? []).run(input.roots);
+  // A Conflicts/Breaks between two picks is what apt's problem resolver repairs after MarkInstall: it withdraws
+  // a pick whose dependents can be satisfied otherwise (an or-group's other alternative, a provider) and
+  // installs that instead. deb-lock does the same by resolving again with that package left out, until the
+  // set is clean or nothing can be withdrawn.
+  const excluded = new Set<string>();
+  for (let round = 0; ; round++) {
+    const resolver = new ClosureResolver(input.universe, input.installed ?? [], excluded);
+    const result = resolver.run(input.roots);
+    if (result.ok || round >= MAX_WITHDRAWALS) return result;
+    const withdraw = resolver.withdrawable();
+    if (withdraw === undefined) return result;
+    excluded.add(withdraw);
+  }
 }
+
+/** How many picks resolveClosure withdraws at most to settle Conflicts/Breaks. */
+const MAX_WITHDRAWALS = 16;
 
 class ClosureResolver {
   private readonly arch: string;
@@ -131,11 +146,17 @@ class ClosureResolver {
   /** Conflicts and Breaks of marked packages, by the name they target. */
   private readonly negativeIndex = new Map<string, { owner: string; rel: Relation }[]>();
 
+  /** Conflicting pairs [owner, target] found by checkNegativeRelations, in the order found. */
+  private readonly clashes: [string, string][] = [];
+  private rootNames = new Set<string>();
+
   constructor(
     private readonly universe: Universe,
     installed: readonly InstalledPackage[],
+    excluded: ReadonlySet<string> = new Set(),
   ) {
     this.arch = universe.arch;
+    for (const name of excluded) this.candidates.set(name, null);
     for (const pkg of [...installed].sort((a, b) => cmpStr(a.name, b.name))) {
       if (this.present.has(pkg.name)) continue;
       const present: Present = { name: pkg.name, version: this.parse(pkg.version), pv: undefined };
@@ -150,6 +171,7 @@ class ClosureResolver {
 
   run(requests: readonly RootRequest[]): ResolveResult {
     const rootNames = this.markRoots(requests);
+    this.rootNames = new Set(rootNames);
     // apt-get install expands its arguments in the order given
     for (const name of rootNames) this.expand(name);
     this.checkNegativeRelations();
@@ -465,6 +487,7 @@ class ClosureResolver {
         for (const group of field) {
           for (const rel of group) {
             for (const target of this.negativeTargets(rel, name)) {
+              this.clashes.push([name, target]);
               const t = this.present.get(target)!;
               const where = this.installedNames.has(target) ? "installed" : "chosen";
               this.problem(
@@ -478,6 +501,34 @@ class ClosureResolver {
         }
       }
     }
+  }
+
+  // ---- withdrawing a pick -------------------------------------------------------------------
+
+  /**
+   * A chosen package of a Conflicts/Breaks pair that can be left out: not a root, and every or-group it was
+   * credited with has another candidate. Of a pair, the one picked earlier is withdrawn first, as apt's
+   * problem resolver gives up an earlier or-group pick for a later hard dependency.
+   */
+  withdrawable(): string | undefined {
+    const order = new Map([...this.chosen.keys()].map((name, i) => [name, i]));
+    for (const [a, b] of this.clashes) {
+      const pair = [a, b].filter((n) => this.chosen.has(n)).sort((x, y) => order.get(x)! - order.get(y)!);
+      for (const name of pair) if (!this.rootNames.has(name) && this.replaceable(name)) return name;
+    }
+    return undefined;
+  }
+
+  private replaceable(name: string): boolean {
+    for (const chosen of this.chosen.values()) {
+      const groups = this.universe.relationsOf(chosen.pv.record).dependencies;
+      for (let i = 0; i < chosen.satisfiers.length; i++) {
+        if (chosen.satisfiers[i] !== name) continue;
+        const others = groups[i]!.some((rel) => this.candidateSolutions(rel).some((pv) => pv.record.name !== name));
+        if (!others) return false;
+      }
+    }
+    return true;
   }
 
   // ---- problems and results ----------------------------------------------------------------
