@@ -12,7 +12,8 @@
 //
 // Options: --data DIR (required), --sample N (default 1000), --jobs N (distro/arch cases apt runs for at once,
 // default 2),
-// --only distro-arch[,..] (e.g. bookworm-amd64), --apt-only (only fill the apt answer cache),
+// --only distro-arch[,..] (e.g. bookworm-amd64), --apt-only (only fill the apt answer cache), --sample-only (resolve
+// only the sampled names: the apt comparison without the full sweep),
 // --work DIR (apt answers are cached there, default .sweep-cache), --json FILE (write the numbers),
 // --show N (print up to N disagreements per distro/arch, default 10).
 import { execFileSync, spawn } from "node:child_process";
@@ -36,6 +37,7 @@ const { values: opts } = parseArgs({
     jobs: { type: "string", default: "2" },
     only: { type: "string" },
     "apt-only": { type: "boolean", default: false },
+    "sample-only": { type: "boolean", default: false },
     work: { type: "string", default: join(ROOT, ".sweep-cache") },
     json: { type: "string" },
     show: { type: "string", default: "10" },
@@ -177,7 +179,7 @@ function resolveOne(universe, arch, name) {
 async function sweepCase(distro, arch, answers, sample) {
   const loadStarted = performance.now();
   const universe = loadUniverse(distro, arch);
-  const names = universe.names();
+  const names = opts["sample-only"] ? sample : universe.names();
   const loadMs = performance.now() - loadStarted;
   const started = performance.now();
   let resolved = 0;

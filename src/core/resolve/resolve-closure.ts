@@ -1,6 +1,6 @@
 import type { PackageRecord } from "../debian/package.js";
 import { formatRelations, parseRelations, versionSatisfies, type Alternatives, type Relation, type RelationOp } from "../debian/relation.js";
-import { compareVersions, formatVersion, parseVersion, type Version } from "../debian/version.js";
+import { compareVersions, formatVersion, type Version } from "../debian/version.js";
 import type { Problem, ProblemCode } from "./problem.js";
 import type { PackageVersion, Universe } from "./universe.js";
 
@@ -141,7 +141,6 @@ class ClosureResolver {
   private readonly providedInSet = new Map<string, Provided[]>();
   private readonly candidates = new Map<string, PackageVersion | null>();
   private readonly problems: Problem[] = [];
-  private readonly versionCache = new Map<string, Version>();
   private readonly installedNames = new Set<string>();
   /** Conflicts and Breaks of marked packages, by the name they target. */
   private readonly negativeIndex = new Map<string, { owner: string; rel: Relation }[]>();
@@ -610,13 +609,9 @@ class ClosureResolver {
   };
 
   private parse(text: string): Version {
-    let v = this.versionCache.get(text);
-    if (v === undefined) {
-      v = parseVersion(text);
-      this.versionCache.set(text, v);
-    }
-    return v;
+    return this.universe.parsedVersion(text);
   }
+
 }
 
 function cmpStr(a: string, b: string): number {

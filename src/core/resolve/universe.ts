@@ -55,6 +55,8 @@ export interface Universe {
    * earlier; a name never mentioned ranks after all others.
    */
   registeredAt(name: string): number;
+  /** A version text parsed once per universe (relation and Provides versions repeat across records and runs). */
+  parsedVersion(text: string): Version;
   /** Package names, sorted. */
   names(): readonly string[];
   /** Number of distinct package versions indexed. */
@@ -181,6 +183,16 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     return order;
   };
 
+  const versionCache = new Map<string, Version>();
+  const parsedVersion = (text: string): Version => {
+    let v = versionCache.get(text);
+    if (v === undefined) {
+      v = parseVersion(text);
+      versionCache.set(text, v);
+    }
+    return v;
+  };
+
   let names: string[] | undefined;
   let size: number | undefined;
   return {
@@ -195,6 +207,7 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     versionsOf,
     providersOf: (name) => (providers ??= indexProviders()).get(name) ?? NO_PROVISIONS,
     relationsOf,
+    parsedVersion,
     registeredAt: (name) => (registration ??= indexRegistration()).get(name) ?? Number.MAX_SAFE_INTEGER,
     names: () => (names ??= [...entries.keys()].sort()),
   };
