@@ -22,13 +22,7 @@ import {
 const ROOT = join(import.meta.dirname, "../fixtures/resolve/bookworm");
 const PACKAGES = readPackageList(join(ROOT, "packages.txt"));
 const ARCHS = ["amd64", "arm64"] as const;
-
-/**
- * Legitimate differences from apt, "arch package" → reason. None are known on this data: apt's last
- * tie-break among providers (its cache's internal package order) is replaced by the package name in
- * deb-lock, and no package here reaches such a tie.
- */
-const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map();
+// No exception list: every package must agree with apt (provider ties included, see resolve-closure.ts).
 
 const missing = missingTools();
 if (missing !== undefined) console.warn(`apt conformance skipped: ${missing}`);
@@ -57,11 +51,6 @@ describe.skipIf(missing !== undefined)("closures equal apt's on real bookworm da
         const expected = apt.get(name);
         expect(expected, `apt gave no answer for ${name}`).toBeDefined();
         const result = resolveClosure({ universe, roots: [{ name }] });
-        const known = KNOWN_DIFFERENCES.get(`${arch} ${name}`);
-        if (known !== undefined) {
-          expect(closureLines(result), `known difference no longer differs (${known}): remove it`).not.toEqual(expected!.closure);
-          return;
-        }
         expect(result.ok, result.ok ? "" : result.problems.map((p) => p.message).join("\n")).toBe(expected!.ok);
         if (expected!.ok) expect(closureLines(result)).toEqual(expected!.closure);
       });
