@@ -13,7 +13,9 @@
 //    and read the load average printed with them.
 // 4. Further commands when present (add, check, update), warm.
 //
-// Options: --no-parse (skip (a)), --warm N (warm runs, default 3), --warm-only (no cold run; the cache is kept
+// 5. (d) resolve every name of bookworm amd64 in-process (bench/resolve-all.mjs; target under 60 s).
+//
+// Options: --no-parse (skip (a)), --no-resolve-all (skip (d)), --warm N (warm runs, default 3), --warm-only (no cold run; the cache is kept
 // in .bench-cache/deb-lock-cache between invocations), --cpu-prof DIR (V8 profiles of the CLI runs),
 // --node-arg=ARG (repeatable, e.g. --node-arg=--trace-gc).
 import { spawn, spawnSync } from "node:child_process";
@@ -27,11 +29,14 @@ import { parseArgs } from "node:util";
 import { createPackagesParser } from "../dist/core/debian/packages-index.js";
 import { decompressChunks } from "../dist/io/decompress.js";
 import { readAptDebianMirrors } from "../dist/io/apt-sources.js";
+import { benchResolveAll } from "./resolve-all.mjs";
 
 const { values: opts } = parseArgs({
   options: {
     // Skip (a), the per-index table.
     "no-parse": { type: "boolean", default: false },
+    // Skip (d), resolving every name of bookworm amd64.
+    "no-resolve-all": { type: "boolean", default: false },
     // How many warm runs of (b); the table reports each and the minimum.
     warm: { type: "string", default: "3" },
     // Skip the cold run: warm runs against a cache kept in .bench-cache/deb-lock-cache (filled on first use).
@@ -218,6 +223,11 @@ console.log(`node ${process.version}, ${availableParallelism()} cores, load aver
 if (!opts["no-parse"]) {
   log("(a) decompress + parse vs zcat/xzcat, best of 3 …");
   printTable(await benchParse(indexes));
+}
+
+if (!opts["no-resolve-all"]) {
+  log("(d) resolve every name of bookworm amd64 in-process …");
+  printTable([await benchResolveAll(indexes)]);
 }
 
 const server = await startServer();

@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveClosure } from "../../src/core/resolve/resolve-closure.js";
-import { buildUniverse, type Universe } from "../../src/core/resolve/universe.js";
+import { buildUniverse, type Universe, type UniverseSource } from "../../src/core/resolve/universe.js";
 import {
   BOOKWORM_SUITES,
   closureLines,
+  entryLines,
   loadSources,
+  lockOf,
   missingTools,
   readPackageList,
   runAptOracle,
@@ -20,13 +22,7 @@ import {
 const ROOT = join(import.meta.dirname, "../fixtures/resolve/bookworm");
 const PACKAGES = readPackageList(join(ROOT, "packages.txt"));
 const ARCHS = ["amd64", "arm64"] as const;
-
-/**
- * Legitimate differences from apt, "arch package" → reason. None are known on this data: apt's last
- * tie-break among providers (its cache's internal package order) is replaced by the package name in
- * deb-lock, and no package here reaches such a tie.
- */
-const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map();
+// No exception list: every package must agree with apt (provider ties included, see resolve-closure.ts).
 
 const missing = missingTools();
 if (missing !== undefined) console.warn(`apt conformance skipped: ${missing}`);
@@ -42,10 +38,12 @@ describe.skipIf(missing !== undefined)("closures equal apt's on real bookworm da
   for (const arch of ARCHS) {
     describe(arch, () => {
       let universe: Universe;
+      let sources: UniverseSource[];
       let apt: Map<string, AptAnswer>;
 
       beforeAll(() => {
-        universe = buildUniverse(loadSources(ROOT, BOOKWORM_SUITES, arch), arch);
+        sources = loadSources(ROOT, BOOKWORM_SUITES, arch);
+        universe = buildUniverse(sources, arch);
         apt = runAptOracle(ROOT, BOOKWORM_SUITES, arch, PACKAGES);
       }, 600_000);
 
@@ -53,19 +51,36 @@ describe.skipIf(missing !== undefined)("closures equal apt's on real bookworm da
         const expected = apt.get(name);
         expect(expected, `apt gave no answer for ${name}`).toBeDefined();
         const result = resolveClosure({ universe, roots: [{ name }] });
-        const known = KNOWN_DIFFERENCES.get(`${arch} ${name}`);
-        if (known !== undefined) {
-          expect(closureLines(result), `known difference no longer differs (${known}): remove it`).not.toEqual(expected!.closure);
-          return;
-        }
         expect(result.ok, result.ok ? "" : result.problems.map((p) => p.message).join("\n")).toBe(expected!.ok);
         if (expected!.ok) expect(closureLines(result)).toEqual(expected!.closure);
       });
 
-      it("all packages at once, as one manifest would ask", () => {
+      // the lock entry itself, as `deb-lock lock` writes it for a manifest listing only this package:
+      // the entry and its `dependencies` are exactly what apt installs
+      it.each(PACKAGES)("%s: lock entry", (name) => {
+        const expected = apt.get(name)!;
+        const { lock, problems } = lockOf(sources, arch, [name]);
+        expect(problems.length === 0, problems.join("\n")).toBe(expected.ok);
+        if (!expected.ok) return;
+        const entry = lock.packages.find((p) => p.name === name);
+        expect(entry, `no lock entry for ${name}`).toBeDefined();
+        expect(entryLines(entry!)).toEqual(expected.closure);
+        // every entry of the lock is the root or one of its dependencies
+        expect(lock.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(expected.closure);
+      });
+
+      it("all packages at once, as one manifest would ask, in manifest order", () => {
+        const aptJoint = runAptOracleTogether(ROOT, BOOKWORM_SUITES, arch, PACKAGES);
         const result = resolveClosure({ universe, roots: PACKAGES.map((name) => ({ name })) });
         expect(result.ok).toBe(true);
-        expect(closureLines(result)).toEqual(runAptOracleTogether(ROOT, BOOKWORM_SUITES, arch, PACKAGES));
+        expect(closureLines(result)).toEqual(aptJoint);
+        // the lock of that manifest: its entries are apt's install, and each is a manifest package or
+        // listed in some manifest package's dependencies
+        const { lock, problems } = lockOf(sources, arch, PACKAGES);
+        expect(problems).toEqual([]);
+        expect(lock.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(aptJoint);
+        const reached = new Set(lock.packages.filter((p) => PACKAGES.includes(p.name)).flatMap((p) => [p.key, ...p.dependencies.map((d) => d.key)]));
+        expect(lock.packages.filter((p) => !reached.has(p.key)).map((p) => p.key)).toEqual([]);
       }, 300_000);
     });
   }

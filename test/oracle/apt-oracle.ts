@@ -4,6 +4,10 @@ import { join } from "node:path";
 import { parsePackagesIndex } from "../../src/core/debian/packages-index.js";
 import type { ResolveResult } from "../../src/core/resolve/resolve-closure.js";
 import type { UniverseSource } from "../../src/core/resolve/universe.js";
+import type { Release } from "../../src/core/debian/release.js";
+import { buildLock, type Lock, type LockPackage } from "../../src/core/lock/index.js";
+import { resolveRepo } from "../../src/app/resolve-repo.js";
+import type { Manifest } from "../../src/edit/manifest.js";
 
 /** The suites of the conformance data, in sources.list order. */
 export const BOOKWORM_SUITES = ["bookworm", "bookworm-updates", "bookworm-security"] as const;
@@ -93,4 +97,30 @@ export function readPackageList(file: string): string[] {
     .split("\n")
     .map((l) => l.replace(/#.*/, "").trim())
     .filter((l) => l !== "");
+}
+
+/**
+ * The lock `deb-lock lock` writes for a manifest listing `packages` in that order (transitive, one arch),
+ * built by the same code (resolveRepo → buildLock) from the given sources.
+ */
+export function lockOf(sources: readonly UniverseSource[], arch: string, packages: readonly string[]): { lock: Lock; problems: readonly string[] } {
+  const manifest: Manifest = {
+    version: 1,
+    sources: [],
+    archs: [arch],
+    packages: packages.map((name, i) => ({ name, spec: name, line: i + 1, col: 5 })),
+  };
+  const indexes = sources.map((s) => ({
+    sourceUrls: [`http://archive.invalid/${s.id.replaceAll(" ", "/")}`],
+    suite: s.id,
+    component: "main",
+    index: { records: s.records, release: {} as Release, pin: s.pin, url: `http://archive.invalid/${s.id}` },
+  }));
+  const resolution = resolveRepo(manifest, [{ arch, indexes }], true);
+  return { lock: buildLock(resolution.resolutions, { resolveTransitive: true }), problems: resolution.problems.map((p) => `${p.code} ${p.package}: ${p.message}`) };
+}
+
+/** A lock entry and its `dependencies` as "name version" lines, sorted like the oracle's. */
+export function entryLines(entry: LockPackage): string[] {
+  return [`${entry.name} ${entry.version}`, ...entry.dependencies.map((d) => `${d.name} ${d.version}`)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -21,6 +21,12 @@ export interface PackageRecord {
   readonly provides?: string;
   readonly conflicts?: string;
   readonly breaks?: string;
+  /**
+   * `Recommends`, `Suggests`, `Replaces` and `Enhances`, raw, joined by ", " in that order. deb-lock does not
+   * follow them; it reads the names they mention to know the order in which apt registers package names while
+   * reading an index, which is apt's last tie-break between providers.
+   */
+  readonly otherRelations?: string;
   /** `Filename`, relative to the archive root, e.g. pool/main/b/bash/bash_5.2.15-2+b7_amd64.deb */
   readonly filename: string;
   /** `Size` of the .deb in bytes */

@@ -76,6 +76,8 @@ describe("parsePackagesIndex on real bookworm stanzas", () => {
       expect(r.size).toBe(Number(f.get("Size")));
       expect(r.installedSize).toBe(f.has("Installed-Size") ? Number(f.get("Installed-Size")) : undefined);
       expect(r.essential).toBe(f.get("Essential") === "yes" ? true : undefined);
+      const other = ["Recommends", "Suggests", "Replaces", "Enhances"].flatMap((field) => (f.has(field) ? [f.get(field)!] : []));
+      expect(r.otherRelations, `${r.name} Recommends/Suggests/Replaces/Enhances`).toBe(other.length === 0 ? undefined : other.join(", "));
     });
   });
 
@@ -90,6 +92,7 @@ describe("parsePackagesIndex on real bookworm stanzas", () => {
       depends: "base-files (>= 2.1.12), debianutils (>= 5.6-0.1)",
       preDepends: "libc6 (>= 2.36), libtinfo6 (>= 6)",
       conflicts: "bash-completion (<< 20060301-0)",
+      otherRelations: "bash-completion (>= 20060301-0), bash-doc, bash-completion (<< 20060301-0), bash-doc (<= 2.05-1)",
       multiArch: "foreign",
       section: "shells",
       priority: "required",

@@ -37,7 +37,11 @@ const F_FILENAME = 13;
 const F_SIZE = 14;
 const F_SHA256 = 15;
 const F_INSTALLED_SIZE = 16;
-const FIELD_COUNT = 17;
+const F_RECOMMENDS = 17;
+const F_SUGGESTS = 18;
+const F_REPLACES = 19;
+const F_ENHANCES = 20;
+const FIELD_COUNT = 21;
 
 const FIELD_NAMES = [
   "Package",
@@ -57,7 +61,15 @@ const FIELD_NAMES = [
   "Size",
   "SHA256",
   "Installed-Size",
+  "Recommends",
+  "Suggests",
+  "Replaces",
+  "Enhances",
 ] as const;
+
+/** Recommends, Suggests, Replaces, Enhances: kept only as one joined text, see PackageRecord.otherRelations. */
+const OTHER_RELATIONS = [F_RECOMMENDS, F_SUGGESTS, F_REPLACES, F_ENHANCES] as const;
+const OTHER_RELATIONS_MASK = OTHER_RELATIONS.reduce((m, id) => m | (1 << id), 0);
 
 const REQUIRED = [F_PACKAGE, F_VERSION, F_ARCHITECTURE, F_FILENAME, F_SIZE, F_SHA256];
 
@@ -257,6 +269,11 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
     if (seen & (1 << F_CONFLICTS)) record.conflicts = value(buf, F_CONFLICTS)!;
     if (seen & (1 << F_BREAKS)) record.breaks = value(buf, F_BREAKS)!;
     if (seen & (1 << F_INSTALLED_SIZE)) record.installedSize = integer(buf, F_INSTALLED_SIZE);
+    if (seen & OTHER_RELATIONS_MASK) {
+      let other = "";
+      for (const id of OTHER_RELATIONS) if (seen & (1 << id)) other = other === "" ? value(buf, id)! : `${other}, ${value(buf, id)!}`;
+      record.otherRelations = other;
+    }
     seen = 0;
     folded = undefined;
     onRecord(record);

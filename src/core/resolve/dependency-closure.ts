@@ -1,5 +1,3 @@
-import { parseRelations, versionSatisfies, type Relation } from "../debian/relation.js";
-import { parseVersion } from "../debian/version.js";
 import type { ResolveResult, ResolvedPackage } from "./resolve-closure.js";
 
 /**
@@ -18,9 +16,10 @@ import type { ResolveResult, ResolvedPackage } from "./resolve-closure.js";
  *   by the first alternative found, and the others are skipped when popped.
  * So the list has no duplicates and never contains the root.
  *
- * deb-lock walks the same way over its own choices: each or-group is represented by the package that
- * satisfies it in the resolved set (apt's choice, which may differ from rules_distroless' own pick, e.g.
- * among providers). Packages already installed (not part of the result) are not listed or walked.
+ * deb-lock walks the same way over its own choices: each or-group is represented by the package the
+ * resolver picked for it (apt's choice, which may differ from rules_distroless' own pick, e.g. among
+ * providers), so every package the resolver chose for a root is in that root's list. Packages already
+ * installed (not part of the result) are not listed or walked.
  */
 export function dependencyClosureOf(result: ResolveResult, rootName: string): ResolvedPackage[] {
   const byName = new Map(result.packages.map((p) => [p.name, p]));
@@ -46,34 +45,12 @@ export function dependencyClosureOf(result: ResolveResult, rootName: string): Re
 }
 
 /**
- * For each Pre-Depends/Depends or-group of `pkg` (field order), the member of `pkg.dependsOn` that
- * satisfies it. A package satisfying two groups is pushed twice, as rules_distroless pushes it, which
- * decides where it lands in the list.
+ * For each Pre-Depends/Depends or-group of `pkg` (field order), the package the resolver credited with it
+ * (the one it picked, or the one that already satisfied the group). A package satisfying two groups is
+ * pushed twice, as rules_distroless pushes it, which decides where it lands in the list.
  */
 function satisfierPerGroup(pkg: ResolvedPackage, byName: ReadonlyMap<string, ResolvedPackage>): string[] {
-  const members = pkg.dependsOn.map((name) => byName.get(name)).filter((p): p is ResolvedPackage => p !== undefined);
-  if (members.length === 0) return [];
-  const groups = [...parseRelations(pkg.record.preDepends ?? ""), ...parseRelations(pkg.record.depends ?? "")];
   const out: string[] = [];
-  for (const group of groups) {
-    let found: string | undefined;
-    for (const rel of group) {
-      found = members.find((m) => satisfies(m, rel))?.name;
-      if (found !== undefined) break;
-    }
-    if (found !== undefined) out.push(found);
-  }
+  for (const name of pkg.groupSatisfiers) if (name !== undefined && name !== pkg.name && byName.has(name)) out.push(name);
   return out;
-}
-
-function satisfies(pkg: ResolvedPackage, rel: Relation): boolean {
-  const wanted = rel.op === undefined ? undefined : parseVersion(rel.version!);
-  if (pkg.name === rel.name && (wanted === undefined || versionSatisfies(parseVersion(pkg.version), rel.op!, wanted))) return true;
-  for (const group of parseRelations(pkg.record.provides ?? "")) {
-    const p = group[0];
-    if (p === undefined || p.name !== rel.name) continue;
-    if (wanted === undefined) return true;
-    if (p.version !== undefined && versionSatisfies(parseVersion(p.version), rel.op!, wanted)) return true;
-  }
-  return false;
 }

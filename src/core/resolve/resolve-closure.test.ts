@@ -60,8 +60,16 @@ describe("a real package is preferred over providers", () => {
     expect(names(resolve(u, ["ssl-next-user"]))).toEqual(["libc6=2.36-9+deb12u4", "libssl-next-compat=3.2.0-1", "ssl-next-user=1.0-1"]);
   });
 
-  it("reports the Breaks when both end up in one set", () => {
+  it("settles a Breaks with an earlier pick as apt does: libssl3 is withdrawn, libssl3t64 serves curl too", () => {
+    // apt 2.6.1 on these stanzas: `apt-get install curl wget` installs curl, libc6, libssl3t64, wget
     const r = resolve(u, ["curl", "wget"]);
+    expect(r.ok).toBe(true);
+    expect(names(r)).toEqual(["curl=7.88.1-10+deb12u5", "libc6=2.36-9+deb12u4", "libssl3t64=3.3.2-1", "wget=1.24.5-1"]);
+    expect(r.packages.find((p) => p.name === "curl")?.dependsOn).toEqual(["libc6", "libssl3t64"]);
+  });
+
+  it("still reports the Breaks when the package it hits is a root", () => {
+    const r = resolve(u, ["libssl3", "wget"]);
     expect(codes(r)).toEqual(["BREAKS libssl3t64"]);
     expect(r.ok ? "" : r.problems[0]!.message).toContain("libssl3 3.0.11-1~deb12u2");
   });
@@ -98,10 +106,17 @@ describe("or-groups", () => {
     expect(names(resolve(u, ["prefers-mawk"]))).toEqual(["mawk=1.3.4.20200120-3.1", "prefers-mawk=1.0-1"]);
   });
 
-  it("skips a group already satisfied by a chosen package (another root)", () => {
-    const r = resolve(u, ["prefers-mawk", "needs-gawk"]);
+  it("skips a group already satisfied by a chosen package (an earlier root)", () => {
+    const r = resolve(u, ["needs-gawk", "prefers-mawk"]);
     expect(names(r)).toEqual(["gawk=1:5.2.1-2", "libc6=2.36-9+deb12u4", "needs-gawk=1.0-1", "prefers-mawk=1.0-1"]);
     expect(r.packages.find((p) => p.name === "prefers-mawk")?.dependsOn).toEqual(["gawk"]);
+  });
+
+  it("expands roots in the order given, as apt-get install does", () => {
+    // prefers-mawk first: its `mawk | gawk` is not satisfied yet, mawk is picked; gawk then comes for needs-gawk
+    const r = resolve(u, ["prefers-mawk", "needs-gawk"]);
+    expect(names(r)).toEqual(["gawk=1:5.2.1-2", "libc6=2.36-9+deb12u4", "mawk=1.3.4.20200120-3.1", "needs-gawk=1.0-1", "prefers-mawk=1.0-1"]);
+    expect(r.packages.find((p) => p.name === "prefers-mawk")?.dependsOn).toEqual(["mawk"]);
   });
 
   it("skips a group already satisfied by an earlier dependency of the same package", () => {
@@ -112,6 +127,17 @@ describe("or-groups", () => {
     const r = resolve(u, ["prefers-mawk"], [{ name: "gawk", version: "1:5.2.1-2", provides: "awk" }]);
     expect(names(r)).toEqual(["prefers-mawk=1.0-1"]);
     expect(r.packages[0]!.dependsOn).toEqual(["gawk"]);
+  });
+
+  it("credits a group to the package picked for it, also when another provider arrives later", () => {
+    // like base-files' `Pre-Depends: awk`: mawk is picked for awk, gawk comes later for another group;
+    // the lock entry must still list mawk (crediting awk to the alphabetically first provider lost it)
+    const r = resolve(u, ["awk-then-gawk"]);
+    expect(names(r)).toEqual(["awk-then-gawk=1.0-1", "gawk=1:5.2.1-2", "libc6=2.36-9+deb12u4", "mawk=1.3.4.20200120-3.1"]);
+    const root = r.packages.find((p) => p.name === "awk-then-gawk")!;
+    expect(root.groupSatisfiers).toEqual(["mawk", "gawk"]);
+    expect(root.dependsOn).toEqual(["mawk", "gawk"]);
+    expect(dependencyClosureOf(r, "awk-then-gawk").map((p) => p.name)).toEqual(["gawk", "libc6", "mawk"]);
   });
 
   it("among providers of a virtual package, prefers Essential, then Priority (apt's order)", () => {
@@ -130,32 +156,27 @@ describe("or-groups", () => {
   });
 });
 
-describe("providers that tie on Essential and Priority (a documented difference from apt)", () => {
-  // apt's last tie-break is its cache's package ID, highest first: the provider apt met last while
-  // reading all index fields (Recommends, Suggests, Replaces, Enhances included). deb-lock sees neither
-  // those fields nor a meaningful record order, and takes the alphabetically last name instead, which
-  // is the same package whenever the providers are only named by their own stanzas.
-  // Measured with apt 2.6.1 on full bookworm + updates + security, amd64 (2026-11):
-  //   agree:  sa-exim → exim4-daemon-light; php-geos → php8.2-phpdbg; cream → vim-motif;
-  //           homer-api → homer-api-postgresql
-  //   differ: libtesseract-dev → apt libcurl4-nss-dev, deb-lock libcurl4-openssl-dev;
-  //           parolottero → apt parolottero-data-sv, deb-lock parolottero-data-us;
-  //           kde-telepathy-minimal → apt telepathy-idle, deb-lock telepathy-rakia;
-  //           notmuch-vim → apt vim-motif, deb-lock vim-nox;
-  //           gedit-source-code-browser-plugin → apt exuberant-ctags, deb-lock universal-ctags;
-  //           golang-github-containers-common → apt containernetworking-plugins, deb-lock netavark;
-  //           wireguard → apt linux-image-6.12-rt-amd64, deb-lock linux-image-rt-amd64;
-  //           lomiri-common → apt lomiri-tests, deb-lock qml-module-qtmir
-  // None of the conformance packages (test/oracle) reaches such a tie.
-  const u = universe("provider-tie");
+describe("providers that tie on Essential and Priority: apt's registration order", () => {
+  // apt's last tie-break is its cache's package ID, highest first: the provider apt registered last while
+  // reading the indexes, counting every name a stanza mentions (Recommends, Suggests, Replaces, Enhances too).
+  // Expected results are apt 2.6.1's on these very stanzas (apt-closure.sh --each), and on full bookworm +
+  // updates + security amd64 deb-lock agrees with apt on all of: sa-exim, php-geos, cream, homer-api,
+  // libtesseract-dev, parolottero, kde-telepathy-minimal, notmuch-vim, gedit-source-code-browser-plugin,
+  // golang-github-containers-common, wireguard, lomiri-common (the eight that once differed among them).
+  const u = universe("registration-order");
 
-  it("takes the alphabetically last provider, where apt agrees", () => {
-    expect(names(resolve(u, ["sa-exim"]))).toEqual(["exim4-daemon-light=4.96-15+deb12u10", "sa-exim=4.2.1-20+b1"]);
+  it("takes the provider registered last: zeta-impl was met first, in an earlier stanza's Suggests", () => {
+    expect(u.registeredAt("zeta-impl")).toBeLessThan(u.registeredAt("alpha-impl"));
+    expect(names(resolve(u, ["wants-virt"]))).toEqual(["alpha-impl=1.0-1", "wants-virt=1.0-1"]);
   });
 
-  it("takes the alphabetically last provider, where apt picks by its cache order instead", () => {
-    // apt 2.6.1 installs libcurl4-nss-dev here
-    expect(names(resolve(u, ["libtesseract-dev"]))).toEqual(["libcurl4-openssl-dev=7.88.1-10+deb12u15", "libtesseract-dev=5.3.0-2"]);
+  it("make:any is a name of its own: the real make has no preference among its providers", () => {
+    expect(names(resolve(u, ["wants-make-any"]))).toEqual(["make-guile=1.0-1", "wants-make-any=1.0-1"]);
+    expect(names(resolve(u, ["wants-make"]))).toEqual(["make=1.0-1", "wants-make=1.0-1"]);
+  });
+
+  it("sa-exim: the mail-transport-agent provider apt picks", () => {
+    expect(names(resolve(universe("provider-tie"), ["sa-exim"]))).toEqual(["exim4-daemon-light=4.96-15+deb12u10", "sa-exim=4.2.1-20+b1"]);
   });
 });
 

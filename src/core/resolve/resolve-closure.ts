@@ -1,6 +1,6 @@
 import type { PackageRecord } from "../debian/package.js";
 import { formatRelations, parseRelations, versionSatisfies, type Alternatives, type Relation, type RelationOp } from "../debian/relation.js";
-import { compareVersions, formatVersion, parseVersion, type Version } from "../debian/version.js";
+import { compareVersions, formatVersion, type Version } from "../debian/version.js";
 import type { Problem, ProblemCode } from "./problem.js";
 import type { PackageVersion, Universe } from "./universe.js";
 
@@ -32,6 +32,12 @@ export interface ResolvedPackage {
    * one per or-group, in field order (Pre-Depends first), without duplicates.
    */
   readonly dependsOn: readonly string[];
+  /**
+   * For each Pre-Depends/Depends or-group in field order, the package that satisfies it in this result:
+   * the one the resolver picked for it, or the chosen (or installed) package that already satisfied it
+   * when the group was reached; undefined when nothing does (a problem is reported then).
+   */
+  readonly groupSatisfiers: readonly (string | undefined)[];
 }
 
 export type ResolveResult =
@@ -56,6 +62,8 @@ interface Chosen {
   /** The package whose dependency brought this one in; undefined for roots. */
   readonly parent: string | undefined;
   expanded: boolean;
+  /** Per dependency or-group, the package credited with satisfying it (set by expand). */
+  readonly satisfiers: (string | undefined)[];
 }
 
 interface Present {
@@ -93,24 +101,38 @@ function priorityRank(record: PackageRecord): number {
  *
  * - a package's candidate is its best version: highest pin, then highest version (a root constraint
  *   selects the best version satisfying it, like `apt-get install pkg=1.2-3`);
- * - all roots are marked first, then each root's Pre-Depends and Depends are followed depth first;
+ * - all roots are marked first, then each root's Pre-Depends and Depends are followed depth first, roots
+ *   in request (manifest) order, as `apt-get install a b c` does;
  *   an or-group already satisfied by a marked (or installed) package is skipped, otherwise the first
  *   alternative whose candidate satisfies it is installed;
  * - for one alternative, the real package comes before providers; providers rank Essential first,
- *   then by Priority (required … extra), then by name, LAST name first. apt's own last resort is its
- *   cache's internal order (the package it met last in the index files wins); packages mentioned
- *   only by their own stanza meet apt in the index's name order, so the last name approximates it
- *   without making the result depend on record order. Real cases where the two differ are listed in
- *   resolve-closure.test.ts;
+ *   then by Priority (required … extra), then the one apt registered LAST while reading the indexes
+ *   (apt's package ID, see Universe.registeredAt); for `x:any` the real x has no preference;
  * - like apt, a candidate with a dependency no candidate can satisfy is skipped for the next solution;
  *   deb-lock also skips a solution that Conflicts/Breaks with the marked set when another exists;
  * - Conflicts and Breaks inside the result are reported as problems, never ignored.
  *
- * Pure and synchronous; the result does not depend on the order of `roots` or of the universe's records.
+ * Pure and synchronous. Like apt's, the result depends on the order of `roots` (an or-group may already be
+ * satisfied by an earlier root's pick) and, for providers that tie, on the order of the index records.
  */
 export function resolveClosure(input: ResolveInput): ResolveResult {
-  return new ClosureResolver(input.universe, input.installed ?? []).run(input.roots);
+  // A Conflicts/Breaks between two picks is what apt's problem resolver repairs after MarkInstall: it withdraws
+  // a pick whose dependents can be satisfied otherwise (an or-group's other alternative, a provider) and
+  // installs that instead. deb-lock does the same by resolving again with that package left out, until the
+  // set is clean or nothing can be withdrawn.
+  const excluded = new Set<string>();
+  for (let round = 0; ; round++) {
+    const resolver = new ClosureResolver(input.universe, input.installed ?? [], excluded);
+    const result = resolver.run(input.roots);
+    if (result.ok || round >= MAX_WITHDRAWALS) return result;
+    const withdraw = resolver.withdrawable();
+    if (withdraw === undefined) return result;
+    excluded.add(withdraw);
+  }
 }
+
+/** How many picks resolveClosure withdraws at most to settle Conflicts/Breaks. */
+const MAX_WITHDRAWALS = 16;
 
 class ClosureResolver {
   private readonly arch: string;
@@ -119,16 +141,21 @@ class ClosureResolver {
   private readonly providedInSet = new Map<string, Provided[]>();
   private readonly candidates = new Map<string, PackageVersion | null>();
   private readonly problems: Problem[] = [];
-  private readonly versionCache = new Map<string, Version>();
   private readonly installedNames = new Set<string>();
   /** Conflicts and Breaks of marked packages, by the name they target. */
   private readonly negativeIndex = new Map<string, { owner: string; rel: Relation }[]>();
 
+  /** Conflicting pairs [owner, target] found by checkNegativeRelations, in the order found. */
+  private readonly clashes: [string, string][] = [];
+  private rootNames = new Set<string>();
+
   constructor(
     private readonly universe: Universe,
     installed: readonly InstalledPackage[],
+    excluded: ReadonlySet<string> = new Set(),
   ) {
     this.arch = universe.arch;
+    for (const name of excluded) this.candidates.set(name, null);
     for (const pkg of [...installed].sort((a, b) => cmpStr(a.name, b.name))) {
       if (this.present.has(pkg.name)) continue;
       const present: Present = { name: pkg.name, version: this.parse(pkg.version), pv: undefined };
@@ -143,7 +170,9 @@ class ClosureResolver {
 
   run(requests: readonly RootRequest[]): ResolveResult {
     const rootNames = this.markRoots(requests);
-    for (const name of [...rootNames].sort(cmpStr)) this.expand(name);
+    this.rootNames = new Set(rootNames);
+    // apt-get install expands its arguments in the order given
+    for (const name of rootNames) this.expand(name);
     this.checkNegativeRelations();
 
     const packages = [...this.chosen.keys()].sort(cmpStr).map((name) => this.toResolved(name));
@@ -237,7 +266,7 @@ class ClosureResolver {
   private mark(pv: PackageVersion, parent: string | undefined): void {
     const name = pv.record.name;
     if (this.chosen.has(name)) return;
-    this.chosen.set(name, { pv, parent, expanded: false });
+    this.chosen.set(name, { pv, parent, expanded: false, satisfiers: [] });
     const present: Present = { name, version: pv.version, pv };
     this.present.set(name, present);
     const rels = this.universe.relationsOf(pv.record);
@@ -261,12 +290,19 @@ class ClosureResolver {
     if (chosen === undefined || chosen.expanded) return;
     chosen.expanded = true;
     for (const group of this.universe.relationsOf(chosen.pv.record).dependencies) {
-      if (this.satisfierInSet(group) !== undefined) continue;
+      const already = this.satisfierInSet(group);
+      if (already !== undefined) {
+        chosen.satisfiers.push(already);
+        continue;
+      }
       const solution = this.solve(group);
       if (solution === undefined) {
+        chosen.satisfiers.push(undefined);
         this.reportUnsatisfied(group, name);
         continue;
       }
+      // credit the group to the package picked for it (not to whatever satisfies it once the walk is over)
+      chosen.satisfiers.push(solution.record.name);
       this.mark(solution, name);
       this.expand(solution.record.name);
     }
@@ -291,12 +327,16 @@ class ClosureResolver {
     return fallback;
   }
 
-  /** Candidate versions that satisfy `rel`: the real package first, then providers in apt's order. */
+  /**
+   * Candidate versions that satisfy `rel`: the real package first, then providers in apt's order. For `x:any`
+   * apt files the name `x:any` as a package of its own, which x (when Multi-Arch: allowed) only provides, so x
+   * ranks among the providers there, without a preference.
+   */
   private candidateSolutions(rel: Relation): PackageVersion[] {
     const out: PackageVersion[] = [];
-    const real = this.candidateOf(rel.name);
-    if (real !== undefined && this.realMatches(rel, real.record, real.version)) out.push(real);
     const providers: PackageVersion[] = [];
+    const real = this.candidateOf(rel.name);
+    if (real !== undefined && this.realMatches(rel, real.record, real.version)) (rel.archQualifier === "any" ? providers : out).push(real);
     for (const prov of this.universe.providersOf(rel.name)) {
       const owner = prov.by;
       if (owner.record.name === rel.name) continue;
@@ -304,7 +344,7 @@ class ClosureResolver {
       if (!this.provisionMatches(rel, owner.record, prov.version)) continue;
       if (!providers.includes(owner)) providers.push(owner);
     }
-    providers.sort(compareProviders);
+    providers.sort(this.compareProviders);
     out.push(...providers);
     return out;
   }
@@ -446,6 +486,7 @@ class ClosureResolver {
         for (const group of field) {
           for (const rel of group) {
             for (const target of this.negativeTargets(rel, name)) {
+              this.clashes.push([name, target]);
               const t = this.present.get(target)!;
               const where = this.installedNames.has(target) ? "installed" : "chosen";
               this.problem(
@@ -459,6 +500,34 @@ class ClosureResolver {
         }
       }
     }
+  }
+
+  // ---- withdrawing a pick -------------------------------------------------------------------
+
+  /**
+   * A chosen package of a Conflicts/Breaks pair that can be left out: not a root, and every or-group it was
+   * credited with has another candidate. Of a pair, the one picked earlier is withdrawn first, as apt's
+   * problem resolver gives up an earlier or-group pick for a later hard dependency.
+   */
+  withdrawable(): string | undefined {
+    const order = new Map([...this.chosen.keys()].map((name, i) => [name, i]));
+    for (const [a, b] of this.clashes) {
+      const pair = [a, b].filter((n) => this.chosen.has(n)).sort((x, y) => order.get(x)! - order.get(y)!);
+      for (const name of pair) if (!this.rootNames.has(name) && this.replaceable(name)) return name;
+    }
+    return undefined;
+  }
+
+  private replaceable(name: string): boolean {
+    for (const chosen of this.chosen.values()) {
+      const groups = this.universe.relationsOf(chosen.pv.record).dependencies;
+      for (let i = 0; i < chosen.satisfiers.length; i++) {
+        if (chosen.satisfiers[i] !== name) continue;
+        const others = groups[i]!.some((rel) => this.candidateSolutions(rel).some((pv) => pv.record.name !== name));
+        if (!others) return false;
+      }
+    }
+    return true;
   }
 
   // ---- problems and results ----------------------------------------------------------------
@@ -517,37 +586,32 @@ class ClosureResolver {
   }
 
   private toResolved(name: string): ResolvedPackage {
-    const { pv } = this.chosen.get(name)!;
+    const { pv, expanded, satisfiers } = this.chosen.get(name)!;
+    const groups = this.universe.relationsOf(pv.record).dependencies;
+    const groupSatisfiers = expanded ? satisfiers : groups.map((group) => this.satisfierInSet(group));
     const dependsOn: string[] = [];
-    for (const group of this.universe.relationsOf(pv.record).dependencies) {
-      const s = this.satisfierInSet(group);
-      if (s !== undefined && s !== name && !dependsOn.includes(s)) dependsOn.push(s);
-    }
-    return { name, version: pv.record.version, record: pv.record, sourceId: pv.sourceId, dependsOn };
+    for (const s of groupSatisfiers) if (s !== undefined && s !== name && !dependsOn.includes(s)) dependsOn.push(s);
+    return { name, version: pv.record.version, record: pv.record, sourceId: pv.sourceId, dependsOn, groupSatisfiers };
   }
+
+  /**
+   * apt's CompareProviders for new installs on one architecture: Essential first, then by Priority, then the
+   * package apt registered last while reading the indexes (its highest package ID) first.
+   */
+  private readonly compareProviders = (a: PackageVersion, b: PackageVersion): number => {
+    const ea = a.record.essential === true ? 0 : 1;
+    const eb = b.record.essential === true ? 0 : 1;
+    if (ea !== eb) return ea - eb;
+    const pa = priorityRank(a.record);
+    const pb = priorityRank(b.record);
+    if (pa !== pb) return pa - pb;
+    return this.universe.registeredAt(b.record.name) - this.universe.registeredAt(a.record.name) || cmpStr(b.record.name, a.record.name);
+  };
 
   private parse(text: string): Version {
-    let v = this.versionCache.get(text);
-    if (v === undefined) {
-      v = parseVersion(text);
-      this.versionCache.set(text, v);
-    }
-    return v;
+    return this.universe.parsedVersion(text);
   }
-}
 
-/**
- * apt's CompareProviders for new installs on one architecture: Essential first, then by Priority, then
- * (deb-lock's stand-in for apt's "highest cache ID first") the alphabetically last name first.
- */
-function compareProviders(a: PackageVersion, b: PackageVersion): number {
-  const ea = a.record.essential === true ? 0 : 1;
-  const eb = b.record.essential === true ? 0 : 1;
-  if (ea !== eb) return ea - eb;
-  const pa = priorityRank(a.record);
-  const pb = priorityRank(b.record);
-  if (pa !== pb) return pa - pb;
-  return cmpStr(b.record.name, a.record.name);
 }
 
 function cmpStr(a: string, b: string): number {

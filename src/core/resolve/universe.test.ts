@@ -34,7 +34,7 @@ describe("buildUniverse", () => {
     const u = buildUniverse([bookworm, security, backports], "amd64");
     expect(u.versionsOf("libssl3").map((v) => [formatVersion(v.version), v.sourceId, v.pin])).toEqual([
       ["3.0.15-1~deb12u1", "bookworm-security", 500],
-      ["3.0.11-1~deb12u2", "bookworm", 500],
+      ["3.0.11-1~deb12u2", "bookworm-security", 500],
       ["3.1.0-1~bpo12+1", "bookworm-backports", 100],
     ]);
     expect(u.versionsOf("tzdata").map((v) => v.record.architecture)).toEqual(["all"]);
@@ -43,10 +43,12 @@ describe("buildUniverse", () => {
     expect(u.size).toBe(6);
   });
 
-  it("merges one version found in several sources, keeping the first source and the highest pin", () => {
+  it("merges one version found in several sources: the last source's record (rules_distroless's), the highest pin", () => {
     const low = { id: "low", pin: 1, records: [rec("mawk", "1.3.4.20200120-3.1", "amd64")] };
-    const u = buildUniverse([low, bookworm], "amd64");
-    expect(u.versionsOf("mawk").map((v) => [v.sourceId, v.pin])).toEqual([["low", 500]]);
+    expect(buildUniverse([low, bookworm], "amd64").versionsOf("mawk").map((v) => [v.sourceId, v.pin])).toEqual([["bookworm", 500]]);
+    expect(buildUniverse([bookworm, low], "amd64").versionsOf("mawk").map((v) => [v.sourceId, v.pin])).toEqual([["low", 500]]);
+    const record = buildUniverse([bookworm, security], "amd64").versionsOf("libssl3").find((v) => v.record.version === "3.0.11-1~deb12u2")!.record;
+    expect(record).toBe(security.records[1]);
   });
 
   it("indexes Provides, with the provided version when there is one", () => {

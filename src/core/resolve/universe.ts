@@ -48,6 +48,15 @@ export interface Universe {
   providersOf(name: string): readonly Provision[];
   /** Parsed relation fields of a record of this universe (parsed on first use, then cached). */
   relationsOf(record: PackageRecord): ParsedRelations;
+  /**
+   * When apt registers `name` while reading the indexes (sources in order, each record's own name, then the names
+   * its Pre-Depends, Depends, Conflicts, Breaks, Recommends, Suggests, Replaces, Enhances and Provides mention, in
+   * that order; `x:any` is a name of its own): apt's package ID, its last tie-break between providers. Lower is
+   * earlier; a name never mentioned ranks after all others.
+   */
+  registeredAt(name: string): number;
+  /** A version text parsed once per universe (relation and Provides versions repeat across records and runs). */
+  parsedVersion(text: string): Version;
   /** Package names, sorted. */
   names(): readonly string[];
   /** Number of distinct package versions indexed. */
@@ -77,8 +86,10 @@ function byPinThenVersion(a: PackageVersion, b: PackageVersion): number {
 
 /**
  * Indexes the records of `arch` and `all` from every source. The same version of a package in several
- * sources is one version (the first source in the given order names it; its pin is the highest of them),
- * as apt merges them.
+ * sources is one version, as apt merges them; its pin is the highest of them, and its record (so the URL a
+ * lock records) is the LAST source's in the given order. That is rules_distroless's choice: it files records
+ * in a dict keyed by (arch, name, version) while reading sources in manifest order, so a later source's record
+ * replaces an earlier one's (e.g. a version in both bookworm and bookworm-security is fetched from -security).
  */
 export function buildUniverse(sources: readonly UniverseSource[], arch: string): Universe {
   // Only a name index is built up front. A name's versions are merged and ordered on first use, and the
@@ -103,8 +114,14 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     if (all === undefined) return NO_VERSIONS;
     const list: IndexedVersion[] = [];
     for (const entry of all) {
-      const same = list.find((pv) => pv.record.version === entry.record.version || compareVersions(pv.version, entry.version) === 0);
-      if (same === undefined) list.push(entry);
+      const at = list.findIndex((pv) => pv.record.version === entry.record.version || compareVersions(pv.version, entry.version) === 0);
+      if (at < 0) {
+        list.push(entry);
+        continue;
+      }
+      const same = list[at]!;
+      // rules_distroless keys by the version text: only an identical text replaces the record
+      if (same.record.version === entry.record.version) list[at] = new IndexedVersion(entry.record, entry.sourceId, Math.max(same.pin, entry.pin));
       else if (same.pin < entry.pin) same.pin = entry.pin;
     }
     if (list.length > 1) list.sort(byPinThenVersion);
@@ -149,6 +166,33 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     return index;
   };
 
+  let registration: Map<string, number> | undefined;
+  const indexRegistration = (): Map<string, number> => {
+    const order = new Map<string, number>();
+    const register = (name: string): void => {
+      if (!order.has(name)) order.set(name, order.size);
+    };
+    for (const source of sources) {
+      for (const record of source.records) {
+        register(record.name);
+        for (const text of [record.preDepends, record.depends, record.conflicts, record.breaks, record.otherRelations, record.provides]) {
+          if (text !== undefined) registerMentions(text, register);
+        }
+      }
+    }
+    return order;
+  };
+
+  const versionCache = new Map<string, Version>();
+  const parsedVersion = (text: string): Version => {
+    let v = versionCache.get(text);
+    if (v === undefined) {
+      v = parseVersion(text);
+      versionCache.set(text, v);
+    }
+    return v;
+  };
+
   let names: string[] | undefined;
   let size: number | undefined;
   return {
@@ -163,8 +207,52 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     versionsOf,
     providersOf: (name) => (providers ??= indexProviders()).get(name) ?? NO_PROVISIONS,
     relationsOf,
+    parsedVersion,
+    registeredAt: (name) => (registration ??= indexRegistration()).get(name) ?? Number.MAX_SAFE_INTEGER,
     names: () => (names ??= [...entries.keys()].sort()),
   };
+}
+
+/**
+ * Calls `register` with each package name a relation field mentions, in order: `name:any` as written, other
+ * qualifiers (`:native`, `:amd64`) dropped. A scan, not a parse: it only reads names, for every record.
+ */
+function registerMentions(text: string, register: (name: string) => void): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    // skip separators and anything inside (...) or [...] or <...>
+    let c = text.charCodeAt(i);
+    if (c === 40 /* ( */ || c === 91 /* [ */ || c === 60 /* < */) {
+      const close = c === 40 ? ")" : c === 91 ? "]" : ">";
+      const end = text.indexOf(close, i);
+      i = end < 0 ? n : end + 1;
+      continue;
+    }
+    if (!isNameStart(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isNameChar((c = text.charCodeAt(j)))) j++;
+    let name = text.slice(i, j);
+    if (j < n && text.charCodeAt(j) === 58 /* : */) {
+      let k = j + 1;
+      while (k < n && isNameChar(text.charCodeAt(k))) k++;
+      if (text.slice(j + 1, k) === "any") name = `${name}:any`;
+      j = k;
+    }
+    register(name);
+    i = j;
+  }
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || c === 43 /* + */ || c === 45 /* - */ || c === 46 /* . */;
 }
 
 const PROVIDES_ITEM = /^([a-z0-9][a-z0-9+.-]*)(?:\s*\(\s*=\s*([^\s()]+)\s*\))?$/;
