@@ -67,6 +67,16 @@ export class VerificationError extends DebLockError {
   }
 }
 
+/** The run was stopped by a signal (SIGINT, SIGTERM) and cleaned up after itself. Exit 128 + the signal's number. */
+export class InterruptedError extends DebLockError {
+  readonly signal: string;
+
+  constructor(signal: string, outcome: string) {
+    super("INTERRUPTED", `interrupted by ${signal}; ${outcome}`, { hint: "run the command again to make the change" });
+    this.signal = signal;
+  }
+}
+
 /** Removes user:password from a URL so it can be printed. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1***@");

@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import { planRemove, type RemovePlan } from "../../app/remove.js";
-import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
@@ -47,7 +47,7 @@ Options:
     const target = targetOptions(ctx, root);
     const plan = await withArchive(ctx, ({ loader }) => planRemove({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
     const dryRun = ctx.values["dry-run"] === true;
-    if (!dryRun) await applyChangeSet(plan.changes);
+    if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);
     if (ctx.options.json) {
       writeJson(ctx.io, "remove", { ok: true, dryRun, ...(plan.image === undefined ? {} : { image: plan.image }), targets: plan.targets, files: plan.changes.map((c) => relative(root, c.path)) });
