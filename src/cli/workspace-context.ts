@@ -10,7 +10,7 @@ export async function selectRepos(ctx: CommandContext, manifestArgs: readonly st
   const files = nodeWorkspaceFiles();
   const root = ctx.options.workspace ?? (await findWorkspaceRoot(ctx.io.cwd, files));
   await repairInterruptedWrite(ctx, root);
-  const all = await discoverRepos(root, files);
+  const all = await discoverRepos(root, files, { onSkip: (skip) => ctx.reporter.warn(`${skip.file}:${skip.line}: ignored: ${skip.reason}`) });
   if (manifestArgs.length === 0) return { root, repos: all };
   const repos = manifestArgs.map((arg) => {
     const wanted = resolve(ctx.io.cwd, arg);
