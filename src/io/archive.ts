@@ -282,6 +282,7 @@ async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean):
       ? await verifyInRelease(signed.data, deps.keys, url)
       : await verifyDetachedRelease(signed.release, signed.signature, deps.keys, releaseUrl);
   const release = parseRelease(verified.text, shownUrl);
+  checkSuite(release, shownUrl);
   if (origin === "network") {
     checkValidUntil(release, shownUrl, (deps.now ?? Date.now)());
     // Stored only once verified (and verified again whenever it is read back).
@@ -350,6 +351,22 @@ function checkValidUntil(release: Release, url: string, nowMs: number): void {
   throw new VerificationError("RELEASE_EXPIRED", `${url}: the Release is past its Valid-Until (${release.validUntil})`, {
     url,
     hint: "the mirror is serving outdated files (stale or frozen); use another mirror, or a snapshot URL to lock against a fixed point in time",
+  });
+}
+
+/**
+ * Like apt: the signed Release must say it is the suite that was asked for (its `Suite` or `Codename`), or a
+ * validly signed Release of another suite (trixie served at .../dists/bookworm) would be taken for it.
+ */
+function checkSuite(release: Release, url: string): void {
+  const requested = /\/dists\/(.+)\/(?:In)?Release$/.exec(new URL(url).pathname)?.[1];
+  if (requested === undefined || (release.suite === undefined && release.codename === undefined)) return;
+  const wanted = [requested, requested.split("/")[0]!];
+  if ([release.suite, release.codename].some((name) => name !== undefined && wanted.includes(name))) return;
+  const found = [release.suite === undefined ? undefined : `Suite ${release.suite}`, release.codename === undefined ? undefined : `Codename ${release.codename}`].filter(Boolean).join(", ");
+  throw new VerificationError("SUITE_MISMATCH", `${url}: the signed Release is not of ${requested} (it says ${found})`, {
+    url,
+    hint: "the server answers with another suite's files (a misconfigured mirror or a substitution); check the url and channel of the source, or use another mirror",
   });
 }
 
