@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { PublicKey } from "openpgp";
+import { UsageError } from "../core/errors.js";
 import { openCache, type Cache } from "../io/cache.js";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../io/http.js";
 import { loadTrustedKeys } from "../io/keys.js";
@@ -29,6 +30,8 @@ export function createArchiveServices(options: ArchiveServiceOptions): ArchiveSe
     mirrors: [...options.mirrors],
     env: { ...options.env },
     netrcPath: options.env.NETRC ?? join(options.homeDir, ".netrc"),
+    timeoutMs: secondsFromEnv(options.env, "DEB_LOCK_HTTP_TIMEOUT", 30) * 1000,
+    transferTimeoutMs: secondsFromEnv(options.env, "DEB_LOCK_HTTP_TRANSFER_TIMEOUT", 300) * 1000,
     ...(options.onHttpEvent ? { onEvent: options.onHttpEvent } : {}),
   });
   let keys: Promise<PublicKey[]> | undefined;
@@ -41,4 +44,18 @@ export function createArchiveServices(options: ArchiveServiceOptions): ArchiveSe
       await http.close?.();
     },
   };
+}
+
+/**
+ * A time limit in seconds from the environment: DEB_LOCK_HTTP_TIMEOUT (connect, headers, or less than 1 KiB
+ * received, per attempt; default 30) and DEB_LOCK_HTTP_TRANSFER_TIMEOUT (one file, retries included; default 300).
+ */
+function secondsFromEnv(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${name}=${JSON.stringify(raw)} is not a positive number of seconds`, { hint: `unset it, or set e.g. ${name}=${fallback}` });
+  }
+  return n;
 }

@@ -6,6 +6,12 @@ import { run } from "./run.js";
 /** The only place that touches `process`: gathers the I/O surface, runs, sets the exit code. */
 export async function main(): Promise<void> {
   const interruption = processInterruption();
+  // `deb-lock check | head`: the reader may go away early. What it did not read is not an error of the run.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+    });
+  }
   process.exitCode = await run({
     argv: process.argv.slice(2),
     env: process.env,

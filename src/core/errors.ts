@@ -81,3 +81,11 @@ export class InterruptedError extends DebLockError {
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1***@");
 }
+
+/**
+ * Removes the userinfo (user:password@) of every URL in a text, wherever it appears: progress lines, messages,
+ * findings, JSON. Applied to everything deb-lock prints, so a credential in a manifest or --mirror never shows.
+ */
+export function redactUrls(text: string): string {
+  return text.includes("@") ? text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"'<>]*@/gi, "$1***@") : text;
+}
