@@ -1,4 +1,3 @@
-
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startArchiveServer, type ArchiveServer } from "../support/archive-server.js";
 import { fixtureStanzas, lockWith, SNAPSHOT, tempDirs, TS, writeTree } from "../support/bookworm-archive.js";

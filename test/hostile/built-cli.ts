@@ -49,9 +49,9 @@ export interface Spawned {
 }
 
 /** Starts the built CLI in its own process. */
-export function spawnCli(bin: string, args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined> }): Spawned {
+export function spawnCli(bin: string, args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined>; nodeArgs?: readonly string[] }): Spawned {
   const started = Date.now();
-  const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, NO_COLOR: "1", HOME: options.cwd, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, NO_COLOR: "1", HOME: options.cwd, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   const waiters: { text: string; resolve: () => void }[] = [];
