@@ -141,4 +141,19 @@ describe("ordinary conditions are exit 1 with the file named, never an internal 
     expect(r.stderr).toMatch(/MODULE\.bazel:3: include\("\/\/private\/repos\/deb:deb\.MODULE\.bazel"\)/);
     expect(existsSync(join(ws, "private/repos/deb/deb.MODULE.bazel"))).toBe(false);
   });
+
+  const deep = (open: string, close: string, n = 100_000): string => open.repeat(n) + close.repeat(n);
+  it.each([
+    ["a lock", "private/repos/deb/bookworm.lock.json", deep("[", "]"), /bookworm\.lock\.json:1(:\d+)?: nested more than 256 levels deep/],
+    ["MODULE.bazel.lock", "MODULE.bazel.lock", `{"a":${deep("[", "]")}}`, /MODULE\.bazel\.lock:1:\d+: nested more than 256 levels deep/],
+    ["MODULE.bazel", "MODULE.bazel", `X = ${deep("[", "]")}\n`, /MODULE\.bazel:1:\d+: expressions nested more than 200 levels deep/],
+    ["a manifest", "private/repos/deb/bookworm.yaml", `${MANIFEST}extra: ${deep("[", "]", 20_000)}\n`, /bookworm\.yaml/],
+  ])("deep nesting in %s: check exits 1 naming the file, without overflowing the stack", async (_what, file, text, message) => {
+    const { ws } = layout({ "MODULE.bazel": moduleWith("//private/repos/deb:bookworm.lock.json") });
+    writeTree(ws, { [file]: text });
+    const r = await runCli(["check", "-C", ws], { cwd: ws });
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(message);
+  });
 });

@@ -48,6 +48,9 @@ export function positionOf(text: string, offset: number): { line: number; col: n
 }
 
 /** Parses strict JSON (RFC 8259). Throws ParseError(`code`) with line and column on malformed input. */
+/** The deepest nesting accepted (MODULE.bazel.lock and lock files are a few levels deep). */
+const MAX_DEPTH = 256;
+
 export function parseJsonTree(text: string, file: string, code: string): JsonNode {
   let pos = 0;
 
@@ -97,7 +100,18 @@ export function parseJsonTree(text: string, file: string, code: string): JsonNod
     }
   };
 
+  // Real lock files nest four deep; a hostile one nested a million deep would overflow the stack.
+  let depth = 0;
   const parseValue = (): JsonNode => {
+    if (++depth > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`);
+    try {
+      return parseValueAt();
+    } finally {
+      depth--;
+    }
+  };
+
+  const parseValueAt = (): JsonNode => {
     skipSpace();
     const start = pos;
     const c = text[pos];
