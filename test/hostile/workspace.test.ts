@@ -156,4 +156,31 @@ describe("ordinary conditions are exit 1 with the file named, never an internal 
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(message);
   });
+
+  it.each([
+    ["url: not a url", "    url: not a url\n", /\[BAD_SOURCE_URL\].*url "not a url" is not an http:\/\/ or https:\/\/ archive URL/],
+    ["an ftp:// url", "    url: ftp://ftp.example.org/debian\n", /url "ftp:\/\/ftp\.example\.org\/debian" is not an http/],
+    ["a file: url", "    url: file:///srv/debian\n", /is not an http/],
+  ])("a manifest with %s exits 1 at once, naming the line, without a network attempt", async (_what, urlLine, message) => {
+    const { ws } = layout({
+      "MODULE.bazel": moduleWith("//private/repos/deb:bookworm.lock.json"),
+      "private/repos/deb/bookworm.yaml": `version: 1\nsources:\n  - channel: bookworm main\n${urlLine}archs: [amd64]\npackages:\n  - libc6\n`,
+    });
+    archive.server.requests.length = 0;
+    const r = await lock(ws);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bookworm\.yaml:\d+/);
+    expect(r.stderr).toMatch(message);
+    expect(archive.server.requests).toEqual([]);
+  });
+
+  it("a channel climbing with '..' is refused", async () => {
+    const { ws } = layout({
+      "MODULE.bazel": moduleWith("//private/repos/deb:bookworm.lock.json"),
+      "private/repos/deb/bookworm.yaml": MANIFEST.replace("bookworm main", "../../etc main"),
+    });
+    const r = await lock(ws);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/"\.\.\/\.\.\/etc" is not a suite or component name/);
+  });
 });
