@@ -23,6 +23,7 @@ beforeAll(async () => {
           "bookworm-updates": { suite: "oldstable-updates", codename: "bookworm-updates", components: { main: { amd64 } } },
           "bookworm-passwd": { components: { main: { amd64: withFilename("libc6", "../../../../etc/passwd") } } },
           "bookworm-absolute": { components: { main: { amd64: withFilename("libc6", "/etc/passwd") } } },
+          "bookworm-baddeps": { components: { main: { amd64: amd64.map((st) => (st.startsWith("Package: libc6\n") ? st.replace(/^Depends: .*$/m, "Depends: Libgcc-s1 (>> )") : st)) } } },
           "bookworm-url": { components: { main: { amd64: withFilename("libc6", "https://evil.example/libc6.deb") } } },
         },
       },
@@ -74,5 +75,13 @@ describe("archive data is trusted only as far as it is checked", () => {
     expect(r.stderr).toMatch(new RegExp(`dists/${suite}/main/binary-amd64/Packages(\\.xz|\\.gz)?:\\d+: Filename of libc6 is`));
     expect(r.stderr).toContain(JSON.stringify(filename));
     expect(snapshotTree(ws)).toEqual(before);
+  });
+
+  it("a malformed Depends in an index names the package and the index, exit 1", async () => {
+    const ws = workspace("bookworm-baddeps main");
+    const r = await lockWith(server, ws, temp.make("deb-lock-cache-"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[BAD_RELATION\]: package libc6 \S+ \(index bookworm-baddeps\/main, architecture amd64\): invalid package relation/);
+    expect(r.stderr).not.toContain("internal error");
   });
 });
