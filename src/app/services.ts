@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { PublicKey } from "openpgp";
 import { UsageError } from "../core/errors.js";
-import { openCache, type Cache } from "../io/cache.js";
+import { openCache, type Cache, type CacheEvent } from "../io/cache.js";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../io/http.js";
 import { loadTrustedKeys } from "../io/keys.js";
 import type { MirrorRule } from "../io/mirrors.js";
@@ -23,6 +23,7 @@ export interface ArchiveServiceOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homeDir: string;
   readonly onHttpEvent?: (event: HttpEvent) => void;
+  readonly onCacheEvent?: (event: CacheEvent) => void;
 }
 
 export function createArchiveServices(options: ArchiveServiceOptions): ArchiveServices {
@@ -37,7 +38,7 @@ export function createArchiveServices(options: ArchiveServiceOptions): ArchiveSe
   let keys: Promise<PublicKey[]> | undefined;
   return {
     http,
-    cache: openCache(options.cacheDir),
+    cache: openCache(options.cacheDir, options.onCacheEvent === undefined ? {} : { onEvent: options.onCacheEvent }),
     offline: options.offline,
     keys: () => (keys ??= loadTrustedKeys({ extraKeyrings: options.keyrings })),
     close: async () => {
