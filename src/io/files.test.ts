@@ -379,3 +379,16 @@ describe("confinement to the workspace", () => {
     expect(await readFile(join(outside, "x.lock.json"), "utf8")).toBe("ours");
   });
 });
+
+describe("byte fidelity", () => {
+  it("refuses to rewrite a file holding bytes that are not UTF-8, instead of replacing them", async () => {
+    const bytes = Buffer.concat([Buffer.from("packages:\n  - libc6 # caf"), Buffer.from([0xe9]), Buffer.from("\n")]);
+    await writeFile(join(dir, "m.yaml"), bytes);
+    const before = bytes.toString("utf8");
+    const e = await thrown(applyChangeSet([{ path: join(dir, "m.yaml"), before, after: `${before}  - tzdata\n` }], { root: dir }));
+    expect(e.code).toBe("NOT_UTF8");
+    expect(e.message).toContain("m.yaml");
+    expect((await readFile(join(dir, "m.yaml"))).equals(bytes)).toBe(true);
+    expect(await readdir(dir)).toEqual(["m.yaml"]);
+  });
+});

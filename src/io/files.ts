@@ -580,8 +580,15 @@ async function checkBefore(c: FileChange, fs: TransactionFs): Promise<void> {
   }
   if (c.before === null) throw changed("was created");
   if (!stat.isFile()) throw changed("is no longer a regular file");
-  const now = (await fs.readFile(c.path)).toString("utf8");
+  const bytes = await fs.readFile(c.path);
+  const now = bytes.toString("utf8");
   if (now !== c.before) throw changed("was modified");
+  // Text was read as UTF-8: bytes that are not would come back as U+FFFD, changing lines the edit never touched.
+  if (c.after !== null && !Buffer.from(now, "utf8").equals(bytes)) {
+    throw new ProblemError("NOT_UTF8", `${c.path}: holds bytes that are not UTF-8, which this edit would replace; nothing was changed`, {
+      hint: "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), then run the command again",
+    });
+  }
 }
 
 function describe(e: unknown): string {
