@@ -201,6 +201,21 @@ describe("hostile servers end in exit 3, quickly, in bounded memory, writing not
   });
 });
 
+describe("signals outside the write", () => {
+  it.each([["SIGINT", 130], ["SIGTERM", 143]] as const)("%s while downloading ends the run at once with %i, writing nothing", async (signal, code) => {
+    const ws = workspace([`${base}/silent`]);
+    const before = snapshotTree(ws);
+    const cache = temp.make("deb-lock-hostile-cache-");
+    writeFileSync(join(cache, "key.asc"), key.publicKeyArmored);
+    const run = spawnCli(bin, ["lock", "-C", ws, "--cache-dir", join(cache, "c"), "--keyring", join(cache, "key.asc")], { cwd: ws });
+    await run.waitForStderr("GET ");
+    run.child.kill(signal);
+    const r = await run.done;
+    expect(r.code).toBe(code);
+    expect(snapshotTree(ws)).toEqual(before);
+  });
+});
+
 describe("credentials never appear in output", () => {
   it("a user:password URL in a manifest and a --mirror is redacted in progress, errors and --json", async () => {
     const secret = "s3cr3t-pa55";
