@@ -1,4 +1,5 @@
 import { resolve as resolvePath, relative } from "node:path";
+import { ParseError } from "../core/errors.js";
 import { buildLock, formatLock, parseLock, type KeyStyle, type LockDialect, type LockPackage } from "../core/lock/index.js";
 import type { Problem } from "../core/resolve/problem.js";
 import { parseManifest, type Manifest } from "../edit/manifest.js";
@@ -56,8 +57,25 @@ export async function readRepoFiles(root: string, repo: RepoDecl, files: Workspa
   const lockFile = relative(root, lockPath);
   const manifestText = await files.readText(manifestPath);
   const manifest = parseManifest(manifestText, manifestFile);
+  checkSourceUrls(manifest, manifestFile);
   const lockText = (await files.exists(lockPath)) ? await files.readText(lockPath) : null;
   return { manifestFile, lockFile, manifestText, manifest, lockText };
+}
+
+/**
+ * Archive URLs are fetched over http(s) only (a local copy is reached through --mirror FROM=file:///...): anything
+ * else is a mistake in the manifest, reported with its line before any request is made.
+ */
+function checkSourceUrls(manifest: Manifest, manifestFile: string): void {
+  for (const source of manifest.sources) {
+    for (const url of source.urls) {
+      if (!/^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/i.test(url.trim())) {
+        throw new ParseError("BAD_SOURCE_URL", `source "${source.channel}": url ${JSON.stringify(url)} is not an http:// or https:// archive URL`, { file: manifestFile, line: source.line }, {
+          hint: "use the archive root, e.g. https://snapshot.debian.org/archive/debian/20240706T203757Z; for a local copy keep the URL and map it with --mirror URL=file:///path",
+        });
+      }
+    }
+  }
 }
 
 /** Loads every index a manifest needs, per arch in manifest order, sources and components in manifest order. */

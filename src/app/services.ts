@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { PublicKey } from "openpgp";
-import { openCache, type Cache } from "../io/cache.js";
+import { UsageError } from "../core/errors.js";
+import { openCache, type Cache, type CacheEvent } from "../io/cache.js";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../io/http.js";
 import { loadTrustedKeys } from "../io/keys.js";
 import type { MirrorRule } from "../io/mirrors.js";
@@ -22,6 +23,7 @@ export interface ArchiveServiceOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homeDir: string;
   readonly onHttpEvent?: (event: HttpEvent) => void;
+  readonly onCacheEvent?: (event: CacheEvent) => void;
 }
 
 export function createArchiveServices(options: ArchiveServiceOptions): ArchiveServices {
@@ -29,16 +31,32 @@ export function createArchiveServices(options: ArchiveServiceOptions): ArchiveSe
     mirrors: [...options.mirrors],
     env: { ...options.env },
     netrcPath: options.env.NETRC ?? join(options.homeDir, ".netrc"),
+    timeoutMs: secondsFromEnv(options.env, "DEB_LOCK_HTTP_TIMEOUT", 30) * 1000,
+    transferTimeoutMs: secondsFromEnv(options.env, "DEB_LOCK_HTTP_TRANSFER_TIMEOUT", 300) * 1000,
     ...(options.onHttpEvent ? { onEvent: options.onHttpEvent } : {}),
   });
   let keys: Promise<PublicKey[]> | undefined;
   return {
     http,
-    cache: openCache(options.cacheDir),
+    cache: openCache(options.cacheDir, options.onCacheEvent === undefined ? {} : { onEvent: options.onCacheEvent }),
     offline: options.offline,
     keys: () => (keys ??= loadTrustedKeys({ extraKeyrings: options.keyrings })),
     close: async () => {
       await http.close?.();
     },
   };
+}
+
+/**
+ * A time limit in seconds from the environment: DEB_LOCK_HTTP_TIMEOUT (connect, headers, or less than 1 KiB
+ * received, per attempt; default 30) and DEB_LOCK_HTTP_TRANSFER_TIMEOUT (one file, retries included; default 300).
+ */
+function secondsFromEnv(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${name}=${JSON.stringify(raw)} is not a positive number of seconds`, { hint: `unset it, or set e.g. ${name}=${fallback}` });
+  }
+  return n;
 }

@@ -157,8 +157,21 @@ async function scanModuleFile(
     if (expr.kind === "call" && dottedName(expr.callee) === "include") {
       const label = expr.args[0]?.value;
       const target = label?.kind === "string" ? labelToPath(label.value, pkg) : undefined;
-      if (target === undefined) skip({ file: path, line: lineOf(file, expr), reason: "include() of a label outside the main repository" });
-      else await scanModuleFile(root, target, files, visited, add, skip);
+      if (target === undefined) {
+        skip({ file: path, line: lineOf(file, expr), reason: "include() of a label outside the main repository" });
+        continue;
+      }
+      const where = { file: path, line: lineOf(file, expr) };
+      refuseEscape(target, (label as { value: string }).value, where);
+      try {
+        await scanModuleFile(root, target, files, visited, add, skip);
+      } catch (e) {
+        if (!(e instanceof DebLockError) || (e.code !== "FILE_NOT_FOUND" && e.code !== "NOT_A_FILE" && e.code !== "FILE_UNREADABLE")) throw e;
+        throw new ParseError("INCLUDE_NOT_FOUND", `include("${(label as { value: string }).value}"): ${e.message}`, where, {
+          hint: "create the included file, or correct or remove the include() line",
+          cause: e,
+        });
+      }
       continue;
     }
     visitCalls(expr, new Map(), (e, scope) => evaluate(e, scope, globals, file.text, 0), (call, scope) => {
@@ -265,6 +278,7 @@ function declFromCall(
     skip({ ...where, reason: `repository ${name.value}: manifest ${manifest.value} is outside the main repository` });
     return undefined;
   }
+  refuseEscape(manifestPath, manifest.value, where);
   let lockPath = defaultLockPath(manifestPath);
   if (lock !== undefined && lock.value !== null) {
     const declared = typeof lock.value === "string" ? labelToPath(lock.value, pkg) : undefined;
@@ -272,6 +286,7 @@ function declFromCall(
       skip({ ...where, reason: `repository ${name.value}: the lock is not a plain label of the main repository` });
       return undefined;
     }
+    refuseEscape(declared, lock.value as string, where);
     lockPath = declared;
   }
   let resolveTransitive = true;
@@ -283,6 +298,18 @@ function declFromCall(
     resolveTransitive = transitive.value;
   }
   return { name: name.value, manifestPath, lockPath, lockDeclared: lock !== undefined && lock.value !== null, resolveTransitive, declaredIn: where, via };
+}
+
+/**
+ * A label whose package or target climbs with `..` (Bazel itself rejects such labels) would make deb-lock read
+ * and write outside the workspace: refused, naming the label.
+ */
+function refuseEscape(path: string, label: string, where: { file: string; line: number }): void {
+  if (path.split("/").some((segment) => segment === ".." || segment === ".") || path.startsWith("/")) {
+    throw new ParseError("LABEL_OUTSIDE_WORKSPACE", `the label "${label}" points outside the workspace (Bazel labels cannot contain '..' or '.' segments)`, where, {
+      hint: "name a file inside the workspace, e.g. //private/repos/deb:bookworm.lock.json",
+    });
+  }
 }
 
 /** rules_distroless: `manifest.name.replace(".yaml", ".lock.json")`, beside the manifest. */

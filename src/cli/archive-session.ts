@@ -1,6 +1,7 @@
 import { createIndexLoader, type IndexLoader } from "../app/index-loader.js";
 import { createArchiveServices } from "../app/services.js";
 import type { ArchiveEvent } from "../io/archive.js";
+import type { CacheEvent } from "../io/cache.js";
 import type { HttpClient, HttpEvent } from "../io/http.js";
 import type { CommandContext } from "./command.js";
 import type { Reporter } from "./render/reporter.js";
@@ -43,7 +44,13 @@ export interface ArchiveSession {
  */
 export async function withArchive<T>(ctx: CommandContext, work: (session: ArchiveSession) => Promise<T>): Promise<T> {
   const progress = archiveProgress(ctx.reporter);
-  const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp });
+  let cacheWarned = false;
+  const onCacheEvent = (e: CacheEvent): void => {
+    if (e.type !== "unusable" || cacheWarned) return;
+    cacheWarned = true;
+    ctx.reporter.warn(`the cache ${ctx.options.cacheDir} cannot be used (${e.reason ?? "unknown"} at ${e.path ?? e.key}); continuing without it — fix or remove it, or pass --cache-dir`);
+  };
+  const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp, onCacheEvent });
   try {
     return await work({ loader: createIndexLoader(services, progress.onArchive), http: services.http });
   } finally {

@@ -1,4 +1,4 @@
-import { DebLockError, FetchError, InternalError, UsageError, VerificationError } from "../core/errors.js";
+import { DebLockError, FetchError, InternalError, InterruptedError, UsageError, VerificationError } from "../core/errors.js";
 
 /**
  * Exit codes of deb-lock: the one place they are decided and described. `deb-lock --help` prints this table and
@@ -10,6 +10,8 @@ export const EXIT_CODES = [
   { name: "USAGE", code: 2, meaning: "usage error: unknown command or option, bad argument, unknown image, no workspace found" },
   { name: "NETWORK", code: 3, meaning: "network or verification failure: HTTP error after retries, bad or unknown signature, hash or size mismatch" },
   { name: "INTERNAL", code: 70, meaning: "internal error (a bug: please report it with the command you ran)" },
+  { name: "INTERRUPTED", code: 130, meaning: "stopped by SIGINT (Ctrl-C), after putting every file of the workspace back" },
+  { name: "TERMINATED", code: 143, meaning: "stopped by SIGTERM, after putting every file of the workspace back" },
 ] as const;
 
 type ExitCodeName = (typeof EXIT_CODES)[number]["name"];
@@ -22,6 +24,7 @@ export type ExitCode = (typeof EXIT_CODES)[number]["code"];
 
 /** The class of an error decides its exit code; anything that is not a DebLockError is a bug. */
 export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof InterruptedError) return error.signal === "SIGTERM" ? ExitCode.TERMINATED : ExitCode.INTERRUPTED;
   if (error instanceof UsageError) return ExitCode.USAGE;
   if (error instanceof FetchError || error instanceof VerificationError) return ExitCode.NETWORK;
   if (error instanceof InternalError) return ExitCode.INTERNAL;

@@ -19,6 +19,7 @@ export const GLOBAL_OPTIONS = {
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
+  "allow-outside-workspace": { type: "boolean" },
 } as const satisfies OptionSpec;
 
 export const GLOBAL_HELP = `Global options:
@@ -35,7 +36,10 @@ export const GLOBAL_HELP = `Global options:
   -q, --quiet            no progress output
   -v, --verbose          more detail on stderr
   -h, --help             show help
-  --version              show the version`;
+  --version              show the version
+  --allow-outside-workspace
+                         write lock files and manifests that lie outside the workspace
+                         (labels with '..', symlinks leading out); refused otherwise`;
 
 export interface GlobalOptions {
   /** Explicit -C directory (absolute), or undefined to search upwards from cwd. */
@@ -47,6 +51,7 @@ export interface GlobalOptions {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  readonly allowOutsideWorkspace: boolean;
 }
 
 type GlobalValues = {
@@ -58,6 +63,7 @@ type GlobalValues = {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  "allow-outside-workspace"?: boolean;
 };
 
 export function resolveGlobalOptions(values: GlobalValues, io: CliIo): GlobalOptions {
@@ -72,5 +78,6 @@ export function resolveGlobalOptions(values: GlobalValues, io: CliIo): GlobalOpt
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     verbose: values.verbose ?? false,
+    allowOutsideWorkspace: values["allow-outside-workspace"] ?? false,
   };
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "../core/errors.js";
+import { redactUrls, UsageError } from "../core/errors.js";
 import type { Command } from "./command.js";
 import { writeJson } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
@@ -86,7 +86,14 @@ function usageErrorOf(cmd: Command, error: unknown): UsageError {
 }
 
 /** Runs one deb-lock invocation and returns its exit code. Never calls process.exit. */
-export async function run(io: CliIo): Promise<number> {
+export async function run(rawIo: CliIo): Promise<number> {
+  // Every byte printed passes through here: credentials in URLs (manifest, --mirror, netrc-less user:password@)
+  // are redacted once, for progress, warnings, errors, findings and --json alike.
+  const io: CliIo = {
+    ...rawIo,
+    stdout: { write: (text: string) => rawIo.stdout.write(redactUrls(text)) },
+    stderr: { write: (text: string) => rawIo.stderr.write(redactUrls(text)) },
+  };
   const [name, ...rest] = commandFirst(io.argv);
   if (name === undefined) {
     io.stderr.write(generalHelp());

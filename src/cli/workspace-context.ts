@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { discoverRepos, findWorkspaceRoot, type RepoDecl } from "../app/workspace.js";
+import { recoverWorkspace } from "../io/files.js";
 import { nodeWorkspaceFiles } from "../io/workspace-files.js";
 import type { CommandContext } from "./command.js";
 
@@ -8,7 +9,8 @@ import type { CommandContext } from "./command.js";
 export async function selectRepos(ctx: CommandContext, manifestArgs: readonly string[]): Promise<{ root: string; repos: RepoDecl[] }> {
   const files = nodeWorkspaceFiles();
   const root = ctx.options.workspace ?? (await findWorkspaceRoot(ctx.io.cwd, files));
-  const all = await discoverRepos(root, files);
+  await repairInterruptedWrite(ctx, root);
+  const all = await discoverRepos(root, files, { onSkip: (skip) => ctx.reporter.warn(`${skip.file}:${skip.line}: ignored: ${skip.reason}`) });
   if (manifestArgs.length === 0) return { root, repos: all };
   const repos = manifestArgs.map((arg) => {
     const wanted = resolve(ctx.io.cwd, arg);
@@ -21,4 +23,12 @@ export async function selectRepos(ctx: CommandContext, manifestArgs: readonly st
     return repo;
   });
   return { root, repos: [...new Set(repos)] };
+}
+
+/** Completes or rolls back a change an earlier run left half-written (killed, power loss), before anything reads the workspace. */
+async function repairInterruptedWrite(ctx: CommandContext, root: string): Promise<void> {
+  const { outcome, files } = await recoverWorkspace(root);
+  if (outcome === "none") return;
+  const what = outcome === "completed" ? "finished writing" : "rolled back";
+  ctx.reporter.warn(`an earlier deb-lock run was interrupted while writing ${files.length} file(s); ${what} ${files.join(", ") || "nothing"}`);
 }

@@ -83,7 +83,25 @@ export class InternalError extends DebLockError {
   }
 }
 
+/** The run was stopped by a signal (SIGINT, SIGTERM) and cleaned up after itself. Exit 128 + the signal's number. */
+export class InterruptedError extends DebLockError {
+  readonly signal: string;
+
+  constructor(signal: string, outcome: string) {
+    super("INTERRUPTED", `interrupted by ${signal}; ${outcome}`, { hint: "run the command again to make the change" });
+    this.signal = signal;
+  }
+}
+
 /** Removes user:password from a URL so it can be printed. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1***@");
+}
+
+/**
+ * Removes the userinfo (user:password@) of every URL in a text, wherever it appears: progress lines, messages,
+ * findings, JSON. Applied to everything deb-lock prints, so a credential in a manifest or --mirror never shows.
+ */
+export function redactUrls(text: string): string {
+  return text.includes("@") ? text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"'<>]*@/gi, "$1***@") : text;
 }

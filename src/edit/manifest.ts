@@ -327,6 +327,12 @@ function readManifest(text: string, file: string): ReadManifest {
     const channel = stringOf(required(item, "channel", what).value, `${what}.channel`, item);
     const [suite, ...components] = channel.trim().split(/\s+/);
     if (components.length === 0) fail(`${what}.channel ${JSON.stringify(channel)} must name a suite and at least one component, e.g. "bookworm main"`, required(item, "channel", what).value as Node);
+    // The suite and components become URL path segments (dists/<suite>/<component>/...): no climbing out.
+    for (const word of [suite!, ...components]) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._+~-]*(\/[A-Za-z0-9][A-Za-z0-9._+~-]*)*$/.test(word) || word.split("/").includes("..")) {
+        fail(`${what}.channel ${JSON.stringify(channel)}: ${JSON.stringify(word)} is not a suite or component name`, required(item, "channel", what).value as Node);
+      }
+    }
     const url = field(item, "url");
     const urls = field(item, "urls");
     if (url !== undefined && urls !== undefined) fail(`${what} has both url and urls; keep one`, item);

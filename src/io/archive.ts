@@ -173,7 +173,7 @@ async function loadIndexRecords(
   }
 
   const started = performance.now();
-  const records = await decompressAndParse(bytes, ref, indexUrl);
+  const records = await decompressAndParse(bytes, ref, indexUrl, decompressedLimit(release, ref));
   deps.onEvent?.({ type: "parsed", url: indexUrl, records: records.length, ms: Math.round(performance.now() - started) });
   await writeDerived(ref.sha256, records, deps.cache);
   return { records: pool?.share(records) ?? records, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
@@ -283,6 +283,7 @@ async function loadRelease(url: string, deps: FetchIndexDeps, refetch: boolean):
       ? await verifyInRelease(signed.data, deps.keys, url)
       : await verifyDetachedRelease(signed.release, signed.signature, deps.keys, releaseUrl);
   const release = parseRelease(verified.text, shownUrl);
+  checkSuite(release, shownUrl);
   if (origin === "network") {
     checkValidUntil(release, shownUrl, (deps.now ?? Date.now)());
     // Stored only once verified (and verified again whenever it is read back).
@@ -306,16 +307,22 @@ async function readCachedRelease(url: string, releaseUrl: string, signatureUrl: 
   throw offlineMiss(url);
 }
 
+/**
+ * The largest InRelease, Release or Release.gpg accepted (nothing signed states their size): Debian's are about
+ * 150 KB, Ubuntu's 300 KB; an endless body stops here instead of filling memory.
+ */
+const MAX_RELEASE_BYTES = 16 * 1024 * 1024;
+
 async function downloadRelease(url: string, releaseUrl: string, signatureUrl: string, http: HttpClient): Promise<SignedRelease> {
   try {
-    return { kind: "inrelease", data: (await http.get(url)).body };
+    return { kind: "inrelease", data: (await http.get(url, { maxBytes: MAX_RELEASE_BYTES })).body };
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
   // No InRelease: apt then uses Release and its detached signature Release.gpg.
   let release: Uint8Array;
   try {
-    release = (await http.get(releaseUrl)).body;
+    release = (await http.get(releaseUrl, { maxBytes: MAX_RELEASE_BYTES })).body;
   } catch (error) {
     if (!isNotFound(error)) throw error;
     throw new ProblemError("SUITE_NOT_FOUND", `${url}: not found (HTTP 404), nor ${releaseUrl}: the archive has no such suite at this URL`, {
@@ -324,7 +331,7 @@ async function downloadRelease(url: string, releaseUrl: string, signatureUrl: st
     });
   }
   try {
-    return { kind: "detached", release, signature: (await http.get(signatureUrl)).body };
+    return { kind: "detached", release, signature: (await http.get(signatureUrl, { maxBytes: MAX_RELEASE_BYTES })).body };
   } catch (error) {
     if (!isNotFound(error)) throw error;
     throw new VerificationError("NOT_SIGNED", `${releaseUrl}: the suite publishes neither InRelease nor Release.gpg (HTTP 404)`, {
@@ -351,6 +358,22 @@ function checkValidUntil(release: Release, url: string, nowMs: number): void {
   throw new VerificationError("RELEASE_EXPIRED", `${url}: the Release is past its Valid-Until (${release.validUntil})`, {
     url,
     hint: "the mirror is serving outdated files (stale or frozen); use another mirror, or a snapshot URL to lock against a fixed point in time",
+  });
+}
+
+/**
+ * Like apt: the signed Release must say it is the suite that was asked for (its `Suite` or `Codename`), or a
+ * validly signed Release of another suite (trixie served at .../dists/bookworm) would be taken for it.
+ */
+function checkSuite(release: Release, url: string): void {
+  const requested = /\/dists\/(.+)\/(?:In)?Release$/.exec(new URL(url).pathname)?.[1];
+  if (requested === undefined || (release.suite === undefined && release.codename === undefined)) return;
+  const wanted = [requested, requested.split("/")[0]!];
+  if ([release.suite, release.codename].some((name) => name !== undefined && wanted.includes(name))) return;
+  const found = [release.suite === undefined ? undefined : `Suite ${release.suite}`, release.codename === undefined ? undefined : `Codename ${release.codename}`].filter(Boolean).join(", ");
+  throw new VerificationError("SUITE_MISMATCH", `${url}: the signed Release is not of ${requested} (it says ${found})`, {
+    url,
+    hint: "the server answers with another suite's files (a misconfigured mirror or a substitution); check the url and channel of the source, or use another mirror",
   });
 }
 
@@ -385,11 +408,12 @@ async function downloadIndex(distsUrl: string, ref: PackagesIndexRef, release: R
   let url = release.acquireByHash ? `${distsUrl}/${byHashPath(ref.path, ref.sha256)}` : plainUrl;
   let body: Uint8Array;
   try {
-    body = (await deps.http.get(url)).body;
+    // The signed Release states the size: nothing longer is read.
+    body = (await deps.http.get(url, { maxBytes: ref.size })).body;
   } catch (error) {
     if (!(url !== plainUrl && isNotFound(error))) throw error;
     url = plainUrl;
-    body = (await deps.http.get(url)).body;
+    body = (await deps.http.get(url, { maxBytes: ref.size })).body;
   }
   if (body.byteLength !== ref.size) return { ok: false, url, found: `${body.byteLength} bytes` };
   const sha256 = createHash("sha256").update(body).digest("hex");
@@ -397,11 +421,33 @@ async function downloadIndex(distsUrl: string, ref: PackagesIndexRef, release: R
   return { ok: true, bytes: body };
 }
 
-async function decompressAndParse(bytes: Uint8Array, ref: PackagesIndexRef, indexUrl: string): Promise<PackageRecord[]> {
+/**
+ * The most a compressed index may expand to: the size the signed Release states for the uncompressed `Packages`
+ * (Debian lists it even where the file itself is not served), else 20 times the compressed size within
+ * [64 MiB, 1 GiB] (real indexes expand 4-6 times). A bomb stops here instead of exhausting memory.
+ */
+function decompressedLimit(release: Release, ref: PackagesIndexRef): number {
+  if (ref.compression === "none") return ref.size;
+  const plain = release.sha256.get(ref.path.replace(/\.(xz|gz)$/, ""));
+  if (plain !== undefined) return plain.size;
+  return Math.min(Math.max(ref.size * 20, 64 * 1024 * 1024), 1024 * 1024 * 1024);
+}
+
+async function decompressAndParse(bytes: Uint8Array, ref: PackagesIndexRef, indexUrl: string, limit: number): Promise<PackageRecord[]> {
   const records: PackageRecord[] = [];
   const parser = createPackagesParser(indexUrl, (r) => records.push(r));
+  let total = 0;
   // Streamed: the decompressed index (50 MB for bookworm amd64) is never held whole.
-  await decompressChunks(bytes, ref.compression, indexUrl, (chunk) => parser.push(chunk));
+  await decompressChunks(bytes, ref.compression, indexUrl, (chunk) => {
+    total += chunk.byteLength;
+    if (total > limit) {
+      throw new VerificationError("INDEX_TOO_LARGE", `${indexUrl}: decompresses to more than ${limit} bytes, more than the signed Release allows`, {
+        url: indexUrl,
+        hint: "the index is corrupt or hostile (a decompression bomb); use another mirror, or report it to the archive's owner",
+      });
+    }
+    parser.push(chunk);
+  });
   parser.end();
   return records;
 }

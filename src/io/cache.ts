@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { writeFileAtomic } from "./files.js";
 
@@ -23,7 +23,10 @@ export interface Cache {
 }
 
 export interface CacheEvent {
-  readonly type: "corrupt";
+  /** corrupt: an entry failed its check and was dropped; unusable: the cache could not be read or written there. */
+  readonly type: "corrupt" | "unusable";
+  /** For "unusable": what went wrong (ENOSPC, EACCES, not a regular file, ...). */
+  readonly reason?: string;
   readonly area: "sha256" | "derived" | "by-url";
   readonly key: string;
   readonly path?: string;
@@ -108,13 +111,30 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
 
   const readOrUndefined = async (path: string): Promise<Uint8Array | undefined> => {
     try {
+      // A directory, FIFO or device where an entry should be (a symlink to /dev/zero would never end) is a miss.
+      const info = await stat(path);
+      if (!info.isFile()) {
+        onEvent({ type: "unusable", area: areaOf(path), key: basename(path), path, reason: "not a regular file" });
+        return undefined;
+      }
       // A view, not `new Uint8Array(buffer)`, which would copy every entry read (tens of MB for index data).
       const bytes = await readFile(path);
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
-      throw e;
+      // The cache is an optimisation: an entry it cannot read is fetched again.
+      onEvent({ type: "unusable", area: areaOf(path), key: basename(path), path, reason: code ?? String(e) });
+      return undefined;
+    }
+  };
+  const areaOf = (path: string): CacheEvent["area"] => (path.startsWith(join(dir, "derived")) ? "derived" : path.startsWith(join(dir, "by-url")) ? "by-url" : "sha256");
+  /** A write the cache cannot make (full disk, read-only, a file where a directory should be) costs only speed. */
+  const tolerant = async (path: string, area: CacheEvent["area"], work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (e) {
+      onEvent({ type: "unusable", area, key: basename(path), path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
     }
   };
   const discard = async (path: string, area: CacheEvent["area"], key: string): Promise<undefined> => {
@@ -151,13 +171,13 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
       if (sha256 !== undefined && checkSha256(sha256) !== actual) {
         throw new TypeError(`cache put: bytes hash to ${actual}, not the claimed ${sha256}`);
       }
-      await write(blobPath(actual), bytes);
+      await tolerant(blobPath(actual), "sha256", () => write(blobPath(actual), bytes));
       return actual;
     },
     getDerived: (key) => getKeyed("derived", key),
-    putDerived: (key, bytes) => writeKeyed(keyedPath("derived", key), bytes),
+    putDerived: (key, bytes) => tolerant(keyedPath("derived", key), "derived", () => writeKeyed(keyedPath("derived", key), bytes)),
     getByUrl: (url) => getKeyed("by-url", url),
-    putByUrl: (url, bytes) => writeKeyed(keyedPath("by-url", url), bytes),
+    putByUrl: (url, bytes) => tolerant(keyedPath("by-url", url), "by-url", () => writeKeyed(keyedPath("by-url", url), bytes)),
   };
 }
 

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DebLockError } from "../core/errors.js";
-import { applyChangeSet, realTransactionFs, writeFileAtomic, type TransactionFs } from "./files.js";
+import { applyChangeSet, JOURNAL_NAME, realTransactionFs, recoverWorkspace, writeFileAtomic, type Interruption, type TransactionFs } from "./files.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -139,7 +140,7 @@ describe("applyChangeSet", () => {
           { path: join(dir, "new/sub/n"), before: null, after: "n1" },
           { path: join(dir, "z"), before: "z0", after: "z1" },
         ],
-        racing,
+        { fs: racing },
       ),
     );
     expect(e.code).toBe("WRITE_FAILED");
@@ -171,7 +172,7 @@ describe("applyChangeSet", () => {
           { path: join(dir, "created"), before: null, after: "x" },
           { path: join(dir, "c"), before: "c0", after: "c1" },
         ],
-        failing,
+        { fs: failing },
       ),
     );
     expect(e.code).toBe("WRITE_FAILED");
@@ -196,7 +197,7 @@ describe("applyChangeSet", () => {
           { path: join(dir, "a"), before: "a0", after: "a1" },
           { path: join(dir, "x/y/new"), before: null, after: "n" },
         ],
-        full,
+        { fs: full },
       ),
     );
     expect(e.code).toBe("WRITE_FAILED");
@@ -225,12 +226,16 @@ describe("applyChangeSet", () => {
           { path: join(dir, "a"), before: "a0", after: "a1" },
           { path: join(dir, "b"), before: "b0", after: "b1" },
         ],
-        broken,
+        { fs: broken },
       ),
     );
     expect(e.code).toBe("ROLLBACK_FAILED");
     expect(e.message).toContain(join(dir, "a"));
     expect(e.hint).toMatch(/deb-lock-bak/);
+    // The journal stays, and the next run (with a working disk) finishes the rollback.
+    expect((await readdir(dir)).sort()).toContain(JOURNAL_NAME);
+    expect(await recoverWorkspace(dir)).toEqual({ outcome: "rolled-back", files: ["a", "b"] });
+    expect(await snapshot(dir)).toEqual({ a: "a0", b: "b0" });
   });
 
   it("edits a symlinked file where it lives, keeping the link", async () => {
@@ -253,5 +258,137 @@ describe("applyChangeSet", () => {
       ]),
     );
     expect(e.code).toBe("DUPLICATE_CHANGE");
+  });
+});
+
+describe("the journal", () => {
+  /** A signal source whose signal arrives just before step `at`. */
+  function signalAt(at: number, signal: NodeJS.Signals): { interruption: Interruption; onStep: (s: { index: number }) => void } {
+    let pending: NodeJS.Signals | undefined;
+    return {
+      interruption: { pending: () => pending, hold: () => () => {}, whenSignalled: () => Promise.resolve() },
+      onStep: (s) => {
+        if (s.index === at) pending = signal;
+      },
+    };
+  }
+
+  it("rolls back when a signal arrives at any step before the commit, and keeps the change after it", async () => {
+    const changes = (root: string) => [
+      { path: join(root, "a"), before: "a0", after: "a1" },
+      { path: join(root, "gone"), before: "g0", after: null },
+      { path: join(root, "new/dir/n"), before: null, after: "n1" },
+    ];
+    const actions: string[] = [];
+    const traced = join(dir, "traced");
+    await mkdir(traced);
+    await writeFile(join(traced, "a"), "a0");
+    await writeFile(join(traced, "gone"), "g0");
+    await applyChangeSet(changes(traced), { root: traced, onStep: (s) => void actions.push(s.action) });
+    const commit = actions.lastIndexOf("rename");
+    expect(actions[commit - 1]).toBe("commit");
+    for (let at = 0; at < actions.length; at++) {
+      const root = join(dir, `ws${at}`);
+      await mkdir(root);
+      await writeFile(join(root, "a"), "a0");
+      await writeFile(join(root, "gone"), "g0");
+      const e = await thrown(applyChangeSet(changes(root), { root, ...signalAt(at, "SIGTERM") }));
+      expect(e.code).toBe("INTERRUPTED");
+      expect(e.message).toMatch(/SIGTERM/);
+      expect(await snapshot(root)).toEqual(at <= commit ? { a: "a0", gone: "g0" } : { a: "a1", "new/": "<dir>", "new/dir/": "<dir>", "new/dir/n": "n1" });
+    }
+  });
+
+  it("recovery rolls back a pending journal: old files back, created files and temp files gone", async () => {
+    await writeFile(join(dir, "a"), "a1"); // already renamed in
+    await writeFile(join(dir, ".a.x.deb-lock-bak"), "a0");
+    await writeFile(join(dir, ".b.x.deb-lock-tmp"), "b1"); // not yet renamed
+    await writeFile(join(dir, "b"), "b0");
+    await writeFile(join(dir, ".b.x.deb-lock-bak"), "b0");
+    await mkdir(join(dir, "sub"));
+    await writeFile(join(dir, "sub/c"), "c1"); // created by the change
+    const sha = (t: string) => createHash("sha256").update(t).digest("hex");
+    await writeFile(
+      join(dir, JOURNAL_NAME),
+      JSON.stringify({
+        version: 1,
+        pid: 2 ** 22 + 1,
+        state: "pending",
+        dirs: ["sub"],
+        entries: [
+          { path: "a", tmp: ".a.y.deb-lock-tmp", backup: ".a.x.deb-lock-bak", after: sha("a1") },
+          { path: "b", tmp: ".b.x.deb-lock-tmp", backup: ".b.x.deb-lock-bak", after: sha("b1") },
+          { path: "sub/c", tmp: "sub/.c.x.deb-lock-tmp", backup: null, after: sha("c1") },
+        ],
+      }),
+    );
+    expect(await recoverWorkspace(dir, { isRunning: () => false })).toEqual({ outcome: "rolled-back", files: ["a", "b", "sub/c"] });
+    expect(await snapshot(dir)).toEqual({ a: "a0", b: "b0" });
+    expect(await recoverWorkspace(dir)).toEqual({ outcome: "none", files: [] });
+  });
+
+  it("recovery finishes a committed journal and refuses while its writer still runs", async () => {
+    await writeFile(join(dir, "a"), "a1");
+    await writeFile(join(dir, ".a.x.deb-lock-bak"), "a0");
+    const journal = { version: 1, pid: 2 ** 22 + 1, state: "committed", dirs: [], entries: [{ path: "a", tmp: ".a.x.deb-lock-tmp", backup: ".a.x.deb-lock-bak", after: "00" }] };
+    await writeFile(join(dir, JOURNAL_NAME), JSON.stringify(journal));
+    const busy = await thrown(recoverWorkspace(dir, { isRunning: () => true }));
+    expect(busy.code).toBe("WORKSPACE_BUSY");
+    expect(busy.message).toContain(String(journal.pid));
+    expect(await recoverWorkspace(dir, { isRunning: () => false })).toEqual({ outcome: "completed", files: ["a"] });
+    expect(await snapshot(dir)).toEqual({ a: "a1" });
+  });
+
+  it("a torn journal (crash while writing it) means nothing was touched; a foreign one is refused", async () => {
+    await writeFile(join(dir, "a"), "a0");
+    await writeFile(join(dir, JOURNAL_NAME), '{"version":1,"pid":5,"state":"pen');
+    expect((await recoverWorkspace(dir)).outcome).toBe("rolled-back");
+    expect(await snapshot(dir)).toEqual({ a: "a0" });
+    await writeFile(join(dir, JOURNAL_NAME), '{"version":1,"pid":5,"state":"pending","entries":[{"path":"/etc/passwd"}],"dirs":[]}');
+    expect((await thrown(recoverWorkspace(dir))).code).toBe("JOURNAL_UNREADABLE");
+  });
+});
+
+describe("confinement to the workspace", () => {
+  it("refuses a path outside the root and a symlink leading out, naming them; writes nothing", async () => {
+    const root = join(dir, "ws");
+    const outside = join(dir, "outside");
+    await mkdir(join(root, "deb"), { recursive: true });
+    await mkdir(outside);
+    await writeFile(join(outside, "x.lock.json"), "theirs");
+    await symlink(join(outside, "x.lock.json"), join(root, "deb/link.lock.json"));
+    await symlink(outside, join(root, "deb/dirlink"));
+    const state = async () => ({ outside: await snapshot(outside), deb: (await readdir(join(root, "deb"))).sort(), top: (await readdir(dir)).sort() });
+    const before = await state();
+    for (const path of [join(root, "../outside/new.lock.json"), join(root, "deb/link.lock.json"), join(root, "deb/dirlink/y.lock.json")]) {
+      const e = await thrown(
+        applyChangeSet(
+          [
+            { path: join(root, "deb/ok.lock.json"), before: null, after: "1" },
+            { path, before: path.endsWith("link.lock.json") ? "theirs" : null, after: "2" },
+          ],
+          { root },
+        ),
+      );
+      expect(e.code).toBe("OUTSIDE_WORKSPACE");
+      expect(e.message).toContain(path);
+      expect(e.hint).toMatch(/--allow-outside-workspace/);
+      expect(await state()).toEqual(before);
+    }
+    await applyChangeSet([{ path: join(root, "deb/link.lock.json"), before: "theirs", after: "ours" }], { root, allowOutside: true });
+    expect(await readFile(join(outside, "x.lock.json"), "utf8")).toBe("ours");
+  });
+});
+
+describe("byte fidelity", () => {
+  it("refuses to rewrite a file holding bytes that are not UTF-8, instead of replacing them", async () => {
+    const bytes = Buffer.concat([Buffer.from("packages:\n  - libc6 # caf"), Buffer.from([0xe9]), Buffer.from("\n")]);
+    await writeFile(join(dir, "m.yaml"), bytes);
+    const before = bytes.toString("utf8");
+    const e = await thrown(applyChangeSet([{ path: join(dir, "m.yaml"), before, after: `${before}  - tzdata\n` }], { root: dir }));
+    expect(e.code).toBe("NOT_UTF8");
+    expect(e.message).toContain("m.yaml");
+    expect((await readFile(join(dir, "m.yaml"))).equals(bytes)).toBe(true);
+    expect(await readdir(dir)).toEqual(["m.yaml"]);
   });
 });

@@ -36,7 +36,11 @@ export interface HttpEvent {
 
 /** The port the rest of deb-lock fetches through; tests substitute their own. */
 export interface HttpClient {
-  get(url: string, init?: { signal?: AbortSignal }): Promise<HttpResponse>;
+  /**
+   * `maxBytes`: the most the body may hold (the size a signed Release states, or a cap); a larger
+   * Content-Length or body fails at once with TOO_LARGE instead of being read into memory.
+   */
+  get(url: string, init?: { signal?: AbortSignal; maxBytes?: number }): Promise<HttpResponse>;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
@@ -55,6 +59,15 @@ export interface HttpClientOptions {
   maxDelayMs?: number;
   /** Timeout for connecting, for the response headers, and between body chunks (default 60000). */
   timeoutMs?: number;
+  /**
+   * A transfer that receives less than 1 KiB in this long is stalled (a trickle of bytes keeps the per-chunk
+   * timeout from firing): the attempt fails with TIMEOUT (default: timeoutMs).
+   */
+  stallTimeoutMs?: number;
+  /** The most one get() may take, retries and their waits included (default 600000). */
+  transferTimeoutMs?: number;
+  /** Default `maxBytes` of a get() that states none (default 512 MiB). */
+  maxBytes?: number;
   /** Requests in flight across all hosts (default 8). */
   maxConcurrency?: number;
   /** Connections kept per origin (default 6). */
@@ -80,7 +93,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
 /** Internal per-attempt failure, carrying what the retry loop needs. */
 class AttemptError extends Error {
   constructor(
-    readonly code: "HTTP_STATUS" | "NETWORK" | "TIMEOUT" | "TRUNCATED" | "TOO_MANY_REDIRECTS" | "BAD_REDIRECT",
+    readonly code: "HTTP_STATUS" | "NETWORK" | "TIMEOUT" | "TRUNCATED" | "TOO_MANY_REDIRECTS" | "BAD_REDIRECT" | "TOO_LARGE" | "UNSUPPORTED_URL",
     readonly detail: string,
     readonly retryable: boolean,
     readonly fetchedUrl: string,
@@ -97,6 +110,11 @@ class UndiciHttpClient implements HttpClient {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #timeoutMs: number;
+  readonly #stallTimeoutMs: number;
+  readonly #transferTimeoutMs: number;
+  readonly #maxBytes: number;
+  /** Aborted by close(): requests still in flight or waiting to retry stop at once, silently. */
+  readonly #closed = new AbortController();
   readonly #userAgent: string;
   readonly #onEvent: (e: HttpEvent) => void;
   readonly #limit: Semaphore;
@@ -113,6 +131,9 @@ class UndiciHttpClient implements HttpClient {
     this.#baseDelayMs = opts.baseDelayMs ?? 500;
     this.#maxDelayMs = opts.maxDelayMs ?? 60_000;
     this.#timeoutMs = opts.timeoutMs ?? 60_000;
+    this.#stallTimeoutMs = opts.stallTimeoutMs ?? this.#timeoutMs;
+    this.#transferTimeoutMs = opts.transferTimeoutMs ?? 600_000;
+    this.#maxBytes = opts.maxBytes ?? 512 * 1024 * 1024;
     this.#userAgent = opts.userAgent ?? "deb-lock";
     this.#onEvent = opts.onEvent ?? (() => {});
     this.#limit = new Semaphore(opts.maxConcurrency ?? 8);
@@ -137,34 +158,50 @@ class UndiciHttpClient implements HttpClient {
     this.#netrc.catch(() => {});
   }
 
-  async get(url: string, init: { signal?: AbortSignal } = {}): Promise<HttpResponse> {
+  async get(url: string, init: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<HttpResponse> {
     const canonical = redactUrl(url);
     const target = applyMirrors(url, this.#mirrors);
-    const signal = init.signal;
+    const maxBytes = init.maxBytes ?? this.#maxBytes;
+    const deadline = Date.now() + this.#transferTimeoutMs;
+    const signal = init.signal === undefined ? this.#closed.signal : AbortSignal.any([init.signal, this.#closed.signal]);
+    const emit = (e: HttpEvent): void => {
+      if (!this.#closed.signal.aborted) this.#onEvent(e);
+    };
     const netrc = await this.#netrc;
     let attempt = 0;
     for (;;) {
       attempt++;
-      signal?.throwIfAborted();
-      this.#onEvent({ type: "start", url: canonical, attempt });
+      this.#throwIfCancelled(canonical, signal);
+      emit({ type: "start", url: canonical, attempt });
       let failure: AttemptError;
       await this.#limit.acquire();
       try {
-        const res = await this.#fetchFollowingRedirects(target, netrc, signal);
-        this.#onEvent({ type: "done", url: canonical, attempt, status: res.status, bytes: res.body.byteLength });
+        this.#throwIfCancelled(canonical, signal);
+        const res = await this.#attempt(target, netrc, signal, maxBytes, deadline);
+        emit({ type: "done", url: canonical, attempt, status: res.status, bytes: res.body.byteLength });
         return { url: canonical, ...res };
       } catch (e) {
-        if (!(e instanceof AttemptError)) throw e;
+        if (!(e instanceof AttemptError)) {
+          if (signal.aborted) this.#throwIfCancelled(canonical, signal);
+          throw e;
+        }
         failure = e;
       } finally {
         this.#limit.release();
       }
-      if (!failure.retryable || attempt > this.#retries) {
-        this.#onEvent({ type: "fail", url: canonical, attempt, code: failure.code, ...(failure.extra.status === undefined ? {} : { status: failure.extra.status }) });
+      this.#throwIfCancelled(canonical, signal);
+      const delayMs = failure.retryable && attempt <= this.#retries ? this.#delayFor(attempt, failure.extra.retryAfterMs) : undefined;
+      if (delayMs !== undefined && Date.now() + delayMs >= deadline) {
+        // Waiting would overrun the time one transfer may take: say so instead of waiting.
+        const waited = Math.round((Date.now() - (deadline - this.#transferTimeoutMs)) / 1000);
+        const asked = failure.extra.retryAfterMs !== undefined ? `; the server asks to retry in ${Math.round(failure.extra.retryAfterMs / 1000)} s` : "";
+        failure = new AttemptError(failure.code, `${failure.detail} (gave up after ${waited} s${asked}; one transfer may take at most ${Math.round(this.#transferTimeoutMs / 1000)} s)`, false, failure.fetchedUrl, failure.extra);
+      }
+      if (delayMs === undefined || !failure.retryable) {
+        emit({ type: "fail", url: canonical, attempt, code: failure.code, ...(failure.extra.status === undefined ? {} : { status: failure.extra.status }) });
         throw this.#toFetchError(canonical, target, failure, attempt);
       }
-      const delayMs = this.#delayFor(attempt, failure.extra.retryAfterMs);
-      this.#onEvent({
+      emit({
         type: "retry",
         url: canonical,
         attempt,
@@ -172,11 +209,48 @@ class UndiciHttpClient implements HttpClient {
         code: failure.code,
         ...(failure.extra.status === undefined ? {} : { status: failure.extra.status }),
       });
-      await sleep(delayMs, signal);
+      await sleep(delayMs, signal).catch(() => this.#throwIfCancelled(canonical, signal));
+    }
+  }
+
+  /** After close() (the run failed elsewhere) a request ends quietly; a caller's own abort passes its reason on. */
+  #throwIfCancelled(canonical: string, signal: AbortSignal): void {
+    if (!signal.aborted) return;
+    if (this.#closed.signal.aborted) throw new FetchError("CANCELLED", `GET ${canonical}: cancelled, the run is stopping`, { url: canonical });
+    throw signal.reason;
+  }
+
+  /** One attempt, bounded: stalled transfers and the transfer's deadline abort it with TIMEOUT. */
+  async #attempt(target: string, netrc: readonly NetrcEntry[], outer: AbortSignal, maxBytes: number, deadline: number): Promise<Omit<HttpResponse, "url">> {
+    const local = new AbortController();
+    const progress = { received: 0, checked: 0 };
+    let why: string | undefined;
+    const stall = setInterval(() => {
+      if (progress.received - progress.checked < 1024) {
+        why = `timed out waiting for the ${progress.received === 0 ? "response" : "body"} (less than 1 KiB in ${Math.round(this.#stallTimeoutMs / 100) / 10} s)`;
+        local.abort();
+      }
+      progress.checked = progress.received;
+    }, this.#stallTimeoutMs);
+    const overall = setTimeout(() => {
+      why = `took longer than the ${Math.round(this.#transferTimeoutMs / 1000)} s one transfer may take`;
+      local.abort();
+    }, Math.max(0, deadline - Date.now()));
+    try {
+      return await this.#fetchFollowingRedirects(target, netrc, AbortSignal.any([outer, local.signal]), maxBytes, progress);
+    } catch (e) {
+      if (why !== undefined && !outer.aborted) {
+        throw new AttemptError("TIMEOUT", why, !why.startsWith("took longer"), redactUrl(target), { cause: e });
+      }
+      throw e;
+    } finally {
+      clearInterval(stall);
+      clearTimeout(overall);
     }
   }
 
   async close(): Promise<void> {
+    this.#closed.abort();
     const all: Promise<void>[] = [];
     if (this.#direct !== undefined) all.push(this.#direct.close());
     for (const p of this.#proxies.values()) all.push(p.close());
@@ -214,15 +288,20 @@ class UndiciHttpClient implements HttpClient {
   async #fetchFollowingRedirects(
     target: string,
     netrc: readonly NetrcEntry[],
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
+    maxBytes: number,
+    progress: { received: number },
   ): Promise<Omit<HttpResponse, "url">> {
     let current: URL;
     try {
       current = new URL(target);
     } catch (cause) {
-      throw new AttemptError("NETWORK", "not a valid URL", false, redactUrl(target), { cause });
+      throw new AttemptError("UNSUPPORTED_URL", "not a valid URL", false, redactUrl(target), { cause });
     }
     if (current.protocol === "file:") return readLocalFile(current);
+    if (current.protocol !== "http:" && current.protocol !== "https:") {
+      throw new AttemptError("UNSUPPORTED_URL", `unsupported scheme ${current.protocol} (only http:, https: and, through --mirror, file:)`, false, redactUrl(target));
+    }
     // Credentials belong to the origin first asked: URL userinfo, else the netrc entry for that host.
     const authOrigin = current.origin;
     const credentials: Credentials | undefined =
@@ -241,7 +320,7 @@ class UndiciHttpClient implements HttpClient {
       try {
         res = await request(bare, { method: "GET", headers, dispatcher: this.#dispatcherFor(bare), signal });
       } catch (cause) {
-        if (signal?.aborted) throw signal.reason;
+        if (signal.aborted) throw signal.reason ?? cause;
         throw classifyTransportError(cause, shown, undefined, 0);
       }
       const status = res.statusCode;
@@ -274,6 +353,10 @@ class UndiciHttpClient implements HttpClient {
         });
       }
       const expected = parseContentLength(headerValue(res.headers["content-length"]));
+      if (expected !== undefined && expected > maxBytes) {
+        res.body.destroy();
+        throw new AttemptError("TOO_LARGE", `Content-Length ${expected} is more than the ${maxBytes} bytes expected`, false, shown);
+      }
       // With a Content-Length the body goes straight into one buffer of that size (no second copy).
       const into = expected === undefined || expected > PREALLOCATE_LIMIT ? undefined : new Uint8Array(expected);
       const chunks: Uint8Array[] = [];
@@ -283,9 +366,15 @@ class UndiciHttpClient implements HttpClient {
           if (into !== undefined && received + chunk.byteLength <= into.byteLength) into.set(chunk, received);
           else chunks.push(chunk);
           received += chunk.byteLength;
+          progress.received = received;
+          if (received > maxBytes) {
+            res.body.destroy();
+            throw new AttemptError("TOO_LARGE", `the body is longer than the ${maxBytes} bytes expected`, false, shown);
+          }
         }
       } catch (cause) {
-        if (signal?.aborted) throw signal.reason;
+        if (cause instanceof AttemptError) throw cause;
+        if (signal.aborted) throw signal.reason ?? cause;
         throw classifyTransportError(cause, shown, expected, received);
       }
       if (expected !== undefined && received !== expected) {
@@ -341,6 +430,10 @@ function hintFor(failure: AttemptError, mirrored: boolean): string {
     case "TOO_MANY_REDIRECTS":
     case "BAD_REDIRECT":
       return `the server redirects in a loop or to an unusable place; check the URL${mirrorNote}`;
+    case "TOO_LARGE":
+      return `the server sends more than the signed Release (or a sane limit) allows; check the URL${mirrorNote}, or use another mirror`;
+    case "UNSUPPORTED_URL":
+      return `use an http:// or https:// URL${mirrorNote}`;
     case "NETWORK":
       if (failure.extra.tls === true) return "the server's TLS certificate is not trusted; for a mirror behind a private CA, add the CA (NODE_EXTRA_CA_CERTS)";
       return `check the network, the host name${mirrorNote}, and the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)`;
@@ -349,6 +442,9 @@ function hintFor(failure: AttemptError, mirrored: boolean): string {
 
 function classifyTransportError(cause: unknown, shown: string, expected: number | undefined, received: number): AttemptError {
   const code = errorCode(cause);
+  if (/\b407\b/.test(cause instanceof Error ? cause.message : "")) {
+    return new AttemptError("HTTP_STATUS", "HTTP 407 Proxy Authentication Required (the proxy refused the credentials)", false, shown, { status: 407, cause });
+  }
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "ETIMEDOUT") {
     const what = code === "UND_ERR_BODY_TIMEOUT" ? "body" : code === "UND_ERR_HEADERS_TIMEOUT" ? "response headers" : "connection";
     return new AttemptError("TIMEOUT", `timed out waiting for the ${what}`, true, shown, { cause });

@@ -1,5 +1,6 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { posix } from "node:path";
+import { ProblemError } from "../core/errors.js";
 import { fileAccessError } from "./file-access-error.js";
 
 /**
@@ -15,13 +16,7 @@ export interface WorkspaceFiles {
 /** The real file system. */
 export function nodeWorkspaceFiles(): WorkspaceFiles {
   return {
-    readText: async (path) => {
-      try {
-        return await readFile(path, "utf8");
-      } catch (e) {
-        throw fileAccessError(e, path) ?? e;
-      }
-    },
+    readText: readWorkspaceText,
     exists: async (path) => {
       try {
         await stat(path);
@@ -39,6 +34,52 @@ export function nodeWorkspaceFiles(): WorkspaceFiles {
       }
     },
   };
+}
+
+/**
+ * Reads a workspace file as text. What is not a readable regular file — missing, a dangling symlink, a symlink
+ * loop, a directory, a FIFO or device (which would block the read forever) — is a ProblemError naming the file.
+ */
+async function readWorkspaceText(path: string): Promise<string> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR" && code !== "ELOOP") throw fileAccessError(e, path) ?? unreadable(path, e, await describeMissing(path, e));
+    throw unreadable(path, e, await describeMissing(path, e));
+  }
+  if (!info.isFile()) {
+    const kind = info.isDirectory() ? "a directory" : info.isFIFO() ? "a FIFO (named pipe)" : info.isSocket() ? "a socket" : "a device";
+    throw new ProblemError("NOT_A_FILE", `${path}: is ${kind}, not a file`, { hint: "deb-lock reads this path as a file: replace it with one, or correct the label that names it" });
+  }
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw fileAccessError(e, path) ?? unreadable(path, e, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+async function describeMissing(path: string, e: unknown): Promise<string> {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ELOOP") return "is a symlink loop";
+  if (code === "ENOENT") {
+    const isLink = await lstat(path).then((l) => l.isSymbolicLink(), () => false);
+    return isLink ? "is a dangling symlink (its target does not exist)" : "does not exist";
+  }
+  if (code === "ENOTDIR") return "does not exist (a parent is not a directory)";
+  return `cannot be read (${code ?? (e as Error).message})`;
+}
+
+function unreadable(path: string, cause: unknown, what: string): ProblemError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return new ProblemError(code === "ENOENT" || code === "ENOTDIR" ? "FILE_NOT_FOUND" : "FILE_UNREADABLE", `${path}: ${what}`, {
+    hint:
+      code === "ENOENT" || code === "ENOTDIR"
+        ? "create the file, or correct the label in MODULE.bazel (or the include()) that names it"
+        : "fix the file or its permissions, or correct the label that names it",
+    cause,
+  });
 }
 
 /** Files held in memory, keyed by absolute path; directories exist implicitly. For tests and dry runs. */

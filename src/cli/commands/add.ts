@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import { type AddArchReport, planAdd, type AddPlan } from "../../app/add.js";
-import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
@@ -70,7 +70,7 @@ Options:
     ctx.reporter.progress(`resolving ${packages.map((p) => p.name).join(", ")}`);
     const plan = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
     const dryRun = ctx.values["dry-run"] === true;
-    if (!dryRun) await applyChangeSet(plan.changes);
+    if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);
     if (ctx.options.json) {
       writeJson(ctx.io, "add", {

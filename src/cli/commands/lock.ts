@@ -1,7 +1,7 @@
 import { planLock } from "../../app/lock.js";
 import { formatProblem } from "../../core/resolve/problem.js";
-import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
@@ -40,7 +40,7 @@ Options:
       return ExitCode.PROBLEMS;
     }
     const dryRun = ctx.values["dry-run"] === true;
-    if (!dryRun) await applyChangeSet(plan.changes);
+    if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     const changedFiles = new Set(plan.changes.map((c) => c.path));
     const moduleLockLine = reportModuleLock(ctx, plan.moduleLock, dryRun);
 

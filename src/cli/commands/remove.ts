@@ -1,8 +1,8 @@
 import { relative } from "node:path";
 import { planRemove, type RemovePlan } from "../../app/remove.js";
 import { ProblemError } from "../../core/errors.js";
-import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
@@ -56,7 +56,7 @@ Options:
       });
     }
     const dryRun = ctx.values["dry-run"] === true;
-    if (!dryRun) await applyChangeSet(plan.changes);
+    if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);
     if (ctx.options.json) {
       writeJson(ctx.io, "remove", { ok: true, dryRun, ...(plan.image === undefined ? {} : { image: plan.image }), targets: plan.targets, files: plan.changes.map((c) => relative(root, c.path)) });

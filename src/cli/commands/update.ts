@@ -7,8 +7,8 @@ import { UsageError } from "../../core/errors.js";
 import { formatPrBody } from "../../core/report/format-markdown.js";
 import { formatReportTable } from "../../core/report/format-table.js";
 import { isSnapshotTimestamp, parseSnapshotTimestamp } from "../../core/snapshot/timestamp.js";
-import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command, type CommandContext } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
@@ -98,7 +98,7 @@ The clock is the system's; set DEB_LOCK_NOW=YYYYMMDDTHHMMSSZ to run as of anothe
       const path = isAbsolute(prBody) ? prBody : resolve(ctx.io.cwd, prBody);
       await writeFile(path, formatPrBody(plan.report, readPrBodyTemplate()));
     }
-    if (!dryRun) await applyChangeSet(plan.changes);
+    if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     if (ctx.options.json) {
       writeJson(ctx.io, "update", { ok: true, dryRun, files, report: plan.report });
       return ExitCode.OK;

@@ -248,6 +248,9 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
       size: integer(buf, F_SIZE),
       sha256: sha256(buf),
     };
+    if (!isArchiveRelativePath(record.filename)) {
+      fail(`Filename of ${record.name} is ${JSON.stringify(record.filename)}, not a relative path inside the archive (like pool/main/...)`, lines[F_FILENAME]!);
+    }
     if (seen & (1 << F_MULTI_ARCH)) {
       const m = interned(buf, F_MULTI_ARCH);
       if (m !== "same" && m !== "foreign" && m !== "allowed" && m !== "no") {
@@ -395,4 +398,16 @@ export function parsePackagesIndex(data: Uint8Array, file: string): PackageRecor
   parser.push(data);
   parser.end();
   return records;
+}
+
+/**
+ * Whether a `Filename` stays inside the archive root it is appended to: relative, no `.`/`..` or empty segments,
+ * no URL scheme, query, fragment, backslash, whitespace or control characters. An index that says otherwise
+ * would make a lock point anywhere (`../../etc/passwd`, `https://elsewhere/x.deb`).
+ */
+export function isArchiveRelativePath(filename: string): boolean {
+  if (filename === "" || filename.startsWith("/") || /[\\?#\s\x00-\x1f\x7f]/.test(filename)) return false;
+  const segments = filename.split("/");
+  if (segments[0]!.includes(":")) return false;
+  return segments.every((s) => s !== "" && s !== "." && s !== "..");
 }

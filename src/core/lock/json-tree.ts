@@ -48,6 +48,9 @@ export function positionOf(text: string, offset: number): { line: number; col: n
   return { line, col: offset - lineStart + 1 };
 }
 
+/** The deepest nesting accepted (MODULE.bazel.lock and lock files are a few levels deep). */
+const MAX_DEPTH = 256;
+
 /** Parses strict JSON (RFC 8259). Throws ParseError(`code`) with line and column on malformed input. */
 export function parseJsonTree(text: string, file: string, code: ErrorCode): JsonNode {
   let pos = 0;
@@ -98,7 +101,18 @@ export function parseJsonTree(text: string, file: string, code: ErrorCode): Json
     }
   };
 
+  // Real lock files nest four deep; a hostile one nested a million deep would overflow the stack.
+  let depth = 0;
   const parseValue = (): JsonNode => {
+    if (++depth > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`);
+    try {
+      return parseValueAt();
+    } finally {
+      depth--;
+    }
+  };
+
+  const parseValueAt = (): JsonNode => {
     skipSpace();
     const start = pos;
     const c = text[pos];

@@ -141,6 +141,7 @@ class ClosureResolver {
   private readonly providedInSet = new Map<string, Provided[]>();
   private readonly candidates = new Map<string, PackageVersion | null>();
   private readonly problems: Problem[] = [];
+  private readonly problemKeys = new Set<string>();
   private readonly installedNames = new Set<string>();
   /** Conflicts and Breaks of marked packages, by the name they target. */
   private readonly negativeIndex = new Map<string, { owner: string; rel: Relation }[]>();
@@ -580,8 +581,10 @@ class ClosureResolver {
   }
 
   private problem(code: ProblemCode, pkg: string, message: string, chain: readonly string[]): void {
+    // A set, not a scan of the list: a manifest of thousands of unknown packages would make this quadratic.
     const key = `${code}\u0000${pkg}\u0000${message}`;
-    if (this.problems.some((p) => `${p.code}\u0000${p.package}\u0000${p.message}` === key)) return;
+    if (this.problemKeys.has(key)) return;
+    this.problemKeys.add(key);
     this.problems.push({ code, package: pkg, arch: this.arch, message, chain });
   }
 

@@ -1,4 +1,5 @@
 import type { PackageRecord } from "../debian/package.js";
+import { DebLockError, ProblemError } from "../errors.js";
 import { parseRelations, type RelationField } from "../debian/relation.js";
 import { compareVersions, parseVersion, type Version } from "../debian/version.js";
 
@@ -63,6 +64,24 @@ export interface Universe {
   readonly size: number;
 }
 
+/**
+ * Runs a parse of an index field, naming the package (and the suite/component it came from) when the index holds
+ * a value that does not parse: the index, not the user's files, is at fault.
+ */
+function inIndex<T>(record: PackageRecord, sourceIdOf: () => string | undefined, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof DebLockError) || e instanceof ProblemError) throw e;
+    const sourceId = sourceIdOf();
+    const where = sourceId === undefined ? "" : ` (index ${sourceId.replace(/@\d+$/, "")}, architecture ${record.architecture})`;
+    throw new ProblemError(e.code, `package ${record.name} ${record.version}${where}: ${e.message}`, {
+      hint: "the archive's index holds a value deb-lock cannot read; report it to the archive's owner, or drop the source from the manifest",
+      cause: e,
+    });
+  }
+}
+
 const NO_VERSIONS: readonly PackageVersion[] = [];
 const NO_PROVISIONS: readonly Provision[] = [];
 
@@ -75,7 +94,7 @@ class IndexedVersion implements PackageVersion {
     public pin: number,
   ) {}
   get version(): Version {
-    return (this.#version ??= parseVersion(this.record.version));
+    return (this.#version ??= inIndex(this.record, () => this.sourceId, () => parseVersion(this.record.version)));
   }
 }
 
@@ -133,14 +152,17 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
   const relationsOf = (record: PackageRecord): ParsedRelations => {
     let parsed = relations.get(record);
     if (parsed === undefined) {
-      const preDepends = record.preDepends === undefined ? [] : parseRelations(record.preDepends);
-      const depends = record.depends === undefined ? [] : parseRelations(record.depends);
-      parsed = {
-        dependencies: preDepends.length === 0 ? depends : depends.length === 0 ? preDepends : [...preDepends, ...depends],
-        conflicts: record.conflicts === undefined ? [] : parseRelations(record.conflicts),
-        breaks: record.breaks === undefined ? [] : parseRelations(record.breaks),
-        provides: record.provides === undefined ? [] : parseRelations(record.provides),
-      };
+      // The source is looked up only when the record does not parse (a scan, on the error path alone).
+      parsed = inIndex(record, () => sources.find((src) => src.records.includes(record))?.id, () => {
+        const preDepends = record.preDepends === undefined ? [] : parseRelations(record.preDepends);
+        const depends = record.depends === undefined ? [] : parseRelations(record.depends);
+        return {
+          dependencies: preDepends.length === 0 ? depends : depends.length === 0 ? preDepends : [...preDepends, ...depends],
+          conflicts: record.conflicts === undefined ? [] : parseRelations(record.conflicts),
+          breaks: record.breaks === undefined ? [] : parseRelations(record.breaks),
+          provides: record.provides === undefined ? [] : parseRelations(record.provides),
+        };
+      });
       relations.set(record, parsed);
     }
     return parsed;

@@ -9,6 +9,9 @@ import type {
 } from "./ast.js";
 import { decodeStringToken, lexStarlark, positionOf, type Token } from "./lexer.js";
 
+/** The deepest expression nesting accepted. */
+const MAX_NESTING = 200;
+
 const STATEMENT_KEYWORDS = new Set(["def", "if", "elif", "else", "for", "while", "return", "pass", "break", "continue"]);
 const EXPRESSION_KEYWORDS = new Set(["and", "or", "not", "in", "is", "if", "else"]);
 const ASSIGN_OPS = new Set(["=", "+=", "-=", "*=", "/=", "//=", "%=", "&=", "|=", "^=", "<<=", ">>="]);
@@ -128,6 +131,18 @@ class Parser {
 
   /** One expression, flattened: a lone operand is returned as is, anything with operators becomes `other`. */
   private parseExpr(stops: Stops): Expr {
+    // BUILD, .bzl and MODULE.bazel files nest a handful of levels; a hostile one could overflow the stack.
+    if (++this.depth > MAX_NESTING) this.fail(this.peek()?.start ?? this.text.length, `expressions nested more than ${MAX_NESTING} levels deep`);
+    try {
+      return this.parseExprAt(stops);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private depth = 0;
+
+  private parseExprAt(stops: Stops): Expr {
     const startTok = this.peek();
     if (startTok === undefined) this.fail(this.text.length, "expected an expression, found end of file");
     const children: Expr[] = [];
