@@ -1,0 +1,128 @@
+import type { PublicKey } from "openpgp";
+import { parseRelease, type Release } from "../core/debian/release.js";
+import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
+import { isSnapshotTimestamp } from "../core/snapshot/timestamp.js";
+import { verifyInRelease } from "../core/trust/inrelease.js";
+import { verifyDetachedRelease } from "../core/trust/release-gpg.js";
+import type { Cache } from "./cache.js";
+import type { HttpClient } from "./http.js";
+
+export interface InReleaseEvent {
+  readonly type: "inrelease";
+  readonly url: string;
+  readonly source: "network" | "cache";
+  /** True for the second fetch after an index did not match the first. */
+  readonly refetch: boolean;
+  readonly signers: readonly string[];
+}
+
+/** What loading a suite's Release needs. */
+export interface ReleaseDeps {
+  readonly http: HttpClient;
+  readonly cache: Cache;
+  readonly keys: PublicKey[];
+  readonly offline: boolean;
+  readonly onEvent?: (event: InReleaseEvent) => void;
+  /** The clock for `Valid-Until` (default Date.now). */
+  readonly now?: () => number;
+}
+
+export interface VerifiedRelease {
+  readonly release: Release;
+  readonly signers: readonly string[];
+}
+
+/** What a suite publishes to be verified: an InRelease, or (older and third-party archives) Release + Release.gpg. */
+type SignedRelease = { readonly kind: "inrelease"; readonly data: Uint8Array } | { readonly kind: "detached"; readonly release: Uint8Array; readonly signature: Uint8Array };
+
+/**
+ * Downloads (or, offline, reads from the cache) the InRelease at `url` — or Release + Release.gpg where the suite
+ * has no InRelease — verifies its signature and parses it.
+ */
+export async function loadRelease(url: string, deps: ReleaseDeps, refetch: boolean): Promise<VerifiedRelease> {
+  const releaseUrl = url.replace(/InRelease$/, "Release");
+  const signatureUrl = `${releaseUrl}.gpg`;
+  const origin = deps.offline ? "cache" : "network";
+  const signed = deps.offline ? await readCachedRelease(url, releaseUrl, signatureUrl, deps.cache) : await downloadRelease(url, releaseUrl, signatureUrl, deps.http);
+  const shownUrl = signed.kind === "inrelease" ? url : releaseUrl;
+  const verified =
+    signed.kind === "inrelease"
+      ? await verifyInRelease(signed.data, deps.keys, url)
+      : await verifyDetachedRelease(signed.release, signed.signature, deps.keys, releaseUrl);
+  const release = parseRelease(verified.text, shownUrl);
+  if (origin === "network") {
+    checkValidUntil(release, shownUrl, (deps.now ?? Date.now)());
+    // Stored only once verified (and verified again whenever it is read back).
+    if (signed.kind === "inrelease") {
+      await deps.cache.putByUrl(url, signed.data);
+    } else {
+      await deps.cache.putByUrl(releaseUrl, signed.release);
+      await deps.cache.putByUrl(signatureUrl, signed.signature);
+    }
+  }
+  deps.onEvent?.({ type: "inrelease", url: shownUrl, source: origin, refetch, signers: verified.signers });
+  return { release, signers: verified.signers };
+}
+
+async function readCachedRelease(url: string, releaseUrl: string, signatureUrl: string, cache: Cache): Promise<SignedRelease> {
+  const data = await cache.getByUrl(url);
+  if (data !== undefined) return { kind: "inrelease", data };
+  const release = await cache.getByUrl(releaseUrl);
+  const signature = await cache.getByUrl(signatureUrl);
+  if (release !== undefined && signature !== undefined) return { kind: "detached", release, signature };
+  throw offlineMiss(url);
+}
+
+async function downloadRelease(url: string, releaseUrl: string, signatureUrl: string, http: HttpClient): Promise<SignedRelease> {
+  try {
+    return { kind: "inrelease", data: (await http.get(url)).body };
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  // No InRelease: apt then uses Release and its detached signature Release.gpg.
+  let release: Uint8Array;
+  try {
+    release = (await http.get(releaseUrl)).body;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    throw new ProblemError("SUITE_NOT_FOUND", `${url}: not found (HTTP 404), nor ${releaseUrl}: the archive has no such suite at this URL`, {
+      hint: "check the suite of the source's channel and its url (archive root, e.g. .../archive/debian/<timestamp>, without /dists)",
+      cause: error,
+    });
+  }
+  try {
+    return { kind: "detached", release, signature: (await http.get(signatureUrl)).body };
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    throw new VerificationError("NOT_SIGNED", `${releaseUrl}: the suite publishes neither InRelease nor Release.gpg (HTTP 404)`, {
+      url: releaseUrl,
+      hint: "deb-lock only uses signed archives; ask the repository's owner to sign it",
+      cause: error,
+    });
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof FetchError && error.status === 404;
+}
+
+/**
+ * apt refuses a Release past its `Valid-Until` (a mirror frozen in time, or replaying old files). Snapshot
+ * URLs (a path segment like 20240706T203757Z) are historic by design and exempt.
+ */
+function checkValidUntil(release: Release, url: string, nowMs: number): void {
+  if (release.validUntil === undefined) return;
+  if (new URL(url).pathname.split("/").some(isSnapshotTimestamp)) return;
+  const until = Date.parse(release.validUntil);
+  if (Number.isNaN(until) || until >= nowMs) return;
+  throw new VerificationError("RELEASE_EXPIRED", `${url}: the Release is past its Valid-Until (${release.validUntil})`, {
+    url,
+    hint: "the mirror is serving outdated files (stale or frozen); use another mirror, or a snapshot URL to lock against a fixed point in time",
+  });
+}
+
+export function offlineMiss(url: string): DebLockError {
+  return new DebLockError("OFFLINE_CACHE_MISS", `--offline: ${url} is not in the cache`, {
+    hint: "run once without --offline to fill the cache",
+  });
+}
