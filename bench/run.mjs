@@ -130,7 +130,7 @@ async function bestOfAsync(n, fn) {
 async function decompressAndParse(bytes, ext, label) {
   let count = 0;
   const parser = createPackagesParser(label, () => count++);
-  await decompressChunks(bytes, ext, label, (chunk) => parser.push(chunk));
+  await decompressChunks(bytes, ext, { label }, (chunk) => parser.push(chunk));
   parser.end();
   return count;
 }

@@ -31,7 +31,7 @@ export async function decompressAndParse(bytes: Uint8Array, ref: PackagesIndexRe
   const records: PackageRecord[] = [];
   const parser = createPackagesParser(indexUrl, (r) => records.push(r));
   // Streamed: the decompressed index (50 MB for bookworm amd64) is never held whole.
-  await decompressChunks(bytes, ref.compression, indexUrl, (chunk) => parser.push(chunk));
+  await decompressChunks(bytes, ref.compression, { label: indexUrl }, (chunk) => parser.push(chunk));
   parser.end();
   return records;
 }

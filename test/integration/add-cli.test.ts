@@ -33,7 +33,7 @@ beforeAll(async () => {
     for (const suite of readdirSync(join(ARCHIVE, archive))) {
       const byArch: Record<string, string[]> = {};
       for (const arch of readdirSync(join(ARCHIVE, archive, suite))) {
-        const text = new TextDecoder().decode(await decompress(readFileSync(join(ARCHIVE, archive, suite, arch, "Packages.xz")), "xz", suite));
+        const text = new TextDecoder().decode(await decompress(readFileSync(join(ARCHIVE, archive, suite, arch, "Packages.xz")), "xz", { label: suite }));
         byArch[arch] = text.trim().split(/\n\n+/);
       }
       suites[suite] = { components: { main: byArch }, ...(suite.includes("-") ? { compressions: ["plain", "xz"] as const } : {}) };

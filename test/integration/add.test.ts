@@ -30,7 +30,7 @@ async function suiteSpecs(): Promise<Record<string, Record<string, SuiteSpec>>> 
       const components: Record<string, string[]> = {};
       for (const arch of readdirSync(join(ARCHIVE, archive, suite))) {
         const xz = readFileSync(join(ARCHIVE, archive, suite, arch, "Packages.xz"));
-        const text = new TextDecoder().decode(await decompress(xz, "xz", `${suite}/${arch}`));
+        const text = new TextDecoder().decode(await decompress(xz, "xz", { label: `${suite}/${arch}` }));
         components[arch] = text.trim().split(/\n\n+/);
       }
       out[archive][suite] = { components: { main: components }, ...(suite.endsWith("-security") || suite.endsWith("-updates") ? { compressions: ["plain", "xz"] as const } : {}) };
