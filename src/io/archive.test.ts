@@ -370,16 +370,36 @@ describe("fetchPackagesIndex: cache", () => {
     }
   });
 
-  it("a warm run with an unchanged InRelease downloads no index and parses nothing", async () => {
+  it("a warm run of a snapshot URL makes no request: the cached InRelease is verified again, no index is parsed", async () => {
     const cache = createMemoryCache();
     const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));
     server.requests.length = 0;
     const d = deps(cache);
     const warm = await fetchPackagesIndex(source(), "amd64", d);
-    expect(paths()).toEqual(["200 bookworm/InRelease"]);
+    expect(server.requests).toEqual([]);
     expect(warm.records).toEqual(cold.records);
     expect(d.events.map((e) => e.type)).toEqual(["inrelease", "index"]);
-    expect(d.events[1]).toMatchObject({ type: "index", source: "derived" });
+    expect(d.events).toMatchObject([{ type: "inrelease", source: "cache" }, { type: "index", source: "derived" }]);
+    // the cached copy is checked again: with other keys it no longer verifies, so it is fetched (and refused) anew
+    const stranger = (await getTestKey("stranger")).publicKey;
+    expect((await failure(fetchPackagesIndex(source(), "amd64", deps(cache, { keys: [stranger] })))).code).toBe("UNKNOWN_SIGNER");
+    expect(paths()).toEqual(["200 bookworm/InRelease"]);
+  });
+
+  it("a warm run of a URL without a snapshot timestamp fetches the InRelease again (it may have changed)", async () => {
+    const live = await startArchiveServer({ archives: { debian: { current: { bookworm: main({ date: new Date("2026-11-25T22:33:12Z") }) } } } });
+    try {
+      const cache = createMemoryCache();
+      const liveSource = { url: `${live.url}/archive/debian/current`, suite: "bookworm", component: "main" };
+      await fetchPackagesIndex(liveSource, "amd64", deps(cache));
+      live.requests.length = 0;
+      const d = deps(cache);
+      await fetchPackagesIndex(liveSource, "amd64", d);
+      expect(live.requests.map((r) => `${r.status} ${r.path.replace(/^.*\/dists\//, "")}`)).toEqual(["200 bookworm/InRelease"]);
+      expect(d.events).toMatchObject([{ type: "inrelease", source: "network" }, { type: "index", source: "derived" }]);
+    } finally {
+      await live.close();
+    }
   });
 
   it("falls back to the cached index bytes when the derived records are damaged", async () => {
@@ -393,7 +413,7 @@ describe("fetchPackagesIndex: cache", () => {
     const warm = await fetchPackagesIndex(source(), "amd64", d);
     expect(warm.records).toEqual(cold.records);
     expect(d.events.find((e) => e.type === "index")).toMatchObject({ source: "cache" });
-    expect(paths()).toEqual(["200 bookworm/InRelease"]);
+    expect(server.requests).toEqual([]);
   });
 
   it("re-downloads an index whose cached bytes no longer match their hash", async () => {
@@ -405,7 +425,7 @@ describe("fetchPackagesIndex: cache", () => {
     server.requests.length = 0;
     const warm = await fetchPackagesIndex(source(), "amd64", deps(cache));
     expect(warm.records).toEqual(cold.records);
-    expect(paths()).toEqual(["200 bookworm/InRelease", `200 bookworm/main/binary-amd64/by-hash/SHA256/${cold.indexSha256}`]);
+    expect(paths()).toEqual([`200 bookworm/main/binary-amd64/by-hash/SHA256/${cold.indexSha256}`]);
   });
 
   it("offline: serves from the cache without any request, re-verifying the cached InRelease", async () => {

@@ -38,12 +38,37 @@ type SignedRelease = { readonly kind: "inrelease"; readonly data: Uint8Array } |
 /**
  * Downloads (or, offline, reads from the cache) the InRelease at `url` — or Release + Release.gpg where the suite
  * has no InRelease — verifies its signature and parses it.
+ *
+ * A file under a snapshot timestamp (…/archive/debian/20240706T203757Z/…) never changes: one the cache holds is
+ * verified again and used without any request. Other URLs (a live mirror, a third-party repository) are fetched
+ * every run, and so is a snapshot's when `refetch` is set (its index did not match) or its cached copy no longer
+ * verifies.
  */
 export async function loadRelease(url: string, deps: ReleaseDeps, refetch: boolean): Promise<VerifiedRelease> {
-  const releaseUrl = url.replace(/InRelease$/, "Release");
-  const signatureUrl = `${releaseUrl}.gpg`;
-  const origin = deps.offline ? "cache" : "network";
-  const signed = deps.offline ? await readCachedRelease(url, releaseUrl, signatureUrl, deps.cache) : await downloadRelease(url, releaseUrl, signatureUrl, deps.http);
+  const files = { url, releaseUrl: url.replace(/InRelease$/, "Release"), signatureUrl: `${url.replace(/InRelease$/, "Release")}.gpg` };
+  if (deps.offline || (!refetch && isSnapshotUrl(url))) {
+    const cached = await readCachedRelease(files, deps.cache);
+    if (cached === undefined && deps.offline) throw offlineMiss(url);
+    if (cached !== undefined) {
+      try {
+        return await verifiedRelease(cached, files, "cache", deps, refetch);
+      } catch (error) {
+        if (deps.offline) throw error;
+        // A cached copy that no longer verifies (e.g. another keyring): fetch it again, which reports any failure.
+      }
+    }
+  }
+  return verifiedRelease(await downloadRelease(files, deps.http), files, "network", deps, refetch);
+}
+
+interface ReleaseFiles {
+  readonly url: string;
+  readonly releaseUrl: string;
+  readonly signatureUrl: string;
+}
+
+async function verifiedRelease(signed: SignedRelease, files: ReleaseFiles, origin: "network" | "cache", deps: ReleaseDeps, refetch: boolean): Promise<VerifiedRelease> {
+  const { url, releaseUrl, signatureUrl } = files;
   const shownUrl = signed.kind === "inrelease" ? url : releaseUrl;
   const verified =
     signed.kind === "inrelease"
@@ -64,16 +89,16 @@ export async function loadRelease(url: string, deps: ReleaseDeps, refetch: boole
   return { release, signers: verified.signers };
 }
 
-async function readCachedRelease(url: string, releaseUrl: string, signatureUrl: string, cache: Cache): Promise<SignedRelease> {
-  const data = await cache.getByUrl(url);
+async function readCachedRelease(files: ReleaseFiles, cache: Cache): Promise<SignedRelease | undefined> {
+  const data = await cache.getByUrl(files.url);
   if (data !== undefined) return { kind: "inrelease", data };
-  const release = await cache.getByUrl(releaseUrl);
-  const signature = await cache.getByUrl(signatureUrl);
+  const release = await cache.getByUrl(files.releaseUrl);
+  const signature = await cache.getByUrl(files.signatureUrl);
   if (release !== undefined && signature !== undefined) return { kind: "detached", release, signature };
-  throw offlineMiss(url);
+  return undefined;
 }
 
-async function downloadRelease(url: string, releaseUrl: string, signatureUrl: string, http: HttpClient): Promise<SignedRelease> {
+async function downloadRelease({ url, releaseUrl, signatureUrl }: ReleaseFiles, http: HttpClient): Promise<SignedRelease> {
   try {
     return { kind: "inrelease", data: (await http.get(url)).body };
   } catch (error) {
@@ -102,6 +127,11 @@ async function downloadRelease(url: string, releaseUrl: string, signatureUrl: st
   }
 }
 
+/** A URL with a snapshot timestamp as a path segment (e.g. …/archive/debian/20240706T203757Z/…): its files never change. */
+function isSnapshotUrl(url: string): boolean {
+  return new URL(url).pathname.split("/").some(isSnapshotTimestamp);
+}
+
 export function isNotFound(error: unknown): boolean {
   return error instanceof FetchError && error.status === 404;
 }
@@ -112,7 +142,7 @@ export function isNotFound(error: unknown): boolean {
  */
 function checkValidUntil(release: Release, url: string, nowMs: number): void {
   if (release.validUntil === undefined) return;
-  if (new URL(url).pathname.split("/").some(isSnapshotTimestamp)) return;
+  if (isSnapshotUrl(url)) return;
   const until = Date.parse(release.validUntil);
   if (Number.isNaN(until) || until >= nowMs) return;
   throw new VerificationError("RELEASE_EXPIRED", `${url}: the Release is past its Valid-Until (${release.validUntil})`, {
