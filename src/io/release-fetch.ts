@@ -2,8 +2,6 @@ import type { PublicKey } from "openpgp";
 import { parseRelease, type Release } from "../core/debian/release.js";
 import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
 import { isSnapshotTimestamp } from "../core/snapshot/timestamp.js";
-import { verifyInRelease } from "../core/trust/inrelease.js";
-import { verifyDetachedRelease } from "../core/trust/release-gpg.js";
 import type { Cache } from "./cache.js";
 import type { HttpClient } from "./http.js";
 
@@ -70,10 +68,11 @@ interface ReleaseFiles {
 async function verifiedRelease(signed: SignedRelease, files: ReleaseFiles, origin: "network" | "cache", deps: ReleaseDeps, refetch: boolean): Promise<VerifiedRelease> {
   const { url, releaseUrl, signatureUrl } = files;
   const shownUrl = signed.kind === "inrelease" ? url : releaseUrl;
+  // OpenPGP is loaded when the first signature is checked, not with the command.
   const verified =
     signed.kind === "inrelease"
-      ? await verifyInRelease(signed.data, deps.keys, url)
-      : await verifyDetachedRelease(signed.release, signed.signature, deps.keys, releaseUrl);
+      ? await (await import("../core/trust/inrelease.js")).verifyInRelease(signed.data, deps.keys, url)
+      : await (await import("../core/trust/release-gpg.js")).verifyDetachedRelease(signed.release, signed.signature, deps.keys, releaseUrl);
   const release = parseRelease(verified.text, shownUrl);
   if (origin === "network") {
     checkValidUntil(release, shownUrl, (deps.now ?? Date.now)());
