@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type { PackageRecord } from "../core/debian/package.js";
 import { createRecordPool, type RecordPool } from "./record-pool.js";
 import type { VerifiedRelease } from "./release-fetch.js";
@@ -22,11 +23,20 @@ export interface ArchiveRun {
    * for a main suite) at a time instead of all of them.
    */
   serialRead<T>(read: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` (decompress, parse and encode one downloaded index) when one of a few slots is free: one per core,
+   * at most 4. The downloads of a run go on meanwhile; what is bounded is the index files and their records being
+   * decoded at once, each tens of MB, which made most of the peak memory of a cold run.
+   */
+  decodeSlot<T>(work: () => Promise<T>): Promise<T>;
 }
 
-export function createArchiveRun(): ArchiveRun {
+export function createArchiveRun(options: { decodeSlots?: number } = {}): ArchiveRun {
   const pools = new Map<string, RecordPool>();
   let reads: Promise<unknown> = Promise.resolve();
+  const slots = options.decodeSlots ?? Math.max(1, Math.min(4, availableParallelism()));
+  let busy = 0;
+  const waiting: (() => void)[] = [];
   return {
     releases: new Map(),
     indexes: new Map(),
@@ -42,6 +52,18 @@ export function createArchiveRun(): ArchiveRun {
       const next = reads.then(read);
       reads = next.catch(() => undefined);
       return next;
+    },
+    async decodeSlot(work) {
+      if (busy >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
+      else busy++;
+      try {
+        return await work();
+      } finally {
+        // The slot passes straight to the next in line, or is freed.
+        const next = waiting.shift();
+        if (next !== undefined) next();
+        else busy--;
+      }
     },
   };
 }

@@ -142,10 +142,15 @@ async function loadIndexRecords(
     await deps.cache.put(bytes, ref.sha256);
   }
 
-  const started = performance.now();
-  const records = await decompressAndParse(bytes, ref, indexUrl);
-  deps.onEvent?.({ type: "parsed", url: indexUrl, records: records.length, ms: Math.round(performance.now() - started) });
-  await writeDerivedRecords(deps.cache, ref.sha256, records);
+  const compressed = bytes;
+  const indexRef = ref;
+  const records = await run.decodeSlot(async () => {
+    const started = performance.now();
+    const parsed = await decompressAndParse(compressed, indexRef, indexUrl);
+    deps.onEvent?.({ type: "parsed", url: indexUrl, records: parsed.length, ms: Math.round(performance.now() - started) });
+    await writeDerivedRecords(deps.cache, indexRef.sha256, parsed);
+    return parsed;
+  });
   return { records: pool.share(records), release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
 }
 
