@@ -339,18 +339,23 @@ function writeWorkspace(files) {
   return dir;
 }
 
-const ONE_REPO_MODULE = `bazel_dep(name = "rules_distroless", version = "0.5.1")
+// (functions, not constants: the targets run from the top of the script, before this point is reached)
+function oneRepoModule() {
+  return `bazel_dep(name = "rules_distroless", version = "0.5.1")
 apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")
 apt.install(name = "bookworm", manifest = "//private/repos/deb:bookworm.yaml")
 use_repo(apt, "bookworm")
 `;
-const manifest = (sources, packages) =>
-  `version: 1\nsources:\n${sources.map(([archive, channel]) => `  - channel: ${channel}\n    url: https://snapshot.debian.org/archive/${archive}/${SNAPSHOT}\n`).join("")}archs:\n  - amd64\n  - arm64\npackages:\n${packages.map((p) => `  - ${p}\n`).join("")}`;
+}
+
+function manifest(sources, packages) {
+  return `version: 1\nsources:\n${sources.map(([archive, channel]) => `  - channel: ${channel}\n    url: https://snapshot.debian.org/archive/${archive}/${SNAPSHOT}\n`).join("")}archs:\n  - amd64\n  - arm64\npackages:\n${packages.map((p) => `  - ${p}\n`).join("")}`;
+}
 
 async function targetRuns(indexes, mirror) {
   const bin = join(ROOT, "dist", "cli", "bin.js");
   const xzFiles = ["amd64", "arm64"].map((arch) => indexes.find((i) => i.label === `bookworm/${arch}.xz`).path);
-  const one = writeWorkspace({ "MODULE.bazel": ONE_REPO_MODULE, "private/repos/deb/bookworm.yaml": manifest([["debian", "bookworm main"]], ["bash"]) });
+  const one = writeWorkspace({ "MODULE.bazel": oneRepoModule(), "private/repos/deb/bookworm.yaml": manifest([["debian", "bookworm main"]], ["bash"]) });
   const six = mkdtempSync(join(tmpdir(), "deb-lock-bench-six-"));
   cpSync(join(ROOT, "bench", "workspace"), six, { recursive: true });
   const sixCache = mkdtempSync(join(tmpdir(), "deb-lock-bench-six-cache-"));
@@ -381,7 +386,7 @@ async function targetRuns(indexes, mirror) {
 
     log("(e) peak RSS …");
     const big = writeWorkspace({
-      "MODULE.bazel": ONE_REPO_MODULE,
+      "MODULE.bazel": oneRepoModule(),
       "private/repos/deb/bookworm.yaml": manifest([["debian", "bookworm main"], ["debian-security", "bookworm-security main"]], ["ffmpeg", "nginx", "bash", "python3.11-minimal"]),
     });
     const rss = [];

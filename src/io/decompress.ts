@@ -74,14 +74,11 @@ function boundedConsumer(options: DecompressOptions, onChunk: (chunk: Uint8Array
   };
 }
 
-type LzmaNative = typeof import("lzma-native");
-let lzmaNative: Promise<LzmaNative> | undefined;
-
-/** A streaming xz decoder (liblzma, on its own thread). Loaded on first use: warm runs decode nothing. */
+/** A streaming xz decoder (liblzma, on its own thread). Loaded on first use (Node keeps the module): warm runs decode nothing. */
 async function createXzDecoder(): Promise<Transform> {
-  // CommonJS: imported from ESM, its exports sit on the default export.
-  lzmaNative ??= import("lzma-native").then((m) => (m as { default?: LzmaNative }).default ?? m);
-  return (await lzmaNative).createDecompressor({ bufsize: CHUNK_BYTES });
+  // CommonJS: imported from ESM, its exports are the default export.
+  const { default: lzma } = await import("lzma-native");
+  return lzma.createDecompressor({ bufsize: CHUNK_BYTES });
 }
 
 /**
