@@ -322,12 +322,18 @@ async function imageRuns(common, mirrorArgs) {
 
 
 // ---- (d) and (e): the targets, measured side by side in one run ----
+// Asynchronous: the local archive server answers from this process's event loop.
 function spawnMs(command, args, cwd) {
-  const started = performance.now();
-  const r = spawnSync(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
-  const ms = performance.now() - started;
-  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${r.status}:\n${r.stderr}`);
-  return ms;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => {
+      if (code === 0) resolve(performance.now() - started);
+      else reject(new Error(`${command} ${args.join(" ")} exited ${code}:\n${stderr}`));
+    });
+  });
 }
 
 function writeWorkspace(files) {
@@ -371,11 +377,11 @@ async function targetRuns(indexes, mirror) {
     const best = { xzcat: Infinity, lock: Infinity, node: Infinity, version: Infinity, check: Infinity };
     log("(d) side by side, best of 5 …");
     for (let i = 0; i < 5; i++) {
-      best.xzcat = Math.min(best.xzcat, spawnMs("sh", ["-c", xzFiles.map((f) => `xzcat '${f}' >/dev/null`).join(" && ")]));
-      best.lock = Math.min(best.lock, spawnMs(process.execPath, [bin, "lock", "-C", one, "--cache-dir", freshCache(), ...mirror, "-q"], one));
-      best.node = Math.min(best.node, spawnMs(process.execPath, ["-e", "0"]));
-      best.version = Math.min(best.version, spawnMs(process.execPath, [bin, "--version"]));
-      best.check = Math.min(best.check, spawnMs(process.execPath, [bin, "check", "-C", six, "--cache-dir", sixCache, "--offline", "-q"], six));
+      best.xzcat = Math.min(best.xzcat, await spawnMs("sh", ["-c", xzFiles.map((f) => `xzcat '${f}' >/dev/null`).join(" && ")]));
+      best.lock = Math.min(best.lock, await spawnMs(process.execPath, [bin, "lock", "-C", one, "--cache-dir", freshCache(), ...mirror, "-q"], one));
+      best.node = Math.min(best.node, await spawnMs(process.execPath, ["-e", "0"]));
+      best.version = Math.min(best.version, await spawnMs(process.execPath, [bin, "--version"]));
+      best.check = Math.min(best.check, await spawnMs(process.execPath, [bin, "check", "-C", six, "--cache-dir", sixCache, "--offline", "-q"], six));
     }
     const row = (what, ms, base, baseName, target) => ({ measure: what, ms: Math.round(ms), against: baseName, "against ms": Math.round(base), ratio: (ms / base).toFixed(2), target });
     printTable([
