@@ -26,6 +26,12 @@ describe("derived records", () => {
     expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, []))).toEqual([]);
   });
 
+  it("read back equal when the string table spans several write batches, with a UTF-8 string in a later one", () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ ...records[i % records.length]!, name: `pkg-${i}`, filename: `pool/p/pkg-${i}.deb` }));
+    const last = { ...many[0]!, name: "zz-ünïcode", source: "zz (2.0~rc1-0.1)" };
+    for (const list of [many, [...many, last]]) expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, list))).toEqual(list);
+  });
+
   it("are refused (undefined, so the index is parsed again) when of another index or format, or inconsistent", () => {
     const bytes = encodeDerivedRecords(SHA, records);
     expect(decodeDerivedRecords(SHA, bytes)).toHaveLength(records.length);

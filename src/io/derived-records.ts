@@ -41,6 +41,8 @@ const BYTE_ORDER_MARK = 0x01020304;
 /** Header after the magic line and the index hash: byte-order mark, record count, string count, blob bytes, flags. */
 const HEADER_WORDS = 5;
 const ASCII_BLOB = 1;
+/** Strings joined at once when writing the string table. */
+const STRING_BATCH = 8192;
 
 function derivedKey(indexSha256: string): string {
   return `${DERIVED_FORMAT}/${indexSha256}`;
@@ -97,8 +99,14 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
     installedSize[i] = r.installedSize ?? -1;
     essential[i] = r.essential === true ? 1 : 0;
   }
-  const joined = strings.join("");
-  const ascii = Buffer.byteLength(joined, "utf8") === joined.length;
+  // The strings are joined a batch at a time (twice: to measure, then to write): one joined string of a whole
+  // index would be another ~25 MB held while the entry is built.
+  const batch = (from: number): string => strings.slice(from, from + STRING_BATCH).join("");
+  let ascii = true;
+  for (let i = 0; i < strings.length && ascii; i += STRING_BATCH) {
+    const part = batch(i);
+    ascii = Buffer.byteLength(part, "utf8") === part.length;
+  }
   const ends = new Uint32Array(strings.length);
   let at = 0;
   for (let i = 0; i < strings.length; i++) {
@@ -114,7 +122,7 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
     out.set(p, offset);
     offset += p.byteLength;
   }
-  out.write(joined, offset, ascii ? "latin1" : "utf8");
+  for (let i = 0; i < strings.length; i += STRING_BATCH) offset += out.write(batch(i), offset, ascii ? "latin1" : "utf8");
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
