@@ -4,7 +4,6 @@ import { formatFinding } from "../../app/check-finding.js";
 import { imageCheckInputs } from "../../app/check-images.js";
 import { discoverImage } from "../../app/images.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { selectRepos } from "../workspace-context.js";
@@ -53,8 +52,10 @@ Exit status: 0 when everything agrees, 1 when any problem is found.`,
         ? { images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, relative(root, resolve(ctx.io.cwd, dir)), files, repos)))).flatMap(imageCheckInputs) }
         : { discoverImages: ctx.positionals.length === 0 }),
     };
-    // Offline checks never load the archive layer's keys or open a connection.
-    const result = deep ? await withArchive(ctx, ({ loader }) => runCheck(request, { files, loader })) : await runCheck(request, { files });
+    // Offline checks never load the archive layer (nor its keys), nor open a connection.
+    const result = deep
+      ? await (await import("../archive-session.js")).withArchive(ctx, ({ loader }) => runCheck(request, { files, loader }))
+      : await runCheck(request, { files });
     const ok = result.findings.length === 0;
     if (ctx.options.json) {
       writeJson(ctx.io, "check", { ok, root: relative(ctx.io.cwd, root) || ".", stats: result.stats, findings: result.findings });
