@@ -54,7 +54,8 @@ export interface FetchedIndex {
  *
  * Caching: the InRelease by URL (re-verified on read), the index bytes by SHA256, and the parsed records
  * as derived data keyed by the index SHA256 — a warm run with an unchanged InRelease downloads no index
- * and parses nothing. Offline runs use only the cache; a miss is OFFLINE_CACHE_MISS.
+ * and parses nothing, and one of a snapshot URL makes no request at all (see loadRelease). Offline runs use only
+ * the cache; a miss is OFFLINE_CACHE_MISS.
  */
 export async function fetchPackagesIndex(source: ArchiveSourceRef, arch: string, deps: FetchIndexDeps): Promise<FetchedIndex> {
   const root = source.url.replace(/\/+$/, "");
