@@ -20,7 +20,7 @@ export async function benchResolveAll(indexes, arch = "amd64") {
   for (const suite of SUITES) {
     const index = indexes.find((i) => i.label === `${suite}/${arch}.xz`) ?? indexes.find((i) => i.label === `${suite}/${arch}.gz`);
     if (index === undefined) throw new Error(`no ${suite} ${arch} index in the bench archive`);
-    const bytes = await decompress(new Uint8Array(readFileSync(index.path)), index.ext, index.path);
+    const bytes = await decompress(new Uint8Array(readFileSync(index.path)), index.ext, { label: index.path });
     sources.push({ id: suite, pin: 500, records: parsePackagesIndex(bytes, index.path) });
   }
   const cpu0 = process.cpuUsage();

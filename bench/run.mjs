@@ -13,9 +13,14 @@
 //    and read the load average printed with them.
 // 4. Further commands when present (add, check, update), warm.
 //
-// 5. (d) resolve every name of bookworm amd64 in-process (bench/resolve-all.mjs; target under 60 s).
+// 5. (d) Side by side in one run, best of 5 each, alternating: a cold `lock` of one package for amd64 + arm64 from
+//    bookworm main (.xz indexes, local server) against `xzcat` over the same two indexes one after the other;
+//    `deb-lock --version` and an offline `check` of the six-repo workspace against `node -e 0`. (e) Peak RSS of a
+//    cold `lock` of ffmpeg + nginx + bash + python3.11-minimal (bookworm main + security, amd64 + arm64).
 //
-// Options: --no-parse (skip (a)), --no-resolve-all (skip (d)), --warm N (warm runs, default 3), --warm-only (no cold run; the cache is kept
+// 6. (f) resolve every name of bookworm amd64 in-process (bench/resolve-all.mjs; target under 60 s).
+//
+// Options: --targets-only (only (d) and (e)), --no-parse (skip (a)), --no-resolve-all (skip (f)), --warm N (warm runs, default 3), --warm-only (no cold run; the cache is kept
 // in .bench-cache/deb-lock-cache between invocations), --cpu-prof DIR (V8 profiles of the CLI runs),
 // --node-arg=ARG (repeatable, e.g. --node-arg=--trace-gc).
 import { spawn, spawnSync } from "node:child_process";
@@ -45,6 +50,8 @@ const { values: opts } = parseArgs({
     "node-arg": { type: "string", multiple: true, default: [] },
     // Write V8 CPU profiles of the CLI runs into this directory (open them in Chrome DevTools).
     "cpu-prof": { type: "string" },
+    // Only the side-by-side ratios and peak-memory runs ((d) and (e)), not (a)-(c).
+    "targets-only": { type: "boolean", default: false },
   },
 });
 
@@ -135,7 +142,7 @@ async function bestOfAsync(n, fn) {
 async function decompressAndParse(bytes, ext, label) {
   let count = 0;
   const parser = createPackagesParser(label, () => count++);
-  await decompressChunks(bytes, ext, label, (chunk) => parser.push(chunk));
+  await decompressChunks(bytes, ext, { label }, (chunk) => parser.push(chunk));
   parser.end();
   return count;
 }
@@ -220,18 +227,27 @@ function runCli(args, cwd, expectedCode = 0) {
 const indexes = await prepareArchive();
 const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()} at start\n`);
-if (!opts["no-parse"]) {
+if (!opts["no-parse"] && !opts["targets-only"]) {
   log("(a) decompress + parse vs zcat/xzcat, best of 3 …");
   printTable(await benchParse(indexes));
 }
 
-if (!opts["no-resolve-all"]) {
-  log("(d) resolve every name of bookworm amd64 in-process …");
+if (!opts["no-resolve-all"] && !opts["targets-only"]) {
+  log("(f) resolve every name of bookworm amd64 in-process …");
   printTable([await benchResolveAll(indexes)]);
 }
 
 const server = await startServer();
 const port = server.address().port;
+const mirror = ["--mirror", `https://snapshot.debian.org=http://127.0.0.1:${port}`];
+if (opts["targets-only"]) {
+  try {
+    await targetRuns(indexes, mirror);
+  } finally {
+    server.close();
+  }
+  process.exit(0);
+}
 const ws = mkdtempSync(join(tmpdir(), "deb-lock-bench-ws-"));
 const keptCache = join(CACHE, "deb-lock-cache");
 const cacheDir = opts["warm-only"] ? keptCache : mkdtempSync(join(tmpdir(), "deb-lock-bench-cache-"));
@@ -314,3 +330,91 @@ async function imageRuns(common, mirrorArgs) {
   return out;
 }
 
+
+// ---- (d) and (e): the targets, measured side by side in one run ----
+// Asynchronous: the local archive server answers from this process's event loop.
+function spawnMs(command, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => {
+      if (code === 0) resolve(performance.now() - started);
+      else reject(new Error(`${command} ${args.join(" ")} exited ${code}:\n${stderr}`));
+    });
+  });
+}
+
+function writeWorkspace(files) {
+  const dir = mkdtempSync(join(tmpdir(), "deb-lock-bench-target-"));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+// (functions, not constants: the targets run from the top of the script, before this point is reached)
+function oneRepoModule() {
+  return `bazel_dep(name = "rules_distroless", version = "0.5.1")
+apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")
+apt.install(name = "bookworm", manifest = "//private/repos/deb:bookworm.yaml")
+use_repo(apt, "bookworm")
+`;
+}
+
+function manifest(sources, packages) {
+  return `version: 1\nsources:\n${sources.map(([archive, channel]) => `  - channel: ${channel}\n    url: https://snapshot.debian.org/archive/${archive}/${SNAPSHOT}\n`).join("")}archs:\n  - amd64\n  - arm64\npackages:\n${packages.map((p) => `  - ${p}\n`).join("")}`;
+}
+
+async function targetRuns(indexes, mirror) {
+  const bin = join(ROOT, "dist", "cli", "bin.js");
+  const xzFiles = ["amd64", "arm64"].map((arch) => indexes.find((i) => i.label === `bookworm/${arch}.xz`).path);
+  const one = writeWorkspace({ "MODULE.bazel": oneRepoModule(), "private/repos/deb/bookworm.yaml": manifest([["debian", "bookworm main"]], ["bash"]) });
+  const six = mkdtempSync(join(tmpdir(), "deb-lock-bench-six-"));
+  cpSync(join(ROOT, "bench", "workspace"), six, { recursive: true });
+  const sixCache = mkdtempSync(join(tmpdir(), "deb-lock-bench-six-cache-"));
+  const caches = [];
+  const freshCache = () => {
+    const dir = mkdtempSync(join(tmpdir(), "deb-lock-bench-cold-"));
+    caches.push(dir);
+    return dir;
+  };
+  try {
+    // the six-repo workspace locked once, for the offline check
+    await runCli(["lock", "-C", six, "--cache-dir", sixCache, ...mirror, "-q"], six);
+    const best = { xzcat: Infinity, lock: Infinity, node: Infinity, version: Infinity, check: Infinity };
+    log("(d) side by side, best of 5 …");
+    for (let i = 0; i < 5; i++) {
+      best.xzcat = Math.min(best.xzcat, await spawnMs("sh", ["-c", xzFiles.map((f) => `xzcat '${f}' >/dev/null`).join(" && ")]));
+      best.lock = Math.min(best.lock, await spawnMs(process.execPath, [bin, "lock", "-C", one, "--cache-dir", freshCache(), ...mirror, "-q"], one));
+      best.node = Math.min(best.node, await spawnMs(process.execPath, ["-e", "0"]));
+      best.version = Math.min(best.version, await spawnMs(process.execPath, [bin, "--version"]));
+      best.check = Math.min(best.check, await spawnMs(process.execPath, [bin, "check", "-C", six, "--cache-dir", sixCache, "--offline", "-q"], six));
+    }
+    const row = (what, ms, base, baseName, target) => ({ measure: what, ms: Math.round(ms), against: baseName, "against ms": Math.round(base), ratio: (ms / base).toFixed(2), target });
+    printTable([
+      row("cold `lock` bash, bookworm main .xz, amd64 + arm64", best.lock, best.xzcat, "`xzcat` of both indexes", "≤ 1.0"),
+      row("`deb-lock --version`", best.version, best.node, "`node -e 0`", "≤ 1.3"),
+      row("`check --offline`, six-repo workspace", best.check, best.node, "`node -e 0`", "≤ 2.0"),
+    ]);
+
+    log("(e) peak RSS …");
+    const big = writeWorkspace({
+      "MODULE.bazel": oneRepoModule(),
+      "private/repos/deb/bookworm.yaml": manifest([["debian", "bookworm main"], ["debian-security", "bookworm-security main"]], ["ffmpeg", "nginx", "bash", "python3.11-minimal"]),
+    });
+    const rss = [];
+    rss.push({ run: "cold `lock` ffmpeg nginx bash python3.11-minimal (main + security, amd64 + arm64)", ...(await runCli(["lock", "-C", big, "--cache-dir", freshCache(), ...mirror, "-q"], big)) });
+    const coldSix = mkdtempSync(join(tmpdir(), "deb-lock-bench-six-cold-"));
+    cpSync(join(ROOT, "bench", "workspace"), coldSix, { recursive: true });
+    const coldCache = freshCache();
+    rss.push({ run: "cold `lock`, six-repo workspace", ...(await runCli(["lock", "-C", coldSix, "--cache-dir", coldCache, ...mirror, "-q"], coldSix)) });
+    rss.push({ run: "warm `update --snapshot`, six-repo workspace", ...(await runCli(["update", "--snapshot", "20261125T030000Z", "-C", coldSix, "--cache-dir", coldCache, ...mirror, "-q"], coldSix)) });
+    printTable(rss.map((r) => ({ run: r.run, "process ms": Math.round(r.processMs), "peak RSS MB": Math.round(r.maxRssMb), target: "≤ 400" })));
+    for (const dir of [big, coldSix]) rmSync(dir, { recursive: true, force: true });
+  } finally {
+    for (const dir of [one, six, sixCache, ...caches]) rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,7 +1,6 @@
 import { resolve as resolvePath } from "node:path";
 import { InternalError } from "../core/errors.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { checkDeep } from "./check-deep.js";
 import { type CheckFinding, sortFindings } from "./check-finding.js";
 import { checkImagePackages, type ImageCheckInput, imageCheckInputs } from "./check-images.js";
 import { checkModuleLock } from "./check-module-lock.js";
@@ -80,6 +79,8 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
   findings.push(...(await checkModuleLock(root, repos, deps.files)));
   if (request.deep) {
     if (deps.loader === undefined) throw new InternalError("NO_INDEX_LOADER", "deep check needs archive access");
+    // Loaded here: an offline check does not need the resolver.
+    const { checkDeep } = await import("./check-deep.js");
     findings.push(...(await checkDeep(root, checked, images, deps.loader)));
   }
   return {

@@ -1,7 +1,8 @@
 import type { PackageRecord } from "../core/debian/package.js";
 import type { Release } from "../core/debian/release.js";
 import { FetchError } from "../core/errors.js";
-import { fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "../io/archive.js";
+import { fetchPackagesIndex, type ArchiveEvent } from "../io/archive.js";
+import { createArchiveRun } from "../io/archive-run.js";
 import type { ArchiveServices } from "./services.js";
 
 /** A verified, parsed Packages index of one (source, suite, component, arch). */
@@ -32,10 +33,9 @@ export interface IndexLoader {
  */
 export function createIndexLoader(services: ArchiveServices, onEvent?: (event: ArchiveEvent) => void): IndexLoader {
   const memo = new Map<string, Promise<LoadedIndex>>();
-  // One InRelease download and signature check per suite and run, shared by every arch and component.
-  const releases: NonNullable<FetchIndexDeps["releases"]> = new Map();
-  // One decode per index and run, whichever URLs lead to it (e.g. the old and new snapshot of a suite that did not change).
-  const indexes: NonNullable<FetchIndexDeps["indexes"]> = new Map();
+  // One InRelease download and signature check per suite and run, shared by every arch and component; one decode
+  // per index and run, whichever URLs lead to it (e.g. the old and new snapshot of a suite that did not change).
+  const run = createArchiveRun();
   const loadOne = async (request: IndexRequest): Promise<LoadedIndex> => {
     const keys = await services.keys();
     let lastError: unknown;
@@ -46,8 +46,7 @@ export function createIndexLoader(services: ArchiveServices, onEvent?: (event: A
           cache: services.cache,
           keys,
           offline: services.offline,
-          releases,
-          indexes,
+          run,
           ...(onEvent ? { onEvent } : {}),
         });
         return { records: index.records, release: index.release, pin: index.pin, url };

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import xz from "xz-decompress";
 import { beforeAll, describe, expect, it } from "vitest";
+import { decompress } from "../io/decompress.js";
 import { memoryWorkspaceFiles } from "../io/workspace-files.js";
 import { fileHash, listRecordedFileInputs } from "./module-lock.js";
 import { formatModuleLockNotice, formatVersionHubAttribute, planModuleLockSync, splitHubVersion, syncModuleLock } from "./module-lock-sync.js";
@@ -15,8 +15,7 @@ const lockPath = (repo: string): string => `private/repos/deb/${repo}.lock.json`
 const BOOKWORM = lockPath("bookworm");
 
 async function unxz(file: string): Promise<string> {
-  const stream = new xz.XzReadableStream(new Blob([readFileSync(file)]).stream());
-  return await new Response(stream).text();
+  return new TextDecoder().decode(await decompress(readFileSync(file), "xz", { label: file }));
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import xz from "xz-decompress";
 import { describe, expect, it } from "vitest";
+import { decompress } from "../io/decompress.js";
 import { fileHash, listRecordedFileInputs, recordedInputPath, staleRecordedInputs } from "./module-lock.js";
 
 const DIR = join(import.meta.dirname, "../../test/fixtures/lock/module-bazel-lock");
@@ -10,8 +10,8 @@ const BOOKWORM = "private/repos/deb/bookworm.lock.json";
 const VERSION_EXT = "//private/extensions:version.bzl%version";
 
 async function bookwormLock(): Promise<string> {
-  const stream = new xz.XzReadableStream(new Blob([readFileSync(join(DIR, "distroless-31292d2b/private/repos/deb/bookworm.lock.json.xz"))]).stream());
-  return await new Response(stream).text();
+  const file = join(DIR, "distroless-31292d2b/private/repos/deb/bookworm.lock.json.xz");
+  return new TextDecoder().decode(await decompress(readFileSync(file), "xz", { label: file }));
 }
 
 describe("MODULE.bazel.lock recorded inputs", () => {

@@ -2,8 +2,7 @@ import { join } from "node:path";
 import type { PublicKey } from "openpgp";
 import { UsageError } from "../core/errors.js";
 import { openCache, type Cache, type CacheEvent } from "../io/cache.js";
-import { createHttpClient, type HttpClient, type HttpEvent } from "../io/http.js";
-import { loadTrustedKeys } from "../io/keys.js";
+import type { HttpClient, HttpClientOptions, HttpEvent } from "../io/http.js";
 import type { MirrorRule } from "../io/mirrors.js";
 
 /** What the archive layer needs, built once per run. Keys load lazily: offline checks never need them. */
@@ -26,8 +25,12 @@ export interface ArchiveServiceOptions {
   readonly onCacheEvent?: (event: CacheEvent) => void;
 }
 
+/**
+ * The HTTP client and the keys are loaded on first use (undici and OpenPGP take longer to load than the rest of a
+ * command): an offline run, or a warm one whose files are all cached, never loads them.
+ */
 export function createArchiveServices(options: ArchiveServiceOptions): ArchiveServices {
-  const http = createHttpClient({
+  const http = lazyHttpClient({
     mirrors: [...options.mirrors],
     env: { ...options.env },
     netrcPath: options.env.NETRC ?? join(options.homeDir, ".netrc"),
@@ -40,7 +43,7 @@ export function createArchiveServices(options: ArchiveServiceOptions): ArchiveSe
     http,
     cache: openCache(options.cacheDir, options.onCacheEvent === undefined ? {} : { onEvent: options.onCacheEvent }),
     offline: options.offline,
-    keys: () => (keys ??= loadTrustedKeys({ extraKeyrings: options.keyrings })),
+    keys: () => (keys ??= import("../io/keys.js").then((m) => m.loadTrustedKeys({ extraKeyrings: options.keyrings }))),
     close: async () => {
       await http.close?.();
     },
@@ -59,4 +62,16 @@ function secondsFromEnv(env: Readonly<Record<string, string | undefined>>, name:
     throw new UsageError(`${name}=${JSON.stringify(raw)} is not a positive number of seconds`, { hint: `unset it, or set e.g. ${name}=${fallback}` });
   }
   return n;
+}
+
+/** An HttpClient that creates the real one on its first request. */
+function lazyHttpClient(options: HttpClientOptions): HttpClient {
+  let client: Promise<HttpClient> | undefined;
+  const real = (): Promise<HttpClient> => (client ??= import("../io/http.js").then((m) => m.createHttpClient(options)));
+  return {
+    get: async (url, init) => (await real()).get(url, init),
+    close: async () => {
+      if (client !== undefined) await (await client).close?.();
+    },
+  };
 }

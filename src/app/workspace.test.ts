@@ -165,6 +165,25 @@ describe("discoverRepos", () => {
     await expect(discoverRepos("/w", memoryWorkspaceFiles({ "/w/WORKSPACE": "def x(:\n" }))).rejects.toBeInstanceOf(ParseError);
   });
 
+  it("evaluates constants with the same evaluator as image lists: list concatenation, dict lookups, %, not", async () => {
+    const module = `apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")
+BASE = ["bookworm"]
+EXTRA = {"new": ["trixie"]}
+REPOS = BASE + EXTRA["new"]
+FLAT = False
+[apt.install(
+    name = repo,
+    manifest = "//private/repos/deb:%s.yaml" % repo,
+    resolve_transitive = not FLAT,
+) for repo in REPOS]
+`;
+    const repos = await discoverRepos("/w", memoryWorkspaceFiles({ "/w/MODULE.bazel": module }));
+    expect(repos.map((r) => [r.name, r.manifestPath, r.lockPath, r.resolveTransitive])).toEqual([
+      ["bookworm", "private/repos/deb/bookworm.yaml", "private/repos/deb/bookworm.lock.json", true],
+      ["trixie", "private/repos/deb/trixie.yaml", "private/repos/deb/trixie.lock.json", true],
+    ]);
+  });
+
   it("returns nothing for a workspace without any repository", async () => {
     expect(await discoverRepos("/w", memoryWorkspaceFiles({ "/w/MODULE.bazel": 'module(name = "x")\n' }))).toEqual([]);
   });

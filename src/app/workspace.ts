@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import { DebLockError, ParseError, UsageError } from "../core/errors.js";
 import { type CallExpr, childrenOf, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
 import { positionOf } from "../edit/starlark/lexer.js";
+import { bindScope, evaluate, fileScope, type Scope, type StarlarkValue } from "../edit/starlark/evaluate.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 
@@ -126,9 +127,6 @@ export function labelToPath(label: string, fromPackage: string): string | undefi
 
 // ---------------------------------------------------------------------------------------------------------
 
-type Value = string | number | boolean | null | readonly Value[];
-type Scope = ReadonlyMap<string, Value>;
-
 async function scanModuleFile(
   root: string,
   path: string,
@@ -141,10 +139,10 @@ async function scanModuleFile(
   visited.add(path);
   const file = parseStarlark(await files.readText(posix.join(root, path)), path);
   const pkg = posix.dirname(path) === "." ? "" : posix.dirname(path);
-  const globals = topLevelAssignments(file);
+  const globals = fileScope(file);
   // Variables bound to the rules_distroless apt extension in this file.
   const aptVars = new Set<string>();
-  for (const [name, st] of globals) {
+  for (const [name, st] of topLevelAssignments(file)) {
     const v = st.value;
     if (v.kind !== "call" || dottedName(v.callee) !== "use_extension") continue;
     const [bzl, ext] = v.args.map((a) => a.value);
@@ -174,10 +172,10 @@ async function scanModuleFile(
       }
       continue;
     }
-    visitCalls(expr, new Map(), (e, scope) => evaluate(e, scope, globals, file.text, 0), (call, scope) => {
+    visitCalls(expr, globals, (e, scope) => evaluate(e, file.text, scope), (call, scope) => {
       const callee = dottedName(call.callee);
       if (callee === undefined || !callee.endsWith(".install") || !aptVars.has(callee.slice(0, -".install".length))) return;
-      const decl = declFromCall(file, call, scope, globals, pkg, "module", skip);
+      const decl = declFromCall(file, call, scope, pkg, "module", skip);
       if (decl !== undefined) add(decl);
     });
   }
@@ -205,7 +203,7 @@ async function scanWorkspaceFile(
     return;
   }
   const pkg = posix.dirname(path) === "." ? "" : posix.dirname(path);
-  const globals = topLevelAssignments(file);
+  const globals = fileScope(file);
   const loads: string[] = [];
   for (const st of file.statements) {
     const expr = st.kind === "expr" ? st.expr : st.kind === "assign" ? st.value : undefined;
@@ -216,10 +214,10 @@ async function scanWorkspaceFile(
       if (target !== undefined && target.endsWith(".bzl")) loads.push(target);
       continue;
     }
-    visitCalls(expr, new Map(), (e, scope) => evaluate(e, scope, globals, file.text, 0), (call, scope) => {
+    visitCalls(expr, globals, (e, scope) => evaluate(e, file.text, scope), (call, scope) => {
       const callee = dottedName(call.callee);
       if (callee !== "deb_index" && callee !== "apt.install") return;
-      const decl = declFromCall(file, call, scope, globals, pkg, "workspace", skip);
+      const decl = declFromCall(file, call, scope, pkg, "workspace", skip);
       if (decl !== undefined) add(decl);
     });
   }
@@ -230,7 +228,7 @@ async function scanWorkspaceFile(
  * Calls `onCall` for every call inside `expr`, unrolling list comprehensions with one `for` over a constant
  * list (`[apt.install(name = r, ...) for r in REPOS]`); `evalIter` computes the list.
  */
-function visitCalls(expr: Expr, scope: Scope, evalIter: (e: Expr, scope: Scope) => Value | undefined, onCall: (call: CallExpr, scope: Scope) => void): void {
+function visitCalls(expr: Expr, scope: Scope, evalIter: (e: Expr, scope: Scope) => StarlarkValue | undefined, onCall: (call: CallExpr, scope: Scope) => void): void {
   if (expr.kind === "call") onCall(expr, scope);
   if (expr.kind === "comprehension") {
     // Children in source order: body, loop variable, iterable (a single `for` clause, no `if`).
@@ -238,7 +236,7 @@ function visitCalls(expr: Expr, scope: Scope, evalIter: (e: Expr, scope: Scope) 
     if (body !== undefined && loopVar?.kind === "ident" && iter !== undefined && rest.length === 0 && expr.bracket === "[") {
       const items = evalIter(iter, scope);
       if (Array.isArray(items)) {
-        for (const item of items as readonly Value[]) visitCalls(body, new Map([...scope, [loopVar.name, item]]), evalIter, onCall);
+        for (const item of items) visitCalls(body, bindScope(scope, { [loopVar.name]: item }), evalIter, onCall);
         return;
       }
     }
@@ -250,16 +248,15 @@ function declFromCall(
   file: StarlarkFile,
   call: CallExpr,
   scope: Scope,
-  globals: ReturnType<typeof topLevelAssignments>,
   pkg: string,
   via: "module" | "workspace",
   skip: (s: DiscoverySkip) => void,
 ): RepoDecl | undefined {
   const line = lineOf(file, call);
   const where = { file: file.file, line };
-  const arg = (name: string): { expr: Expr; value: Value | undefined } | undefined => {
+  const arg = (name: string): { expr: Expr; value: StarlarkValue | undefined } | undefined => {
     const a = call.args.find((x) => x.name === name);
-    return a === undefined ? undefined : { expr: a.value, value: evaluate(a.value, scope, globals, file.text, 0) };
+    return a === undefined ? undefined : { expr: a.value, value: evaluate(a.value, file.text, scope) };
   };
   const name = arg("name");
   const manifest = arg("manifest");
@@ -317,70 +314,6 @@ function defaultLockPath(manifestPath: string): string {
   const dir = posix.dirname(manifestPath);
   const base = posix.basename(manifestPath).replace(".yaml", ".lock.json");
   return dir === "." ? base : `${dir}/${base}`;
-}
-
-/** Evaluates the constant part of Starlark deb-lock needs: literals, names, lists, `+` and `"".format()`. */
-function evaluate(expr: Expr, scope: Scope, globals: ReturnType<typeof topLevelAssignments>, text: string, depth: number): Value | undefined {
-  if (depth > 20) return undefined;
-  switch (expr.kind) {
-    case "string":
-      return expr.value;
-    case "number":
-      return /^\d+$/.test(expr.raw) ? Number(expr.raw) : undefined;
-    case "ident": {
-      if (expr.name === "True") return true;
-      if (expr.name === "False") return false;
-      if (expr.name === "None") return null;
-      if (scope.has(expr.name)) return scope.get(expr.name);
-      const st = globals.get(expr.name);
-      return st === undefined ? undefined : evaluate(st.value, new Map(), globals, text, depth + 1);
-    }
-    case "list":
-    case "tuple": {
-      const values = expr.elements.map((e) => evaluate(e, scope, globals, text, depth + 1));
-      return values.every((v) => v !== undefined) ? (values as Value[]) : undefined;
-    }
-    case "call": {
-      if (expr.callee.kind !== "dot" || expr.callee.name !== "format") return undefined;
-      const template = evaluate(expr.callee.object, scope, globals, text, depth + 1);
-      if (typeof template !== "string") return undefined;
-      const positional: Value[] = [];
-      const named = new Map<string, Value>();
-      for (const a of expr.args) {
-        const v = evaluate(a.value, scope, globals, text, depth + 1);
-        if (v === undefined || a.star !== undefined) return undefined;
-        if (a.name === undefined) positional.push(v);
-        else named.set(a.name, v);
-      }
-      return formatTemplate(template, positional, named);
-    }
-    case "other": {
-      // String concatenation `a + b + c`: every gap between operands is a `+`.
-      const parts = expr.children;
-      if (parts.length < 2) return undefined;
-      for (let i = 1; i < parts.length; i++) if (text.slice(parts[i - 1]!.end, parts[i]!.start).trim() !== "+") return undefined;
-      const values = parts.map((p) => evaluate(p, scope, globals, text, depth + 1));
-      return values.every((v) => typeof v === "string") ? values.join("") : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-function formatTemplate(template: string, positional: readonly Value[], named: ReadonlyMap<string, Value>): string | undefined {
-  let next = 0;
-  let failed = false;
-  const out = template.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field: string | undefined) => {
-    if (m === "{{") return "{";
-    if (m === "}}") return "}";
-    const v = field === "" ? positional[next++] : /^\d+$/.test(field!) ? positional[Number(field)] : named.get(field!);
-    if (v === undefined || (typeof v !== "string" && typeof v !== "number")) {
-      failed = true;
-      return "";
-    }
-    return String(v);
-  });
-  return failed ? undefined : out;
 }
 
 function lineOf(file: StarlarkFile, expr: { start: number }): number {

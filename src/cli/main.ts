@@ -1,10 +1,15 @@
-import { homedir } from "node:os";
-import { constants } from "node:os";
+import { constants, homedir } from "node:os";
 import type { Interruption } from "../io/files.js";
-import { run } from "./run.js";
+import { packageVersion } from "./version.js";
 
 /** The only place that touches `process`: gathers the I/O surface, runs, sets the exit code. */
 export async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  // Answered before the command table is loaded: `deb-lock --version` costs little more than starting node.
+  if (argv.length === 1 && argv[0] === "--version") {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   const interruption = processInterruption();
   // `deb-lock check | head`: the reader may go away early. What it did not read is not an error of the run.
   for (const stream of [process.stdout, process.stderr]) {
@@ -12,8 +17,9 @@ export async function main(): Promise<void> {
       if (e.code !== "EPIPE") throw e;
     });
   }
+  const { run } = await import("./run.js");
   process.exitCode = await run({
-    argv: process.argv.slice(2),
+    argv,
     env: process.env,
     cwd: process.cwd(),
     homeDir: homedir(),

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { redactUrls, UsageError } from "../core/errors.js";
 import type { Command } from "./command.js";
 import { writeJson } from "./command.js";
-import { COMMANDS } from "./commands/index.js";
+import { COMMAND_NAMES, loadCommand, loadCommands } from "./commands/index.js";
 import { ExitCode, exitCodeFor, formatExitCodesHelp } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { GLOBAL_HELP, GLOBAL_OPTIONS, resolveGlobalOptions } from "./options.js";
@@ -13,9 +13,10 @@ import { packageVersion } from "./version.js";
 
 const EXIT_HELP = formatExitCodesHelp();
 
-export function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+export async function generalHelp(): Promise<string> {
+  const commands = await loadCommands();
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const list = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
   return `deb-lock — resolve, lock and edit Debian packages of rules_distroless / distroless workspaces
 
 Usage: deb-lock <command> [options]
@@ -96,11 +97,11 @@ export async function run(rawIo: CliIo): Promise<number> {
   };
   const [name, ...rest] = commandFirst(io.argv);
   if (name === undefined) {
-    io.stderr.write(generalHelp());
+    io.stderr.write(await generalHelp());
     return ExitCode.USAGE;
   }
   if (name === "--help" || name === "-h" || name === "help") {
-    io.stdout.write(generalHelp());
+    io.stdout.write(await generalHelp());
     return ExitCode.OK;
   }
   if (name === "--version") {
@@ -109,10 +110,10 @@ export async function run(rawIo: CliIo): Promise<number> {
   }
   const wantsJson = rest.includes("--json");
   try {
-    const cmd = COMMANDS.find((c) => c.name === name);
+    const cmd = await loadCommand(name);
     if (cmd === undefined) {
       throw new UsageError(`unknown command ${JSON.stringify(name)}`, {
-        hint: `commands: ${COMMANDS.map((c) => c.name).join(", ")}; see 'deb-lock --help'`,
+        hint: `commands: ${COMMAND_NAMES.join(", ")}; see 'deb-lock --help'`,
       });
     }
     let parsed;

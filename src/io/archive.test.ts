@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PublicKey } from "openpgp";
@@ -7,9 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
 import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type Fault, type SuiteSpec } from "../../test/support/archive-server.js";
 import { generateTestKey, getTestKey } from "../../test/support/test-key.js";
-import type { PackageRecord } from "../core/debian/package.js";
-import { parsePackagesIndex } from "../core/debian/packages-index.js";
-import { createRecordPool, decodeDerivedRecords, encodeDerivedRecords, fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
+import { fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
+import { createArchiveRun } from "./archive-run.js";
 import { createMemoryCache, openCache, type Cache } from "./cache.js";
 import { createHttpClient, type HttpClient } from "./http.js";
 
@@ -345,9 +344,8 @@ describe("fetchPackagesIndex: trust", () => {
 });
 
 describe("fetchPackagesIndex: cache", () => {
-  it("fetches and verifies a suite's InRelease once for several architectures when given a shared map", async () => {
-    const releases = new Map();
-    const d = deps(createMemoryCache(), { releases });
+  it("fetches and verifies a suite's InRelease once for several architectures of one run", async () => {
+    const d = deps(createMemoryCache(), { run: createArchiveRun() });
     const [amd64, arm64] = await Promise.all([fetchPackagesIndex(source(), "amd64", d), fetchPackagesIndex(source(), "arm64", d)]);
     expect(amd64.records).toHaveLength(3);
     expect(arm64.records).toHaveLength(0);
@@ -355,11 +353,11 @@ describe("fetchPackagesIndex: cache", () => {
     expect(d.events.filter((e) => e.type === "inrelease")).toHaveLength(1);
   });
 
-  it("reads an index reached through two snapshots once per run when given a shared map", async () => {
+  it("reads an index reached through two snapshots once per run of one run", async () => {
     const later = "20240707T000000Z";
     const two = await startArchiveServer({ archives: { debian: { [TS]: { bookworm: main() }, [later]: { bookworm: main() } } } });
     try {
-      const d = deps(createMemoryCache(), { releases: new Map(), indexes: new Map() });
+      const d = deps(createMemoryCache(), { run: createArchiveRun() });
       const at = (ts: string) => ({ url: two.archiveUrl("debian", ts), suite: "bookworm", component: "main" });
       const [a, b] = await Promise.all([fetchPackagesIndex(at(TS), "amd64", d), fetchPackagesIndex(at(later), "amd64", d)]);
       expect(a.indexSha256).toBe(b.indexSha256);
@@ -372,16 +370,36 @@ describe("fetchPackagesIndex: cache", () => {
     }
   });
 
-  it("a warm run with an unchanged InRelease downloads no index and parses nothing", async () => {
+  it("a warm run of a snapshot URL makes no request: the cached InRelease is verified again, no index is parsed", async () => {
     const cache = createMemoryCache();
     const cold = await fetchPackagesIndex(source(), "amd64", deps(cache));
     server.requests.length = 0;
     const d = deps(cache);
     const warm = await fetchPackagesIndex(source(), "amd64", d);
-    expect(paths()).toEqual(["200 bookworm/InRelease"]);
+    expect(server.requests).toEqual([]);
     expect(warm.records).toEqual(cold.records);
     expect(d.events.map((e) => e.type)).toEqual(["inrelease", "index"]);
-    expect(d.events[1]).toMatchObject({ type: "index", source: "derived" });
+    expect(d.events).toMatchObject([{ type: "inrelease", source: "cache" }, { type: "index", source: "derived" }]);
+    // the cached copy is checked again: with other keys it no longer verifies, so it is fetched (and refused) anew
+    const stranger = (await getTestKey("stranger")).publicKey;
+    expect((await failure(fetchPackagesIndex(source(), "amd64", deps(cache, { keys: [stranger] })))).code).toBe("UNKNOWN_SIGNER");
+    expect(paths()).toEqual(["200 bookworm/InRelease"]);
+  });
+
+  it("a warm run of a URL without a snapshot timestamp fetches the InRelease again (it may have changed)", async () => {
+    const live = await startArchiveServer({ archives: { debian: { current: { bookworm: main({ date: new Date("2026-11-25T22:33:12Z") }) } } } });
+    try {
+      const cache = createMemoryCache();
+      const liveSource = { url: `${live.url}/archive/debian/current`, suite: "bookworm", component: "main" };
+      await fetchPackagesIndex(liveSource, "amd64", deps(cache));
+      live.requests.length = 0;
+      const d = deps(cache);
+      await fetchPackagesIndex(liveSource, "amd64", d);
+      expect(live.requests.map((r) => `${r.status} ${r.path.replace(/^.*\/dists\//, "")}`)).toEqual(["200 bookworm/InRelease"]);
+      expect(d.events).toMatchObject([{ type: "inrelease", source: "network" }, { type: "index", source: "derived" }]);
+    } finally {
+      await live.close();
+    }
   });
 
   it("falls back to the cached index bytes when the derived records are damaged", async () => {
@@ -395,7 +413,7 @@ describe("fetchPackagesIndex: cache", () => {
     const warm = await fetchPackagesIndex(source(), "amd64", d);
     expect(warm.records).toEqual(cold.records);
     expect(d.events.find((e) => e.type === "index")).toMatchObject({ source: "cache" });
-    expect(paths()).toEqual(["200 bookworm/InRelease"]);
+    expect(server.requests).toEqual([]);
   });
 
   it("re-downloads an index whose cached bytes no longer match their hash", async () => {
@@ -407,7 +425,7 @@ describe("fetchPackagesIndex: cache", () => {
     server.requests.length = 0;
     const warm = await fetchPackagesIndex(source(), "amd64", deps(cache));
     expect(warm.records).toEqual(cold.records);
-    expect(paths()).toEqual(["200 bookworm/InRelease", `200 bookworm/main/binary-amd64/by-hash/SHA256/${cold.indexSha256}`]);
+    expect(paths()).toEqual([`200 bookworm/main/binary-amd64/by-hash/SHA256/${cold.indexSha256}`]);
   });
 
   it("offline: serves from the cache without any request, re-verifying the cached InRelease", async () => {
@@ -445,85 +463,17 @@ describe("records shared between the indexes of a suite", () => {
   it("an Architecture: all record is one object in every arch's index of a run, cold and warm", async () => {
     const cache = createMemoryCache();
     for (const run of ["cold", "warm"]) {
-      const d = deps(cache, { releases: new Map() });
+      const d = deps(cache, { run: createArchiveRun() });
       const [amd64, arm64] = await Promise.all([fetchPackagesIndex(source("bookworm-all"), "amd64", d), fetchPackagesIndex(source("bookworm-all"), "arm64", d)]);
       expect(d.events.find((e) => e.type === "index")?.source, run).toBe(run === "cold" ? "network" : "derived");
       const [tzAmd64, tzArm64] = [amd64, arm64].map((i) => i.records.find((r) => r.name === "tzdata"));
       expect(tzAmd64).toMatchObject({ architecture: "all", provides: "tzdata-bookworm", multiArch: "foreign" });
       expect(tzArm64).toBe(tzAmd64);
-      // other runs (another Map, or none) get their own objects
+      // other runs get their own objects
       const alone = await fetchPackagesIndex(source("bookworm-all"), "arm64", deps(cache));
       expect(alone.records[0]).toEqual(tzAmd64);
       expect(alone.records[0]).not.toBe(tzAmd64);
     }
   });
-
-  it("shares only records equal in every field, and only Architecture: all ones", () => {
-    const all: PackageRecord = { name: "tzdata", version: "2025b-0+deb12u2", architecture: "all", filename: "pool/t.deb", size: 1, sha256: "c".repeat(64), priority: "required" };
-    const pool = createRecordPool();
-    const first = [all, { ...all, name: "bash", architecture: "amd64", sha256: "d".repeat(64) }];
-    expect(pool.share(first)).toBe(first);
-    const second = [{ ...all }, { ...first[1]! }];
-    pool.share(second);
-    expect(second[0]).toBe(all);
-    expect(second[1]).not.toBe(first[1]);
-    const overridden = [{ ...all, priority: "optional" }];
-    pool.share(overridden);
-    expect(overridden[0]).not.toBe(all);
-    expect(overridden[0]!.priority).toBe("optional");
-  });
 });
 
-describe("derived records", () => {
-  const SHA = "a".repeat(64);
-  // Real bookworm stanzas: every kept field, Essential, Provides, folded lines, an arch:all package.
-  const excerpt = readFileSync(join(import.meta.dirname, "../../test/fixtures/debian/Packages.bookworm-amd64.excerpt"));
-  const records = parsePackagesIndex(excerpt, "Packages.bookworm-amd64.excerpt");
-
-  it("read back equal to the parsed records, field for field and in the parser's field order", () => {
-    const all = [...records, { name: "zz-ünïcode", version: "1:2.0~rc1-1", architecture: "all", filename: "pool/main/z/zz/zz_2.0~rc1-1_all.deb", size: 0, sha256: "b".repeat(64), source: "zz (2.0~rc1-0.1)" }];
-    // all ASCII (the usual case), and with a UTF-8 string
-    expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, records))).toEqual(records);
-    // also from a Node Buffer at an odd offset of a larger allocation, as files are read
-    const encoded = encodeDerivedRecords(SHA, records);
-    const file = Buffer.alloc(encoded.byteLength + 83);
-    file.set(encoded, 83);
-    expect(decodeDerivedRecords(SHA, file.subarray(83))).toEqual(records);
-    const back = decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, all));
-    expect(back).toEqual(all);
-    back!.forEach((r, i) => expect(Object.keys(r)).toEqual(Object.keys(all[i]!)));
-    expect(records.some((r) => r.essential === true) && records.some((r) => r.provides !== undefined) && records.some((r) => r.installedSize !== undefined)).toBe(true);
-    expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, []))).toEqual([]);
-  });
-
-  it("are refused (undefined, so the index is parsed again) when of another index or format, or inconsistent", () => {
-    const bytes = encodeDerivedRecords(SHA, records);
-    expect(decodeDerivedRecords(SHA, bytes)).toHaveLength(records.length);
-    expect(decodeDerivedRecords("b".repeat(64), bytes)).toBeUndefined();
-    const text = new TextDecoder().decode(bytes.subarray(0, 200));
-    const headerAt = text.indexOf(`${SHA}\n`) + 65;
-    expect(text.startsWith("deb-lock/packages-records/")).toBe(true);
-    const changed = (at: number, value: number): Uint8Array => {
-      const copy = Uint8Array.from(bytes);
-      copy[at] = value;
-      return copy;
-    };
-    const words = (copy: Uint8Array): DataView => new DataView(copy.buffer, copy.byteOffset + headerAt);
-    // older format, other byte order, a record count that does not fit the size, cut short
-    expect(text[text.indexOf("\n") - 1]).toBe("4");
-    expect(decodeDerivedRecords(SHA, changed(text.indexOf("\n") - 1, "2".charCodeAt(0)))).toBeUndefined();
-    expect(decodeDerivedRecords(SHA, changed(headerAt, 1))).toBeUndefined();
-    const moreRecords = Uint8Array.from(bytes);
-    words(moreRecords).setUint32(4, records.length + 1, true);
-    expect(decodeDerivedRecords(SHA, moreRecords)).toBeUndefined();
-    expect(decodeDerivedRecords(SHA, bytes.subarray(0, bytes.length - 1))).toBeUndefined();
-    // a string id past the string table, and a required field (the first record's name) absent
-    const refsAt = headerAt + 20;
-    for (const id of [0x7fffffff, -1]) {
-      const bad = Uint8Array.from(bytes);
-      new DataView(bad.buffer, bad.byteOffset + refsAt).setInt32(0, id, true);
-      expect(decodeDerivedRecords(SHA, bad)).toBeUndefined();
-    }
-    expect(decodeDerivedRecords(SHA, new Uint8Array())).toBeUndefined();
-  });
-});

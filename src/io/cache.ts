@@ -10,7 +10,8 @@ import { writeFileAtomic } from "./files.js";
  * - Content-addressed blobs (`get`/`put`), keyed by their SHA-256: downloaded index files.
  * - Derived data keyed by a string (`getDerived`/`putDerived`): e.g. a parsed index snapshot, keyed by the hash of
  *   the index it came from plus a format version.
- * - InRelease bytes keyed by URL (`getByUrl`/`putByUrl`): only for --offline runs, which re-verify them.
+ * - InRelease bytes keyed by URL (`getByUrl`/`putByUrl`): for --offline runs and for snapshot URLs (whose files
+ *   never change), re-verified whenever they are read.
  */
 export interface Cache {
   get(sha256: string): Promise<Uint8Array | undefined>;

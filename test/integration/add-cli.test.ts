@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileHash } from "../../src/app/module-lock.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { formatUnifiedDiff } from "../../src/cli/render/diff.js";
-import { decompress } from "../../src/io/decompress.js";
 import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { readFixtureSuites } from "../support/fixture-archive.js";
 import { runCli } from "../support/run-cli.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
@@ -28,18 +28,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
-  for (const archive of readdirSync(ARCHIVE)) {
-    const suites: Record<string, SuiteSpec> = {};
-    for (const suite of readdirSync(join(ARCHIVE, archive))) {
-      const byArch: Record<string, string[]> = {};
-      for (const arch of readdirSync(join(ARCHIVE, archive, suite))) {
-        const text = new TextDecoder().decode(await decompress(readFileSync(join(ARCHIVE, archive, suite, arch, "Packages.xz")), "xz", suite));
-        byArch[arch] = text.trim().split(/\n\n+/);
-      }
-      suites[suite] = { components: { main: byArch }, ...(suite.includes("-") ? { compressions: ["plain", "xz"] as const } : {}) };
-    }
-    archives[archive] = Object.fromEntries(TIMESTAMPS.map((ts) => [ts, suites]));
-  }
+  for (const [archive, suites] of Object.entries(await readFixtureSuites(ARCHIVE))) archives[archive] = Object.fromEntries(TIMESTAMPS.map((ts) => [ts, suites]));
   server = await startArchiveServer({ archives });
   cache = mkdtempSync(join(tmpdir(), "deb-lock-cli-cache-"));
   dirs.push(cache);

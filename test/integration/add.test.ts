@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,11 +8,11 @@ import { createIndexLoader, type IndexLoader } from "../../src/app/index-loader.
 import { createArchiveServices, type ArchiveServices } from "../../src/app/services.js";
 import { discoverRepos } from "../../src/app/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
-import { decompress } from "../../src/io/decompress.js";
 import { applyChangeSet } from "../../src/io/files.js";
 import { parseMirrorRules } from "../../src/io/mirrors.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { readFixtureSuites } from "../support/fixture-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 // The fixture workspaces in both distroless layouts, served real (trimmed) bookworm/trixie indexes by the fake
@@ -22,30 +22,13 @@ const ARCHIVE = join(FIXTURES, "distroless-2026", "archive");
 const SNAPSHOT = "https://snapshot.debian.org/archive";
 const TIMESTAMPS = ["20240706T203757Z", "20260818T205150Z", "20260818T224315Z"];
 
-async function suiteSpecs(): Promise<Record<string, Record<string, SuiteSpec>>> {
-  const out: Record<string, Record<string, SuiteSpec>> = {};
-  for (const archive of readdirSync(ARCHIVE)) {
-    out[archive] = {};
-    for (const suite of readdirSync(join(ARCHIVE, archive))) {
-      const components: Record<string, string[]> = {};
-      for (const arch of readdirSync(join(ARCHIVE, archive, suite))) {
-        const xz = readFileSync(join(ARCHIVE, archive, suite, arch, "Packages.xz"));
-        const text = new TextDecoder().decode(await decompress(xz, "xz", `${suite}/${arch}`));
-        components[arch] = text.trim().split(/\n\n+/);
-      }
-      out[archive][suite] = { components: { main: components }, ...(suite.endsWith("-security") || suite.endsWith("-updates") ? { compressions: ["plain", "xz"] as const } : {}) };
-    }
-  }
-  return out;
-}
-
 let server: ArchiveServer;
 let services: ArchiveServices;
 let loader: IndexLoader;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  const suites = await suiteSpecs();
+  const suites = await readFixtureSuites(ARCHIVE);
   const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
   for (const [archive, bySuite] of Object.entries(suites)) archives[archive] = Object.fromEntries(TIMESTAMPS.map((ts) => [ts, bySuite]));
   server = await startArchiveServer({ archives });

@@ -1,10 +1,11 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staleRecordedInputs } from "../../src/app/module-lock.js";
 import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type SuiteSpec } from "../support/archive-server.js";
+import { readFixtureSuites } from "../support/fixture-archive.js";
 import { runCli } from "../support/run-cli.js";
 
 // The distroless-shaped fixture workspaces (2024 and 2026 layouts) with their real, trimmed indexes.
@@ -12,20 +13,9 @@ const FIXTURES = join(import.meta.dirname, "../fixtures/workspaces");
 const SNAPSHOTS: Record<string, string> = { debian: "20260818T205150Z", "debian-security": "20260818T224315Z" };
 
 /** The fixture's archive/<archive>/<suite>/<arch>/Packages.xz as a fake snapshot archive. */
-function archiveSpec(dir: string): ArchiveServerSpec {
+async function archiveSpec(dir: string): Promise<ArchiveServerSpec> {
   const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
-  for (const archive of readdirSync(dir)) {
-    const suites: Record<string, SuiteSpec> = {};
-    for (const suite of readdirSync(join(dir, archive))) {
-      const byArch: Record<string, string[]> = {};
-      for (const arch of readdirSync(join(dir, archive, suite))) {
-        const text = execFileSync("xz", ["-dc", join(dir, archive, suite, arch, "Packages.xz")], { encoding: "utf8", maxBuffer: 64 << 20 });
-        byArch[arch] = text.trim().split(/\n\n+/);
-      }
-      suites[suite] = { components: { main: byArch }, ...(archive === "debian-security" ? { compressions: ["plain", "xz"] as const } : {}) };
-    }
-    archives[archive] = { [SNAPSHOTS[archive]!]: suites };
-  }
+  for (const [archive, suites] of Object.entries(await readFixtureSuites(dir))) archives[archive] = { [SNAPSHOTS[archive]!]: suites };
   return { archives };
 }
 
@@ -35,7 +25,7 @@ let archive: ArchiveServer;
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "deb-lock-check-distroless-"));
-  archive = await startArchiveServer(archiveSpec(join(FIXTURES, "distroless-2026/archive")));
+  archive = await startArchiveServer(await archiveSpec(join(FIXTURES, "distroless-2026/archive")));
   writeFileSync(join(tmp, "key.asc"), archive.publicKeyArmored);
 });
 afterAll(async () => {

@@ -16,7 +16,7 @@ const INDEXES = join(import.meta.dirname, "../fixtures/resolve/bookworm");
 
 async function stanzas(archive: string, suite: string, arch: string): Promise<string[]> {
   const file = join(INDEXES, archive, "dists", suite, "main", `binary-${arch}`, "Packages.xz");
-  const text = new TextDecoder().decode(await decompress(new Uint8Array(readFileSync(file)), "xz", file));
+  const text = new TextDecoder().decode(await decompress(new Uint8Array(readFileSync(file)), "xz", { label: file }));
   return text.trim().split(/\n\n+/);
 }
 

@@ -130,7 +130,9 @@ describe("deb-lock update / outdated / check", () => {
     const before = snapshotTree(ws);
     archive.faults = [{ path: "/archive/debian/20260801T021544Z/dists/bookworm/InRelease", tamper: true }];
     try {
-      const r = await cli(ws, "update");
+      // a cache of its own: a snapshot's InRelease that an earlier test cached is used without a request
+      const argv = ["update", ...common().map((a) => (a === join(tmp, "cache") ? join(tmp, "cache-tampered") : a))];
+      const r = await runCli(argv, { cwd: ws, env, homeDir: tmp });
       expect(r.code).toBe(3);
     } finally {
       archive.faults = [];

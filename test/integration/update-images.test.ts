@@ -1,5 +1,5 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +11,8 @@ import { discoverRepos } from "../../src/app/workspace.js";
 import { parseSnapshotTimestamp } from "../../src/core/snapshot/timestamp.js";
 import { applyChangeSet } from "../../src/io/files.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
-import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { startArchiveServer, type ArchiveServer } from "../support/archive-server.js";
+import { readFixtureSuites } from "../support/fixture-archive.js";
 import { startSnapshotService, type SnapshotService } from "../support/snapshot-listing.js";
 
 // The distroless-2026 fixture (explicit-closure repos, config.bzl image lists) and its real indexes, served
@@ -21,18 +22,9 @@ const FIXTURE = join(ROOT, "test/fixtures/workspaces/distroless-2026");
 const OLD = { debian: "20260818T205150Z", "debian-security": "20260818T224315Z" };
 const NEW = { debian: "20260901T020304Z", "debian-security": "20260901T030405Z" };
 
-function suites(archive: string, bump: boolean): Record<string, SuiteSpec> {
-  const out: Record<string, SuiteSpec> = {};
-  const dir = join(FIXTURE, "archive", archive);
-  for (const suite of readdirSync(dir)) {
-    const byArch: Record<string, string[]> = {};
-    for (const arch of readdirSync(join(dir, suite))) {
-      const stanzas = execFileSync("xz", ["-dc", join(dir, suite, arch, "Packages.xz")], { encoding: "utf8", maxBuffer: 64 << 20 }).trim().split(/\n\n+/);
-      byArch[arch] = bump ? stanzas.map((s) => (s.startsWith("Package: libpython3.11-stdlib\n") ? s.replace(/^Depends: (.*)$/m, "Depends: $1, libacl1 (>= 2.2.23)") : s)) : stanzas;
-    }
-    out[suite] = { components: { main: byArch }, ...(archive === "debian-security" ? { compressions: ["plain", "xz"] as const } : {}) };
-  }
-  return out;
+/** In the newer snapshot libpython3.11-stdlib also depends on libacl1. */
+function bump(stanza: string): string {
+  return stanza.startsWith("Package: libpython3.11-stdlib\n") ? stanza.replace(/^Depends: (.*)$/m, "Depends: $1, libacl1 (>= 2.2.23)") : stanza;
 }
 
 let archive: ArchiveServer;
@@ -41,10 +33,11 @@ let tmp: string;
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "deb-lock-update-images-"));
+  const [before, after] = [await readFixtureSuites(join(FIXTURE, "archive")), await readFixtureSuites(join(FIXTURE, "archive"), bump)];
   archive = await startArchiveServer({
     archives: {
-      debian: { [OLD.debian]: suites("debian", false), [NEW.debian]: suites("debian", true) },
-      "debian-security": { [OLD["debian-security"]]: suites("debian-security", false), [NEW["debian-security"]]: suites("debian-security", true) },
+      debian: { [OLD.debian]: before.debian!, [NEW.debian]: after.debian! },
+      "debian-security": { [OLD["debian-security"]]: before["debian-security"]!, [NEW["debian-security"]]: after["debian-security"]! },
     },
   });
   writeFileSync(join(tmp, "key.asc"), archive.publicKeyArmored);

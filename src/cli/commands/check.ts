@@ -8,7 +8,6 @@ import { formatFinding } from "../../app/check-finding.js";
 import { imageCheckInputs } from "../../app/check-images.js";
 import { discoverImage } from "../../app/images.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { workspaceImageArg } from "../image-target.js";
@@ -67,8 +66,10 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
         ? { images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, workspaceImageArg(ctx.io.cwd, root, dir), files, repos)))).flatMap(imageCheckInputs) }
         : { discoverImages: ctx.positionals.length === 0 }),
     };
-    // Offline checks never load the archive layer's keys or open a connection.
-    const result = deep ? await withArchive(ctx, ({ loader }) => runCheck(request, { files, loader })) : await runCheck(request, { files });
+    // Offline checks never load the archive layer (nor its keys), nor open a connection.
+    const result = deep
+      ? await (await import("../archive-session.js")).withArchive(ctx, ({ loader }) => runCheck(request, { files, loader }))
+      : await runCheck(request, { files });
     const summary = `${result.stats.repos} repo(s), ${result.stats.entries} lock entries, ${result.stats.images} image list(s)${deep ? ", deep" : ""}`;
     const explicit = ctx.values.baseline as string | undefined;
     const baselinePath = explicit === undefined ? resolve(root, DEFAULT_BASELINE) : resolve(ctx.io.cwd, explicit);

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import xz from "xz-decompress";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../errors.js";
 import { buildLock, type LockArchResolution, type LockCandidate } from "./build-lock.js";
 import { formatLock } from "./format-lock.js";
 import type { Lock, LockPackage } from "./lock.js";
+import { decompress } from "../../io/decompress.js";
 import { packageKey } from "./package-key.js";
 import { parseLock } from "./parse-lock.js";
 
@@ -14,8 +14,7 @@ const FIXTURES = join(import.meta.dirname, "../../../test/fixtures/lock");
 const read = (name: string): string => readFileSync(join(FIXTURES, name), "utf8");
 
 async function readXz(name: string): Promise<string> {
-  const stream = new xz.XzReadableStream(new Blob([readFileSync(join(FIXTURES, name))]).stream());
-  return await new Response(stream).text();
+  return new TextDecoder().decode(await decompress(readFileSync(join(FIXTURES, name)), "xz", { label: name }));
 }
 
 const REAL_LOCKS = [

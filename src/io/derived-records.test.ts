@@ -1,0 +1,65 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parsePackagesIndex } from "../core/debian/packages-index.js";
+import { decodeDerivedRecords, encodeDerivedRecords } from "./derived-records.js";
+
+describe("derived records", () => {
+  const SHA = "a".repeat(64);
+  // Real bookworm stanzas: every kept field, Essential, Provides, folded lines, an arch:all package.
+  const excerpt = readFileSync(join(import.meta.dirname, "../../test/fixtures/debian/Packages.bookworm-amd64.excerpt"));
+  const records = parsePackagesIndex(excerpt, "Packages.bookworm-amd64.excerpt");
+
+  it("read back equal to the parsed records, field for field and in the parser's field order", () => {
+    const all = [...records, { name: "zz-ünïcode", version: "1:2.0~rc1-1", architecture: "all", filename: "pool/main/z/zz/zz_2.0~rc1-1_all.deb", size: 0, sha256: "b".repeat(64), source: "zz (2.0~rc1-0.1)" }];
+    // all ASCII (the usual case), and with a UTF-8 string
+    expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, records))).toEqual(records);
+    // also from a Node Buffer at an odd offset of a larger allocation, as files are read
+    const encoded = encodeDerivedRecords(SHA, records);
+    const file = Buffer.alloc(encoded.byteLength + 83);
+    file.set(encoded, 83);
+    expect(decodeDerivedRecords(SHA, file.subarray(83))).toEqual(records);
+    const back = decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, all));
+    expect(back).toEqual(all);
+    back!.forEach((r, i) => expect(Object.keys(r)).toEqual(Object.keys(all[i]!)));
+    expect(records.some((r) => r.essential === true) && records.some((r) => r.provides !== undefined) && records.some((r) => r.installedSize !== undefined)).toBe(true);
+    expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, []))).toEqual([]);
+  });
+
+  it("read back equal when the string table spans several write batches, with a UTF-8 string in a later one", () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ ...records[i % records.length]!, name: `pkg-${i}`, filename: `pool/p/pkg-${i}.deb` }));
+    const last = { ...many[0]!, name: "zz-ünïcode", source: "zz (2.0~rc1-0.1)" };
+    for (const list of [many, [...many, last]]) expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, list))).toEqual(list);
+  });
+
+  it("are refused (undefined, so the index is parsed again) when of another index or format, or inconsistent", () => {
+    const bytes = encodeDerivedRecords(SHA, records);
+    expect(decodeDerivedRecords(SHA, bytes)).toHaveLength(records.length);
+    expect(decodeDerivedRecords("b".repeat(64), bytes)).toBeUndefined();
+    const text = new TextDecoder().decode(bytes.subarray(0, 200));
+    const headerAt = text.indexOf(`${SHA}\n`) + 65;
+    expect(text.startsWith("deb-lock/packages-records/")).toBe(true);
+    const changed = (at: number, value: number): Uint8Array => {
+      const copy = Uint8Array.from(bytes);
+      copy[at] = value;
+      return copy;
+    };
+    const words = (copy: Uint8Array): DataView => new DataView(copy.buffer, copy.byteOffset + headerAt);
+    // older format, other byte order, a record count that does not fit the size, cut short
+    expect(text[text.indexOf("\n") - 1]).toBe("3");
+    expect(decodeDerivedRecords(SHA, changed(text.indexOf("\n") - 1, "2".charCodeAt(0)))).toBeUndefined();
+    expect(decodeDerivedRecords(SHA, changed(headerAt, 1))).toBeUndefined();
+    const moreRecords = Uint8Array.from(bytes);
+    words(moreRecords).setUint32(4, records.length + 1, true);
+    expect(decodeDerivedRecords(SHA, moreRecords)).toBeUndefined();
+    expect(decodeDerivedRecords(SHA, bytes.subarray(0, bytes.length - 1))).toBeUndefined();
+    // a string id past the string table, and a required field (the first record's name) absent
+    const refsAt = headerAt + 20;
+    for (const id of [0x7fffffff, -1]) {
+      const bad = Uint8Array.from(bytes);
+      new DataView(bad.buffer, bad.byteOffset + refsAt).setInt32(0, id, true);
+      expect(decodeDerivedRecords(SHA, bad)).toBeUndefined();
+    }
+    expect(decodeDerivedRecords(SHA, new Uint8Array())).toBeUndefined();
+  });
+});
