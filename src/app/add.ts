@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { ProblemError, UsageError } from "../core/errors.js";
 import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageKey } from "../core/lock/index.js";
 import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
@@ -9,7 +10,10 @@ import { addManifestPackages, formatMarker, markerOf, type PackageConstraint, ty
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { ChangeSet } from "./change-set.js";
-import { insertImageListPackages } from "./image-list-edit.js";
+import { fixedPoint, sameSetMap, showSetMap } from "./fixed-point.js";
+import { companionRepoName, newCompanionState } from "./companion.js";
+import { imageListEnd, insertCompanionBlock, insertImageListPackages } from "./image-list-edit.js";
+import { declareRepo } from "./repo-declaration.js";
 import { discoverImage, type ImageDistro, type ImageInfo, type ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
@@ -74,6 +78,8 @@ export interface AddArchReport {
 }
 
 export interface AddTargetReport {
+  /** Packages only some archs have, put into arch-specific companion repos. */
+  readonly companions?: readonly AddCompanionReport[];
   /** The distro of an image (absent in --manifest mode). */
   readonly distro?: string;
   readonly repo: string;
@@ -179,8 +185,7 @@ async function resolveTarget(
     input.archs.some((a) => a !== arch && (universes.get(a)!.universe.versionsOf(name).length > 0 || universes.get(a)!.universe.providersOf(name).length > 0));
   let names = new Set<string>();
   let plans: ArchPlan[] = [];
-  const extras = new Map<string, Set<string>>(input.archs.map((a) => [a, new Set<string>()]));
-  for (let round = 0; round < 4; round++) {
+  const round = (extras: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> => {
     plans = [];
     for (const arch of input.archs) {
       const u = universes.get(arch)!;
@@ -195,18 +200,18 @@ async function resolveTarget(
       plans.push({ arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present });
     }
     names = new Set(plans.flatMap((p) => p.result.packages.map((x) => x.name)));
-    let grew = false;
+    const next = new Map([...extras].map(([a, v]) => [a, new Set(v)]));
     for (const plan of plans) {
       const u = universes.get(plan.arch)!;
       const have = new Set(plan.result.packages.map((p) => p.name));
       for (const n of new Set([...names, ...shared])) {
         if (have.has(n) || u.present.has(n) || u.universe.versionsOf(n).length === 0) continue;
-        extras.get(plan.arch)!.add(n);
-        grew = true;
+        next.get(plan.arch)!.add(n);
       }
     }
-    if (!grew) break;
-  }
+    return next;
+  };
+  await fixedPoint(`the package set of ${input.label} shared by its archs`, new Map(input.archs.map((a) => [a, new Set<string>()])), round, sameSetMap, showSetMap);
   // Names some arch cannot have.
   const missing = new Map<string, string[]>();
   for (const name of names) {
@@ -300,10 +305,12 @@ async function addToRepo(
   names: readonly string[],
   requested: ReadonlySet<string>,
   constraints: ReadonlyMap<string, PackageConstraint> = new Map(),
+  /** The plans of every arch, for the dependency markers (a companion repo locks one arch). */
+  allPlans: readonly ArchPlan[] = plans,
 ): Promise<void> {
   const state = currentState(cs, original);
   const inManifest = new Set(state.manifest.packages.map((p) => p.name));
-  const manifestAdds = names.filter((n) => !inManifest.has(n)).map((n) => manifestEntry(n, plans, requested, constraints));
+  const manifestAdds = names.filter((n) => !inManifest.has(n)).map((n) => manifestEntry(n, allPlans, requested, constraints));
   let manifestText = addManifestPackages(state.manifestText, manifestAdds, state.manifestPath);
   // A requested package that was listed only as someone's dependency becomes a package of its own.
   const promoted = new Map<string, string | undefined>();
@@ -348,7 +355,16 @@ function archReports(plans: readonly ArchPlan[], names: readonly string[], reque
   });
 }
 
-function missingArchError(label: string, where: string, distro: ImageDistro | undefined, plans: readonly ArchPlan[], missing: ReadonlyMap<string, string[]>, repo: string, manifestFile: string): ProblemError {
+function missingArchError(
+  label: string,
+  where: string,
+  distro: ImageDistro | undefined,
+  plans: readonly ArchPlan[],
+  missing: ReadonlyMap<string, string[]>,
+  repo: string,
+  manifestFile: string,
+  whyNoCompanion: string,
+): ProblemError {
   const lines: string[] = [];
   for (const [name, archs] of missing) {
     const plan = plans.find((p) => p.result.packages.some((x) => x.name === name));
@@ -358,17 +374,92 @@ function missingArchError(label: string, where: string, distro: ImageDistro | un
   }
   const archList = distro?.archs.join(", ") ?? plans.map((p) => p.arch).join(", ");
   const without = [...new Set([...missing.values()].flat())];
-  const archSource = distro?.archSource === undefined ? "the image's arch list" : `the image's arch list ${distro.archSource}`;
   return new ProblemError(
     "ADD_ARCH_MISSING",
-    `${label} is built for ${archList} from one package list (${where}), and ${manifestFile} resolves every package for each of its archs, but some packages it would need do not exist on ${without.join(", ")}:\n${lines.join("\n")}`,
+    `${label} is built for ${archList} from one package list (${where}), and some packages it would need do not exist on ${without.join(", ")}:\n${lines.join("\n")}`,
     {
       hint:
-        `nothing was written. To add them, stop building ${label} for ${without.join(", ")}: remove ${without.map((a) => JSON.stringify(a)).join(", ")} from ${archSource} ` +
-        `and from archs: in ${manifestFile}, then run the same deb-lock add again. ` +
-        `(Keeping ${without.join(", ")} needs a separate repo for the other archs and an arch-specific package list, which deb-lock does not write.)`,
+        `nothing was written. deb-lock puts such packages into an arch-specific companion repo (<repo>_<arch>_only, referenced only for the archs that have them), but not here: ${whyNoCompanion}. ` +
+        `Otherwise restrict the packages to the archs that have them with --arch (e.g. --arch ${plans.find((p) => !without.includes(p.arch))?.arch ?? "amd64"}), or stop building ${label} for ${without.join(", ")} ` +
+        `(remove ${without.join(", ")} from archs: in ${manifestFile} and from the image's arch list)`,
     },
   );
+}
+
+/** Why the companion layout cannot be written for this image list; undefined when it can. */
+function companionRefusal(distro: ImageDistro, sharedWithOtherDistros: boolean): string | undefined {
+  if (sharedWithOtherDistros) return `${distro.list.file} lists the packages of several distros at once`;
+  if (distro.list.element.kind !== "deb.package") return `${distro.list.file} is a list of package names the image's macro turns into labels, and deb-lock writes arch-specific additions only to inline deb.package(...) lists`;
+  if (distro.list.archVariable === undefined) return `${distro.list.file}: no arch loop variable is visible where the list is written`;
+  return undefined;
+}
+
+export interface AddCompanionReport {
+  /** Debian arch. */
+  readonly arch: string;
+  readonly repo: string;
+  readonly manifestFile: string;
+  readonly lockFile: string;
+  /** Whether add creates the repo (files and declaration). */
+  readonly created: boolean;
+  readonly packages: readonly string[];
+}
+
+/**
+ * Adds packages only `plan.arch` has to the image's companion repo for that arch: creates the repo (manifest,
+ * lock, declaration beside the main repo's) when the workspace does not declare it yet, and lists the packages
+ * in the image's arch-conditional addition for that arch (written after the image's list when new).
+ */
+async function addToCompanion(
+  cs: ChangeSet,
+  root: string,
+  deps: AddDeps,
+  repoStates: RepoStates,
+  image: string,
+  distro: ImageDistro,
+  main: RepoState,
+  plan: ArchPlan,
+  plans: readonly ArchPlan[],
+  names: readonly string[],
+  requested: ReadonlySet<string>,
+  constraints: ReadonlyMap<string, PackageConstraint>,
+): Promise<AddCompanionReport> {
+  const bazelArch = Object.entries(distro.debianArch).find(([, d]) => d === plan.arch)![0];
+  const name = companionRepoName(main.repo.name, plan.arch);
+  let state = await repoStates.read(name);
+  const created = state === undefined;
+  if (state === undefined) {
+    state = newCompanionState(main, name, plan.arch, `${main.repo.name}, ${plan.arch} only: packages ${image} needs that other archs do not have`);
+    for (const path of [state.manifestPath, state.lockPath]) {
+      if (await deps.files.exists(posix.join(root, path))) {
+        throw new ProblemError("ADD_COMPANION_EXISTS", `${path} exists, but the workspace declares no repo ${name} for it`, {
+          hint: `declare ${name} like ${main.repo.name} (in ${main.repo.declaredIn.file}), or move ${path} away; nothing was written`,
+        });
+      }
+    }
+    cs.create(state.manifestPath, state.manifestText);
+    cs.create(state.lockPath, state.lockText);
+    const declFile = main.repo.declaredIn.file;
+    const decl = await cs.file(declFile);
+    cs.set(declFile, decl.before, declareRepo(decl.text, declFile, main.repo.name, name, `${main.repo.name}: packages only ${plan.arch} has`));
+  }
+  await addToRepo(cs, state, [plan], names, requested, constraints, plans);
+  const block = distro.companions.find((c) => c.arch === bazelArch && c.repo === name);
+  const fresh = names.filter((n) => !(block?.packages ?? []).some((x) => x.name === n));
+  if (block !== undefined) {
+    if (fresh.length > 0) {
+      const edit = await cs.file(block.list.file);
+      edit.record(block.list.listStart, insertImageListPackages(edit.text, block.list, edit.map(block.list.listStart), fresh));
+    }
+  } else {
+    // After the image's list, and after the additions for other archs already there.
+    const edit = await cs.file(distro.list.file);
+    const listEnd = imageListEnd(edit.before, distro.list, distro.list.listStart);
+    let after = listEnd;
+    for (const c of distro.companions) if (c.block.file === distro.list.file && c.block.start >= listEnd && c.block.end > after && c.block.start <= after) after = c.block.end;
+    edit.record(after, insertCompanionBlock(edit.text, edit.map(after), distro.list.archVariable!, bazelArch, name, plan.arch, fresh));
+  }
+  return { arch: plan.arch, repo: name, manifestFile: state.manifestPath, lockFile: state.lockPath, created, packages: names };
 }
 
 /**
@@ -440,15 +531,24 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
   }
   const repoStates = new RepoStates(request.root, deps.repos, deps.files);
   // Plan every distro before writing anything; each distro may be served by one repo per arch group.
-  const pending: { distro: ImageDistro; state: RepoState; plans: ArchPlan[]; names: string[]; alreadyPresent: string[]; providedByAncestor: { name: string; image: string }[] }[] = [];
+  const pending: {
+    distro: ImageDistro;
+    state: RepoState;
+    plans: ArchPlan[];
+    names: string[];
+    alreadyPresent: string[];
+    providedByAncestor: { name: string; image: string }[];
+    /** Names some of the distro's archs do not have, with those archs. */
+    missing: Map<string, string[]>;
+  }[] = [];
   // Distros that share one package list (2024 layout) must agree on it: what one needs is resolved, locked
   // and listed for the others too. Iterate until the shared names are stable.
   const listKey = (d: ImageDistro): string => `${d.list.file}@${d.list.listStart}`;
-  let shared = new Map<string, Set<string>>();
-  for (let round = 0; round < 4; round++) {
+  const round = async (shared: ReadonlyMap<string, ReadonlySet<string>>): Promise<Map<string, Set<string>>> => {
     pending.length = 0;
     for (const distro of info.distros) {
       for (const a of Object.values(distro.ancestors).flat()) await repoStates.read(a.repo);
+      for (const c of distro.companions) await repoStates.read(c.repo);
       const groups = new Map<string, string[]>();
       for (const arch of distro.archs) groups.set(distro.repoByArch[arch]!.name, [...(groups.get(distro.repoByArch[arch]!.name) ?? []), arch]);
       const listed = new Set(distro.packages.map((p) => p.name));
@@ -466,7 +566,7 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
         const label = `image ${info.image} (${distro.distro})`;
         const roots = requestRoots(request.packages.filter((p) => !listed.has(p.name) && !providedByAncestor.some((a) => a.name === p.name)));
         if (roots.length === 0) {
-          pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor });
+          pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor, missing: new Map() });
           continue;
         }
         const { archs: plans, names, missing } = await resolveTarget(
@@ -475,11 +575,7 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
           deps.loader,
           [...(shared.get(listKey(distro)) ?? [])],
         );
-        if (missing.size > 0) {
-          const where = `${distro.list.file}:${positionLine(distro.list)}`;
-          throw missingArchError(label, where, distro, plans, missing, repoName, state.manifestPath);
-        }
-        pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor });
+        pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor, missing });
       }
     }
     const next = new Map<string, Set<string>>();
@@ -488,10 +584,9 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       for (const n of p.names) set.add(n);
       next.set(listKey(p.distro), set);
     }
-    const stable = [...next].every(([k, v]) => v.size === (shared.get(k)?.size ?? 0) && [...v].every((n) => shared.get(k)!.has(n)));
-    shared = next;
-    if (stable) break;
-  }
+    return next;
+  };
+  const shared = await fixedPoint(`the package list shared by the distros of image ${info.image}`, new Map<string, Set<string>>(), round, sameSetMap, showSetMap);
   for (const p of pending) {
     const ancestorNames = new Set(Object.values(p.distro.ancestors).flat().flatMap((a) => a.packages.map((x) => x.name)));
     const lacking = [...(shared.get(listKey(p.distro)) ?? [])].filter((n) => !p.names.includes(n) && !p.distro.packages.some((x) => x.name === n) && !ancestorNames.has(n));
@@ -511,15 +606,27 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       const current = cs.edits.get(p.state.manifestPath)?.text ?? p.state.manifestText;
       cs.set(p.state.manifestPath, p.state.manifestText, setManifestPackageComments(current, promote, p.state.manifestPath));
     }
-    if (p.names.length > 0) {
-      await addToRepo(cs, p.state, p.plans, p.names, requested, constraintsOf(request.packages));
-      const newNames = p.names.filter((n) => !p.distro.packages.some((x) => x.name === n));
+    // Packages some archs lack go to arch-specific companion repos; the rest into the image's repo and list.
+    if (p.missing.size > 0) {
+      const refusal = companionRefusal(p.distro, pending.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).length > 0);
+      if (refusal !== undefined) throw missingArchError(`image ${info.image} (${p.distro.distro})`, `${p.distro.list.file}:${positionLine(p.distro.list)}`, p.distro, p.plans, p.missing, p.state.repo.name, p.state.manifestPath, refusal);
+    }
+    const mainNames = p.names.filter((n) => !p.missing.has(n));
+    if (mainNames.length > 0) {
+      await addToRepo(cs, p.state, p.plans, mainNames, requested, constraintsOf(request.packages));
+      const newNames = mainNames.filter((n) => !p.distro.packages.some((x) => x.name === n));
       if (newNames.length > 0) {
         const edit = await cs.file(p.distro.list.file);
         edit.record(p.distro.list.listStart, insertImageListPackages(edit.text, p.distro.list, edit.map(p.distro.list.listStart), newNames));
       }
     }
+    const companions: AddCompanionReport[] = [];
+    for (const plan of p.plans) {
+      const names = p.names.filter((n) => p.missing.has(n) && plan.result.packages.some((x) => x.name === n));
+      if (names.length > 0) companions.push(await addToCompanion(cs, request.root, deps, repoStates, info.image, p.distro, p.state, plan, p.plans, names, requested, constraintsOf(request.packages)));
+    }
     targets.push({
+      ...(companions.length === 0 ? {} : { companions }),
       distro: p.distro.distro,
       repo: p.state.repo.name,
       manifestFile: p.state.manifestPath,

@@ -37,6 +37,9 @@ export function formatAddReport(plan: AddPlan, root: string, written: boolean): 
       if (fromAncestors.length > 0) lines.push(`    skipped, an ancestor image provides them: ${fromAncestors.map((s) => `${s.name} (${s.providedBy})`).join(", ")}`);
       if (inImage.length > 0) lines.push(`    skipped, already in ${plan.image ?? t.repo}: ${inImage.map((s) => s.name).join(", ")}`);
     }
+    for (const c of t.companions ?? []) {
+      lines.push(`  ${c.arch} only (no package on the other archs), into ${c.created ? "new " : ""}companion repo ${c.repo} (${c.manifestFile}): ${c.packages.join(", ")}`);
+    }
   }
   if (plan.changes.length === 0) lines.push("nothing to change");
   else lines.push(`${written ? "wrote" : "would change"}: ${plan.changes.map((c) => relative(root, c.path)).join(", ")}`);

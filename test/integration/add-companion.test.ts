@@ -1,0 +1,180 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoverImage } from "../../src/app/images.js";
+import { discoverRepos } from "../../src/app/workspace.js";
+import { parseLock } from "../../src/core/lock/index.js";
+import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
+import { missingTools } from "../oracle/apt-oracle.js";
+import { fixturePackages, startFixtureArchive, type FixtureArchive } from "../support/fixture-archive.js";
+import { snapshotTree } from "../support/workspace-snapshot.js";
+
+// The story deb-lock exists for: ffmpeg into distroless's python3 image, which is built for amd64 and arm64
+// from one package list. Some of ffmpeg's libraries exist only on amd64 (libmfx1, libdrm-intel1, ...): they go
+// into an amd64-only companion repo, referenced from the image only for amd64.
+const BUILDIFIER = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "buildifier");
+const BOOKWORM = ["bookworm", "bookworm-updates", "bookworm-security"];
+
+let archive: FixtureArchive;
+const dirs: string[] = [];
+beforeAll(async () => {
+  archive = await startFixtureArchive();
+});
+afterAll(async () => {
+  await archive.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function changedFiles(before: Record<string, string>, after: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => before[f] !== after[f]).sort();
+}
+
+function buildifierClean(root: string, rel: string): string | undefined {
+  const type = /(^|\/)BUILD(\.bazel)?$/.test(rel) ? "build" : /(^|\/)(WORKSPACE|MODULE\.bazel)$/.test(rel) ? "default" : "bzl";
+  const r = spawnSync(BUILDIFIER, ["--mode=check", `--type=${type}`, join(root, rel)], { encoding: "utf8" });
+  return r.status === 0 ? undefined : `${rel}: ${r.stdout}${r.stderr}`;
+}
+
+/**
+ * What Bazel would evaluate, per arch: every package label the image's build files produce for that arch
+ * (deb.package(...) routed to the image's repo, and the arch-conditional companion labels) names a declared
+ * repo whose lock has that package for that arch. Returns the (repo, package) pairs per Debian arch.
+ */
+async function labelsResolve(root: string, image: string): Promise<Map<string, { repo: string; name: string }[]>> {
+  const files = nodeWorkspaceFiles();
+  const repos = await discoverRepos(root, files);
+  const info = await discoverImage(root, image, files, repos);
+  const out = new Map<string, { repo: string; name: string }[]>();
+  for (const d of info.distros) {
+    for (const arch of d.archs) {
+      const debArch = d.debianArch[arch]!;
+      const labels = [
+        ...d.packages.map((p) => ({ repo: d.repoByArch[arch]!.name, name: p.name })),
+        ...d.companions.filter((c) => c.arch === arch).flatMap((c) => c.packages.map((p) => ({ repo: c.repo, name: p.name }))),
+      ];
+      for (const l of labels) {
+        const decl = repos.find((r) => r.name === l.repo);
+        expect(decl, `@${l.repo} is declared`).toBeDefined();
+        const lock = parseLock(readFileSync(join(root, decl!.lockPath), "utf8"), decl!.lockPath);
+        expect(lock.lock.packages.some((p) => p.name === l.name && p.arch === debArch), `@${l.repo}//${l.name}/${debArch} is locked`).toBe(true);
+      }
+      out.set(debArch, labels);
+    }
+  }
+  return out;
+}
+
+/** Every "name version" the workspace's locks hold for one arch. */
+function lockedOnArch(root: string, arch: string): Set<string> {
+  const out = new Set<string>();
+  const dir = join(root, "private/repos/deb");
+  for (const f of spawnSync("ls", [dir], { encoding: "utf8" }).stdout.split("\n").filter((n) => n.endsWith(".lock.json"))) {
+    for (const p of parseLock(readFileSync(join(dir, f), "utf8"), f).lock.packages) if (p.arch === arch) out.add(`${p.name} ${p.version}`);
+  }
+  return out;
+}
+
+/** apt's closure of `pkg` on an empty system for one arch, from the fixture archive's indexes (test/oracle/apt-closure.sh). */
+async function aptClosure(suites: readonly string[], arch: string, pkg: string): Promise<string[]> {
+  const root = mkdtempSync(join(tmpdir(), "deb-lock-apt-root-"));
+  dirs.push(root);
+  const packages = await fixturePackages();
+  for (const suite of suites) {
+    const archiveName = suite.endsWith("-security") ? "debian-security" : "debian";
+    const dist = join(root, archiveName, "dists", suite);
+    const text = packages[archiveName]![suite]![arch]!;
+    mkdirSync(join(dist, "main", `binary-${arch}`), { recursive: true });
+    const rel = `main/binary-${arch}/Packages`;
+    writeFileSync(join(dist, rel), text);
+    spawnSync("xz", ["-k", join(dist, rel)]);
+    const hashOf = (f: string) => spawnSync("sha256sum", [join(dist, f)], { encoding: "utf8" }).stdout.split(" ")[0];
+    const sizeOf = (f: string) => readFileSync(join(dist, f)).length;
+    writeFileSync(
+      join(dist, "Release"),
+      `Suite: ${suite}\nCodename: ${suite}\nArchitectures: ${arch}\nComponents: main\nSHA256:\n ${hashOf(rel)} ${sizeOf(rel)} ${rel}\n ${hashOf(`${rel}.xz`)} ${sizeOf(`${rel}.xz`)} ${rel}.xz\n`,
+    );
+  }
+  const r = spawnSync(join(import.meta.dirname, "..", "oracle", "apt-closure.sh"), ["--root", root, "--suites", suites.join(" "), "--arch", arch, pkg], { encoding: "utf8", maxBuffer: 1 << 26 });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim().split("\n");
+}
+
+const noApt = missingTools();
+
+describe("add ffmpeg --image python3 on amd64 + arm64 (2024 layout)", () => {
+  let root: string;
+  let start: Record<string, string>;
+  let added: Record<string, string>;
+
+  it("exits 0 and writes an amd64-only companion repo for the packages arm64 lacks", async () => {
+    root = archive.copyWorkspace("distroless-2024");
+    start = snapshotTree(root);
+    const run = await archive.cli(root, ["add", "ffmpeg", "--image", "python3"]);
+    expect(run.code, run.stderr).toBe(0);
+    added = snapshotTree(root);
+    expect(changedFiles(start, added)).toEqual([
+      "private/repos/deb/bookworm_python.lock.json",
+      "private/repos/deb/bookworm_python.yaml",
+      "private/repos/deb/bookworm_python_amd64_only.lock.json",
+      "private/repos/deb/bookworm_python_amd64_only.yaml",
+      "private/repos/deb/repositories.bzl",
+      "python3/BUILD",
+    ]);
+    const companion = readFileSync(join(root, "private/repos/deb/bookworm_python_amd64_only.yaml"), "utf8");
+    expect(companion).toMatch(/^archs:\n {2}- amd64\n/m);
+    for (const amd64Only of ["libmfx1", "libdrm-intel1", "libquadmath0"]) expect(companion).toContain(`  - ${amd64Only} # dependency of ffmpeg`);
+    const build = readFileSync(join(root, "python3/BUILD"), "utf8");
+    expect(build).toContain('"@bookworm_python_amd64_only//libmfx1/amd64",');
+    expect(build).toContain('] if arch == "amd64" else []),');
+    expect(build).not.toContain('deb.package(arch, distro, "libmfx1")');
+  }, 120_000);
+
+  it("leaves every edited Starlark file buildifier-clean", () => {
+    const problems = changedFiles(start, added)
+      .filter((f) => /(^|\/)(BUILD|BUILD\.bazel|WORKSPACE|MODULE\.bazel)$|\.bzl$/.test(f))
+      .map((f) => buildifierClean(root, f))
+      .filter((x) => x !== undefined);
+    expect(problems).toEqual([]);
+  });
+
+  it("resolves every label the image's build files produce, per arch", async () => {
+    const labels = await labelsResolve(root, "python3");
+    expect(labels.get("amd64")).toContainEqual({ repo: "bookworm_python_amd64_only", name: "libmfx1" });
+    expect(labels.get("arm64")!.some((l) => l.repo === "bookworm_python_amd64_only")).toBe(false);
+    expect(labels.get("arm64")).toContainEqual({ repo: "bookworm_python", name: "ffmpeg" });
+  });
+
+  it("passes check; check --deep finds nothing it did not find before the add", async () => {
+    const check = await archive.cli(root, ["check"]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    // One key per finding: the entry and what it needs (which images lack it may change: python3 now has debconf).
+    const findings = (run: { stdout: string; stderr: string }) => new Set((run.stdout + run.stderr).split("\n").filter((l) => /needs|no entry/.test(l)).map((l) => l.split(" which ")[0]));
+    const fresh = archive.copyWorkspace("distroless-2024");
+    const before = findings(await archive.cli(fresh, ["check", "--deep"]));
+    const after = findings(await archive.cli(root, ["check", "--deep"]));
+    expect([...after].filter((l) => !before.has(l))).toEqual([]);
+  }, 120_000);
+
+  it("is what lock writes: lock afterwards changes no byte", async () => {
+    const run = await archive.cli(root, ["lock"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(changedFiles(added, snapshotTree(root))).toEqual([]);
+  }, 120_000);
+
+  for (const arch of ["amd64", "arm64"]) {
+    it.skipIf(noApt !== undefined)(`holds apt's whole closure of ffmpeg on ${arch} across the workspace's locks`, async () => {
+      const locked = lockedOnArch(root, arch);
+      const apt = await aptClosure(BOOKWORM, arch, "ffmpeg");
+      expect(apt.length).toBeGreaterThan(150);
+      expect(apt.filter((p) => !locked.has(p))).toEqual([]);
+    }, 120_000);
+  }
+
+  it("remove ffmpeg restores every byte, companion repo and declaration included", async () => {
+    const run = await archive.cli(root, ["remove", "ffmpeg", "--image", "python3"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(changedFiles(start, snapshotTree(root))).toEqual([]);
+  }, 120_000);
+});
