@@ -485,7 +485,7 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
   const roots = requestRoots(request.packages.filter((p) => !alreadyPresent.includes(p.name)));
   let archs: AddArchReport[] = state.manifest.archs.map((arch) => ({ arch, added: [], skipped: [], installedSize: 0 }));
   if (roots.length > 0) {
-    const { archs: plans, names } = await resolveTarget(
+    const { archs: plans, names, missing } = await resolveTarget(
       {
         label: repo.name,
         archs: state.manifest.archs,
@@ -499,6 +499,21 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
       roots,
       deps.loader,
     );
+    // One manifest, one package list for all its archs: a package (or, in a non-transitive repo, any package
+    // of the closure) that some arch lacks would leave that arch without an entry the next check and lock want.
+    const blocking = [...missing].filter(([name]) => requested.has(name) || !repo.resolveTransitive);
+    if (blocking.length > 0) {
+      const lines = blocking.map(([name, archs]) => `  ${name}: no ${archs.join(", ")} package${requested.has(name) ? " (requested)" : ""}`);
+      const without = [...new Set(blocking.flatMap(([, a]) => a))];
+      const have = state.manifest.archs.filter((a) => !without.includes(a));
+      throw new ProblemError(
+        "ADD_ARCH_MISSING",
+        `${state.manifestPath} lists one set of packages for ${state.manifest.archs.join(", ")}, and some packages this add needs do not exist on ${without.join(", ")}:\n${lines.join("\n")}`,
+        {
+          hint: `nothing was written. Put them in a manifest of their own for ${have.join(", ") || "the archs that have them"} (archs: [${have.join(", ")}]), declared like ${repo.name}, and add them there with --manifest; or remove ${without.join(", ")} from archs: in ${state.manifestPath}`,
+        },
+      );
+    }
     // A transitive repo lists only what was asked for; its lock records the dependencies.
     const manifestNames = repo.resolveTransitive ? names.filter((n) => requested.has(n)) : names;
     await addToManifestRepo(cs, state, plans, names, manifestNames, requested, constraintsOf(request.packages));

@@ -178,3 +178,63 @@ describe("add ffmpeg --image python3 on amd64 + arm64 (2024 layout)", () => {
     expect(changedFiles(start, snapshotTree(root))).toEqual([]);
   }, 120_000);
 });
+
+describe("add --manifest on a two-arch plain rules_distroless repo", () => {
+  const SNAPSHOT = "https://snapshot.debian.org/archive";
+  const MODULE = `bazel_dep(name = "rules_distroless", version = "0.5.1")
+
+apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")
+apt.install(
+    name = "bookworm",
+    lock = "//apt:bookworm.lock.json",
+    manifest = "//apt:bookworm.yaml",
+)
+use_repo(apt, "bookworm")
+`;
+  const manifest = (packages: string) =>
+    `version: 1\nsources:\n  - channel: bookworm main\n    url: ${SNAPSHOT}/debian/20260818T205150Z\n  - channel: bookworm-updates main\n    url: ${SNAPSHOT}/debian/20260818T205150Z\n  - channel: bookworm-security main\n    url: ${SNAPSHOT}/debian-security/20260818T224315Z\n\narchs:\n  - amd64\n  - arm64\n\npackages:\n${packages}`;
+
+  async function plainWorkspace(packages: string): Promise<string> {
+    const root = mkdtempSync(join(tmpdir(), "deb-lock-plain-"));
+    dirs.push(root);
+    mkdirSync(join(root, "apt"));
+    writeFileSync(join(root, "MODULE.bazel"), MODULE);
+    writeFileSync(join(root, "apt", "BUILD.bazel"), 'exports_files(glob(["*"]))\n');
+    writeFileSync(join(root, "apt", "bookworm.yaml"), manifest(packages));
+    expect((await archive.cli(root, ["lock"])).code).toBe(0);
+    return root;
+  }
+
+  it("refuses (exit 1, nothing written) a package one of the manifest's archs does not have", async () => {
+    const root = await plainWorkspace("  - libc6\n");
+    const before = snapshotTree(root);
+    const run = await archive.cli(root, ["add", "libquadmath0", "--manifest", "apt/bookworm.yaml"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("ADD_ARCH_MISSING");
+    expect(run.stderr).toContain("libquadmath0: no arm64 package (requested)");
+    expect(changedFiles(before, snapshotTree(root))).toEqual([]);
+  }, 120_000);
+
+  it("adds ffmpeg (amd64-only dependencies stay in the amd64 closure): check passes, lock changes nothing, remove restores", async () => {
+    const root = await plainWorkspace("  - libc6\n");
+    const before = snapshotTree(root);
+    const run = await archive.cli(root, ["add", "ffmpeg", "--manifest", "apt/bookworm.yaml"]);
+    expect(run.code, run.stderr).toBe(0);
+    const after = snapshotTree(root);
+    expect((await archive.cli(root, ["check"])).code).toBe(0);
+    expect((await archive.cli(root, ["lock"])).code).toBe(0);
+    expect(changedFiles(after, snapshotTree(root))).toEqual([]);
+    for (const arch of ["amd64", "arm64"]) {
+      if (noApt !== undefined) break;
+      const locked = lockedIn(root, "apt/bookworm.lock.json", arch);
+      expect((await aptClosure(BOOKWORM, arch, "ffmpeg")).filter((p) => !locked.has(p))).toEqual([]);
+    }
+    expect(lockedIn(root, "apt/bookworm.lock.json", "arm64").has("libmfx1 22.5.4-1")).toBe(false);
+    expect((await archive.cli(root, ["remove", "ffmpeg", "--manifest", "apt/bookworm.yaml"])).code).toBe(0);
+    expect(changedFiles(before, snapshotTree(root))).toEqual([]);
+  }, 120_000);
+});
+
+function lockedIn(root: string, rel: string, arch: string): Set<string> {
+  return new Set(parseLock(readFileSync(join(root, rel), "utf8"), rel).lock.packages.filter((p) => p.arch === arch).map((p) => `${p.name} ${p.version}`));
+}
