@@ -12,7 +12,7 @@ import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { ChangeSet } from "./change-set.js";
 import { fixedPoint, sameSetMap, showSetMap } from "./fixed-point.js";
 import { companionRepoName, newCompanionState } from "./companion.js";
-import { imageListEnd, insertCompanionBlock, insertImageListPackages } from "./image-list-edit.js";
+import { insertCompanionBlock, insertImageListPackages } from "./image-list-edit.js";
 import { declareRepo } from "./repo-declaration.js";
 import { discoverImage, type ImageDistro, type ImageInfo, type ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
@@ -388,10 +388,19 @@ function missingArchError(
 
 /** Why the companion layout cannot be written for this image list; undefined when it can. */
 function companionRefusal(distro: ImageDistro, sharedWithOtherDistros: boolean): string | undefined {
-  if (sharedWithOtherDistros) return `${distro.list.file} lists the packages of several distros at once`;
-  if (distro.list.element.kind !== "deb.package") return `${distro.list.file} is a list of package names the image's macro turns into labels, and deb-lock writes arch-specific additions only to inline deb.package(...) lists`;
-  if (distro.list.archVariable === undefined) return `${distro.list.file}: no arch loop variable is visible where the list is written`;
+  if (sharedWithOtherDistros && distro.list.element.kind === "deb.package") return `${distro.list.file} lists the packages of several distros at once`;
+  if (distro.additionsAt === undefined) return `found no deb.package(arch, distro, ...) list or comprehension with plain arch and distro variables to append an arch-specific addition to`;
   return undefined;
+}
+
+/**
+ * The condition of an image's arch-specific addition: the arch, and the distro too when the expression is
+ * evaluated for several distros (a macro fed from a config dict keyed by distro).
+ */
+function additionCondition(distro: ImageDistro, bazelArch: string): string {
+  const site = distro.additionsAt!;
+  const arch = `${site.archExpr} == ${JSON.stringify(bazelArch)}`;
+  return distro.list.element.kind === "string" ? `${arch} and ${site.distroExpr} == ${JSON.stringify(distro.distro)}` : arch;
 }
 
 export interface AddCompanionReport {
@@ -452,12 +461,20 @@ async function addToCompanion(
       edit.record(block.list.listStart, insertImageListPackages(edit.text, block.list, edit.map(block.list.listStart), fresh));
     }
   } else {
-    // After the image's list, and after the additions for other archs already there.
-    const edit = await cs.file(distro.list.file);
-    const listEnd = imageListEnd(edit.before, distro.list, distro.list.listStart);
-    let after = listEnd;
-    for (const c of distro.companions) if (c.block.file === distro.list.file && c.block.start >= listEnd && c.block.end > after && c.block.start <= after) after = c.block.end;
-    edit.record(after, insertCompanionBlock(edit.text, edit.map(after), distro.list.archVariable!, bazelArch, name, plan.arch, fresh));
+    // After the image's deb.package list (or comprehension), and after the additions already there.
+    const site = distro.additionsAt!;
+    const edit = await cs.file(site.file);
+    let after = site.offset;
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const b of distro.additionBlocks) {
+        if (b.file === site.file && b.start === after) {
+          after = b.end;
+          grew = true;
+        }
+      }
+    }
+    edit.record(after, insertCompanionBlock(edit.text, edit.mapAfter(after), additionCondition(distro, bazelArch), name, plan.arch, fresh));
   }
   return { arch: plan.arch, repo: name, manifestFile: state.manifestPath, lockFile: state.lockPath, created, packages: names };
 }
@@ -651,7 +668,16 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       archs: p.plans.length === 0 ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 })) : archReports(p.plans, p.names, requested),
     });
   }
-  return { image: info.image, targets, changes: await cs.changes(), warnings: cs.moduleLockNotices };
+  const changes = await cs.changes();
+  const warnings = [...cs.moduleLockNotices];
+  const createdModuleRepos = targets.flatMap((t) => (t.companions ?? []).filter((c) => c.created));
+  if (createdModuleRepos.length > 0 && deps.repos.some((r) => r.via === "module") && (await deps.files.exists(posix.join(request.root, "MODULE.bazel.lock")))) {
+    warnings.push(
+      `MODULE.bazel.lock does not record the new repo${createdModuleRepos.length === 1 ? "" : "s"} ${createdModuleRepos.map((c) => c.repo).join(", ")} of the apt extension (its usages changed); ` +
+        "refresh it with `bazel mod deps --lockfile_mode=update` before building with --lockfile_mode=error",
+    );
+  }
+  return { image: info.image, targets, changes, warnings };
 }
 
 function positionLine(loc: ImageListLocation): number {

@@ -27,6 +27,11 @@ export class FileEdit {
     return offset + this.shifts.filter((s) => s.at < offset).reduce((n, s) => n + s.delta, 0);
   }
 
+  /** Like map, but past text inserted exactly at `offset` by earlier edits (to append after it). */
+  mapAfter(offset: number): number {
+    return offset + this.shifts.filter((s) => s.at <= offset).reduce((n, s) => n + s.delta, 0);
+  }
+
   record(originalAt: number, newText: string): void {
     this.shifts.push({ at: originalAt, delta: newText.length - this.text.length });
     this.text = newText;

@@ -58,16 +58,17 @@ export function companionLabel(repo: string, name: string, debArch: string): str
 }
 
 /**
- * Appends an arch-conditional companion addition after `after` (the end offset of the image's list, or of the
- * last addition already there): ` + ([\n    "@repo//pkg/arch",\n] if arch == "amd64" else [])`, indented
+ * Appends an arch-conditional companion addition after `after` (the end offset of the image's list or
+ * comprehension, or of the last addition already there): ` + ([\n    "@repo//pkg/arch",\n] if <condition> else [])`
+ * with a condition such as `arch == "amd64"` or `arch == "amd64" and distro == "debian12"`, indented
  * like the line that ends at `after`. Buildifier keeps this form as written.
  */
-export function insertCompanionBlock(text: string, after: number, archVariable: string, bazelArch: string, repo: string, debArch: string, names: readonly string[]): string {
+export function insertCompanionBlock(text: string, after: number, condition: string, repo: string, debArch: string, names: readonly string[]): string {
   const lineStart = text.lastIndexOf("\n", after - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
   const nl = text.includes("\r\n") ? "\r\n" : "\n";
   const items = [...names].sort().map((n) => `${indent}    ${JSON.stringify(companionLabel(repo, n, debArch))},${nl}`).join("");
-  const block = ` + ([${nl}${items}${indent}] if ${archVariable} == ${JSON.stringify(bazelArch)} else [])`;
+  const block = ` + ([${nl}${items}${indent}] if ${condition} else [])`;
   return text.slice(0, after) + block + text.slice(after);
 }
 

@@ -129,6 +129,10 @@ export interface ImageDistro {
   readonly archSource?: string;
   /** Arch-specific additions from companion repos, one per (arch, repo), in Bazel arch order. */
   readonly companions: readonly CompanionList[];
+  /** Where a new arch-specific addition goes (after the image's deb.package list or comprehension). */
+  readonly additionsAt?: AdditionSite;
+  /** Every arch-specific addition written there (for any arch or distro): a new one goes after the last. */
+  readonly additionBlocks: readonly { readonly file: string; readonly start: number; readonly end: number }[];
 }
 
 export interface ImageInfo {
@@ -248,6 +252,8 @@ interface Instance {
   archSource?: string;
   /** Arch-conditional companion additions whose condition holds for this instance. */
   readonly companions: readonly Omit<CompanionList, "arch">[];
+  readonly additionsAt: AdditionSite | undefined;
+  readonly blocks: readonly { readonly file: string; readonly start: number; readonly end: number }[];
 }
 
 interface PackageEntry {
@@ -441,6 +447,7 @@ async function tarsPackages(
       if (pkgArg.kind === "string") refs.push(ref);
     }
     const first = debs[0]!;
+    out.additionsAt ??= additionSite(f, expr.end, first);
     const argText = text.slice(first.args[0]!.start, first.args[1]!.end);
     const suffixArg = first.args[3]?.value;
     out.lists.push({
@@ -464,6 +471,7 @@ async function tarsPackages(
     if (expr.clauses.length !== 1 || loop?.kind !== "for" || loop.vars.kind !== "ident" || pkgArg.kind !== "ident" || pkgArg.name !== loop.vars.name) return;
     const names = asStringList(evaluate(loop.iter, text, scope)) ?? [];
     noteCall(expr.body);
+    out.additionsAt ??= additionSite(f, expr.end, expr.body);
     const origin = await listOrigin(loop.iter, f, scope, params, ctx);
     const refs: ImagePackageRef[] = [];
     if (origin !== undefined) {
@@ -486,6 +494,7 @@ async function tarsPackages(
         await tarsPackages(child, f, scope, params, archVariable, ctx, out);
         continue;
       }
+      out.blocks.push({ file: f.path, start: children[i - 1]!.end, end: child.end });
       // Only the additions whose condition holds for this (arch, distro) count; the others are another arch's.
       if (!conditionHolds(companion.cond, text, scope)) continue;
       const refs = companion.labels.map((l) => ({ name: l.name, file: f.path, line: lineOf(f, l.start) }));
@@ -537,14 +546,30 @@ function companionAddition(e: Expr, text: string): { cond: readonly Expr[]; list
   return { cond: inner.children.slice(1, -1), list: then, repo, arch, labels };
 }
 
-/** Whether a condition written as operands `a == b`, `a != b`, `a in b`, `a not in b` (or one operand) holds. */
+/**
+ * Whether a condition holds that is written as comparisons joined by `and`: `arch == "amd64"`,
+ * `arch == "amd64" and distro == "debian12"` (also `!=`, `in`, `not in`, or a single operand).
+ */
 function conditionHolds(operands: readonly Expr[], text: string, scope: Scope): boolean {
+  const clauses: Expr[][] = [[]];
+  const ops: string[] = [];
+  operands.forEach((o, i) => {
+    if (i > 0) {
+      const op = text.slice(operands[i - 1]!.end, o.start).replace(/#[^\n]*/g, "").replace(/\s+/g, " ").trim();
+      if (op === "and") clauses.push([]);
+      else ops[clauses.length - 1] = op;
+    }
+    clauses[clauses.length - 1]!.push(o);
+  });
+  return clauses.every((c, i) => comparisonHolds(c, ops[i], text, scope));
+}
+
+function comparisonHolds(operands: readonly Expr[], op: string | undefined, text: string, scope: Scope): boolean {
   const values = operands.map((o) => evaluate(o, text, scope));
   if (values.some((v) => v === undefined)) return false;
   if (operands.length === 1) return isTruthy(values[0]!);
   if (operands.length !== 2) return false;
   const [a, b] = values as [StarlarkValue, StarlarkValue];
-  const op = text.slice(operands[0]!.end, operands[1]!.start).replace(/\s+/g, " ").trim();
   const contains = (): boolean => (isList(b) ? b.includes(a) : typeof b === "string" && typeof a === "string" && b.includes(a));
   if (op === "==") return a === b;
   if (op === "!=") return a !== b;
@@ -553,7 +578,26 @@ function conditionHolds(operands: readonly Expr[], text: string, scope: Scope): 
   return false;
 }
 
+/** Where arch-specific additions go: after the expression (list or comprehension) of deb.package calls. */
+export interface AdditionSite {
+  readonly file: string;
+  /** Offset just after that expression in the file as read. */
+  readonly offset: number;
+  /** The deb.package call's arch and distro arguments as written (`arch`, `distro`). */
+  readonly archExpr: string;
+  readonly distroExpr: string;
+}
+
+function additionSite(f: LoadedFile, offset: number, call: CallExpr): AdditionSite | undefined {
+  const [a, d] = call.args.map((x) => x.value);
+  if (a?.kind !== "ident" || d?.kind !== "ident") return undefined;
+  return { file: f.path, offset, archExpr: a.name, distroExpr: d.name };
+}
+
 interface TarsOut {
+  additionsAt?: AdditionSite | undefined;
+  /** Every arch-specific addition written there, whichever arch and distro it is for. */
+  blocks: { file: string; start: number; end: number }[];
   packages: PackageEntry[];
   lists: ImageListLocation[];
   companions: Omit<CompanionList, "arch">[];
@@ -578,7 +622,7 @@ async function instanceOf(
   const nameExpr = kwarg(call, "name");
   const baseExpr = kwarg(call, "base");
   const tars = kwarg(call, "tars");
-  const out: TarsOut = { packages: [], lists: [], companions: [] };
+  const out: TarsOut = { packages: [], lists: [], companions: [], blocks: [] };
   if (tars !== undefined) await tarsPackages(tars, f, scope, params, archVariable, ctx, out);
   return {
     pkg: ctx.pkg,
@@ -589,6 +633,8 @@ async function instanceOf(
     packages: out.packages,
     lists: out.lists,
     companions: out.companions,
+    additionsAt: out.additionsAt,
+    blocks: out.blocks,
     suffix: out.suffix ?? undefined,
     debFile: out.packages.length > 0 ? f : undefined,
   };
@@ -844,6 +890,8 @@ export async function discoverImage(
       lists: first.lists,
       ancestors,
       ...(first.archSource === undefined ? {} : { archSource: first.archSource }),
+      ...(first.additionsAt === undefined ? {} : { additionsAt: first.additionsAt }),
+      additionBlocks: first.blocks,
       companions,
     });
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,7 +40,7 @@ function buildifierClean(root: string, rel: string): string | undefined {
 /**
  * What Bazel would evaluate, per arch: every package label the image's build files produce for that arch
  * (deb.package(...) routed to the image's repo, and the arch-conditional companion labels) names a declared
- * repo whose lock has that package for that arch. Returns the (repo, package) pairs per Debian arch.
+ * repo whose lock has that package for that arch. Returns the (repo, package) pairs per "codename arch".
  */
 async function labelsResolve(root: string, image: string): Promise<Map<string, { repo: string; name: string }[]>> {
   const files = nodeWorkspaceFiles();
@@ -60,17 +60,17 @@ async function labelsResolve(root: string, image: string): Promise<Map<string, {
         const lock = parseLock(readFileSync(join(root, decl!.lockPath), "utf8"), decl!.lockPath);
         expect(lock.lock.packages.some((p) => p.name === l.name && p.arch === debArch), `@${l.repo}//${l.name}/${debArch} is locked`).toBe(true);
       }
-      out.set(debArch, labels);
+      out.set(`${d.codename} ${debArch}`, labels);
     }
   }
   return out;
 }
 
-/** Every "name version" the workspace's locks hold for one arch. */
-function lockedOnArch(root: string, arch: string): Set<string> {
+/** Every "name version" the locks of one codename's repos (`bookworm*.lock.json`) hold for one arch. */
+function lockedOnArch(root: string, arch: string, codename: string): Set<string> {
   const out = new Set<string>();
   const dir = join(root, "private/repos/deb");
-  for (const f of spawnSync("ls", [dir], { encoding: "utf8" }).stdout.split("\n").filter((n) => n.endsWith(".lock.json"))) {
+  for (const f of readdirSync(dir).filter((n) => n.startsWith(codename) && n.endsWith(".lock.json"))) {
     for (const p of parseLock(readFileSync(join(dir, f), "utf8"), f).lock.packages) if (p.arch === arch) out.add(`${p.name} ${p.version}`);
   }
   return out;
@@ -103,81 +103,140 @@ async function aptClosure(suites: readonly string[], arch: string, pkg: string):
 
 const noApt = missingTools();
 
-describe("add ffmpeg --image python3 on amd64 + arm64 (2024 layout)", () => {
-  let root: string;
-  let start: Record<string, string>;
-  let added: Record<string, string>;
+interface Layout {
+  readonly layout: string;
+  /** Every file the add changes. */
+  readonly changed: readonly string[];
+  /** The file the arch-specific additions are written in, and what they look like there. */
+  readonly additions: { readonly file: string; readonly contains: readonly string[] };
+  /** Per codename: the suites apt reads, and the companion repo. */
+  readonly distros: readonly { readonly codename: string; readonly suites: readonly string[]; readonly companion: string; readonly amd64Only: readonly string[] }[];
+}
 
-  it("exits 0 and writes an amd64-only companion repo for the packages arm64 lacks", async () => {
-    root = archive.copyWorkspace("distroless-2024");
-    start = snapshotTree(root);
-    const run = await archive.cli(root, ["add", "ffmpeg", "--image", "python3"]);
-    expect(run.code, run.stderr).toBe(0);
-    added = snapshotTree(root);
-    expect(changedFiles(start, added)).toEqual([
+const LAYOUTS: readonly Layout[] = [
+  {
+    layout: "distroless-2024",
+    changed: [
       "private/repos/deb/bookworm_python.lock.json",
       "private/repos/deb/bookworm_python.yaml",
       "private/repos/deb/bookworm_python_amd64_only.lock.json",
       "private/repos/deb/bookworm_python_amd64_only.yaml",
       "private/repos/deb/repositories.bzl",
       "python3/BUILD",
-    ]);
-    const companion = readFileSync(join(root, "private/repos/deb/bookworm_python_amd64_only.yaml"), "utf8");
-    expect(companion).toMatch(/^archs:\n {2}- amd64\n/m);
-    for (const amd64Only of ["libmfx1", "libdrm-intel1", "libquadmath0"]) expect(companion).toContain(`  - ${amd64Only} # dependency of ffmpeg`);
-    const build = readFileSync(join(root, "python3/BUILD"), "utf8");
-    expect(build).toContain('"@bookworm_python_amd64_only//libmfx1/amd64",');
-    expect(build).toContain('] if arch == "amd64" else []),');
-    expect(build).not.toContain('deb.package(arch, distro, "libmfx1")');
-  }, 120_000);
+    ],
+    additions: { file: "python3/BUILD", contains: ['"@bookworm_python_amd64_only//libmfx1/amd64",', '] if arch == "amd64" else []),'] },
+    distros: [{ codename: "bookworm", suites: BOOKWORM, companion: "bookworm_python_amd64_only", amd64Only: ["libmfx1", "libdrm-intel1", "libquadmath0"] }],
+  },
+  {
+    layout: "distroless-2026",
+    changed: [
+      "MODULE.bazel.lock",
+      "private/repos/deb/bookworm_python.lock.json",
+      "private/repos/deb/bookworm_python.yaml",
+      "private/repos/deb/bookworm_python_amd64_only.lock.json",
+      "private/repos/deb/bookworm_python_amd64_only.yaml",
+      "private/repos/deb/deb.MODULE.bazel",
+      "private/repos/deb/trixie_python.lock.json",
+      "private/repos/deb/trixie_python.yaml",
+      "private/repos/deb/trixie_python_amd64_only.lock.json",
+      "private/repos/deb/trixie_python_amd64_only.yaml",
+      "python3/config.bzl",
+      "python3/python.bzl",
+    ],
+    additions: {
+      file: "python3/python.bzl",
+      contains: ['"@bookworm_python_amd64_only//libmfx1/amd64",', '] if arch == "amd64" and distro == "debian12" else [])', '"@trixie_python_amd64_only//libvpl2/amd64",', '] if arch == "amd64" and distro == "debian13" else []),'],
+    },
+    distros: [
+      { codename: "bookworm", suites: BOOKWORM, companion: "bookworm_python_amd64_only", amd64Only: ["libmfx1", "libdrm-intel1", "libquadmath0"] },
+      { codename: "trixie", suites: ["trixie", "trixie-updates", "trixie-security"], companion: "trixie_python_amd64_only", amd64Only: ["libvpl2", "libdrm-intel1"] },
+    ],
+  },
+];
 
-  it("leaves every edited Starlark file buildifier-clean", () => {
-    const problems = changedFiles(start, added)
-      .filter((f) => /(^|\/)(BUILD|BUILD\.bazel|WORKSPACE|MODULE\.bazel)$|\.bzl$/.test(f))
-      .map((f) => buildifierClean(root, f))
-      .filter((x) => x !== undefined);
-    expect(problems).toEqual([]);
-  });
+for (const L of LAYOUTS) {
+  describe(`add ffmpeg --image python3 on amd64 + arm64 (${L.layout})`, () => {
+    let root: string;
+    let start: Record<string, string>;
+    let added: Record<string, string>;
+    /** check --deep's report on the workspace before the add: dependencies its images already leave out. */
+    let gapsBefore = "";
 
-  it("resolves every label the image's build files produce, per arch", async () => {
-    const labels = await labelsResolve(root, "python3");
-    expect(labels.get("amd64")).toContainEqual({ repo: "bookworm_python_amd64_only", name: "libmfx1" });
-    expect(labels.get("arm64")!.some((l) => l.repo === "bookworm_python_amd64_only")).toBe(false);
-    expect(labels.get("arm64")).toContainEqual({ repo: "bookworm_python", name: "ffmpeg" });
-  });
-
-  it("passes check; check --deep finds nothing it did not find before the add", async () => {
-    const check = await archive.cli(root, ["check"]);
-    expect(check.code, check.stdout + check.stderr).toBe(0);
-    // One key per finding: the entry and what it needs (which images lack it may change: python3 now has debconf).
-    const findings = (run: { stdout: string; stderr: string }) => new Set((run.stdout + run.stderr).split("\n").filter((l) => /needs|no entry/.test(l)).map((l) => l.split(" which ")[0]));
-    const fresh = archive.copyWorkspace("distroless-2024");
-    const before = findings(await archive.cli(fresh, ["check", "--deep"]));
-    const after = findings(await archive.cli(root, ["check", "--deep"]));
-    expect([...after].filter((l) => !before.has(l))).toEqual([]);
-  }, 120_000);
-
-  it("is what lock writes: lock afterwards changes no byte", async () => {
-    const run = await archive.cli(root, ["lock"]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(changedFiles(added, snapshotTree(root))).toEqual([]);
-  }, 120_000);
-
-  for (const arch of ["amd64", "arm64"]) {
-    it.skipIf(noApt !== undefined)(`holds apt's whole closure of ffmpeg on ${arch} across the workspace's locks`, async () => {
-      const locked = lockedOnArch(root, arch);
-      const apt = await aptClosure(BOOKWORM, arch, "ffmpeg");
-      expect(apt.length).toBeGreaterThan(150);
-      expect(apt.filter((p) => !locked.has(p))).toEqual([]);
+    it("exits 0 and writes an amd64-only companion repo for the packages arm64 lacks", async () => {
+      root = archive.copyWorkspace(L.layout);
+      start = snapshotTree(root);
+      const run = await archive.cli(root, ["add", "ffmpeg", "--image", "python3"]);
+      expect(run.code, run.stderr).toBe(0);
+      added = snapshotTree(root);
+      expect(changedFiles(start, added)).toEqual(L.changed);
+      for (const d of L.distros) {
+        const companion = readFileSync(join(root, `private/repos/deb/${d.companion}.yaml`), "utf8");
+        expect(companion).toMatch(/^archs:\n {2}- amd64\n/m);
+        for (const name of d.amd64Only) expect(companion).toContain(`  - ${name} # dependency of ffmpeg`);
+        expect(run.stdout).toContain(`amd64 only (no package on the other archs), into new companion repo ${d.companion}`);
+      }
+      const text = readFileSync(join(root, L.additions.file), "utf8");
+      for (const c of L.additions.contains) expect(text).toContain(c);
+      expect(readFileSync(join(root, "python3", L.layout === "distroless-2024" ? "BUILD" : "config.bzl"), "utf8")).not.toMatch(/"libmfx1"/);
     }, 120_000);
-  }
 
-  it("remove ffmpeg restores every byte, companion repo and declaration included", async () => {
-    const run = await archive.cli(root, ["remove", "ffmpeg", "--image", "python3"]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(changedFiles(start, snapshotTree(root))).toEqual([]);
-  }, 120_000);
-});
+    it("leaves every edited Starlark file buildifier-clean", () => {
+      const problems = changedFiles(start, added)
+        .filter((f) => /(^|\/)(BUILD|BUILD\.bazel|WORKSPACE|MODULE\.bazel)$|\.bzl$|\.MODULE\.bazel$/.test(f))
+        .map((f) => buildifierClean(root, f))
+        .filter((x) => x !== undefined);
+      expect(problems).toEqual([]);
+    });
+
+    it("resolves every label the image's build files produce, per arch", async () => {
+      const labels = await labelsResolve(root, "python3");
+      for (const d of L.distros) {
+        expect(labels.get(`${d.codename} amd64`)).toContainEqual({ repo: d.companion, name: d.amd64Only[0] });
+        expect(labels.get(`${d.codename} arm64`)!.some((l) => l.repo.endsWith("_amd64_only"))).toBe(false);
+        expect(labels.get(`${d.codename} arm64`)).toContainEqual({ repo: `${d.codename}_python`, name: "ffmpeg" });
+      }
+    });
+
+    it("passes check; check --deep finds nothing it did not find before the add", async () => {
+      const check = await archive.cli(root, ["check"]);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      // One key per finding: the entry and what it needs (which images lack it may change: python3 now has debconf).
+      const findings = (run: { stdout: string; stderr: string }) => new Set((run.stdout + run.stderr).split("\n").filter((l) => /needs|no entry/.test(l)).map((l) => l.split(" which ")[0]));
+      const fresh = archive.copyWorkspace(L.layout);
+      const deepBefore = await archive.cli(fresh, ["check", "--deep"]);
+      gapsBefore = deepBefore.stdout + deepBefore.stderr;
+      const before = findings(deepBefore);
+      const after = findings(await archive.cli(root, ["check", "--deep"]));
+      expect([...after].filter((l) => !before.has(l))).toEqual([]);
+    }, 120_000);
+
+    it("is what lock writes: lock afterwards changes no byte", async () => {
+      const run = await archive.cli(root, ["lock"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(changedFiles(added, snapshotTree(root))).toEqual([]);
+    }, 120_000);
+
+    for (const d of L.distros) {
+      for (const arch of ["amd64", "arm64"]) {
+        it.skipIf(noApt !== undefined)(`holds apt's whole closure of ffmpeg on ${d.codename} ${arch} across the ${d.codename} locks`, async () => {
+          const locked = lockedOnArch(root, arch, d.codename);
+          const apt = await aptClosure(d.suites, arch, "ffmpeg");
+          expect(apt.length).toBeGreaterThan(150);
+          // Only what the ancestor images already did without before the add (check --deep said so then), e.g.
+          // trixie's libssl3t64 → openssl-provider-legacy, which distroless's base image leaves out.
+          const missing = apt.filter((p) => !locked.has(p)).filter((p) => !new RegExp(`needs [^\\n]*\\b${p.split(" ")[0]!.replace(/[.+]/g, "\\$&")}\\b`).test(gapsBefore));
+          expect(missing).toEqual([]);
+        }, 120_000);
+      }
+    }
+
+    it("remove ffmpeg restores every byte, companion repos and declarations included", async () => {
+      const run = await archive.cli(root, ["remove", "ffmpeg", "--image", "python3"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(changedFiles(start, snapshotTree(root))).toEqual([]);
+    }, 120_000);
+  });
+}
 
 describe("add --manifest on a two-arch plain rules_distroless repo", () => {
   const SNAPSHOT = "https://snapshot.debian.org/archive";
