@@ -39,6 +39,11 @@ export interface AddRequest {
   readonly manifest?: string;
   /** `debian12` or `bookworm`; default every distro the image is built for. */
   readonly distro?: string;
+  /**
+   * Only these archs (Bazel or Debian names): the packages go into the arch-specific companion repo of each,
+   * referenced only for it. Default every arch the image (or manifest) is built for.
+   */
+  readonly archs?: readonly string[];
 }
 
 export interface AddDeps {
@@ -497,6 +502,11 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
   const requested = new Set(request.packages.map((p) => p.name));
   const repo = findManifestRepo(request.root, manifest, deps.repos);
   const state = await readRepo(request.root, repo, deps.files);
+  if (request.archs !== undefined && state.manifest.archs.some((a) => !request.archs!.includes(a))) {
+    throw new UsageError(`${state.manifestPath} lists one set of packages for ${state.manifest.archs.join(", ")}: --arch ${request.archs.join(",")} cannot add to some of them only`, {
+      hint: `leave --arch out, or keep the packages in a manifest of their own whose archs: are ${request.archs.join(", ")}`,
+    });
+  }
   const inManifest = new Set(state.manifest.packages.map((p) => p.name));
   const alreadyPresent = request.packages.filter((p) => inManifest.has(p.name) && p.constraint === undefined).map((p) => p.name);
   const roots = requestRoots(request.packages.filter((p) => !alreadyPresent.includes(p.name)));
@@ -592,7 +602,13 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
         const owners = distro.archs.map((a) => (distro.ancestors[a] ?? []).find((x) => x.packages.some((q) => q.name === p.name))?.image);
         if (owners.every((o) => o !== undefined)) providedByAncestor.push({ name: p.name, image: owners[0]! });
       }
-      for (const [repoName, bazelArchs] of groups) {
+      const wanted = (a: string): boolean => request.archs === undefined || request.archs.includes(a) || request.archs.includes(distro.debianArch[a]!);
+      if (!distro.archs.some(wanted)) {
+        throw new UsageError(`image ${info.image} (${distro.distro}) is not built for ${request.archs!.join(", ")}`, { hint: `give --arch some of ${distro.archs.join(", ")} (or their Debian names)` });
+      }
+      for (const [repoName, allArchs] of groups) {
+        const bazelArchs = allArchs.filter(wanted);
+        if (bazelArchs.length === 0) continue;
         const state = (await repoStates.read(repoName))!;
         const debArchs = bazelArchs.map((a) => distro.debianArch[a]!);
         const label = `image ${info.image} (${distro.distro})`;
@@ -607,6 +623,9 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
           deps.loader,
           [...(shared.get(listKey(distro)) ?? [])],
         );
+        // Restricted to some archs: every new package is arch-specific, lacking on the archs left out.
+        const left = distro.archs.filter((a) => !wanted(a)).map((a) => distro.debianArch[a]!);
+        if (left.length > 0) for (const n of names) missing.set(n, [...new Set([...(missing.get(n) ?? []), ...left])]);
         pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor, missing });
       }
     }

@@ -27,6 +27,8 @@ export interface RemoveRequest {
   readonly image?: string;
   readonly manifest?: string;
   readonly distro?: string;
+  /** Only these archs (Bazel or Debian names): the packages must be listed for those archs only (companion repos). */
+  readonly archs?: readonly string[];
 }
 
 export interface RemoveDeps {
@@ -218,6 +220,9 @@ function rootsOf(needs: readonly Needs[], name: string): string[] {
 export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Promise<RemovePlan> {
   if (request.packages.length === 0) throw new UsageError("remove needs at least one package", { hint: "deb-lock remove PKG... --image DIR" });
   requireImageOrManifest(request);
+  if (request.manifest !== undefined && request.archs !== undefined) {
+    throw new UsageError("--arch works with --image only: a manifest lists one set of packages for all its archs", { hint: "leave --arch out" });
+  }
   return request.manifest !== undefined ? planManifestRemove(request, request.manifest, deps) : planImageRemove(request, request.image!, deps);
 }
 
@@ -266,6 +271,16 @@ async function planImageRemove(request: RemoveRequest, image: string, deps: Remo
       companions.push({ list: c, state: cstate, debArch: distro.debianArch[c.arch]! });
     }
     const own = new Set(distro.packages.map((p) => p.name));
+    if (request.archs !== undefined) {
+      const archWanted = (c: CompanionState) => request.archs!.includes(c.list.arch) || request.archs!.includes(c.debArch);
+      const everywhere = [...wanted].filter((n) => own.has(n));
+      const elsewhere = [...wanted].filter((n) => companions.some((c) => !archWanted(c) && c.list.packages.some((p) => p.name === n)));
+      if (everywhere.length > 0 || elsewhere.length > 0) {
+        throw new ProblemError("REMOVE_ARCH_SHARED", `image ${info.image} (${distro.distro}) lists ${[...everywhere, ...elsewhere].join(", ")} for ${everywhere.length > 0 ? "every arch" : "other archs too"}, so --arch ${request.archs.join(",")} cannot remove ${everywhere.length + elsewhere.length === 1 ? "it" : "them"} there alone`, {
+          hint: "leave --arch out to remove them from every arch; nothing was written",
+        });
+      }
+    }
     const listed = new Set([...own, ...companions.flatMap((c) => c.list.packages.map((p) => p.name))]);
     const state = (await repoStates.read(distro.repo.name))!;
     const markedIn = (st: RepoState, names: ReadonlySet<string>) => st.manifest.packages.filter((p) => markerOf(p) !== undefined && names.has(p.name)).map((p) => p.name);

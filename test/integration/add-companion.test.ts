@@ -297,3 +297,43 @@ use_repo(apt, "bookworm")
 function lockedIn(root: string, rel: string, arch: string): Set<string> {
   return new Set(parseLock(readFileSync(join(root, rel), "utf8"), rel).lock.packages.filter((p) => p.arch === arch).map((p) => `${p.name} ${p.version}`));
 }
+
+describe("--arch: a package on some archs only", () => {
+  it("add --arch amd64 puts the package and its new dependencies into the amd64 companion; why names the repo; remove --arch amd64 restores every byte", async () => {
+    const root = archive.copyWorkspace("distroless-2024");
+    const start = snapshotTree(root);
+    const run = await archive.cli(root, ["add", "postgresql-client", "--image", "python3", "--arch", "amd64"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(changedFiles(start, snapshotTree(root))).toEqual([
+      "private/repos/deb/bookworm_python_amd64_only.lock.json",
+      "private/repos/deb/bookworm_python_amd64_only.yaml",
+      "private/repos/deb/repositories.bzl",
+      "python3/BUILD",
+    ]);
+    const labels = await labelsResolve(root, "python3");
+    expect(labels.get("bookworm amd64")).toContainEqual({ repo: "bookworm_python_amd64_only", name: "postgresql-client" });
+    expect(labels.get("bookworm arm64")!.some((l) => l.name === "postgresql-client")).toBe(false);
+    expect((await archive.cli(root, ["check"])).code).toBe(0);
+    const added = snapshotTree(root);
+    expect((await archive.cli(root, ["lock"])).code).toBe(0);
+    expect(changedFiles(added, snapshotTree(root))).toEqual([]);
+
+    const why = await archive.cli(root, ["why", "libpq5", "--image", "python3", "--arch", "amd64"]);
+    expect(why.stdout).toContain("(repo bookworm_python_amd64_only)");
+    expect(why.stdout).toContain("postgresql-client → postgresql-client-15 → libpq5");
+
+    const refused = await archive.cli(root, ["remove", "libexpat1", "--image", "python3", "--arch", "amd64"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("REMOVE_ARCH_SHARED");
+    const removed = await archive.cli(root, ["remove", "postgresql-client", "--image", "python3", "--arch", "amd64"]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(changedFiles(start, snapshotTree(root))).toEqual([]);
+  }, 120_000);
+
+  it("add --arch with an arch the image is not built for is a usage error", async () => {
+    const root = archive.copyWorkspace("distroless-2024");
+    const run = await archive.cli(root, ["add", "libmfx1", "--image", "python3", "--arch", "s390x"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("amd64, arm64");
+  }, 60_000);
+});

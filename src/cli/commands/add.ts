@@ -5,7 +5,7 @@ import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
-import { requestedPackages, targetOptions } from "../image-target.js";
+import { archOption, requestedPackages, targetOptions } from "../image-target.js";
 import { formatChangeSetDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
@@ -49,7 +49,7 @@ export function formatAddReport(plan: AddPlan, root: string, written: boolean): 
 export const addCommand: Command = {
   name: "add",
   summary: "add packages (and their dependencies) to an image or manifest, its lock and its package list",
-  usage: "deb-lock add PKG[=VERSION]... (--image DIR | --manifest FILE) [--distro NAME] [--dry-run] [options]",
+  usage: "deb-lock add PKG[=VERSION]... (--image DIR | --manifest FILE) [--distro NAME] [--arch A[,B]] [--dry-run] [options]",
   help: `Adds packages to a distroless-style image: finds the image's package list (inline deb.package(...) tars in
 its BUILD file, or a config.bzl dict keyed by distro), the repo that serves it and the images it is built
 on; resolves the new packages' closure for every arch of the image, treating everything the image and its
@@ -64,14 +64,18 @@ Options:
                          image declared there (base:static, java:java_base)
   --manifest FILE        a plain rules_distroless manifest instead of an image: only it and its lock change
   --distro NAME          only this distro (debian12 or bookworm); default every distro of the image
+  --arch A[,B]           only these archs (Bazel or Debian names): the packages go into an arch-specific
+                         companion repo per arch (<repo>_<arch>_only), referenced from the image only for
+                         that arch. Without --arch, packages some of the image's archs lack go there too
   --dry-run              print a unified diff of every file that would change; write nothing`,
-  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" } },
+  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" }, "dry-run": { type: "boolean" } },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "add");
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     ctx.reporter.progress(`resolving ${packages.map((p) => p.name).join(", ")}`);
-    const plan = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const archs = archOption(ctx.values.arch);
+    const plan = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }));
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);
