@@ -9,6 +9,7 @@ import { parseLock } from "../../src/core/lock/index.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 import { missingTools } from "../oracle/apt-oracle.js";
 import { fixturePackages, startFixtureArchive, type FixtureArchive } from "../support/fixture-archive.js";
+import { startSnapshotService } from "../support/snapshot-listing.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 // The story deb-lock exists for: ffmpeg into distroless's python3 image, which is built for amd64 and arm64
@@ -336,4 +337,25 @@ describe("--arch: a package on some archs only", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("amd64, arm64");
   }, 60_000);
+});
+
+describe("update with a companion repo", () => {
+  it("moves the companion's sources with the others; check passes afterwards and lock changes nothing", async () => {
+    const root = archive.copyWorkspace("distroless-2024");
+    expect((await archive.cli(root, ["add", "ffmpeg", "--image", "python3"])).code).toBe(0);
+    const service = await startSnapshotService({ debian: ["20240706T203757Z", "20260818T205150Z"], "debian-security": ["20240706T203757Z", "20260818T224315Z"] }, archive.server.url);
+    try {
+      const run = await archive.cli(root, ["update", "--snapshot", "20260820T000000Z"], service.url);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+    } finally {
+      await service.close();
+    }
+    const companion = readFileSync(join(root, "private/repos/deb/bookworm_python_amd64_only.yaml"), "utf8");
+    expect(companion).toContain("/archive/debian/20260818T205150Z");
+    expect(readFileSync(join(root, "private/repos/deb/bookworm_python_amd64_only.lock.json"), "utf8")).toContain("/archive/debian/20260818T205150Z/pool/");
+    expect((await archive.cli(root, ["check"])).code).toBe(0);
+    const after = snapshotTree(root);
+    expect((await archive.cli(root, ["lock"])).code).toBe(0);
+    expect(changedFiles(after, snapshotTree(root))).toEqual([]);
+  }, 180_000);
 });

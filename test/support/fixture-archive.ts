@@ -16,8 +16,11 @@ const TIMESTAMPS = ["20240706T203757Z", "20260818T205150Z", "20260818T224315Z"];
 
 export interface FixtureArchive {
   readonly server: ArchiveServer;
-  /** Runs deb-lock in-process on a workspace, against the archive. */
-  cli(root: string, argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /**
+   * Runs deb-lock in-process on a workspace, against the archive; `snapshotService` (a startSnapshotService url
+   * in front of this archive) replaces the direct mirror, for commands that read snapshot listings.
+   */
+  cli(root: string, argv: readonly string[], snapshotService?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   /** A temporary copy of a fixture workspace (removed by close()). */
   copyWorkspace(layout: string): string;
   close(): Promise<void>;
@@ -57,7 +60,11 @@ export async function startFixtureArchive(): Promise<FixtureArchive> {
   writeFileSync(keyring, server.publicKeyArmored);
   return {
     server,
-    cli: (root, argv) => runCli([...argv, "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], { cwd: root, homeDir: cache }),
+    cli: (root, argv, snapshotService) =>
+      runCli([...argv, "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", snapshotService === undefined ? `${SNAPSHOT}=${server.url}/archive` : `https://snapshot.debian.org=${snapshotService}`, "--quiet"], {
+        cwd: root,
+        homeDir: cache,
+      }),
     copyWorkspace(layout) {
       const root = mkdtempSync(join(tmpdir(), `deb-lock-${layout}-`));
       dirs.push(root);
