@@ -637,7 +637,13 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
     }
     return next;
   };
-  const shared = await fixedPoint(`the package list shared by the distros of image ${info.image}`, new Map<string, Set<string>>(), round, sameSetMap, showSetMap);
+  // Only a list several distros share needs the second round (what one distro needs, the others must have);
+  // with one distro per list, one round is the fixed point.
+  const listUsers = new Map<string, number>();
+  for (const d of info.distros) listUsers.set(listKey(d), (listUsers.get(listKey(d)) ?? 0) + 1);
+  const shared = [...listUsers.values()].some((n) => n > 1)
+    ? await fixedPoint(`the package list shared by the distros of image ${info.image}`, new Map<string, Set<string>>(), round, sameSetMap, showSetMap)
+    : await round(new Map());
   for (const p of pending) {
     const ancestorNames = new Set(Object.values(p.distro.ancestors).flat().flatMap((a) => a.packages.map((x) => x.name)));
     const lacking = [...(shared.get(listKey(p.distro)) ?? [])].filter((n) => !p.names.includes(n) && !p.distro.packages.some((x) => x.name === n) && !ancestorNames.has(n));
