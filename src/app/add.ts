@@ -190,10 +190,19 @@ async function resolveTarget(
     input.archs.some((a) => a !== arch && (universes.get(a)!.universe.versionsOf(name).length > 0 || universes.get(a)!.universe.providersOf(name).length > 0));
   let names = new Set<string>();
   let plans: ArchPlan[] = [];
+  // The last plan of each arch with the extras it was resolved with: an arch whose extras did not change is not
+  // resolved again.
+  const previous = new Map<string, { extras: string; plan: ArchPlan }>();
   const round = (extras: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> => {
     plans = [];
     for (const arch of input.archs) {
       const u = universes.get(arch)!;
+      const key = [...extras.get(arch)!].sort().join(" ");
+      const reuse = previous.get(arch);
+      if (reuse !== undefined && reuse.extras === key) {
+        plans.push(reuse.plan);
+        continue;
+      }
       const extra = [...extras.get(arch)!].map((name) => ({ name }));
       // A requested package this arch does not have at all is reported as missing on this arch (below).
       const here = roots.filter((r) => !(otherArchHas(r.name, arch) && u.universe.versionsOf(r.name).length === 0 && u.universe.providersOf(r.name).length === 0));
@@ -202,7 +211,9 @@ async function resolveTarget(
         const pins = pinsFor(input.state, arch, u.present.values());
         throw unresolvable(`${input.label} (${arch})`, result.problems, heldBack(result.problems, universeFor(byArch.get(arch)!).universe, pins));
       }
-      plans.push({ arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present });
+      const plan = { arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present };
+      previous.set(arch, { extras: key, plan });
+      plans.push(plan);
     }
     names = new Set(plans.flatMap((p) => p.result.packages.map((x) => x.name)));
     const next = new Map([...extras].map(([a, v]) => [a, new Set(v)]));
