@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatUnifiedDiff } from "../dist/cli/render/diff.js";
 import { readAptDebianMirrors } from "../dist/io/apt-sources.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,19 +51,24 @@ if (!reachable) {
 }
 
 const before = files(workspace);
-// [arguments, expected exit code]
+// [arguments, expected exit code, what to show afterwards]
 const steps = [
   [["check"], 0],
   [["lock"], 0],
-  // ffmpeg needs amd64-only libraries while python3 builds amd64 and arm64 from one package list: refused (exit 1)
-  // with what is missing where and what to do, and nothing written.
-  [["add", "ffmpeg", "--image", "python3", "-q"], 1],
+  // ffmpeg on python3, built for amd64 and arm64 from one package list: the libraries only amd64 has
+  // (libmfx1, libdrm-intel1, ...) go into an amd64-only companion repo, referenced from the image for amd64 only.
+  [["add", "ffmpeg", "--image", "python3", "-q"], 0, "starlark-diff"],
+  [["check", "-q"], 0],
+  // remove undoes add byte for byte, the companion repo and its declaration included
+  [["remove", "ffmpeg", "--image", "python3", "-q"], 0, "same-as-locked"],
   [["add", "postgresql-client", "--image", "python3", "-q"], 0],
   [["why", "libpq5", "--image", "python3", "--arch", "amd64", "-q"], 0],
   [["check", "--deep", "-q"], 0],
 ];
 console.log(`workspace: ${workspace}\n`);
-for (const [args, expected] of steps) {
+let locked;
+let previous = before;
+for (const [args, expected, show] of steps) {
   console.log(`$ deb-lock ${args.join(" ")}`);
   const r = spawnSync(process.execPath, [bin, ...args, "-C", workspace, ...mirrorArgs], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
   const out = r.stdout.trimEnd().split("\n");
@@ -72,6 +78,27 @@ for (const [args, expected] of steps) {
     console.error(`deb-lock ${args.join(" ")} exited ${r.status}, expected ${expected}`);
     process.exit(r.status === 0 ? 1 : (r.status ?? 70));
   }
+  const now = files(workspace);
+  if (args[0] === "lock") locked = now;
+  if (show === "starlark-diff") {
+    // What a reviewer reads besides the manifests and locks: the image's list and the repo declarations.
+    console.log("Starlark changes:");
+    for (const [path, text] of now) {
+      if (previous.get(path) === text || path.endsWith(".json") || path.endsWith(".yaml")) continue;
+      const diff = formatUnifiedDiff(path, previous.get(path) ?? null, text).trimEnd().split("\n");
+      console.log(diff.length > 30 ? [...diff.slice(0, 12), `… (${diff.length - 24} lines)`, ...diff.slice(-12)].join("\n") : diff.join("\n"));
+    }
+    console.log("new files: " + [...now.keys()].filter((p) => !previous.has(p)).join(", ") + "\n");
+  }
+  if (show === "same-as-locked") {
+    const differ = [...new Set([...now.keys(), ...locked.keys()])].filter((p) => now.get(p) !== locked.get(p));
+    if (differ.length > 0) {
+      console.error(`remove did not restore: ${differ.join(", ")}`);
+      process.exit(1);
+    }
+    console.log("every file is byte for byte as before the add\n");
+  }
+  previous = now;
 }
 
 const after = files(workspace);

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { ProblemError, UsageError } from "../core/errors.js";
 import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageKey } from "../core/lock/index.js";
 import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
@@ -9,7 +10,10 @@ import { addManifestPackages, formatMarker, markerOf, type PackageConstraint, ty
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { ChangeSet } from "./change-set.js";
-import { insertImageListPackages } from "./image-list-edit.js";
+import { fixedPoint, sameSetMap, showSetMap } from "./fixed-point.js";
+import { companionRepoName, newCompanionState } from "./companion.js";
+import { insertCompanionBlock, insertImageListPackages } from "./image-list-edit.js";
+import { declareRepo } from "./repo-declaration.js";
 import { discoverImage, type ImageDistro, type ImageInfo, type ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
@@ -35,6 +39,11 @@ export interface AddRequest {
   readonly manifest?: string;
   /** `debian12` or `bookworm`; default every distro the image is built for. */
   readonly distro?: string;
+  /**
+   * Only these archs (Bazel or Debian names): the packages go into the arch-specific companion repo of each,
+   * referenced only for it. Default every arch the image (or manifest) is built for.
+   */
+  readonly archs?: readonly string[];
 }
 
 export interface AddDeps {
@@ -74,6 +83,8 @@ export interface AddArchReport {
 }
 
 export interface AddTargetReport {
+  /** Packages only some archs have, put into arch-specific companion repos. */
+  readonly companions?: readonly AddCompanionReport[];
   /** The distro of an image (absent in --manifest mode). */
   readonly distro?: string;
   readonly repo: string;
@@ -179,11 +190,19 @@ async function resolveTarget(
     input.archs.some((a) => a !== arch && (universes.get(a)!.universe.versionsOf(name).length > 0 || universes.get(a)!.universe.providersOf(name).length > 0));
   let names = new Set<string>();
   let plans: ArchPlan[] = [];
-  const extras = new Map<string, Set<string>>(input.archs.map((a) => [a, new Set<string>()]));
-  for (let round = 0; round < 4; round++) {
+  // The last plan of each arch with the extras it was resolved with: an arch whose extras did not change is not
+  // resolved again.
+  const previous = new Map<string, { extras: string; plan: ArchPlan }>();
+  const round = (extras: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> => {
     plans = [];
     for (const arch of input.archs) {
       const u = universes.get(arch)!;
+      const key = [...extras.get(arch)!].sort().join(" ");
+      const reuse = previous.get(arch);
+      if (reuse !== undefined && reuse.extras === key) {
+        plans.push(reuse.plan);
+        continue;
+      }
       const extra = [...extras.get(arch)!].map((name) => ({ name }));
       // A requested package this arch does not have at all is reported as missing on this arch (below).
       const here = roots.filter((r) => !(otherArchHas(r.name, arch) && u.universe.versionsOf(r.name).length === 0 && u.universe.providersOf(r.name).length === 0));
@@ -192,21 +211,23 @@ async function resolveTarget(
         const pins = pinsFor(input.state, arch, u.present.values());
         throw unresolvable(`${input.label} (${arch})`, result.problems, heldBack(result.problems, universeFor(byArch.get(arch)!).universe, pins));
       }
-      plans.push({ arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present });
+      const plan = { arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present };
+      previous.set(arch, { extras: key, plan });
+      plans.push(plan);
     }
     names = new Set(plans.flatMap((p) => p.result.packages.map((x) => x.name)));
-    let grew = false;
+    const next = new Map([...extras].map(([a, v]) => [a, new Set(v)]));
     for (const plan of plans) {
       const u = universes.get(plan.arch)!;
       const have = new Set(plan.result.packages.map((p) => p.name));
       for (const n of new Set([...names, ...shared])) {
         if (have.has(n) || u.present.has(n) || u.universe.versionsOf(n).length === 0) continue;
-        extras.get(plan.arch)!.add(n);
-        grew = true;
+        next.get(plan.arch)!.add(n);
       }
     }
-    if (!grew) break;
-  }
+    return next;
+  };
+  await fixedPoint(`the package set of ${input.label} shared by its archs`, new Map(input.archs.map((a) => [a, new Set<string>()])), round, sameSetMap, showSetMap);
   // Names some arch cannot have.
   const missing = new Map<string, string[]>();
   for (const name of names) {
@@ -300,10 +321,12 @@ async function addToRepo(
   names: readonly string[],
   requested: ReadonlySet<string>,
   constraints: ReadonlyMap<string, PackageConstraint> = new Map(),
+  /** The plans of every arch, for the dependency markers (a companion repo locks one arch). */
+  allPlans: readonly ArchPlan[] = plans,
 ): Promise<void> {
   const state = currentState(cs, original);
   const inManifest = new Set(state.manifest.packages.map((p) => p.name));
-  const manifestAdds = names.filter((n) => !inManifest.has(n)).map((n) => manifestEntry(n, plans, requested, constraints));
+  const manifestAdds = names.filter((n) => !inManifest.has(n)).map((n) => manifestEntry(n, allPlans, requested, constraints));
   let manifestText = addManifestPackages(state.manifestText, manifestAdds, state.manifestPath);
   // A requested package that was listed only as someone's dependency becomes a package of its own.
   const promoted = new Map<string, string | undefined>();
@@ -348,7 +371,16 @@ function archReports(plans: readonly ArchPlan[], names: readonly string[], reque
   });
 }
 
-function missingArchError(label: string, where: string, distro: ImageDistro | undefined, plans: readonly ArchPlan[], missing: ReadonlyMap<string, string[]>, repo: string, manifestFile: string): ProblemError {
+function missingArchError(
+  label: string,
+  where: string,
+  distro: ImageDistro | undefined,
+  plans: readonly ArchPlan[],
+  missing: ReadonlyMap<string, string[]>,
+  repo: string,
+  manifestFile: string,
+  whyNoCompanion: string,
+): ProblemError {
   const lines: string[] = [];
   for (const [name, archs] of missing) {
     const plan = plans.find((p) => p.result.packages.some((x) => x.name === name));
@@ -358,17 +390,109 @@ function missingArchError(label: string, where: string, distro: ImageDistro | un
   }
   const archList = distro?.archs.join(", ") ?? plans.map((p) => p.arch).join(", ");
   const without = [...new Set([...missing.values()].flat())];
-  const archSource = distro?.archSource === undefined ? "the image's arch list" : `the image's arch list ${distro.archSource}`;
   return new ProblemError(
     "ADD_ARCH_MISSING",
-    `${label} is built for ${archList} from one package list (${where}), and ${manifestFile} resolves every package for each of its archs, but some packages it would need do not exist on ${without.join(", ")}:\n${lines.join("\n")}`,
+    `${label} is built for ${archList} from one package list (${where}), and some packages it would need do not exist on ${without.join(", ")}:\n${lines.join("\n")}`,
     {
       hint:
-        `nothing was written. To add them, stop building ${label} for ${without.join(", ")}: remove ${without.map((a) => JSON.stringify(a)).join(", ")} from ${archSource} ` +
-        `and from archs: in ${manifestFile}, then run the same deb-lock add again. ` +
-        `(Keeping ${without.join(", ")} needs a separate repo for the other archs and an arch-specific package list, which deb-lock does not write.)`,
+        `nothing was written. deb-lock puts such packages into an arch-specific companion repo (<repo>_<arch>_only, referenced only for the archs that have them), but not here: ${whyNoCompanion}. ` +
+        `Otherwise restrict the packages to the archs that have them with --arch (e.g. --arch ${plans.find((p) => !without.includes(p.arch))?.arch ?? "amd64"}), or stop building ${label} for ${without.join(", ")} ` +
+        `(remove ${without.join(", ")} from archs: in ${manifestFile} and from the image's arch list)`,
     },
   );
+}
+
+/** Why the companion layout cannot be written for this image list; undefined when it can. */
+function companionRefusal(distro: ImageDistro, sharedWithOtherDistros: boolean): string | undefined {
+  if (sharedWithOtherDistros && distro.list.element.kind === "deb.package") return `${distro.list.file} lists the packages of several distros at once`;
+  if (distro.additionsAt === undefined) return `found no deb.package(arch, distro, ...) list or comprehension with plain arch and distro variables to append an arch-specific addition to`;
+  return undefined;
+}
+
+/**
+ * The condition of an image's arch-specific addition: the arch, and the distro too when the expression is
+ * evaluated for several distros (a macro fed from a config dict keyed by distro).
+ */
+function additionCondition(distro: ImageDistro, bazelArch: string): string {
+  const site = distro.additionsAt!;
+  const arch = `${site.archExpr} == ${JSON.stringify(bazelArch)}`;
+  return distro.list.element.kind === "string" ? `${arch} and ${site.distroExpr} == ${JSON.stringify(distro.distro)}` : arch;
+}
+
+export interface AddCompanionReport {
+  /** Debian arch. */
+  readonly arch: string;
+  readonly repo: string;
+  readonly manifestFile: string;
+  readonly lockFile: string;
+  /** Whether add creates the repo (files and declaration). */
+  readonly created: boolean;
+  readonly packages: readonly string[];
+}
+
+/**
+ * Adds packages only `plan.arch` has to the image's companion repo for that arch: creates the repo (manifest,
+ * lock, declaration beside the main repo's) when the workspace does not declare it yet, and lists the packages
+ * in the image's arch-conditional addition for that arch (written after the image's list when new).
+ */
+async function addToCompanion(
+  cs: ChangeSet,
+  root: string,
+  deps: AddDeps,
+  repoStates: RepoStates,
+  image: string,
+  distro: ImageDistro,
+  main: RepoState,
+  plan: ArchPlan,
+  plans: readonly ArchPlan[],
+  names: readonly string[],
+  requested: ReadonlySet<string>,
+  constraints: ReadonlyMap<string, PackageConstraint>,
+): Promise<AddCompanionReport> {
+  const bazelArch = Object.entries(distro.debianArch).find(([, d]) => d === plan.arch)![0];
+  const name = companionRepoName(main.repo.name, plan.arch);
+  let state = await repoStates.read(name);
+  const created = state === undefined;
+  if (state === undefined) {
+    state = newCompanionState(main, name, plan.arch, `${main.repo.name}, ${plan.arch} only: packages ${image} needs that other archs do not have`);
+    for (const path of [state.manifestPath, state.lockPath]) {
+      if (await deps.files.exists(posix.join(root, path))) {
+        throw new ProblemError("ADD_COMPANION_EXISTS", `${path} exists, but the workspace declares no repo ${name} for it`, {
+          hint: `declare ${name} like ${main.repo.name} (in ${main.repo.declaredIn.file}), or move ${path} away; nothing was written`,
+        });
+      }
+    }
+    cs.create(state.manifestPath, state.manifestText);
+    cs.create(state.lockPath, state.lockText);
+    const declFile = main.repo.declaredIn.file;
+    const decl = await cs.file(declFile);
+    cs.set(declFile, decl.before, declareRepo(decl.text, declFile, main.repo.name, name, `${main.repo.name}: packages only ${plan.arch} has`));
+  }
+  await addToRepo(cs, state, [plan], names, requested, constraints, plans);
+  const block = distro.companions.find((c) => c.arch === bazelArch && c.repo === name);
+  const fresh = names.filter((n) => !(block?.packages ?? []).some((x) => x.name === n));
+  if (block !== undefined) {
+    if (fresh.length > 0) {
+      const edit = await cs.file(block.list.file);
+      edit.record(block.list.listStart, insertImageListPackages(edit.text, block.list, edit.map(block.list.listStart), fresh));
+    }
+  } else {
+    // After the image's deb.package list (or comprehension), and after the additions already there.
+    const site = distro.additionsAt!;
+    const edit = await cs.file(site.file);
+    let after = site.offset;
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const b of distro.additionBlocks) {
+        if (b.file === site.file && b.start === after) {
+          after = b.end;
+          grew = true;
+        }
+      }
+    }
+    edit.record(after, insertCompanionBlock(edit.text, edit.mapAfter(after), additionCondition(distro, bazelArch), name, plan.arch, fresh));
+  }
+  return { arch: plan.arch, repo: name, manifestFile: state.manifestPath, lockFile: state.lockPath, created, packages: names };
 }
 
 /**
@@ -389,12 +513,17 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
   const requested = new Set(request.packages.map((p) => p.name));
   const repo = findManifestRepo(request.root, manifest, deps.repos);
   const state = await readRepo(request.root, repo, deps.files);
+  if (request.archs !== undefined && state.manifest.archs.some((a) => !request.archs!.includes(a))) {
+    throw new UsageError(`${state.manifestPath} lists one set of packages for ${state.manifest.archs.join(", ")}: --arch ${request.archs.join(",")} cannot add to some of them only`, {
+      hint: `leave --arch out, or keep the packages in a manifest of their own whose archs: are ${request.archs.join(", ")}`,
+    });
+  }
   const inManifest = new Set(state.manifest.packages.map((p) => p.name));
   const alreadyPresent = request.packages.filter((p) => inManifest.has(p.name) && p.constraint === undefined).map((p) => p.name);
   const roots = requestRoots(request.packages.filter((p) => !alreadyPresent.includes(p.name)));
   let archs: AddArchReport[] = state.manifest.archs.map((arch) => ({ arch, added: [], skipped: [], installedSize: 0 }));
   if (roots.length > 0) {
-    const { archs: plans, names } = await resolveTarget(
+    const { archs: plans, names, missing } = await resolveTarget(
       {
         label: repo.name,
         archs: state.manifest.archs,
@@ -408,6 +537,21 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
       roots,
       deps.loader,
     );
+    // One manifest, one package list for all its archs: a package (or, in a non-transitive repo, any package
+    // of the closure) that some arch lacks would leave that arch without an entry the next check and lock want.
+    const blocking = [...missing].filter(([name]) => requested.has(name) || !repo.resolveTransitive);
+    if (blocking.length > 0) {
+      const lines = blocking.map(([name, archs]) => `  ${name}: no ${archs.join(", ")} package${requested.has(name) ? " (requested)" : ""}`);
+      const without = [...new Set(blocking.flatMap(([, a]) => a))];
+      const have = state.manifest.archs.filter((a) => !without.includes(a));
+      throw new ProblemError(
+        "ADD_ARCH_MISSING",
+        `${state.manifestPath} lists one set of packages for ${state.manifest.archs.join(", ")}, and some packages this add needs do not exist on ${without.join(", ")}:\n${lines.join("\n")}`,
+        {
+          hint: `nothing was written. Put them in a manifest of their own for ${have.join(", ") || "the archs that have them"} (archs: [${have.join(", ")}]), declared like ${repo.name}, and add them there with --manifest; or remove ${without.join(", ")} from archs: in ${state.manifestPath}`,
+        },
+      );
+    }
     // A transitive repo lists only what was asked for; its lock records the dependencies.
     const manifestNames = repo.resolveTransitive ? names.filter((n) => requested.has(n)) : names;
     await addToManifestRepo(cs, state, plans, names, manifestNames, requested, constraintsOf(request.packages));
@@ -440,15 +584,24 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
   }
   const repoStates = new RepoStates(request.root, deps.repos, deps.files);
   // Plan every distro before writing anything; each distro may be served by one repo per arch group.
-  const pending: { distro: ImageDistro; state: RepoState; plans: ArchPlan[]; names: string[]; alreadyPresent: string[]; providedByAncestor: { name: string; image: string }[] }[] = [];
+  const pending: {
+    distro: ImageDistro;
+    state: RepoState;
+    plans: ArchPlan[];
+    names: string[];
+    alreadyPresent: string[];
+    providedByAncestor: { name: string; image: string }[];
+    /** Names some of the distro's archs do not have, with those archs. */
+    missing: Map<string, string[]>;
+  }[] = [];
   // Distros that share one package list (2024 layout) must agree on it: what one needs is resolved, locked
   // and listed for the others too. Iterate until the shared names are stable.
   const listKey = (d: ImageDistro): string => `${d.list.file}@${d.list.listStart}`;
-  let shared = new Map<string, Set<string>>();
-  for (let round = 0; round < 4; round++) {
+  const round = async (shared: ReadonlyMap<string, ReadonlySet<string>>): Promise<Map<string, Set<string>>> => {
     pending.length = 0;
     for (const distro of info.distros) {
       for (const a of Object.values(distro.ancestors).flat()) await repoStates.read(a.repo);
+      for (const c of distro.companions) await repoStates.read(c.repo);
       const groups = new Map<string, string[]>();
       for (const arch of distro.archs) groups.set(distro.repoByArch[arch]!.name, [...(groups.get(distro.repoByArch[arch]!.name) ?? []), arch]);
       const listed = new Set(distro.packages.map((p) => p.name));
@@ -460,13 +613,19 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
         const owners = distro.archs.map((a) => (distro.ancestors[a] ?? []).find((x) => x.packages.some((q) => q.name === p.name))?.image);
         if (owners.every((o) => o !== undefined)) providedByAncestor.push({ name: p.name, image: owners[0]! });
       }
-      for (const [repoName, bazelArchs] of groups) {
+      const wanted = (a: string): boolean => request.archs === undefined || request.archs.includes(a) || request.archs.includes(distro.debianArch[a]!);
+      if (!distro.archs.some(wanted)) {
+        throw new UsageError(`image ${info.image} (${distro.distro}) is not built for ${request.archs!.join(", ")}`, { hint: `give --arch some of ${distro.archs.join(", ")} (or their Debian names)` });
+      }
+      for (const [repoName, allArchs] of groups) {
+        const bazelArchs = allArchs.filter(wanted);
+        if (bazelArchs.length === 0) continue;
         const state = (await repoStates.read(repoName))!;
         const debArchs = bazelArchs.map((a) => distro.debianArch[a]!);
         const label = `image ${info.image} (${distro.distro})`;
         const roots = requestRoots(request.packages.filter((p) => !listed.has(p.name) && !providedByAncestor.some((a) => a.name === p.name)));
         if (roots.length === 0) {
-          pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor });
+          pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor, missing: new Map() });
           continue;
         }
         const { archs: plans, names, missing } = await resolveTarget(
@@ -475,11 +634,10 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
           deps.loader,
           [...(shared.get(listKey(distro)) ?? [])],
         );
-        if (missing.size > 0) {
-          const where = `${distro.list.file}:${positionLine(distro.list)}`;
-          throw missingArchError(label, where, distro, plans, missing, repoName, state.manifestPath);
-        }
-        pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor });
+        // Restricted to some archs: every new package is arch-specific, lacking on the archs left out.
+        const left = distro.archs.filter((a) => !wanted(a)).map((a) => distro.debianArch[a]!);
+        if (left.length > 0) for (const n of names) missing.set(n, [...new Set([...(missing.get(n) ?? []), ...left])]);
+        pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor, missing });
       }
     }
     const next = new Map<string, Set<string>>();
@@ -488,10 +646,15 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       for (const n of p.names) set.add(n);
       next.set(listKey(p.distro), set);
     }
-    const stable = [...next].every(([k, v]) => v.size === (shared.get(k)?.size ?? 0) && [...v].every((n) => shared.get(k)!.has(n)));
-    shared = next;
-    if (stable) break;
-  }
+    return next;
+  };
+  // Only a list several distros share needs the second round (what one distro needs, the others must have);
+  // with one distro per list, one round is the fixed point.
+  const listUsers = new Map<string, number>();
+  for (const d of info.distros) listUsers.set(listKey(d), (listUsers.get(listKey(d)) ?? 0) + 1);
+  const shared = [...listUsers.values()].some((n) => n > 1)
+    ? await fixedPoint(`the package list shared by the distros of image ${info.image}`, new Map<string, Set<string>>(), round, sameSetMap, showSetMap)
+    : await round(new Map());
   for (const p of pending) {
     const ancestorNames = new Set(Object.values(p.distro.ancestors).flat().flatMap((a) => a.packages.map((x) => x.name)));
     const lacking = [...(shared.get(listKey(p.distro)) ?? [])].filter((n) => !p.names.includes(n) && !p.distro.packages.some((x) => x.name === n) && !ancestorNames.has(n));
@@ -511,15 +674,27 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       const current = cs.edits.get(p.state.manifestPath)?.text ?? p.state.manifestText;
       cs.set(p.state.manifestPath, p.state.manifestText, setManifestPackageComments(current, promote, p.state.manifestPath));
     }
-    if (p.names.length > 0) {
-      await addToRepo(cs, p.state, p.plans, p.names, requested, constraintsOf(request.packages));
-      const newNames = p.names.filter((n) => !p.distro.packages.some((x) => x.name === n));
+    // Packages some archs lack go to arch-specific companion repos; the rest into the image's repo and list.
+    if (p.missing.size > 0) {
+      const refusal = companionRefusal(p.distro, pending.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).length > 0);
+      if (refusal !== undefined) throw missingArchError(`image ${info.image} (${p.distro.distro})`, `${p.distro.list.file}:${positionLine(p.distro.list)}`, p.distro, p.plans, p.missing, p.state.repo.name, p.state.manifestPath, refusal);
+    }
+    const mainNames = p.names.filter((n) => !p.missing.has(n));
+    if (mainNames.length > 0) {
+      await addToRepo(cs, p.state, p.plans, mainNames, requested, constraintsOf(request.packages));
+      const newNames = mainNames.filter((n) => !p.distro.packages.some((x) => x.name === n));
       if (newNames.length > 0) {
         const edit = await cs.file(p.distro.list.file);
         edit.record(p.distro.list.listStart, insertImageListPackages(edit.text, p.distro.list, edit.map(p.distro.list.listStart), newNames));
       }
     }
+    const companions: AddCompanionReport[] = [];
+    for (const plan of p.plans) {
+      const names = p.names.filter((n) => p.missing.has(n) && plan.result.packages.some((x) => x.name === n));
+      if (names.length > 0) companions.push(await addToCompanion(cs, request.root, deps, repoStates, info.image, p.distro, p.state, plan, p.plans, names, requested, constraintsOf(request.packages)));
+    }
     targets.push({
+      ...(companions.length === 0 ? {} : { companions }),
       distro: p.distro.distro,
       repo: p.state.repo.name,
       manifestFile: p.state.manifestPath,
@@ -529,7 +704,16 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       archs: p.plans.length === 0 ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 })) : archReports(p.plans, p.names, requested),
     });
   }
-  return { image: info.image, targets, changes: await cs.changes(), warnings: cs.moduleLockNotices };
+  const changes = await cs.changes();
+  const warnings = [...cs.moduleLockNotices];
+  const createdModuleRepos = targets.flatMap((t) => (t.companions ?? []).filter((c) => c.created));
+  if (createdModuleRepos.length > 0 && deps.repos.some((r) => r.via === "module") && (await deps.files.exists(posix.join(request.root, "MODULE.bazel.lock")))) {
+    warnings.push(
+      `MODULE.bazel.lock does not record the new repo${createdModuleRepos.length === 1 ? "" : "s"} ${createdModuleRepos.map((c) => c.repo).join(", ")} of the apt extension (its usages changed); ` +
+        "refresh it with `bazel mod deps --lockfile_mode=update` before building with --lockfile_mode=error",
+    );
+  }
+  return { image: info.image, targets, changes, warnings };
 }
 
 function positionLine(loc: ImageListLocation): number {

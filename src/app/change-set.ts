@@ -16,6 +16,8 @@ export class FileEdit {
   constructor(
     readonly path: string,
     readonly before: string,
+    /** A file the set creates: `before` is its first text, and it must not exist. */
+    readonly created = false,
   ) {
     this.text = before;
   }
@@ -23,6 +25,11 @@ export class FileEdit {
   /** The offset in the current text of an offset of the original text outside every edited region. */
   map(offset: number): number {
     return offset + this.shifts.filter((s) => s.at < offset).reduce((n, s) => n + s.delta, 0);
+  }
+
+  /** Like map, but past text inserted exactly at `offset` by earlier edits (to append after it). */
+  mapAfter(offset: number): number {
+    return offset + this.shifts.filter((s) => s.at <= offset).reduce((n, s) => n + s.delta, 0);
   }
 
   record(originalAt: number, newText: string): void {
@@ -51,6 +58,20 @@ export class ChangeSet {
     return e;
   }
 
+  /** Files this set deletes, by workspace-relative path, with the text they must hold. */
+  private readonly deleted = new Map<string, string>();
+
+  /** A new file (later `set` calls edit it further). */
+  create(rel: string, text: string): void {
+    this.edits.set(rel, new FileEdit(rel, text, true));
+  }
+
+  /** Deletes a file that holds `before`. */
+  delete(rel: string, before: string): void {
+    this.edits.delete(rel);
+    this.deleted.set(rel, before);
+  }
+
   set(rel: string, before: string, after: string): void {
     const e = this.edits.get(rel) ?? new FileEdit(rel, before);
     e.text = after;
@@ -59,8 +80,9 @@ export class ChangeSet {
 
   /** File changes (absolute paths, sorted), with MODULE.bazel.lock brought in step with them. */
   async changes(): Promise<FileChange[]> {
-    const changed = [...this.edits.values()].filter((e) => e.text !== e.before);
-    const out: FileChange[] = changed.map((e) => ({ path: posix.join(this.root, e.path), before: e.before, after: e.text }));
+    const changed = [...this.edits.values()].filter((e) => e.created || e.text !== e.before);
+    const out: FileChange[] = changed.map((e) => ({ path: posix.join(this.root, e.path), before: e.created ? null : e.before, after: e.text }));
+    for (const [rel, before] of this.deleted) out.push({ path: posix.join(this.root, rel), before, after: null });
     const moduleLock = await planModuleLockSync(this.root, this.files, out);
     if (moduleLock.change !== undefined) out.push(moduleLock.change);
     this.moduleLockNotices.splice(0, this.moduleLockNotices.length, ...moduleLock.notices.map(formatModuleLockNotice));

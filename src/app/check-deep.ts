@@ -73,7 +73,10 @@ export async function checkDeep(
   if (images.length > 0) {
     for (const image of images) {
       for (const arch of image.archs) {
-        const own = image.packages.map((p) => ({ repo: image.repoByArch?.[arch] ?? image.repo, name: p.name, image: image.image }));
+        const own = [
+          ...image.packages.map((p) => ({ repo: image.repoByArch?.[arch] ?? image.repo, name: p.name, image: image.image })),
+          ...(image.archPackages?.[arch] ?? []).flatMap((l) => l.packages.map((p) => ({ repo: l.repo, name: p.name, image: image.image }))),
+        ];
         const inherited = (image.ancestors?.[arch] ?? []).flatMap((a) => a.names.map((name) => ({ repo: a.repo, name })));
         sets.push({ label: `image ${image.image} (${image.distro})`, arch, members: [...own, ...inherited] });
       }

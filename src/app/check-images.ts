@@ -16,6 +16,8 @@ export interface ImageCheckInput {
   /** Per Debian arch, when an arch takes its packages from another repo (e.g. bookworm_s390x) */
   readonly repoByArch?: Readonly<Record<string, string>>;
   readonly packages: readonly ImagePackageRef[];
+  /** Per Debian arch, packages the image takes on that arch only, from arch-specific companion repos */
+  readonly archPackages?: Readonly<Record<string, readonly { readonly repo: string; readonly packages: readonly ImagePackageRef[] }[]>>;
   /** Per Debian arch, the packages of the images it is built on (they satisfy dependencies too) */
   readonly ancestors?: Readonly<Record<string, readonly { readonly repo: string; readonly names: readonly string[] }[]>>;
 }
@@ -49,6 +51,27 @@ export function checkImagePackages(image: ImageCheckInput, repos: ReadonlyMap<st
       });
     }
   }
+  // Companion labels: `@repo//pkg/arch` must be locked in that repo for that arch.
+  for (const [arch, lists] of Object.entries(image.archPackages ?? {})) {
+    for (const list of lists) {
+      const repo = repos.get(list.repo);
+      for (const ref of list.packages) {
+        if (repo === undefined) {
+          findings.push({ code: "IMAGE_REPO_UNKNOWN", file: ref.file, line: ref.line, message: `image ${image.image} (${image.distro}, ${arch}) names @${list.repo}//${ref.name}/${arch}, and repo ${list.repo} is not among the checked repos`, hint: "declare the repo like the image's other repos, or check it too" });
+          break;
+        }
+        if (repo.lock === undefined || repo.entries.has(`${ref.name}:${arch}`)) continue;
+        const inManifest = repo.manifest?.packages.some((p) => p.name === ref.name) ?? false;
+        findings.push({
+          code: "IMAGE_PACKAGE_NOT_LOCKED",
+          file: ref.file,
+          line: ref.line,
+          message: `image ${image.image} (${image.distro}) uses @${list.repo}//${ref.name}/${arch}, which the ${list.repo} lock has no entry for`,
+          hint: inManifest ? relockHint(repo.manifest!.file) : `run \`deb-lock add ${ref.name} --image ${image.image} --arch ${arch}\``,
+        });
+      }
+    }
+  }
   return findings;
 }
 
@@ -63,6 +86,9 @@ export function imageCheckInputs(info: ImageInfo): ImageCheckInput[] {
       repo: d.repo.name,
       repoByArch: Object.fromEntries(d.archs.map((a) => [deb(a), (d.repoByArch[a] ?? d.repo).name])),
       packages: d.packages,
+      archPackages: Object.fromEntries(
+        d.archs.map((a) => [deb(a), d.companions.filter((c) => c.arch === a).map((c) => ({ repo: c.repo, packages: c.packages }))]),
+      ),
       ancestors: Object.fromEntries(d.archs.map((a) => [deb(a), (d.ancestors[a] ?? []).map((anc) => ({ repo: anc.repo, names: anc.packages.map((p) => p.name) }))])),
     };
   });

@@ -2,7 +2,7 @@ import { InternalError } from "../core/errors.js";
 import { dottedName, type Expr, type ListExpr, walkExpressions } from "../edit/starlark/ast.js";
 import { type ElementKey, insertListElements, removeListElementsByKey } from "../edit/starlark/list-editor.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
-import type { ImageListLocation } from "./images.js";
+import { type ImageListLocation, parseRepoLabel } from "./images.js";
 
 /**
  * Edits of an image's package list (a BUILD or .bzl list of `"pkg"` strings or `deb.package(..., "pkg")`
@@ -35,9 +35,11 @@ function listAtOffset(text: string, file: string, start: number): ListExpr {
 
 /** Sort key of an image list element: the package name of `deb.package(..., "pkg")` or of `"pkg"`. */
 function imageElementKey(loc: ImageListLocation): ElementKey {
+  const element = loc.element;
   return (e: Expr) => {
-    if (loc.element.kind === "string") return e.kind === "string" ? e.value : undefined;
-    if (e.kind !== "call" || dottedName(e.callee) !== loc.element.callee) return undefined;
+    if (element.kind === "string") return e.kind === "string" ? e.value : undefined;
+    if (element.kind === "label") return e.kind === "string" ? parseRepoLabel(e.value)?.name : undefined;
+    if (e.kind !== "call" || dottedName(e.callee) !== element.callee) return undefined;
     const pkg = e.args[2]?.value;
     return pkg?.kind === "string" ? pkg.value : undefined;
   };
@@ -45,6 +47,37 @@ function imageElementKey(loc: ImageListLocation): ElementKey {
 
 function imageElementCode(loc: ImageListLocation, name: string): string {
   if (loc.element.kind === "string") return JSON.stringify(name);
+  if (loc.element.kind === "label") return JSON.stringify(companionLabel(loc.element.repo, name, loc.element.arch));
   const suffix = loc.element.suffix === undefined ? "" : `, ${loc.element.suffix}`;
   return `${loc.element.callee}(${loc.element.args}, ${JSON.stringify(name)}${suffix})`;
+}
+
+/** The label of a package of an arch-specific companion repo, as rules_distroless names it. */
+export function companionLabel(repo: string, name: string, debArch: string): string {
+  return `@${repo}//${name}/${debArch}`;
+}
+
+/**
+ * Appends an arch-conditional companion addition after `after` (the end offset of the image's list or
+ * comprehension, or of the last addition already there): ` + ([\n    "@repo//pkg/arch",\n] if <condition> else [])`
+ * with a condition such as `arch == "amd64"` or `arch == "amd64" and distro == "debian12"`, indented
+ * like the line that ends at `after`. Buildifier keeps this form as written.
+ */
+export function insertCompanionBlock(text: string, after: number, condition: string, repo: string, debArch: string, names: readonly string[]): string {
+  const lineStart = text.lastIndexOf("\n", after - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const nl = text.includes("\r\n") ? "\r\n" : "\n";
+  const items = [...names].sort().map((n) => `${indent}    ${JSON.stringify(companionLabel(repo, n, debArch))},${nl}`).join("");
+  const block = ` + ([${nl}${items}${indent}] if ${condition} else [])`;
+  return text.slice(0, after) + block + text.slice(after);
+}
+
+/** Takes a companion addition (as found by image discovery) out of the text. */
+export function removeCompanionBlock(text: string, start: number, end: number): string {
+  return text.slice(0, start) + text.slice(end);
+}
+
+/** The end offset (after `]`) of an image list whose `[` is at `start` in `text`. */
+export function imageListEnd(text: string, loc: ImageListLocation, start: number): number {
+  return listAtOffset(text, loc.file, start).end;
 }

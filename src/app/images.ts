@@ -19,6 +19,7 @@ import {
   fileScope,
   isDict,
   isList,
+  isTruthy,
   loadsOf,
   type Scope,
   type StarlarkValue,
@@ -55,7 +56,26 @@ export type ListElementForm =
   /** `deb.package(<args>, "pkg"[, "<suffix>"])`; `args` is the text before the package, e.g. `arch, distro`. */
   | { readonly kind: "deb.package"; readonly callee: string; readonly args: string; readonly suffix?: string }
   /** `"pkg"` */
-  | { readonly kind: "string" };
+  | { readonly kind: "string" }
+  /** `"@<repo>//pkg/<arch>"`: a label written out, as in an arch-specific companion list. */
+  | { readonly kind: "label"; readonly repo: string; readonly arch: string };
+
+/**
+ * Packages an image takes on one arch only, from an arch-specific companion repo (its manifest lists just that
+ * arch), written as an arch-conditional addition to the image's list:
+ * `tars = [...] + (["@bookworm_python_amd64_only//libmfx1/amd64"] if arch == "amd64" else [])`.
+ */
+export interface CompanionList {
+  /** Bazel arch the addition is for. */
+  readonly arch: string;
+  /** The companion repo the labels name. */
+  readonly repo: string;
+  readonly packages: readonly ImagePackageRef[];
+  /** The list literal of the labels. */
+  readonly list: ImageListLocation;
+  /** The whole addition, ` + ([...] if arch == "amd64" else [])`, from the end of the list it follows. */
+  readonly block: { readonly file: string; readonly start: number; readonly end: number };
+}
 
 /** An editable list literal that holds (some of) an image's packages. */
 export interface ImageListLocation {
@@ -108,6 +128,12 @@ export interface ImageDistro {
   readonly ancestors: Readonly<Record<string, readonly AncestorImage[]>>;
   /** Where the image's arch list for this distro comes from, e.g. `PYTHON_ARCHITECTURES[distro] (python3/BUILD)`. */
   readonly archSource?: string;
+  /** Arch-specific additions from companion repos, one per (arch, repo), in Bazel arch order. */
+  readonly companions: readonly CompanionList[];
+  /** Where a new arch-specific addition goes (after the image's deb.package list or comprehension). */
+  readonly additionsAt?: AdditionSite;
+  /** Every arch-specific addition written there (for any arch or distro): a new one goes after the last. */
+  readonly additionBlocks: readonly { readonly file: string; readonly start: number; readonly end: number }[];
 }
 
 export interface ImageInfo {
@@ -227,6 +253,10 @@ interface Instance {
   readonly debFile: LoadedFile | undefined;
   /** Where the arch loop takes its list from, e.g. `PYTHON_ARCHITECTURES[distro] (python3/BUILD)`. */
   archSource?: string;
+  /** Arch-conditional companion additions whose condition holds for this instance. */
+  readonly companions: readonly Omit<CompanionList, "arch">[];
+  readonly additionsAt: AdditionSite | undefined;
+  readonly blocks: readonly { readonly file: string; readonly start: number; readonly end: number }[];
 }
 
 interface PackageEntry {
@@ -396,7 +426,7 @@ async function tarsPackages(
   params: ReadonlyMap<string, { expr: Expr; file: LoadedFile; scope: Scope }>,
   archVariable: string | undefined,
   ctx: Context,
-  out: { packages: PackageEntry[]; lists: ImageListLocation[]; distro?: string; arch?: string; suffix?: string | null },
+  out: TarsOut,
 ): Promise<void> {
   const text = f.file.text;
   const noteCall = (call: CallExpr): void => {
@@ -420,6 +450,7 @@ async function tarsPackages(
       if (pkgArg.kind === "string") refs.push(ref);
     }
     const first = debs[0]!;
+    out.additionsAt ??= additionSite(f, expr.end, first);
     const argText = text.slice(first.args[0]!.start, first.args[1]!.end);
     const suffixArg = first.args[3]?.value;
     out.lists.push({
@@ -443,6 +474,7 @@ async function tarsPackages(
     if (expr.clauses.length !== 1 || loop?.kind !== "for" || loop.vars.kind !== "ident" || pkgArg.kind !== "ident" || pkgArg.name !== loop.vars.name) return;
     const names = asStringList(evaluate(loop.iter, text, scope)) ?? [];
     noteCall(expr.body);
+    out.additionsAt ??= additionSite(f, expr.end, expr.body);
     const origin = await listOrigin(loop.iter, f, scope, params, ctx);
     const refs: ImagePackageRef[] = [];
     if (origin !== undefined) {
@@ -457,8 +489,124 @@ async function tarsPackages(
     return;
   }
   if (expr.kind === "other" || (expr.kind === "tuple" && expr.parenthesized)) {
-    for (const child of childrenOf(expr)) await tarsPackages(child, f, scope, params, archVariable, ctx, out);
+    const children = childrenOf(expr);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
+      const companion = i > 0 && expr.kind === "other" ? companionAddition(child, text) : undefined;
+      if (companion === undefined) {
+        await tarsPackages(child, f, scope, params, archVariable, ctx, out);
+        continue;
+      }
+      out.blocks.push({ file: f.path, start: children[i - 1]!.end, end: child.end });
+      // Only the additions whose condition holds for this (arch, distro) count; the others are another arch's.
+      if (!conditionHolds(companion.cond, text, scope)) continue;
+      const refs = companion.labels.map((l) => ({ name: l.name, file: f.path, line: lineOf(f, l.start) }));
+      out.companions.push({
+        repo: companion.repo,
+        packages: refs,
+        list: { file: f.path, format: fileFormat(f.path), listStart: companion.list.start, element: { kind: "label", repo: companion.repo, arch: companion.arch }, packages: refs },
+        block: { file: f.path, start: children[i - 1]!.end, end: child.end },
+      });
+    }
   }
+}
+
+function fileFormat(path: string): "build" | "bzl" {
+  return /(^|\/)BUILD(\.bazel)?$/.test(path) ? "build" : "bzl";
+}
+
+/** `@repo//pkg/arch` → its parts; undefined for any other label. */
+export function parseRepoLabel(label: string): { repo: string; name: string; arch: string } | undefined {
+  const m = /^@([A-Za-z0-9_.-]+)\/\/([^/:]+)\/([^/:]+)$/.exec(label);
+  return m === null ? undefined : { repo: m[1]!, name: m[2]!, arch: m[3]! };
+}
+
+/**
+ * `([labels] if <cond> else [])`: an arch-conditional list of `"@repo//pkg/arch"` labels of one repo and arch,
+ * as deb-lock writes companion additions.
+ */
+function companionAddition(e: Expr, text: string): { cond: readonly Expr[]; list: ListExpr; repo: string; arch: string; labels: { name: string; start: number }[] } | undefined {
+  const inner = e.kind === "tuple" && e.parenthesized && e.elements.length === 1 && e.commas.length === 0 ? e.elements[0]! : undefined;
+  if (inner?.kind !== "other" || inner.children.length < 3) return undefined;
+  // The parser keeps `[...] if arch == "amd64" else []` as one operator node: then, the condition's operands, else.
+  const then = inner.children[0]!;
+  const otherwise = inner.children[inner.children.length - 1]!;
+  const condFirst = inner.children[1]!;
+  const condLast = inner.children[inner.children.length - 2]!;
+  const between = (a: Expr, b: Expr): string => text.slice(a.end, b.start).replace(/#[^\n]*/g, "").trim();
+  if (then.kind !== "list" || otherwise.kind !== "list" || otherwise.elements.length !== 0 || between(then, condFirst) !== "if" || between(condLast, otherwise) !== "else") return undefined;
+  const labels: { name: string; start: number }[] = [];
+  let repo: string | undefined;
+  let arch: string | undefined;
+  for (const el of then.elements) {
+    const parsed = el.kind === "string" ? parseRepoLabel(el.value) : undefined;
+    if (parsed === undefined || (repo !== undefined && (parsed.repo !== repo || parsed.arch !== arch))) return undefined;
+    repo = parsed.repo;
+    arch = parsed.arch;
+    labels.push({ name: parsed.name, start: el.start });
+  }
+  if (repo === undefined || arch === undefined) return undefined;
+  return { cond: inner.children.slice(1, -1), list: then, repo, arch, labels };
+}
+
+/**
+ * Whether a condition holds that is written as comparisons joined by `and`: `arch == "amd64"`,
+ * `arch == "amd64" and distro == "debian12"` (also `!=`, `in`, `not in`, or a single operand).
+ */
+function conditionHolds(operands: readonly Expr[], text: string, scope: Scope): boolean {
+  const clauses: Expr[][] = [[]];
+  const ops: string[] = [];
+  operands.forEach((o, i) => {
+    if (i > 0) {
+      const op = text.slice(operands[i - 1]!.end, o.start).replace(/#[^\n]*/g, "").replace(/\s+/g, " ").trim();
+      if (op === "and") clauses.push([]);
+      else ops[clauses.length - 1] = op;
+    }
+    clauses[clauses.length - 1]!.push(o);
+  });
+  return clauses.every((c, i) => comparisonHolds(c, ops[i], text, scope));
+}
+
+function comparisonHolds(operands: readonly Expr[], op: string | undefined, text: string, scope: Scope): boolean {
+  const values = operands.map((o) => evaluate(o, text, scope));
+  if (values.some((v) => v === undefined)) return false;
+  if (operands.length === 1) return isTruthy(values[0]!);
+  if (operands.length !== 2) return false;
+  const [a, b] = values as [StarlarkValue, StarlarkValue];
+  const contains = (): boolean => (isList(b) ? b.includes(a) : typeof b === "string" && typeof a === "string" && b.includes(a));
+  if (op === "==") return a === b;
+  if (op === "!=") return a !== b;
+  if (op === "in") return contains();
+  if (op === "not in") return !contains();
+  return false;
+}
+
+/** Where arch-specific additions go: after the expression (list or comprehension) of deb.package calls. */
+export interface AdditionSite {
+  readonly file: string;
+  /** Offset just after that expression in the file as read. */
+  readonly offset: number;
+  /** The deb.package call's arch and distro arguments as written (`arch`, `distro`). */
+  readonly archExpr: string;
+  readonly distroExpr: string;
+}
+
+function additionSite(f: LoadedFile, offset: number, call: CallExpr): AdditionSite | undefined {
+  const [a, d] = call.args.map((x) => x.value);
+  if (a?.kind !== "ident" || d?.kind !== "ident") return undefined;
+  return { file: f.path, offset, archExpr: a.name, distroExpr: d.name };
+}
+
+interface TarsOut {
+  additionsAt?: AdditionSite | undefined;
+  /** Every arch-specific addition written there, whichever arch and distro it is for. */
+  blocks: { file: string; start: number; end: number }[];
+  packages: PackageEntry[];
+  lists: ImageListLocation[];
+  companions: Omit<CompanionList, "arch">[];
+  distro?: string;
+  arch?: string;
+  suffix?: string | null;
 }
 
 function kwarg(call: CallExpr, name: string): Expr | undefined {
@@ -477,7 +625,7 @@ async function instanceOf(
   const nameExpr = kwarg(call, "name");
   const baseExpr = kwarg(call, "base");
   const tars = kwarg(call, "tars");
-  const out: { packages: PackageEntry[]; lists: ImageListLocation[]; distro?: string; arch?: string; suffix?: string | null } = { packages: [], lists: [] };
+  const out: TarsOut = { packages: [], lists: [], companions: [], blocks: [] };
   if (tars !== undefined) await tarsPackages(tars, f, scope, params, archVariable, ctx, out);
   return {
     pkg: ctx.pkg,
@@ -487,6 +635,9 @@ async function instanceOf(
     arch: out.arch ?? str(scope.get("arch")),
     packages: out.packages,
     lists: out.lists,
+    companions: out.companions,
+    additionsAt: out.additionsAt,
+    blocks: out.blocks,
     suffix: out.suffix ?? undefined,
     debFile: out.packages.length > 0 ? f : undefined,
   };
@@ -745,6 +896,12 @@ export async function discoverImage(
     }
     // The first editable list that holds literal packages; a config dict entry or an inline list.
     const list = first.lists.find((l) => l.packages.length > 0) ?? first.lists[0]!;
+    // Companion additions: per arch, from the first instance of that arch (the user/debug variants share them).
+    const companions: CompanionList[] = [];
+    for (const a of archs) {
+      const inst = insts.find((i) => i.arch === a)!;
+      for (const c of inst.companions) if (!companions.some((x) => x.arch === a && x.repo === c.repo)) companions.push({ arch: a, ...c });
+    }
     distros.push({
       distro,
       codename,
@@ -757,6 +914,9 @@ export async function discoverImage(
       lists: first.lists,
       ancestors,
       ...(first.archSource === undefined ? {} : { archSource: first.archSource }),
+      ...(first.additionsAt === undefined ? {} : { additionsAt: first.additionsAt }),
+      additionBlocks: first.blocks,
+      companions,
     });
   }
   const layout = distros.some((d) => d.list.element.kind === "string") ? "config" : "inline";

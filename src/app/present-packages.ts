@@ -26,6 +26,7 @@ export function presentFor(distro: ImageDistro, image: string, states: ReadonlyM
     }
   };
   take(distro.repoByArch[bazelArch]?.name ?? distro.repo.name, distro.packages.map((p) => p.name), image);
+  for (const c of distro.companions) if (c.arch === bazelArch) take(c.repo, c.packages.map((p) => p.name), image);
   for (const a of distro.ancestors[bazelArch] ?? []) take(a.repo, a.packages.map((p) => p.name), a.image);
   return out;
 }

@@ -7,8 +7,9 @@ import { formatMarker, markerOf, removeManifestPackages, setManifestPackageComme
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { ChangeSet } from "./change-set.js";
-import { removeImageListPackages } from "./image-list-edit.js";
-import { discoverImage, type ImageDistro } from "./images.js";
+import { parseCompanionRepoName } from "./companion.js";
+import { removeCompanionBlock, removeImageListPackages } from "./image-list-edit.js";
+import { type CompanionList, discoverImage, type ImageDistro } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
@@ -16,6 +17,7 @@ import { presentFor } from "./present-packages.js";
 import { providesMeets, versionMeets } from "./relation-match.js";
 import { currentState, lockedVersions, readRepo, type RepoState, RepoStates } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
+import { undeclareRepo } from "./repo-declaration.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
 
@@ -25,6 +27,8 @@ export interface RemoveRequest {
   readonly image?: string;
   readonly manifest?: string;
   readonly distro?: string;
+  /** Only these archs (Bazel or Debian names): the packages must be listed for those archs only (companion repos). */
+  readonly archs?: readonly string[];
 }
 
 export interface RemoveDeps {
@@ -130,6 +134,8 @@ async function neededAfterRemoval(
   removing: ReadonlySet<string>,
   ancestorsOf: (arch: string) => { name: string; version: string }[],
   loader: IndexLoader,
+  /** Per Debian arch, packages the image has on that arch only (companion repos), at their locked versions. */
+  archOnly: (arch: string) => { name: string; version: string }[] = () => [],
 ): Promise<Needs[]> {
   const indexes = await loadManifestIndexes(state.manifest, loader);
   const out: Needs[] = [];
@@ -146,6 +152,7 @@ async function neededAfterRemoval(
     };
     const base = ancestors.map((p) => entryOf(p.name, p.version));
     const pool = new Map(listed.filter((n) => locked.has(n)).map((n) => [n, entryOf(n, locked.get(n)!)]));
+    for (const p of archOnly(arch)) if (!pool.has(p.name)) pool.set(p.name, entryOf(p.name, p.version));
     const kept = new Map<string, string | undefined>();
     const queue: string[] = [];
     for (const n of pool.keys()) {
@@ -213,6 +220,9 @@ function rootsOf(needs: readonly Needs[], name: string): string[] {
 export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Promise<RemovePlan> {
   if (request.packages.length === 0) throw new UsageError("remove needs at least one package", { hint: "deb-lock remove PKG... --image DIR" });
   requireImageOrManifest(request);
+  if (request.manifest !== undefined && request.archs !== undefined) {
+    throw new UsageError("--arch works with --image only: a manifest lists one set of packages for all its archs", { hint: "leave --arch out" });
+  }
   return request.manifest !== undefined ? planManifestRemove(request, request.manifest, deps) : planImageRemove(request, request.image!, deps);
 }
 
@@ -247,28 +257,57 @@ async function planImageRemove(request: RemoveRequest, image: string, deps: Remo
   const targets: RemoveTargetReport[] = [];
   const info = await discoverImage(request.root, image, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
   const repoStates = new RepoStates(request.root, deps.repos, deps.files);
-  const pending: { distro: ImageDistro; state: RepoState; removed: string[]; pruned: string[]; notListed: string[]; needs: Needs[] }[] = [];
+  const pending: { distro: ImageDistro; state: RepoState; removed: string[]; pruned: string[]; notListed: string[]; needs: Needs[]; companions: CompanionState[] }[] = [];
   for (const distro of info.distros) {
     for (const a of Object.values(distro.ancestors).flat()) await repoStates.read(a.repo);
-    const listed = new Set(distro.packages.map((p) => p.name));
+    const companions: CompanionState[] = [];
+    for (const c of distro.companions) {
+      const cstate = await repoStates.read(c.repo);
+      if (cstate === undefined) {
+        throw new ProblemError("IMAGE_REPO_UNKNOWN", `${c.list.file}: image ${info.image} (${distro.distro}, ${c.arch}) names repo ${c.repo}, which the workspace does not declare`, {
+          hint: "declare it like the image's other repos, or remove the labels naming it; nothing was written",
+        });
+      }
+      companions.push({ list: c, state: cstate, debArch: distro.debianArch[c.arch]! });
+    }
+    const own = new Set(distro.packages.map((p) => p.name));
+    if (request.archs !== undefined) {
+      const archWanted = (c: CompanionState) => request.archs!.includes(c.list.arch) || request.archs!.includes(c.debArch);
+      const everywhere = [...wanted].filter((n) => own.has(n));
+      const elsewhere = [...wanted].filter((n) => companions.some((c) => !archWanted(c) && c.list.packages.some((p) => p.name === n)));
+      if (everywhere.length > 0 || elsewhere.length > 0) {
+        throw new ProblemError("REMOVE_ARCH_SHARED", `image ${info.image} (${distro.distro}) lists ${[...everywhere, ...elsewhere].join(", ")} for ${everywhere.length > 0 ? "every arch" : "other archs too"}, so --arch ${request.archs.join(",")} cannot remove ${everywhere.length + elsewhere.length === 1 ? "it" : "them"} there alone`, {
+          hint: "leave --arch out to remove them from every arch; nothing was written",
+        });
+      }
+    }
+    const listed = new Set([...own, ...companions.flatMap((c) => c.list.packages.map((p) => p.name))]);
     const state = (await repoStates.read(distro.repo.name))!;
-    const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined && listed.has(p.name)).map((p) => p.name));
+    const markedIn = (st: RepoState, names: ReadonlySet<string>) => st.manifest.packages.filter((p) => markerOf(p) !== undefined && names.has(p.name)).map((p) => p.name);
+    const marked = new Set([...markedIn(state, own), ...companions.flatMap((c) => markedIn(c.state, new Set(c.list.packages.map((p) => p.name))))]);
     const removed = [...wanted].filter((n) => listed.has(n));
     const debArchs = distro.archs.map((a) => distro.debianArch[a]!);
     const needs = await neededAfterRemoval(
       state,
       debArchs,
-      [...listed],
+      [...own],
       marked,
       wanted,
       (arch) => presentFor(distro, info.image, repoStates.states, arch).filter((p) => p.from !== info.image),
       deps.loader,
+      (arch) =>
+        companions
+          .filter((c) => c.debArch === arch)
+          .flatMap((c) => {
+            const locked = lockedVersions(c.state, arch);
+            return c.list.packages.flatMap((p) => (locked.has(p.name) ? [{ name: p.name, version: locked.get(p.name)! }] : []));
+          }),
     );
     const refusal = stillNeededError(`image ${info.image} (${distro.distro})`, needs);
     if (refusal !== undefined) throw refusal;
     const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
     const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
-    pending.push({ distro, state, removed, pruned, notListed: [...wanted].filter((n) => !listed.has(n)), needs });
+    pending.push({ distro, state, removed, pruned, notListed: [...wanted].filter((n) => !listed.has(n)), needs, companions });
   }
   for (const p of pending) {
     const doomed = new Set([...p.removed, ...p.pruned]);
@@ -278,12 +317,41 @@ async function planImageRemove(request: RemoveRequest, image: string, deps: Remo
       const edit = await cs.file(loc.file);
       edit.record(loc.listStart, removeImageListPackages(edit.text, loc, edit.map(loc.listStart), doomed));
     }
+    for (const c of p.companions) {
+      const names = c.list.packages.map((x) => x.name);
+      if (!names.some((n) => doomed.has(n))) continue;
+      const edit = await cs.file(c.list.list.file);
+      if (names.every((n) => doomed.has(n))) {
+        // Nothing left for this arch: the whole addition goes, and the companion repo with it.
+        edit.record(c.list.block.start, removeCompanionBlock(edit.text, edit.map(c.list.block.start), edit.map(c.list.block.end)));
+      } else {
+        edit.record(c.list.list.listStart, removeImageListPackages(edit.text, c.list.list, edit.map(c.list.list.listStart), doomed));
+      }
+    }
   }
   for (const p of pending) {
     const doomed = new Set([...p.removed, ...p.pruned]);
+    const own = new Set(p.distro.packages.map((x) => x.name));
     const elsewhere = doomed.size === 0 ? new Map<string, { file: string; line: number }>() : await usedByOtherImages(request.root, deps.files, deps.repos, p.state.repo.name, { image: info.image, distro: p.distro.distro });
-    const drop = [...doomed].filter((n) => !elsewhere.has(n));
+    const drop = [...doomed].filter((n) => own.has(n) && !elsewhere.has(n));
     dropFromRepo(cs, p.state, drop, p.needs, wanted);
+    for (const c of p.companions) {
+      const names = c.list.packages.map((x) => x.name);
+      const gone = names.filter((n) => doomed.has(n));
+      if (gone.length === 0) continue;
+      const cur = currentState(cs, c.state);
+      const left = cur.manifest.packages.filter((m) => !gone.includes(m.name));
+      if (left.length === 0 && parseCompanionRepoName(c.state.repo.name) !== undefined) {
+        // A companion repo add created and that is now empty: its files and its declaration go.
+        cs.delete(c.state.manifestPath, c.state.manifestText);
+        cs.delete(c.state.lockPath, c.state.lockText);
+        const declFile = c.state.repo.declaredIn.file;
+        const decl = await cs.file(declFile);
+        cs.set(declFile, decl.before, undeclareRepo(decl.text, declFile, c.state.repo.name));
+      } else {
+        dropFromRepo(cs, c.state, gone, p.needs, wanted);
+      }
+    }
     targets.push({
       distro: p.distro.distro,
       repo: p.state.repo.name,
@@ -296,6 +364,13 @@ async function planImageRemove(request: RemoveRequest, image: string, deps: Remo
     });
   }
   return { image: info.image, targets, changes: await cs.changes(), warnings: cs.moduleLockNotices };
+}
+
+/** A companion repo of an image (one arch), with its state. */
+interface CompanionState {
+  readonly list: CompanionList;
+  readonly state: RepoState;
+  readonly debArch: string;
 }
 
 /** Removes names from a repo's manifest and lock; re-points markers that named a removed package. */

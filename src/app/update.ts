@@ -11,6 +11,7 @@ import { addManifestPackages, formatMarker, markerOf, parseManifest, removeManif
 import type { FileChange } from "../io/files.js";
 import type { HttpClient } from "../io/http.js";
 import { insertImageListPackages, removeImageListPackages } from "./image-list-edit.js";
+import { parseCompanionRepoName } from "./companion.js";
 import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
@@ -192,9 +193,15 @@ function closureOf(arch: ArchIndexes, roots: readonly string[], installed: reado
  * exist before and after. Packages listed by sibling explicit repos of the same distro (images combine
  * them) count as present.
  */
-function dependencyDelta(state: RepoState, siblingPackages: readonly string[], universes: UniverseCache): { add: Map<string, Set<string>>; prune: string[]; warnings: string[] } {
+function dependencyDelta(
+  state: RepoState,
+  siblingPackages: readonly string[],
+  universes: UniverseCache,
+  /** For an arch-specific companion repo: its main repo's own packages, whose dependencies it holds. */
+  mainRoots: readonly string[] = [],
+): { add: Map<string, Set<string>>; prune: string[]; warnings: string[] } {
   const listed = new Set(state.bumped.packages.map((p) => p.name));
-  const roots = state.bumped.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
+  const roots = [...state.bumped.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name), ...mainRoots];
   const installed = new Set(siblingPackages.filter((n) => !listed.has(n)));
   const add = new Map<string, Set<string>>();
   const needed = new Set<string>();
@@ -290,15 +297,27 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
   const prunedByRepo = new Map<string, string[]>();
   // Explicit-closure repos outside the update's scope still count as siblings (read as they are).
   const inScope = new Set(request.repos.map((r) => r.name));
+  const outsideRepos = (request.workspaceRepos ?? []).filter((r) => !r.resolveTransitive && !inScope.has(r.name));
+  const outsideByName = new Map<string, Manifest>();
   const outside = await Promise.all(
-    (request.workspaceRepos ?? []).filter((r) => !r.resolveTransitive && !inScope.has(r.name)).map((r) => readRepoFiles(request.root, r, deps.files).then((x) => x.manifest)),
+    outsideRepos.map((r) =>
+      readRepoFiles(request.root, r, deps.files).then((x) => {
+        outsideByName.set(r.name, x.manifest);
+        return x.manifest;
+      }),
+    ),
   );
   const distroOf = (m: Manifest) => m.sources[0]?.suite;
   for (const s of explicit) {
+    // A companion repo (<repo>_<arch>_only) holds dependencies of its main repo's packages on that arch: the
+    // main repo's own packages are roots of its closure, not present packages.
+    const companionOf = parseCompanionRepoName(s.repo.name);
+    const main = companionOf === undefined ? undefined : (explicit.find((o) => o.repo.name === companionOf.repo)?.bumped ?? outsideByName.get(companionOf.repo));
     const siblingPackages = [...explicit.filter((o) => o !== s).map((o) => o.bumped), ...outside]
-      .filter((m) => distroOf(m) === distroOf(s.bumped))
+      .filter((m) => m !== main && distroOf(m) === distroOf(s.bumped))
       .flatMap((m) => m.packages.map((p) => p.name));
-    const delta = dependencyDelta(s, siblingPackages, universes);
+    const mainRoots = main === undefined ? [] : main.packages.filter((p) => markerOf(p) === undefined).map((p) => p.name);
+    const delta = dependencyDelta(s, siblingPackages, universes, mainRoots);
     warnings.push(...delta.warnings);
     if (!request.newDeps) {
       for (const [name, by] of delta.add) {
@@ -401,6 +420,16 @@ async function planImageListEdits(
         for (const name of pruned.get(repo) ?? []) if (listed.has(name)) entry.remove.add(name);
       }
       if (entry.insert.size > 0 || entry.remove.size > 0) edits.set(key, entry);
+      // An arch-specific companion list follows its own repo the same way; what its packages need from the
+      // image's repo goes into the image's list.
+      for (const c of d.companions) {
+        const own = new Set(c.packages.map((p) => p.name));
+        const ckey = `${c.list.file}\u0000${c.list.listStart}`;
+        const centry = edits.get(ckey) ?? { loc: c.list, insert: new Set<string>(), remove: new Set<string>() };
+        for (const [name, by] of added.get(c.repo) ?? []) if (!own.has(name) && [...by].some((b) => own.has(b) || listed.has(b) || centry.insert.has(b))) centry.insert.add(name);
+        for (const name of pruned.get(c.repo) ?? []) if (own.has(name)) centry.remove.add(name);
+        if (centry.insert.size > 0 || centry.remove.size > 0) edits.set(ckey, centry);
+      }
     }
   }
   const byFile = new Map<string, { loc: ImageListLocation; insert: Set<string>; remove: Set<string> }[]>();

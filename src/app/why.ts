@@ -46,6 +46,8 @@ export interface WhyArch {
   readonly providedByAncestor?: string;
   /** The manifest's marker, e.g. `dependency of ffmpeg`. */
   readonly marker?: string;
+  /** The repo whose lock the package comes from on this arch (an arch-specific companion repo included). */
+  readonly repo?: string;
   /** Dependency paths from packages listed for their own sake to the package (shortest first, at most 5). */
   readonly paths: readonly (readonly string[])[];
   /** When not present: the version the manifest's sources offer (what add would choose), if any. */
@@ -179,9 +181,14 @@ export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<Wh
   for (const d of info.distros as readonly ImageDistro[]) {
     // A repo without a lock: readRepo refuses it, naming the lock and the command that creates it.
     const state = states.get(d.repo.name) ?? (await readRepo(request.root, d.repo, deps.files));
-    const markerText = state.manifest.packages.find((p) => p.name === request.package)?.comment;
+    const companionStates = d.companions.flatMap((c) => {
+      const st = states.get(c.repo);
+      return st === undefined ? [] : [{ c, st }];
+    });
+    const unmarked = (st: RepoState, names: readonly string[]) => names.filter((n) => markerOf(st.manifest.packages.find((p) => p.name === n)) === undefined);
     const roots = [
-      ...d.packages.map((p) => p.name).filter((n) => markerOf(state.manifest.packages.find((p) => p.name === n)) === undefined),
+      ...unmarked(state, d.packages.map((p) => p.name)),
+      ...companionStates.flatMap(({ c, st }) => unmarked(st, c.packages.map((p) => p.name))),
       ...Object.values(d.ancestors).flat().flatMap((a) => a.packages.map((p) => p.name)),
     ];
     const archs: WhyArch[] = [];
@@ -192,7 +199,18 @@ export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<Wh
       const present = presentFor(d, info.image, states, debArch);
       const w = await explainArch(repoState, debArch, present, [...new Set(roots)], request.package, deps.loader);
       const fromAncestor = w.present && w.listedBy !== info.image ? { providedByAncestor: w.listedBy! } : {};
-      archs.push({ ...w, ...fromAncestor, ...(markerText !== undefined && w.listedBy === info.image ? { marker: markerText } : {}) });
+      // Where the package comes from on this arch: a companion list of this arch, the image's own list, or an ancestor's.
+      const companion = companionStates.find(({ c }) => c.arch === bazelArch && c.packages.some((p) => p.name === request.package));
+      const own = d.packages.some((p) => p.name === request.package) ? d.repoByArch[bazelArch]!.name : undefined;
+      const ancestor = (d.ancestors[bazelArch] ?? []).find((a) => a.packages.some((p) => p.name === request.package))?.repo;
+      const repo = companion?.c.repo ?? own ?? ancestor;
+      const markerText = (companion?.st ?? state).manifest.packages.find((p) => p.name === request.package)?.comment;
+      archs.push({
+        ...w,
+        ...fromAncestor,
+        ...(markerText !== undefined && w.listedBy === info.image ? { marker: markerText } : {}),
+        ...(w.present && repo !== undefined ? { repo } : {}),
+      });
     }
     if (request.arch !== undefined && archs.length === 0) {
       throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, { hint: `give --arch one of ${d.archs.join(", ")} (or its Debian name), or leave --arch out for every arch` });

@@ -77,3 +77,11 @@ export function requestedPackages(positionals: readonly string[], verb: string):
     return parsed.constraint === undefined ? { name: parsed.name } : { name: parsed.name, constraint: parsed.constraint };
   });
 }
+
+/** `--arch A[,B]`: the arch names, or undefined when not given. */
+export function archOption(value: unknown): string[] | undefined {
+  if (typeof value !== "string") return undefined;
+  const archs = value.split(",").map((a) => a.trim()).filter((a) => a !== "");
+  if (archs.length === 0) throw new UsageError("--arch needs at least one arch", { hint: "--arch amd64 or --arch amd64,arm64" });
+  return archs;
+}

@@ -5,7 +5,7 @@ import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
-import { requestedPackages, targetOptions } from "../image-target.js";
+import { archOption, requestedPackages, targetOptions } from "../image-target.js";
 import { formatChangeSetDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
@@ -37,6 +37,9 @@ export function formatAddReport(plan: AddPlan, root: string, written: boolean): 
       if (fromAncestors.length > 0) lines.push(`    skipped, an ancestor image provides them: ${fromAncestors.map((s) => `${s.name} (${s.providedBy})`).join(", ")}`);
       if (inImage.length > 0) lines.push(`    skipped, already in ${plan.image ?? t.repo}: ${inImage.map((s) => s.name).join(", ")}`);
     }
+    for (const c of t.companions ?? []) {
+      lines.push(`  ${c.arch} only (no package on the other archs), into ${c.created ? "new " : ""}companion repo ${c.repo} (${c.manifestFile}): ${c.packages.join(", ")}`);
+    }
   }
   if (plan.changes.length === 0) lines.push("nothing to change");
   else lines.push(`${written ? "wrote" : "would change"}: ${plan.changes.map((c) => relative(root, c.path)).join(", ")}`);
@@ -46,7 +49,7 @@ export function formatAddReport(plan: AddPlan, root: string, written: boolean): 
 export const addCommand: Command = {
   name: "add",
   summary: "add packages (and their dependencies) to an image or manifest, its lock and its package list",
-  usage: "deb-lock add PKG[=VERSION]... (--image DIR | --manifest FILE) [--distro NAME] [--dry-run] [options]",
+  usage: "deb-lock add PKG[=VERSION]... (--image DIR | --manifest FILE) [--distro NAME] [--arch A[,B]] [--dry-run] [options]",
   help: `Adds packages to a distroless-style image: finds the image's package list (inline deb.package(...) tars in
 its BUILD file, or a config.bzl dict keyed by distro), the repo that serves it and the images it is built
 on; resolves the new packages' closure for every arch of the image, treating everything the image and its
@@ -61,14 +64,18 @@ Options:
                          image declared there (base:static, java:java_base)
   --manifest FILE        a plain rules_distroless manifest instead of an image: only it and its lock change
   --distro NAME          only this distro (debian12 or bookworm); default every distro of the image
+  --arch A[,B]           only these archs (Bazel or Debian names): the packages go into an arch-specific
+                         companion repo per arch (<repo>_<arch>_only), referenced from the image only for
+                         that arch. Without --arch, packages some of the image's archs lack go there too
   --dry-run              print a unified diff of every file that would change; write nothing`,
-  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" } },
+  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" }, "dry-run": { type: "boolean" } },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "add");
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     ctx.reporter.progress(`resolving ${packages.map((p) => p.name).join(", ")}`);
-    const plan = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const archs = archOption(ctx.values.arch);
+    const plan = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }));
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);

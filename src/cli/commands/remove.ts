@@ -6,7 +6,7 @@ import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
-import { requestedPackages, targetOptions } from "../image-target.js";
+import { archOption, requestedPackages, targetOptions } from "../image-target.js";
 import { formatChangeSetDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
@@ -28,7 +28,7 @@ export function formatRemoveReport(plan: RemovePlan, root: string, written: bool
 export const removeCommand: Command = {
   name: "remove",
   summary: "remove packages from an image or manifest, pruning dependencies nothing needs any more",
-  usage: "deb-lock remove PKG... (--image DIR | --manifest FILE) [--distro NAME] [--dry-run] [options]",
+  usage: "deb-lock remove PKG... (--image DIR | --manifest FILE) [--distro NAME] [--arch A[,B]] [--dry-run] [options]",
   help: `Removes packages from a distroless-style image's package list (or from a manifest), with the
 dependencies deb-lock added for them ("# dependency of ..." in the manifest) that nothing else needs any
 more. Refuses, naming the dependency path, when a package that stays still needs one of them. The manifest
@@ -40,13 +40,16 @@ Options:
                          image declared there (base:static, java:java_base)
   --manifest FILE        a plain rules_distroless manifest instead of an image
   --distro NAME          only this distro (debian12 or bookworm); default every distro of the image
+  --arch A[,B]           only these archs: packages listed for them alone (arch-specific companion repos);
+                         an emptied companion repo goes with its declaration
   --dry-run              print a unified diff of every file that would change; write nothing`,
-  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" } },
+  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" }, "dry-run": { type: "boolean" } },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "remove").map((p) => p.name);
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
-    const plan = await withArchive(ctx, ({ loader }) => planRemove({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const archs = archOption(ctx.values.arch);
+    const plan = await withArchive(ctx, ({ loader }) => planRemove({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }));
     // A package no target lists is a typo or a wrong image: say so and write nothing, rather than "nothing to do".
     const nowhere = packages.filter((name) => plan.targets.every((t) => t.notListed.includes(name)));
     if (nowhere.length > 0) {

@@ -18,7 +18,8 @@ export function formatWhyReport(report: WhyReport): string {
         continue;
       }
       const from = a.providedByAncestor !== undefined ? `provided by ancestor image ${a.providedByAncestor}` : `listed by ${a.listedBy}`;
-      lines.push(`  ${a.arch}: ${a.version}${a.suite === undefined ? "" : ` from ${a.suite}`}, ${from}${a.marker === undefined ? "" : ` (${a.marker})`}`);
+      const repo = a.repo === undefined ? "" : ` (repo ${a.repo})`;
+      lines.push(`  ${a.arch}: ${a.version}${a.suite === undefined ? "" : ` from ${a.suite}`}, ${from}${repo}${a.marker === undefined ? "" : ` (${a.marker})`}`);
       for (const p of a.paths) lines.push(`    ${p.join(" → ")}`);
       if (a.paths.length === 0) lines.push("    listed for its own sake: no other package of the image depends on it");
     }
