@@ -6,6 +6,7 @@ import { outdatedCommand } from "./outdated.js";
 import { removeCommand } from "./remove.js";
 import { snapshotsCommand } from "./snapshots.js";
 import { updateCommand } from "./update.js";
+import { verifyCommand } from "./verify.js";
 import { whyCommand } from "./why.js";
 
 /** The command table, in the order `deb-lock --help` lists them. */
@@ -17,5 +18,6 @@ export const COMMANDS: readonly Command[] = [
   updateCommand,
   outdatedCommand,
   checkCommand,
+  verifyCommand,
   snapshotsCommand,
 ];
