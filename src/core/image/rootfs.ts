@@ -115,7 +115,12 @@ export class RootFs {
       }
       const next = join(current, name!);
       const node = this.#nodes.get(next);
-      if (node === undefined) return { path: [next, ...pending].reduce((a, b) => join(a, b)), node: undefined, via };
+      if (node === undefined) {
+        // Directories a data archive implies without an entry of their own exist all the same.
+        if (pending.length === 0) return { path: next, node: undefined, via };
+        current = next;
+        continue;
+      }
       if (node.kind === "symlink" && node.target !== undefined && (pending.length > 0 || followLast)) {
         if (++hops > MAX_SYMLINKS) return { path: next, node: undefined, via };
         via.push(next);
