@@ -2,7 +2,7 @@ import type { DebContents } from "../core/image/deb-contents.js";
 import { describeArch, type ImageVerification, type NeededLink, type VerifyFinding, verifyImage } from "../core/image/verify-image.js";
 import { defaultLibraryDirs } from "../core/image/loader.js";
 import { packageNamesForSoname } from "../core/image/soname-package.js";
-import { ProblemError, UsageError } from "../core/errors.js";
+import { DebLockError, ProblemError, UsageError } from "../core/errors.js";
 import { lockPackageUrls, type LockPackage } from "../core/lock/index.js";
 import { type LockedDeb, type DebFetchDeps, debContents, fetchDeb } from "../io/deb-fetch.js";
 import { readDebArchives } from "../io/deb-archive.js";
@@ -106,6 +106,8 @@ export interface VerifyTargetReport {
   readonly objects: number;
   readonly findings: readonly ReportedFinding[];
   readonly neededLinks: readonly NeededLink[];
+  /** Why packages providing missing libraries could not be looked up in the sources' indexes. */
+  readonly providerLookupError?: string;
   readonly run?: RunReport;
 }
 
@@ -256,9 +258,10 @@ function describeElfOf(_f: VerifyFinding, target: VerifyTarget): { bits: 32 | 64
   return machines[target.arch] ?? { bits: 64, machine: 62, bigEndian: false };
 }
 
-async function reportFindings(target: VerifyTarget, result: ImageVerification, loader: IndexLoader | undefined): Promise<ReportedFinding[]> {
+async function reportFindings(target: VerifyTarget, result: ImageVerification, loader: IndexLoader | undefined): Promise<{ findings: ReportedFinding[]; providerLookupError?: string }> {
   const inImage = new Map(target.packages.map((p) => [p.name, p.version]));
   let index: Map<string, string> | undefined;
+  let providerLookupError: string | undefined;
   const out: ReportedFinding[] = [];
   for (const f of result.findings) {
     let provider: ReportedFinding["provider"];
@@ -266,15 +269,22 @@ async function reportFindings(target: VerifyTarget, result: ImageVerification, l
     if (wanted.length > 0) {
       const here = wanted.find((n) => inImage.has(n));
       if (here !== undefined) provider = { name: here, version: inImage.get(here)!, inImage: true };
-      else if (loader !== undefined) {
-        index ??= await providerIndex(target, loader);
-        const found = wanted.find((n) => index!.has(n));
-        if (found !== undefined) provider = { name: found, version: index.get(found)!, inImage: false };
+      else if (loader !== undefined && providerLookupError === undefined) {
+        // Naming a provider is a courtesy: when the indexes cannot be read (offline, mirror down), the finding
+        // stands without one and the report says why.
+        try {
+          index ??= await providerIndex(target, loader);
+        } catch (error) {
+          if (!(error instanceof DebLockError)) throw error;
+          providerLookupError = error.message;
+        }
+        const found = index === undefined ? undefined : wanted.find((n) => index!.has(n));
+        if (found !== undefined) provider = { name: found, version: index!.get(found)!, inImage: false };
       }
     }
     out.push({ ...f, ...(provider === undefined ? {} : { provider }), fix: fixFor(f, target, provider) });
   }
-  return out;
+  return providerLookupError === undefined ? { findings: out } : { findings: out, providerLookupError };
 }
 
 /** Checks (and with `run`, starts) each target. Writes nothing but the cache and a temporary directory for --run. */
@@ -297,7 +307,7 @@ export async function verify(request: VerifyRequest, deps: VerifyDeps): Promise<
   for (const t of targets) {
     deps.onEvent?.({ type: "target", label: t.label, packages: t.packages.length });
     const result = verifyImage(t.packages.map((p) => ({ pkg: p.name, contents: contents.get(p.sha256)! })));
-    const findings = await reportFindings(t, result, deps.loader);
+    const { findings, providerLookupError } = await reportFindings(t, result, deps.loader);
     const report: VerifyTargetReport = {
       label: t.label,
       ...(t.image === undefined ? {} : { image: t.image }),
@@ -308,6 +318,7 @@ export async function verify(request: VerifyRequest, deps: VerifyDeps): Promise<
       objects: result.objects,
       findings,
       neededLinks: result.neededLinks,
+      ...(providerLookupError === undefined ? {} : { providerLookupError }),
     };
     reports.push(request.run === undefined ? report : { ...report, run: await runIn(t, request.run, deps) });
   }

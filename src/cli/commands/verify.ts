@@ -74,6 +74,7 @@ export function formatVerifyReport(report: VerifyReport): string {
       }
     };
     render(errors, "  ");
+    if (t.providerLookupError !== undefined) lines.push(`  (packages providing missing libraries not looked up: ${t.providerLookupError})`);
     if (warnings.length > 0) {
       lines.push("  warnings: shared objects off the loader's path that nothing links to (plugins, extensions) fail only when loaded:");
       render(warnings, "    ");
