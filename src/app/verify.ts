@@ -7,6 +7,7 @@ import { lockPackageUrls, type LockPackage } from "../core/lock/index.js";
 import { type LockedDeb, type DebFetchDeps, debContents, fetchDeb } from "../io/deb-fetch.js";
 import { readDebArchives } from "../io/deb-archive.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
+import { linkLayerName, readLinkLayer } from "./alternative-links.js";
 import { discoverImage } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
@@ -75,10 +76,14 @@ export interface VerifyTarget {
   readonly distro?: string;
   /** Debian arch. */
   readonly arch: string;
+  /** Bazel arch (`arm` for armhf); the Debian arch for a manifest. */
+  readonly bazelArch: string;
   /** The repo of the image's own packages (or the manifest's). */
   readonly repo: RepoState;
   /** In image order: the deepest base image's packages first. */
   readonly packages: readonly VerifyPackage[];
+  /** Links layers of the image and its base images (`pkg_tar(symlinks = ...)`, see alternative-links.ts). */
+  readonly linkLayers: readonly { readonly file: string; readonly name: string; readonly symlinks: Readonly<Record<string, string>> }[];
 }
 
 export type ReportedFinding = VerifyFinding & {
@@ -138,7 +143,7 @@ export async function verifyTargets(request: VerifyRequest, deps: Pick<VerifyDep
     for (const arch of state.manifest.archs) {
       if (!wantArch(arch, arch)) continue;
       const packages = [...lockIndex(state, arch).values()].map((p) => toPackage(p, repo.name, repo.name));
-      targets.push({ label: `${repo.name} (${arch})`, arch, repo: state, packages });
+      targets.push({ label: `${repo.name} (${arch})`, arch, bazelArch: arch, repo: state, packages, linkLayers: [] });
     }
     if (targets.length === 0) throw new UsageError(`${repo.manifestPath} does not build ${request.arch}`, { hint: `give --arch one of ${state.manifest.archs.join(", ")}` });
     return targets;
@@ -179,13 +184,26 @@ export async function verifyTargets(request: VerifyRequest, deps: Pick<VerifyDep
           packages.push(toPackage(p, list.repo, list.image));
         }
       }
-      targets.push({ label: `${info.image} (${d.distro}, ${debArch})`, image: info.image, distro: d.distro, arch: debArch, repo: await stateOf(d.repoByArch[bazelArch]!.name), packages });
+      const linkLayers = [];
+      for (const img of [...(d.ancestors[bazelArch] ?? []).map((a) => a.image).reverse(), info.image]) {
+        const layer = await readLinkLayer(request.root, img, bazelArch, d.distro, deps.files);
+        if (layer !== undefined) linkLayers.push(layer);
+      }
+      targets.push({ label: `${info.image} (${d.distro}, ${debArch})`, image: info.image, distro: d.distro, arch: debArch, bazelArch, repo: await stateOf(d.repoByArch[bazelArch]!.name), packages, linkLayers });
     }
     if (request.arch !== undefined && !d.archs.some((a) => wantArch(a, d.debianArch[a]!))) {
       throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, { hint: `give --arch one of ${d.archs.join(", ")}, or leave --arch out for every arch` });
     }
   }
   return targets;
+}
+
+/** A links layer as image contents: one symlink per entry, the layer named by its target. */
+function linkLayerContents(layer: VerifyTarget["linkLayers"][number]): { pkg: string; contents: DebContents } {
+  return {
+    pkg: `:${layer.name}`,
+    contents: { files: Object.entries(layer.symlinks).map(([link, target]) => ({ path: link, kind: "symlink" as const, mode: 0o777, target })), links: [] },
+  };
 }
 
 /** Runs `work` over `items` with at most `limit` at once; results in input order. */
@@ -223,7 +241,9 @@ function fixFor(f: VerifyFinding, target: VerifyTarget, provider: ReportedFindin
     case "LINK_NEEDED": {
       const l = f.link;
       const made = l.kind === "alternative" ? `update-alternatives --install ${l.link} ${l.name} ${l.target} ${l.priority}` : `ln -s ${l.target} ${l.link}`;
-      return `add the link ${l.link} -> ${l.target} to the image (${l.pkg}'s ${l.script} makes it with \`${made}\`, and image builds run no maintainer scripts): e.g. a pkg_tar(symlinks = {"${l.link}": "${l.target}"}) in the image's tars`;
+      const layer = target.image === undefined || target.distro === undefined ? undefined : linkLayerName(target.image, target.bazelArch, target.distro);
+      const where = layer === undefined ? "a pkg_tar(symlinks = {...}) layer in the image's tars" : `pkg_tar(name = "${layer}", symlinks = {...}) in the image's BUILD file, with ":${layer}" in its tars`;
+      return `add the link ${l.link} -> ${l.target} (${l.pkg}'s ${l.script} makes it with \`${made}\`; image builds run no maintainer scripts) as ${where}`;
     }
     case "INTERPRETER_MISSING":
       return provider !== undefined && !provider.inImage ? `add ${provider.name}, which ships ${f.interpreter}: ${addHint(target, provider.name)}` : `add the package that ships ${f.interpreter} (libc6 for glibc's loader) to the image`;
@@ -269,7 +289,8 @@ async function reportFindings(target: VerifyTarget, result: ImageVerification, l
     if (wanted.length > 0) {
       const here = wanted.find((n) => inImage.has(n));
       if (here !== undefined) provider = { name: here, version: inImage.get(here)!, inImage: true };
-      else if (loader !== undefined && providerLookupError === undefined) {
+      // Modules' findings are warnings: they are not worth reading every index for.
+      else if (loader !== undefined && providerLookupError === undefined && f.scope === "startup") {
         // Naming a provider is a courtesy: when the indexes cannot be read (offline, mirror down), the finding
         // stands without one and the report says why.
         try {
@@ -306,7 +327,7 @@ export async function verify(request: VerifyRequest, deps: VerifyDeps): Promise<
   const reports: VerifyTargetReport[] = [];
   for (const t of targets) {
     deps.onEvent?.({ type: "target", label: t.label, packages: t.packages.length });
-    const result = verifyImage(t.packages.map((p) => ({ pkg: p.name, contents: contents.get(p.sha256)! })));
+    const result = verifyImage([...t.packages.map((p) => ({ pkg: p.name, contents: contents.get(p.sha256)! })), ...t.linkLayers.map(linkLayerContents)]);
     const { findings, providerLookupError } = await reportFindings(t, result, deps.loader);
     const report: VerifyTargetReport = {
       label: t.label,
@@ -337,7 +358,7 @@ async function runIn(target: VerifyTarget, argv: readonly string[], deps: Verify
       const { bytes, url } = await fetchDeb(p, deps.debs);
       layers.push({ pkg: p.name, archives: await readDebArchives(bytes, url) });
     }
-    runner.writeRootFs(dir, layers, []);
+    runner.writeRootFs(dir, layers, target.linkLayers.flatMap((l) => Object.entries(l.symlinks).map(([link, to]) => ({ link, target: to }))));
     const planned = runner.plan(dir, argv, target.arch);
     if (!planned.ok) return { argv, unavailable: { reason: planned.reason, install: planned.install } };
     const result = await runner.run(planned.plan);
