@@ -198,14 +198,6 @@ export async function verifyTargets(request: VerifyRequest, deps: Pick<VerifyDep
   return targets;
 }
 
-/** A links layer as image contents: one symlink per entry, the layer named by its target. */
-function linkLayerContents(layer: VerifyTarget["linkLayers"][number]): { pkg: string; contents: DebContents } {
-  return {
-    pkg: `:${layer.name}`,
-    contents: { files: Object.entries(layer.symlinks).map(([link, target]) => ({ path: link, kind: "symlink" as const, mode: 0o777, target })), links: [] },
-  };
-}
-
 /** Runs `work` over `items` with at most `limit` at once; results in input order. */
 async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -308,9 +300,8 @@ async function reportFindings(target: VerifyTarget, result: ImageVerification, l
   return providerLookupError === undefined ? { findings: out } : { findings: out, providerLookupError };
 }
 
-/** Checks (and with `run`, starts) each target. Writes nothing but the cache and a temporary directory for --run. */
-export async function verify(request: VerifyRequest, deps: VerifyDeps): Promise<VerifyReport> {
-  const targets = await verifyTargets(request, deps);
+/** The contents summary of every package of the targets, by SHA-256: fetched and read 8 at a time, or cached. */
+export async function targetContents(targets: readonly VerifyTarget[], deps: Pick<VerifyDeps, "debs" | "concurrency" | "onEvent">): Promise<Map<string, DebContents>> {
   const all = new Map<string, VerifyPackage>();
   for (const t of targets) for (const p of t.packages) if (!all.has(p.sha256)) all.set(p.sha256, p);
   const list = [...all.values()];
@@ -324,6 +315,21 @@ export async function verify(request: VerifyRequest, deps: VerifyDeps): Promise<
     done++;
     deps.onEvent?.({ type: "deb", done, total: list.length, downloadedBytes, name: p.name });
   });
+  return contents;
+}
+
+/** A links layer as image contents: one symlink per entry, the layer named by its target. */
+export function linkLayerContents(layer: VerifyTarget["linkLayers"][number]): { pkg: string; contents: DebContents } {
+  return {
+    pkg: `:${layer.name}`,
+    contents: { files: Object.entries(layer.symlinks).map(([link, target]) => ({ path: link, kind: "symlink" as const, mode: 0o777, target })), links: [] },
+  };
+}
+
+/** Checks (and with `run`, starts) each target. Writes nothing but the cache and a temporary directory for --run. */
+export async function verify(request: VerifyRequest, deps: VerifyDeps): Promise<VerifyReport> {
+  const targets = await verifyTargets(request, deps);
+  const contents = await targetContents(targets, deps);
   const reports: VerifyTargetReport[] = [];
   for (const t of targets) {
     deps.onEvent?.({ type: "target", label: t.label, packages: t.packages.length });

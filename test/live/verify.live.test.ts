@@ -16,7 +16,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planLinkLayerEdit, linkLayerName } from "../../src/app/alternative-links.js";
+import { linkLayerName } from "../../src/app/alternative-links.js";
 import type { NeededLink } from "../../src/core/image/verify-image.js";
 import { runCli } from "../support/run-cli.js";
 import { liveMirror } from "./live-mirror.js";
@@ -70,12 +70,6 @@ async function cli(root: string, ...args: string[]): Promise<{ code: number; std
   return runCli([...args, "-C", root, ...mirrorArgs(root)], { cwd: root });
 }
 
-/** Writes the links layer verify asked for into the image's BUILD (what add writes, through the same planner). */
-function writeLinks(root: string, image: string, bazelArch: string, distro: string, links: readonly NeededLink[]): void {
-  const file = join(root, image, "BUILD");
-  writeFileSync(file, planLinkLayerEdit(readFileSync(file, "utf8"), `${image}/BUILD`, linkLayerName(image, bazelArch, distro), links));
-}
-
 describe.skipIf(live.skipReason !== undefined)("deb-lock verify on real Debian packages", () => {
   let root2026: string;
   beforeAll(async () => {
@@ -114,7 +108,15 @@ describe.skipIf(live.skipReason !== undefined)("deb-lock verify on real Debian p
       expect(startup.every((f) => f.code === "LINK_NEEDED")).toBe(true);
       expect(startup.map((f) => f.needs)).toContain("libblas.so.3");
       expect(report.targets[0]!.neededLinks.map((l) => l.link)).toContain(`/usr/lib/${triplet}/libblas.so.3`);
-      writeLinks(root2026, "python3", bazelArch, distro, report.targets[0]!.neededLinks);
+      // add --links writes the links layer (the package is already there: only the layer changes); the image's
+      // tars must list it, which deb-lock asks for until the image names it.
+      const links = await cli(root2026, "add", "ffmpeg", "--image", "python3", "--distro", distro, "--links", "-q");
+      expect(links.code).toBe(0);
+      const layer = linkLayerName("python3", bazelArch, distro);
+      expect(links.stderr).toContain(`the links layer ${layer} is written in python3's BUILD file, but the image's tars do not list it yet`);
+      const build = readFileSync(join(root2026, "python3/BUILD"), "utf8");
+      for (const l of report.targets[0]!.neededLinks) expect(build).toContain(`${JSON.stringify(l.link)}: ${JSON.stringify(l.target)},`);
+      edit(root2026, "python3/python.bzl", /(tars = \[\n\s*deb\.package\(arch, distro, pkg, "python"\)\n\s*for pkg in packages\n\s*\])/, '$1 + [":python3_links_" + arch + "_" + distro]');
       const clean = await cli(root2026, "verify", "--image", "python3", "--distro", distro, "--run", "/usr/bin/ffmpeg -version", "-q");
       expect(clean.stdout).toMatch(/checked — ok/);
       expect(clean.stdout).toMatch(/run \/usr\/bin\/ffmpeg -version \([^)]*\): exit 0/);

@@ -6,6 +6,7 @@ import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { requestedPackages, targetOptions } from "../image-target.js";
+import { LINKS_HELP, withImageLinks } from "../links-option.js";
 import { formatChangeSetDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
@@ -61,14 +62,16 @@ Options:
                          image declared there (base:static, java:java_base)
   --manifest FILE        a plain rules_distroless manifest instead of an image: only it and its lock change
   --distro NAME          only this distro (debian12 or bookworm); default every distro of the image
-  --dry-run              print a unified diff of every file that would change; write nothing`,
-  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" } },
+  --dry-run              print a unified diff of every file that would change; write nothing
+${LINKS_HELP}`,
+  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" }, links: { type: "boolean" } },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "add");
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     ctx.reporter.progress(`resolving ${packages.map((p) => p.name).join(", ")}`);
-    const plan = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const planned = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const plan = ctx.values.links === true && planned.image !== undefined ? { ...planned, changes: (await withImageLinks(ctx, root, repos, planned.image, target.distro, planned.changes)).changes } : planned;
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);

@@ -6,6 +6,7 @@ import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { requestedPackages, targetOptions } from "../image-target.js";
+import { withImageLinks } from "../links-option.js";
 import { formatChangeSetDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
@@ -39,13 +40,16 @@ Options:
                          image declared there (base:static, java:java_base)
   --manifest FILE        a plain rules_distroless manifest instead of an image
   --distro NAME          only this distro (debian12 or bookworm); default every distro of the image
-  --dry-run              print a unified diff of every file that would change; write nothing`,
-  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" } },
+  --dry-run              print a unified diff of every file that would change; write nothing
+  --links                also rewrite the image's links layer (see deb-lock add --help): links no file of
+                         the image needs any more go, and the layer with its last link`,
+  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, "dry-run": { type: "boolean" }, links: { type: "boolean" } },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "remove").map((p) => p.name);
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
-    const plan = await withArchive(ctx, ({ loader }) => planRemove({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const planned = await withArchive(ctx, ({ loader }) => planRemove({ root, packages, ...target }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const plan = ctx.values.links === true && planned.image !== undefined ? { ...planned, changes: (await withImageLinks(ctx, root, repos, planned.image, target.distro, planned.changes)).changes } : planned;
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyChangeSet(plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);

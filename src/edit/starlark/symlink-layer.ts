@@ -58,7 +58,8 @@ export function formatSymlinkLayer(name: string, symlinks: Readonly<Record<strin
     .sort()
     .map((k) => `        ${JSON.stringify(k)}: ${JSON.stringify(symlinks[k])},\n`)
     .join("");
-  return `${comment.map((c) => `# ${c}\n`).join("")}pkg_tar(\n    name = ${JSON.stringify(name)},\n    symlinks = {\n${entries}    },\n)\n`;
+  const dict = entries === "" ? "{}" : `{\n${entries}    }`;
+  return `${comment.map((c) => `# ${c}\n`).join("")}pkg_tar(\n    name = ${JSON.stringify(name)},\n    symlinks = ${dict},\n)\n`;
 }
 
 /**
