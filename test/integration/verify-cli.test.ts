@@ -157,6 +157,21 @@ describe("deb-lock verify", () => {
     });
   }
 
+  it("says why --run cannot start a foreign-arch image here and what to install", async () => {
+    const foreign = process.arch === "arm64" ? "amd64" : "arm64";
+    const root = workspace([{ name: "libc6" }, { name: "app" }]);
+    for (const rel of ["private/repos/deb/test.yaml", "private/repos/deb/test.lock.json"]) {
+      const path = join(root, rel);
+      // the arch of the manifest and of each lock entry (the served files keep their names)
+      writeFileSync(path, readFileSync(path, "utf8").replace("[amd64]", `[${foreign}]`).replaceAll('"arch": "amd64"', `"arch": "${foreign}"`).replace(/_1_amd64",/g, `_1_${foreign}",`));
+    }
+    // No emulator on this PATH: the run cannot happen, and verify says so (the check itself still runs).
+    const r = await runCli(verifyArgs(root, "--run", "/usr/bin/app --version"), { cwd: root, env: { PATH: "/nonexistent" } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`run /usr/bin/app --version: cannot run here: the image is ${foreign}`);
+    expect(r.stdout).toContain("install Debian's qemu-user-static package");
+  });
+
   it("exits 3 naming the URL when --offline finds a .deb missing from the cache", async () => {
     const root = workspace([{ name: "libc6" }, { name: "app" }]);
     const r = await runCli(verifyArgs(root, "--offline"), { cwd: root });

@@ -123,7 +123,7 @@ describe.skipIf(live.skipReason !== undefined)("deb-lock verify on real Debian p
       expect(clean.stdout).toContain("| ffmpeg version");
       if (bazelArch === "arm64") expect(clean.stdout).toContain("qemu-aarch64-static");
       expect(clean.code).toBe(0);
-    });
+    }, 1_200_000); // ~250 real .debs downloaded, read twice, and an image written and run (under emulation for arm64)
   }
 
   it("fails the seed's hand edit (ffmpeg alone, no dependencies) naming the missing libraries and their packages", async () => {

@@ -37,6 +37,12 @@ export function splitCommand(text: string): string[] {
   return out;
 }
 
+/** `[#######.............]` */
+export function progressBar(done: number, total: number, width = 20): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
+}
+
 function subject(f: ReportedFinding): string {
   switch (f.code) {
     case "LINK_NEEDED":
@@ -141,7 +147,7 @@ Options:
           loader: createIndexLoader(services, progress.onArchive),
           runner: nodeRootRunner(ctx.io.env),
           onEvent: (e) => {
-            if (e.type === "deb") ctx.reporter.progress(`.debs ${e.done}/${e.total}${e.downloadedBytes > 0 ? ` (${(e.downloadedBytes / 1e6).toFixed(1)} MB downloaded)` : ""}: ${e.name}`);
+            if (e.type === "deb") ctx.reporter.progress(`${progressBar(e.done, e.total)} .debs ${e.done}/${e.total}${e.downloadedBytes > 0 ? ` (${(e.downloadedBytes / 1e6).toFixed(1)} MB downloaded)` : ""}: ${e.name}`);
             else if (e.type === "target") ctx.reporter.progress(`checking ${e.label} (${e.packages} packages)`);
             else ctx.reporter.progress(`running ${e.argv.join(" ")} in ${e.label}`);
           },
