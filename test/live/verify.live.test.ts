@@ -110,13 +110,18 @@ describe.skipIf(live.skipReason !== undefined)("deb-lock verify on real Debian p
       expect(report.targets[0]!.neededLinks.map((l) => l.link)).toContain(`/usr/lib/${triplet}/libblas.so.3`);
       // add --links writes the links layer (the package is already there: only the layer changes); the image's
       // tars must list it, which deb-lock asks for until the image names it.
+      const wired = readFileSync(join(root2026, "python3/python.bzl"), "utf8").includes('_links_" + arch');
       const links = await cli(root2026, "add", "ffmpeg", "--image", "python3", "--distro", distro, "--links", "-q");
       expect(links.code).toBe(0);
       const layer = linkLayerName("python3", bazelArch, distro);
-      expect(links.stderr).toContain(`the links layer ${layer} is written in python3's BUILD file, but the image's tars do not list it yet`);
       const build = readFileSync(join(root2026, "python3/BUILD"), "utf8");
       for (const l of report.targets[0]!.neededLinks) expect(build).toContain(`${JSON.stringify(l.link)}: ${JSON.stringify(l.target)},`);
-      edit(root2026, "python3/python.bzl", /(tars = \[\n\s*deb\.package\(arch, distro, pkg, "python"\)\n\s*for pkg in packages\n\s*\])/, '$1 + [":python3_links_" + arch + "_" + distro]');
+      if (wired) expect(links.stderr).toBe("");
+      else {
+        expect(links.stderr).toContain(`the links layer ${layer} is written in python3's BUILD file, but the image's tars do not list it yet`);
+        // what the warning asks for, once for every arch and distro of the macro
+        edit(root2026, "python3/python.bzl", /(tars = \[\n\s*deb\.package\(arch, distro, pkg, "python"\)\n\s*for pkg in packages\n\s*\])/, '$1 + [":python3_links_" + arch + "_" + distro]');
+      }
       const clean = await cli(root2026, "verify", "--image", "python3", "--distro", distro, "--run", "/usr/bin/ffmpeg -version", "-q");
       expect(clean.stdout).toMatch(/checked — ok/);
       expect(clean.stdout).toMatch(/run \/usr\/bin\/ffmpeg -version \([^)]*\): exit 0/);
