@@ -1,6 +1,6 @@
 import type { DebContents } from "../core/image/deb-contents.js";
 import { describeArch, type ImageVerification, type NeededLink, type VerifyFinding, verifyImage } from "../core/image/verify-image.js";
-import { defaultLibraryDirs } from "../core/image/loader.js";
+import { defaultLibraryDirs, elfArchOfDebianArch } from "../core/image/loader.js";
 import { packageNamesForSoname } from "../core/image/soname-package.js";
 import { DebLockError, ProblemError, UsageError } from "../core/errors.js";
 import { lockPackageUrls, type LockPackage } from "../core/lock/index.js";
@@ -245,7 +245,7 @@ function fixFor(f: VerifyFinding, target: VerifyTarget, provider: ReportedFindin
       if (provider !== undefined && !provider.inImage) return `add ${provider.name}${provider.version === undefined ? "" : ` (${provider.version} in the sources)`}, which by Debian's naming ships ${f.soname}: ${addHint(target, provider.name)}`;
       const e = f.elsewhere[0];
       if (e !== undefined) {
-        return `${f.soname} is in the image at ${e.path} (${e.pkg}), outside the loader's search path: link it into ${defaultLibraryDirs(describeElfOf(f, target))[1]} (a pkg_tar(symlinks = ...) layer) or give ${f.file} a RUNPATH`;
+        return `${f.soname} is in the image at ${e.path} (${e.pkg}), outside the loader's search path: link it into ${defaultLibraryDirs(elfArchOfDebianArch(target.arch))[1]} (a pkg_tar(symlinks = ...) layer) or give ${f.file} a RUNPATH`;
       }
       const c = f.ldSoConf[0];
       if (c !== undefined) return `${c.dir} is listed in ${c.conf}, but the loader reads ld.so.conf only through /etc/ld.so.cache, which the image does not ship (no ldconfig runs): link ${f.soname} into a default library directory`;
@@ -254,20 +254,6 @@ function fixFor(f: VerifyFinding, target: VerifyTarget, provider: ReportedFindin
       return `no package of the image or of its sources by Debian's naming ships ${f.soname}: find the package that does (apt-file search ${f.soname}) and add it with deb-lock add`;
     }
   }
-}
-
-/** The ELF class of the file a finding is about, for the default directories of the fix. */
-function describeElfOf(_f: VerifyFinding, target: VerifyTarget): { bits: 32 | 64; machine: number; bigEndian: boolean } {
-  const machines: Record<string, { bits: 32 | 64; machine: number; bigEndian: boolean }> = {
-    amd64: { bits: 64, machine: 62, bigEndian: false },
-    arm64: { bits: 64, machine: 183, bigEndian: false },
-    armhf: { bits: 32, machine: 40, bigEndian: false },
-    i386: { bits: 32, machine: 3, bigEndian: false },
-    ppc64el: { bits: 64, machine: 21, bigEndian: false },
-    s390x: { bits: 64, machine: 22, bigEndian: true },
-    riscv64: { bits: 64, machine: 243, bigEndian: false },
-  };
-  return machines[target.arch] ?? { bits: 64, machine: 62, bigEndian: false };
 }
 
 async function reportFindings(target: VerifyTarget, result: ImageVerification, loader: IndexLoader | undefined): Promise<{ findings: ReportedFinding[]; providerLookupError?: string }> {

@@ -36,6 +36,22 @@ export function multiarchTriplet(elf: Pick<ElfInfo, "bits" | "machine" | "bigEnd
   }
 }
 
+/** The ELF class, machine and byte order of a Debian arch's binaries (x86-64 for an arch Debian does not name). */
+export function elfArchOfDebianArch(arch: string): Pick<ElfInfo, "bits" | "machine" | "bigEndian"> {
+  const table: Readonly<Record<string, Pick<ElfInfo, "bits" | "machine" | "bigEndian">>> = {
+    amd64: { bits: 64, machine: 62, bigEndian: false },
+    arm64: { bits: 64, machine: 183, bigEndian: false },
+    armhf: { bits: 32, machine: 40, bigEndian: false },
+    armel: { bits: 32, machine: 40, bigEndian: false },
+    i386: { bits: 32, machine: 3, bigEndian: false },
+    ppc64el: { bits: 64, machine: 21, bigEndian: false },
+    s390x: { bits: 64, machine: 22, bigEndian: true },
+    riscv64: { bits: 64, machine: 243, bigEndian: false },
+    loong64: { bits: 64, machine: 258, bigEndian: false },
+  };
+  return table[arch] ?? { bits: 64, machine: 62, bigEndian: false };
+}
+
 const PLATFORM: Readonly<Record<number, string>> = { 62: "x86_64", 3: "i686", 183: "aarch64", 40: "v7l", 21: "power8", 22: "z900", 243: "riscv64" };
 
 /** The directories ld.so searches last (Debian's glibc: the multiarch directories, then /lib and /usr/lib). */
