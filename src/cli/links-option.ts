@@ -1,6 +1,9 @@
-import { type ImageLinksPlan, planImageLinks } from "../app/alternative-links.js";
+import { posix } from "node:path";
+import { imageBuildFile, type ImageLinksPlan, linkLayerName, planImageLinks } from "../app/alternative-links.js";
 import { createArchiveServices } from "../app/services.js";
 import type { RepoDecl } from "../app/workspace.js";
+import { discoverWorkspaceImages } from "../app/workspace-images.js";
+import { readSymlinkLayers } from "../edit/starlark/symlink-layer.js";
 import type { FileChange } from "../io/files.js";
 import { nodeWorkspaceFiles } from "../io/workspace-files.js";
 import type { CommandContext } from "./command.js";
@@ -34,4 +37,25 @@ export async function withImageLinks(ctx: CommandContext, root: string, repos: r
     await services.close();
     ctx.reporter.done();
   }
+}
+
+/**
+ * update --links: keeps every links layer of the workspace current. Only images whose BUILD file already holds
+ * a `<image>_links_<arch>_<distro>` layer are read (an update of a workspace without layers reads no .deb).
+ */
+export async function withWorkspaceLinks(ctx: CommandContext, root: string, repos: readonly RepoDecl[], changes: readonly FileChange[]): Promise<FileChange[]> {
+  const files = nodeWorkspaceFiles();
+  const { images } = await discoverWorkspaceImages(root, files, repos);
+  let out = [...changes];
+  for (const info of images) {
+    const file = await imageBuildFile(root, info.image, files);
+    if (file === undefined) continue;
+    const text = await files.readText(posix.join(root, file));
+    const names = new Set(readSymlinkLayers(text, file).map((l) => l.name));
+    for (const d of info.distros) {
+      if (!d.archs.some((a) => names.has(linkLayerName(info.image, a, d.distro)))) continue;
+      out = (await withImageLinks(ctx, root, repos, info.image, d.distro, out)).changes;
+    }
+  }
+  return out;
 }
