@@ -64,6 +64,23 @@ export function planLinkLayerEdit(
   return upsertSymlinkLayer(buildText, file, name, symlinks, COMMENT);
 }
 
+/** The texts of the BUILD and .bzl files of an image's directory. */
+export async function imageDirTexts(root: string, image: string, files: WorkspaceFiles): Promise<string[]> {
+  const dir = image.split(":")[0]!.replace(/^\/\//, "");
+  const names = (await files.listDir(posix.join(root, dir))).filter((n) => /^BUILD(\.bazel)?$|\.bzl$/.test(n));
+  return Promise.all(names.map((n) => files.readText(posix.join(root, dir, n))));
+}
+
+/**
+ * Whether the image's files name a links layer beyond its own pkg_tar: the label `":<name>"`, or the
+ * concatenation `"<image>_links_" + arch ...` that names one per arch and distro.
+ */
+export function isLinkLayerReferenced(dirTexts: readonly string[], name: string): boolean {
+  const all = dirTexts.join("\n");
+  const count = (needle: string): number => all.split(needle).length - 1;
+  return count(`"${name}"`) + count(`":${name}"`) >= 2 || all.includes(`"${name.slice(0, name.indexOf("_links_"))}_links_" +`) || all.includes(`":${name.slice(0, name.indexOf("_links_"))}_links_" +`);
+}
+
 /** The workspace as it will be once `changes` apply. */
 function filesAfter(files: WorkspaceFiles, changes: readonly FileChange[]): WorkspaceFiles {
   const byPath = new Map(changes.map((c) => [c.path, c]));
@@ -107,14 +124,8 @@ export async function planImageLinks(
   const contents = await targetContents(targets, deps);
   const texts = new Map<string, string>();
   const layers: { file: string; name: string; links: NeededLink[] }[] = [];
-  const dir = request.image.split(":")[0]!;
-  const dirFiles = (await files.listDir(posix.join(request.root, dir))).filter((n) => /^BUILD(\.bazel)?$|\.bzl$/.test(n));
-  // The image's BUILD and .bzl texts, to tell whether its tars name a links layer (beyond the pkg_tar itself).
-  const dirTexts = await Promise.all(dirFiles.map((n) => files.readText(posix.join(request.root, dir, n))));
-  const referenced = (name: string): boolean => {
-    const all = dirTexts.join("\n");
-    return all.split(`"${name}"`).length - 1 + all.split(`":${name}"`).length - 1 >= 2 || all.includes(`"${name.slice(0, name.indexOf("_links_"))}_links_" +`) || all.includes('_links_" + arch');
-  };
+  const dirTexts = await imageDirTexts(request.root, request.image, files);
+  const referenced = (name: string): boolean => isLinkLayerReferenced(dirTexts, name);
   for (const t of targets) {
     const own = linkLayerName(t.image!, t.bazelArch, t.distro!);
     const result = verifyImage([...t.packages.map((p) => ({ pkg: p.name, contents: contents.get(p.sha256)! })), ...t.linkLayers.filter((l) => l.name !== own).map(linkLayerContents)]);

@@ -4,6 +4,7 @@ import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { checkDeep } from "./check-deep.js";
 import { type CheckFinding, sortFindings } from "./check-finding.js";
 import { checkImagePackages, type ImageCheckInput, imageCheckInputs } from "./check-images.js";
+import { checkLinkLayers } from "./check-links.js";
 import { checkModuleLock } from "./check-module-lock.js";
 import { type CheckedRepo, checkRepo } from "./check-repo.js";
 import type { IndexLoader } from "./index-loader.js";
@@ -75,6 +76,7 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
     const found = await discoverWorkspaceImages(root, deps.files, repos);
     findings.push(...found.findings);
     images = found.images.flatMap(imageCheckInputs);
+    findings.push(...(await checkLinkLayers(root, found.images, deps.files)));
   }
   for (const image of images) findings.push(...checkImagePackages(image, byName));
   findings.push(...(await checkModuleLock(root, repos, deps.files)));
