@@ -3,6 +3,7 @@ import { InternalError } from "../core/errors.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { type CheckFinding, sortFindings } from "./check-finding.js";
 import { checkImagePackages, type ImageCheckInput, imageCheckInputs } from "./check-images.js";
+import { checkLinkLayers } from "./check-links.js";
 import { checkModuleLock } from "./check-module-lock.js";
 import { type CheckedRepo, checkRepo } from "./check-repo.js";
 import type { IndexLoader } from "./index-loader.js";
@@ -74,6 +75,7 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
     const found = await discoverWorkspaceImages(root, deps.files, repos);
     findings.push(...found.findings);
     images = found.images.flatMap(imageCheckInputs);
+    findings.push(...(await checkLinkLayers(root, found.images, deps.files)));
   }
   for (const image of images) findings.push(...checkImagePackages(image, byName));
   findings.push(...(await checkModuleLock(root, repos, deps.files)));

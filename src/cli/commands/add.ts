@@ -6,6 +6,7 @@ import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { archOption, requestedPackages, targetOptions } from "../image-target.js";
+import { LINKS_HELP, withImageLinks } from "../links-option.js";
 import { formatChangeSetDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
@@ -67,15 +68,17 @@ Options:
   --arch A[,B]           only these archs (Bazel or Debian names): the packages go into an arch-specific
                          companion repo per arch (<repo>_<arch>_only), referenced from the image only for
                          that arch. Without --arch, packages some of the image's archs lack go there too
-  --dry-run              print a unified diff of every file that would change; write nothing`,
-  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" }, "dry-run": { type: "boolean" } },
+  --dry-run              print a unified diff of every file that would change; write nothing
+${LINKS_HELP}`,
+  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" }, "dry-run": { type: "boolean" }, links: { type: "boolean" } },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "add");
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     ctx.reporter.progress(`resolving ${packages.map((p) => p.name).join(", ")}`);
     const archs = archOption(ctx.values.arch);
-    const plan = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const planned = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const plan = ctx.values.links === true && planned.image !== undefined ? { ...planned, changes: (await withImageLinks(ctx, root, repos, planned.image, target.distro, planned.changes)).changes } : planned;
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);

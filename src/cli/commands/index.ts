@@ -13,6 +13,7 @@ const LOADERS: ReadonlyMap<string, () => Promise<Command>> = new Map([
   ["update", async () => (await import("./update.js")).updateCommand],
   ["outdated", async () => (await import("./outdated.js")).outdatedCommand],
   ["check", async () => (await import("./check.js")).checkCommand],
+  ["verify", async () => (await import("./verify.js")).verifyCommand],
   ["snapshots", async () => (await import("./snapshots.js")).snapshotsCommand],
 ]);
 

@@ -12,6 +12,7 @@ import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command, type CommandContext } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
+import { withWorkspaceLinks } from "../links-option.js";
 import { formatChangeSetDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
@@ -80,12 +81,20 @@ ${UPDATE_OPTIONS_HELP}
   --dry-run              compute everything, write nothing (the --pr-body file is still written);
                          print a unified diff of the manifests and image lists that would change
   --pr-body FILE         write a Markdown pull request body (templates/pr-body.md) to FILE
+  --links                also bring every image's links layer (<image>_links_<arch>_<distro>, see
+                         deb-lock add --help) in step with the new versions; reads the .debs of the
+                         images that have one
 
 With --json, prints {ok, dryRun, files, report}; report follows templates/update-report.schema.json.
 The clock is the system's; set DEB_LOCK_NOW=YYYYMMDDTHHMMSSZ to run as of another instant.`,
-  options: { ...UPDATE_OPTIONS, "dry-run": { type: "boolean" }, "pr-body": { type: "string" } },
+  options: { ...UPDATE_OPTIONS, "dry-run": { type: "boolean" }, "pr-body": { type: "string" }, links: { type: "boolean" } },
   async run(ctx) {
-    const { root, plan } = await planFromCli(ctx);
+    const planned = await planFromCli(ctx);
+    const { root } = planned;
+    const plan =
+      ctx.values.links === true && planned.plan.problems.length === 0
+        ? { ...planned.plan, changes: await withWorkspaceLinks(ctx, root, (await selectRepos(ctx, [])).repos, planned.plan.changes) }
+        : planned.plan;
     const dryRun = ctx.values["dry-run"] === true;
     const files = plan.changes.filter((c) => c.before !== c.after).map((c) => relative(root, c.path));
     if (plan.problems.length > 0) {
