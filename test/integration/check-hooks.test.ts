@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { checkCommand } from "../../src/cli/commands/check.js";
-import { updateCommand } from "../../src/cli/commands/update.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -62,38 +61,5 @@ describe(".pre-commit-hooks.yaml", () => {
       expect(h.files).toBe(hooks[i]!.files);
       expect(h.entry).toBe(`npx --no-install ${hooks[i]!.entry}`);
     }
-  });
-});
-
-describe("templates/github-workflow.yml", () => {
-  const workflow = parse(read("templates/github-workflow.yml")) as {
-    on: { schedule: { cron: string }[]; workflow_dispatch: unknown };
-    permissions: Record<string, string>;
-    jobs: { update: { steps: { run?: string; uses?: string }[] } };
-  };
-  const runs = workflow.jobs.update.steps.map((s) => s.run ?? "").join("\n");
-
-  it("is scheduled and can be started by hand", () => {
-    expect(workflow.on.schedule[0]?.cron.split(" ")).toHaveLength(5);
-    expect(workflow.on).toHaveProperty("workflow_dispatch");
-  });
-
-  it("asks for exactly the permissions it needs", () => {
-    expect(workflow.permissions).toEqual({ contents: "write", "pull-requests": "write" });
-  });
-
-  it("uses only options the update command has", () => {
-    const flags = [...runs.matchAll(/deb-lock update((?:[^\n\\]|\\\n)*)/g)].flatMap((m) => [...m[1]!.matchAll(/--([a-z-]+)/g)].map((f) => f[1]!));
-    expect(flags).toEqual(["snapshot", "pr-body"]);
-    for (const flag of flags) expect(Object.keys(updateCommand.options)).toContain(flag);
-    expect(Object.keys(updateCommand.options)).toEqual(expect.arrayContaining(["snapshot", "pr-body"]));
-  });
-
-  it("updates with a PR body, checks, and opens or edits one pull request", () => {
-    expect(runs).toMatch(/npx --yes deb-lock update[\s\S]*--pr-body "\$RUNNER_TEMP\/pr-body\.md"/);
-    expect(runs).toContain("deb-lock check");
-    expect(runs).toContain("gh pr create");
-    expect(runs).toContain("gh pr edit");
-    expect(runs).toContain('--body-file "$RUNNER_TEMP/pr-body.md"');
   });
 });
