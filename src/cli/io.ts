@@ -8,4 +8,6 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown };
   /** Whether stderr is a terminal (progress is then one redrawn line). */
   readonly isTTY: boolean;
+  /** Whether stdout is a terminal (findings and diffs are then coloured). */
+  readonly stdoutIsTTY?: boolean;
 }

@@ -11,5 +11,6 @@ export async function main(): Promise<void> {
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: process.stderr.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
   });
 }

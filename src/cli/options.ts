@@ -17,6 +17,7 @@ export const GLOBAL_OPTIONS = {
   json: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   verbose: { type: "boolean", short: "v" },
+  "no-color": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const satisfies OptionSpec;
@@ -34,6 +35,7 @@ export const GLOBAL_HELP = `Global options:
   --json                 print one JSON document on stdout (schemaVersion 1)
   -q, --quiet            no progress output
   -v, --verbose          more detail on stderr
+  --no-color             no colour, also on a terminal (env NO_COLOR does the same)
   -h, --help             show help
   --version              show the version`;
 
@@ -47,6 +49,8 @@ export interface GlobalOptions {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  /** --no-color: no colour even on a terminal (NO_COLOR is read where colour is decided) */
+  readonly noColor: boolean;
 }
 
 type GlobalValues = {
@@ -58,6 +62,7 @@ type GlobalValues = {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  "no-color"?: boolean;
 };
 
 export function resolveGlobalOptions(values: GlobalValues, io: CliIo): GlobalOptions {
@@ -72,5 +77,6 @@ export function resolveGlobalOptions(values: GlobalValues, io: CliIo): GlobalOpt
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     verbose: values.verbose ?? false,
+    noColor: values["no-color"] ?? false,
   };
 }

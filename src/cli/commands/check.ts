@@ -1,12 +1,13 @@
 import { relative, resolve } from "node:path";
 import { runCheck, type CheckRequest } from "../../app/check.js";
-import { formatFinding } from "../../app/check-finding.js";
 import { imageCheckInputs } from "../../app/check-images.js";
 import { discoverImage } from "../../app/images.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { withArchive } from "../archive-session.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
+import { stdoutPaint } from "../render/color.js";
+import { paintFinding } from "../render/finding.js";
 import { selectRepos } from "../workspace-context.js";
 
 export const checkCommand: Command = {
@@ -59,7 +60,8 @@ Exit status: 0 when everything agrees, 1 when any problem is found.`,
     if (ctx.options.json) {
       writeJson(ctx.io, "check", { ok, root: relative(ctx.io.cwd, root) || ".", stats: result.stats, findings: result.findings });
     } else {
-      for (const f of result.findings) ctx.io.stdout.write(`${formatFinding(f)}\n`);
+      const paint = stdoutPaint(ctx.io, ctx.options.noColor);
+      for (const f of result.findings) ctx.io.stdout.write(`${paintFinding(f, paint)}\n`);
       const summary = `${result.stats.repos} repo(s), ${result.stats.entries} lock entries, ${result.stats.images} image list(s)${deep ? ", deep" : ""}`;
       ctx.io.stderr.write(ok ? `deb-lock check: ok (${summary})\n` : `deb-lock check: ${result.findings.length} problem(s) (${summary})\n`);
     }
