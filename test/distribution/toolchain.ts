@@ -51,3 +51,28 @@ export function runAsync(command: string, args: readonly string[], options: { cw
     child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** The Renovate release the tests run (its engines want Node.js 24). */
+export const RENOVATE_VERSION = "44.121.2";
+
+/**
+ * node_modules/.bin of a Renovate install, made on first use with Node.js 24 on PATH. Install scripts are
+ * skipped: they only build optional native modules (a faster regular expression engine), and Renovate
+ * runs without them.
+ */
+export function renovateBin(): { bin: string; path: string } {
+  const node = nodeBin("24");
+  const path = `${node}:${process.env.PATH}`;
+  const prefix = join(CACHE, `renovate-${RENOVATE_VERSION}`);
+  const bin = join(prefix, "node_modules", ".bin");
+  if (!existsSync(join(bin, "renovate"))) {
+    mkdirSync(prefix, { recursive: true });
+    writeFileSync(join(prefix, "package.json"), JSON.stringify({ name: "renovate-cli", private: true }));
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", `renovate@${RENOVATE_VERSION}`], {
+      cwd: prefix,
+      stdio: "pipe",
+      env: { ...process.env, PATH: path },
+    });
+  }
+  return { bin, path };
+}

@@ -45,6 +45,18 @@ describe(".pre-commit-hooks.yaml", () => {
     expect(Object.keys(checkCommand.options)).toContain("deep");
   });
 
+  it("loads in pre-commit 3.0 (Debian 12) and current releases, and runs on the Node.js on PATH", () => {
+    // Stage names both pre-commit 3.0 and 4.x accept without deprecation (3.0 knows push/commit, 3.2+ pre-push/pre-commit).
+    const portable = ["manual", "commit-msg", "prepare-commit-msg", "post-checkout", "post-commit", "post-merge", "post-rewrite"];
+    for (const h of [...hooks, ...(parse(read("templates/pre-commit-config.yaml")) as { repos: { hooks: Hook[] }[] }).repos[0]!.hooks]) {
+      for (const stage of h.stages ?? []) expect(portable).toContain(stage);
+    }
+    // `system`: a workspace's default_language_version (distroless pins node 16.18.0) does not apply.
+    for (const h of hooks) expect((h as Hook & { language_version?: string }).language_version).toBe("system");
+    expect(hooks.find((h) => h.id === "deb-lock-check")?.stages).toBeUndefined();
+    expect(hooks.find((h) => h.id === "deb-lock-check-deep")?.stages).toEqual(["manual"]);
+  });
+
   it("triggers on Debian manifests, locks, BUILD, .bzl and MODULE files only", () => {
     for (const h of hooks) {
       const re = new RegExp(h.files);
