@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    exclude: ["test/live/**", "node_modules/**", "dist/**"],
+    exclude: ["test/live/**", "test/distribution/**", "node_modules/**", "dist/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

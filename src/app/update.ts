@@ -4,6 +4,7 @@ import { parseRelations } from "../core/debian/relation.js";
 import { ProblemError, UsageError } from "../core/errors.js";
 import { parseLock, type LockPackage } from "../core/lock/index.js";
 import { buildUpdateReport, type ReportEntry, type ReportProblem, type SnapshotMove, type UpdateReport } from "../core/report/model.js";
+import { withAffectedImages } from "../core/report/image-impact.js";
 import { resolveClosure, type InstalledPackage } from "../core/resolve/resolve-closure.js";
 import { isSnapshotTimestamp, type SnapshotTimestamp } from "../core/snapshot/timestamp.js";
 import { rewriteSnapshotUrl, snapshotOf, snapshotTimelineKey, type SnapshotRef } from "../core/snapshot/url.js";
@@ -12,6 +13,7 @@ import type { FileChange } from "../io/files.js";
 import type { HttpClient } from "../io/http.js";
 import { insertImageListPackages, removeImageListPackages } from "./image-list-edit.js";
 import { parseCompanionRepoName } from "./companion.js";
+import { readImagePackages } from "./image-packages.js";
 import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
@@ -370,7 +372,8 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
   const snapshots: SnapshotMove[] = [...targets.values()].flatMap((t) =>
     [...t.from].sort().map((from) => ({ host: t.ref.host, archive: t.ref.archive, from, to: t.to })),
   );
-  const report = buildUpdateReport({ before, after, snapshots, problems });
+  const imagePackages = await readImagePackages(request.root, deps.files, request.workspaceRepos ?? request.repos);
+  const report = withAffectedImages(buildUpdateReport({ before, after, snapshots, problems }), imagePackages, after);
 
   const changes: FileChange[] =
     problems.length > 0

@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-import { main } from "./main.js";
+// The launcher. An old Node.js must be able to parse this file and node-version.js to print a clear message, so
+// the CLI itself (which needs Node.js 20.18.1) is loaded only after the version check, by a dynamic import.
+import { unsupportedNodeMessage } from "./node-version.js";
 
-await main();
+const unsupported = unsupportedNodeMessage(process.versions.node);
+if (unsupported !== undefined) {
+  process.stderr.write(`${unsupported}\n`);
+  process.exitCode = 2; // ExitCode.USAGE: exit-codes.ts is not loaded here, it needs the newer Node.js
+} else {
+  import("./main.js").then((cli) => cli.main());
+}

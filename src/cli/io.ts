@@ -12,4 +12,6 @@ export interface CliIo {
   readonly isTTY: boolean;
   /** The signals (SIGINT, SIGTERM) the process receives; absent in-process, where nothing can signal a run. */
   readonly interruption?: Interruption;
+  /** Whether stdout is a terminal (findings and diffs are then coloured). */
+  readonly stdoutIsTTY?: boolean;
 }

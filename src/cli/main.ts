@@ -27,6 +27,7 @@ export async function main(): Promise<void> {
     stderr: process.stderr,
     isTTY: process.stderr.isTTY === true,
     interruption,
+    stdoutIsTTY: process.stdout.isTTY === true,
   });
 }
 

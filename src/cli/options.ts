@@ -17,6 +17,7 @@ export const GLOBAL_OPTIONS = {
   json: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   verbose: { type: "boolean", short: "v" },
+  "no-color": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
   "allow-outside-workspace": { type: "boolean" },
@@ -35,6 +36,7 @@ export const GLOBAL_HELP = `Global options:
   --json                 print one JSON document on stdout (schemaVersion 1)
   -q, --quiet            no progress output
   -v, --verbose          more detail on stderr
+  --no-color             no colour, also on a terminal (env NO_COLOR does the same)
   -h, --help             show help
   --version              show the version
   --allow-outside-workspace
@@ -52,6 +54,8 @@ export interface GlobalOptions {
   readonly quiet: boolean;
   readonly verbose: boolean;
   readonly allowOutsideWorkspace: boolean;
+  /** --no-color: no colour even on a terminal (NO_COLOR is read where colour is decided) */
+  readonly noColor: boolean;
 }
 
 type GlobalValues = {
@@ -64,6 +68,7 @@ type GlobalValues = {
   quiet?: boolean;
   verbose?: boolean;
   "allow-outside-workspace"?: boolean;
+  "no-color"?: boolean;
 };
 
 export function resolveGlobalOptions(values: GlobalValues, io: CliIo): GlobalOptions {
@@ -79,5 +84,6 @@ export function resolveGlobalOptions(values: GlobalValues, io: CliIo): GlobalOpt
     quiet: values.quiet ?? false,
     verbose: values.verbose ?? false,
     allowOutsideWorkspace: values["allow-outside-workspace"] ?? false,
+    noColor: values["no-color"] ?? false,
   };
 }

@@ -65,6 +65,10 @@ describe.each([
       const plan = await planUpdate({ root: ws, repos, workspaceRepos, snapshot: "latest", newDeps: true }, { files, loader: createIndexLoader(services), http: services.http, now: parseSnapshotTimestamp("20260905T000000Z") });
       expect(plan.problems).toEqual([]);
       expect(plan.report.added.map((a) => [a.repo, a.name, a.archs, a.requiredBy])).toEqual([["bookworm_python", "libacl1", ["amd64", "arm64"], ["libpython3.11-stdlib"]]]);
+      // The changed package is in python3's debian12 list (and in no other image's): the report says which image it reaches.
+      expect(plan.report.changes.map((c) => [c.repo, c.name, c.images])).toEqual([["bookworm_python", "libpython3.11-stdlib", ["python3"]]]);
+      expect(configBefore).toContain('"libpython3.11-stdlib"');
+      for (const other of ["base", "cc", "static"]) expect(readFileSync(join(ws, other, "config.bzl"), "utf8")).not.toContain("libpython3.11-stdlib");
       if (narrowed) expect(plan.changes.map((c) => relative(ws, c.path)).sort()).toEqual(["MODULE.bazel.lock", "private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/config.bzl"]);
       await applyChangeSet(plan.changes);
     } finally {

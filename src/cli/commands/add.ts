@@ -7,7 +7,8 @@ import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { archOption, requestedPackages, targetOptions } from "../image-target.js";
 import { LINKS_HELP, withImageLinks } from "../links-option.js";
-import { formatChangeSetDiff } from "../render/diff.js";
+import { stdoutPaint } from "../render/color.js";
+import { formatChangeSetDiff, paintDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
 function kib(n: number): string {
@@ -92,7 +93,7 @@ ${LINKS_HELP}`,
       });
       return ExitCode.OK;
     }
-    if (dryRun) ctx.io.stdout.write(formatChangeSetDiff(root, plan.changes));
+    if (dryRun) ctx.io.stdout.write(paintDiff(formatChangeSetDiff(root, plan.changes), stdoutPaint(ctx.io, ctx.options.noColor)));
     ctx.io.stdout.write(formatAddReport(plan, root, !dryRun));
     return ExitCode.OK;
   },

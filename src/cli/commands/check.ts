@@ -4,13 +4,14 @@ import { readTextIfExists } from "../../app/read-text-if-exists.js";
 import { UsageError } from "../../core/errors.js";
 import { applyChangeSet } from "../../io/files.js";
 import { runCheck, type CheckRequest } from "../../app/check.js";
-import { formatFinding } from "../../app/check-finding.js";
 import { imageCheckInputs } from "../../app/check-images.js";
 import { discoverImage } from "../../app/images.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { workspaceImageArg } from "../image-target.js";
+import { stdoutPaint } from "../render/color.js";
+import { paintFinding } from "../render/finding.js";
 import { selectRepos } from "../workspace-context.js";
 
 export const checkCommand: Command = {
@@ -96,7 +97,8 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
         ...(existing === undefined ? {} : { baseline: shown, known, gone }),
       });
     } else {
-      for (const f of fresh) ctx.io.stdout.write(`${formatFinding(f)}\n`);
+      const paint = stdoutPaint(ctx.io, ctx.options.noColor);
+      for (const f of fresh) ctx.io.stdout.write(`${paintFinding(f, paint)}\n`);
       const accepted = existing === undefined ? "" : `; ${known.length} known in ${shown}`;
       ctx.io.stderr.write(ok ? `deb-lock check: ok (${summary}${accepted})\n` : `deb-lock check: ${fresh.length} ${existing === undefined ? "" : "new "}problem(s) (${summary}${accepted})\n`);
       // Entries a narrowed or offline check cannot see again are not "gone".

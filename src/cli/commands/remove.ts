@@ -8,7 +8,8 @@ import { writeJson, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { archOption, requestedPackages, targetOptions } from "../image-target.js";
 import { withImageLinks } from "../links-option.js";
-import { formatChangeSetDiff } from "../render/diff.js";
+import { stdoutPaint } from "../render/color.js";
+import { formatChangeSetDiff, paintDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
 /** The human summary of a remove plan. */
@@ -69,7 +70,7 @@ Options:
       writeJson(ctx.io, "remove", { ok: true, dryRun, ...(plan.image === undefined ? {} : { image: plan.image }), targets: plan.targets, files: plan.changes.map((c) => relative(root, c.path)) });
       return ExitCode.OK;
     }
-    if (dryRun) ctx.io.stdout.write(formatChangeSetDiff(root, plan.changes));
+    if (dryRun) ctx.io.stdout.write(paintDiff(formatChangeSetDiff(root, plan.changes), stdoutPaint(ctx.io, ctx.options.noColor)));
     ctx.io.stdout.write(formatRemoveReport(plan, root, !dryRun));
     return ExitCode.OK;
   },

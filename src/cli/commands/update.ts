@@ -13,7 +13,8 @@ import { withArchive } from "../archive-session.js";
 import { writeJson, type Command, type CommandContext } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { withWorkspaceLinks } from "../links-option.js";
-import { formatChangeSetDiff } from "../render/diff.js";
+import { stdoutPaint } from "../render/color.js";
+import { formatChangeSetDiff, paintDiff } from "../render/diff.js";
 import { selectRepos } from "../workspace-context.js";
 
 /** The instant commands run as: DEB_LOCK_NOW (for reproducible runs) or the system clock. */
@@ -117,7 +118,7 @@ The clock is the system's; set DEB_LOCK_NOW=YYYYMMDDTHHMMSSZ to run as of anothe
       // The edits people review by eye (manifests, image lists); lock files are summarised by the table above.
       const reviewable = plan.changes.filter((c) => !c.path.endsWith(".lock.json") && !c.path.endsWith("MODULE.bazel.lock"));
       const diff = formatChangeSetDiff(root, reviewable);
-      if (diff !== "") ctx.io.stdout.write(`\n${diff}`);
+      if (diff !== "") ctx.io.stdout.write(`\n${paintDiff(diff, stdoutPaint(ctx.io, ctx.options.noColor))}`);
     }
     if (files.length === 0) ctx.io.stdout.write("nothing to change\n");
     else ctx.io.stdout.write(`${dryRun ? "would write" : "wrote"} ${files.length} file(s): ${files.join(", ")}\n`);

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import type { FileChange } from "../../io/files.js";
+import type { Paint } from "./color.js";
 
 /**
  * A unified diff (`diff -u` style, 3 lines of context) of one file's change, with `a/` and `b/` paths.
@@ -80,4 +81,16 @@ export function formatUnifiedDiff(path: string, before: string | null, after: st
 /** Every change of a change set as one unified diff, paths relative to the workspace root. */
 export function formatChangeSetDiff(root: string, changes: readonly FileChange[]): string {
   return changes.map((c) => formatUnifiedDiff(relative(root, c.path).split("\\").join("/"), c.before, c.after)).join("");
+}
+
+/** Colours a unified diff as git does on a terminal: file headers bold, hunk ranges cyan, removals red, additions green. */
+export function paintDiff(diff: string, paint: Paint): string {
+  return diff.replace(/^.*$/gm, (line) => {
+    if (line === "") return line;
+    if (line.startsWith("--- ") || line.startsWith("+++ ")) return paint("bold", line);
+    if (line.startsWith("@@")) return paint("cyan", line);
+    if (line.startsWith("-")) return paint("red", line);
+    if (line.startsWith("+")) return paint("green", line);
+    return line;
+  });
 }

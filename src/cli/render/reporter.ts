@@ -1,5 +1,5 @@
-import { styleText } from "node:util";
 import type { CliIo } from "../io.js";
+import { isColorEnabled, painter } from "./color.js";
 
 /**
  * Progress, warnings and errors go to stderr; results go to stdout.
@@ -14,9 +14,8 @@ export interface Reporter {
   done(): void;
 }
 
-export function createReporter(io: CliIo, opts: { quiet: boolean; verbose: boolean }): Reporter {
-  const color = io.isTTY && io.env.NO_COLOR === undefined;
-  const paint = (format: Parameters<typeof styleText>[0], text: string): string => (color ? styleText(format, text) : text);
+export function createReporter(io: CliIo, opts: { quiet: boolean; verbose: boolean; noColor?: boolean }): Reporter {
+  const paint = painter(isColorEnabled(io.isTTY, io.env, opts.noColor ?? false));
   let lineOpen = false;
   let lastProgress = 0;
   const clear = (): void => {

@@ -53,7 +53,8 @@ function changeTable(changes: readonly PackageChange[]): { lines: string[]; rows
     const suites = distinct(g.changes.map((c) => c.suite ?? "")).filter(Boolean).join(", ");
     const repos = distinct(g.changes.map((c) => c.repo));
     const archs = distinct(g.changes.flatMap((c) => c.archs));
-    const where = `${repos.join(", ")}; ${archs.join(", ")}`;
+    const images = distinct(g.changes.flatMap((c) => c.images ?? [])).sort((a, b) => a.localeCompare(b, "en"));
+    const where = `${repos.join(", ")}; ${archs.join(", ")}${images.length > 0 ? `; images: ${images.join(", ")}` : ""}`;
     lines.push(
       `| [${g.source}](${trackerUrl(g.source)}) ([changelog](${changelogUrl(g.source, g.sourceVersion)})) | ${binaries} <sub>(${where})</sub> | ${moves} | ${suites} |`,
     );

@@ -44,6 +44,8 @@ export interface PackageChange {
   readonly direction: "upgrade" | "downgrade";
   readonly addedDeps: readonly string[];
   readonly removedDeps: readonly string[];
+  /** Images (distroless layouts) that hold the package, directly or as a dependency; absent when none */
+  readonly images?: readonly string[];
 }
 
 export interface PackagePresence {
