@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DebLockError, FetchError, InternalError, ParseError, ProblemError, UsageError, VerificationError } from "../core/errors.js";
+import { DebLockError, FetchError, InternalError, InterruptedError, ParseError, ProblemError, UsageError, VerificationError } from "../core/errors.js";
 import { ExitCode, EXIT_CODES, exitCodeFor, formatExitCodesHelp, formatExitCodesMarkdown } from "./exit-codes.js";
 import { generalHelp } from "./run.js";
 
@@ -13,8 +13,8 @@ describe("exit codes", () => {
     expect(table).toBe(formatExitCodesMarkdown());
   });
 
-  it("help prints the same table", () => {
-    expect(generalHelp()).toContain(formatExitCodesHelp());
+  it("help prints the same table", async () => {
+    expect(await generalHelp()).toContain(formatExitCodesHelp());
     for (const e of EXIT_CODES) expect(formatExitCodesHelp()).toMatch(new RegExp(`^  ${e.code} +\\S`, "m"));
   });
 
@@ -27,6 +27,8 @@ describe("exit codes", () => {
     expect(exitCodeFor(new DebLockError("LOCK_MISSING", "x"))).toBe(1);
     expect(exitCodeFor(new InternalError("EDIT_OVERLAP", "x"))).toBe(70);
     expect(exitCodeFor(new TypeError("x"))).toBe(70);
-    expect(ExitCode).toEqual({ OK: 0, PROBLEMS: 1, USAGE: 2, NETWORK: 3, INTERNAL: 70 });
+    expect(exitCodeFor(new InterruptedError("SIGINT", "x"))).toBe(130);
+    expect(exitCodeFor(new InterruptedError("SIGTERM", "x"))).toBe(143);
+    expect(ExitCode).toEqual({ OK: 0, PROBLEMS: 1, USAGE: 2, NETWORK: 3, INTERNAL: 70, INTERRUPTED: 130, TERMINATED: 143 });
   });
 });

@@ -2,7 +2,7 @@ import type { PackageRecord } from "../core/debian/package.js";
 import type { Cache } from "./cache.js";
 
 /** Version of the derived-records format; bump when PackageRecord or the parser changes. */
-export const DERIVED_FORMAT = "deb-lock/packages-records/3";
+export const DERIVED_FORMAT = "deb-lock/packages-records/4";
 
 /*
  * Derived data: the parsed records of an index, keyed by the index SHA256 and a format version (the cache checks
@@ -31,10 +31,11 @@ const DERIVED_FIELDS = [
   "provides",
   "conflicts",
   "breaks",
+  "otherRelations",
 ] as const;
 const FIELDS = DERIVED_FIELDS.length;
-const [D_NAME, D_VERSION, D_ARCHITECTURE, D_FILENAME, D_SHA256, D_MULTI_ARCH, D_PRIORITY, D_SOURCE, D_SECTION, D_DEPENDS, D_PRE_DEPENDS, D_PROVIDES, D_CONFLICTS, D_BREAKS] =
-  DERIVED_FIELDS.map((_, i) => i) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+const [D_NAME, D_VERSION, D_ARCHITECTURE, D_FILENAME, D_SHA256, D_MULTI_ARCH, D_PRIORITY, D_SOURCE, D_SECTION, D_DEPENDS, D_PRE_DEPENDS, D_PROVIDES, D_CONFLICTS, D_BREAKS, D_OTHER_RELATIONS] =
+  DERIVED_FIELDS.map((_, i) => i) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
 
 /** Written in the header to detect a reader of the other byte order (typed arrays use the platform's). */
 const BYTE_ORDER_MARK = 0x01020304;
@@ -95,6 +96,7 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
     add(D_PROVIDES, i, r.provides);
     add(D_CONFLICTS, i, r.conflicts);
     add(D_BREAKS, i, r.breaks);
+    add(D_OTHER_RELATIONS, i, r.otherRelations);
     size[i] = r.size;
     installedSize[i] = r.installedSize ?? -1;
     essential[i] = r.essential === true ? 1 : 0;
@@ -205,6 +207,8 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
     const breaks = text(D_BREAKS, i);
     if (breaks !== undefined) r.breaks = breaks;
     if (installedSize[i]! >= 0) r.installedSize = installedSize[i]!;
+    const otherRelations = text(D_OTHER_RELATIONS, i);
+    if (otherRelations !== undefined) r.otherRelations = otherRelations;
     records[i] = r;
   }
   return records;

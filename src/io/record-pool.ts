@@ -50,6 +50,7 @@ function sameRecord(a: PackageRecord, b: PackageRecord): boolean {
     a.provides === b.provides &&
     a.conflicts === b.conflicts &&
     a.breaks === b.breaks &&
+    a.otherRelations === b.otherRelations &&
     a.installedSize === b.installedSize
   );
 }
