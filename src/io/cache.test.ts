@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -69,6 +69,28 @@ describe("openCache on disk", () => {
     await cache.put(xz);
     await cache.put(xz);
     expect(await allFiles(join(dir, "nested", "cache"))).toEqual([`sha256/${XZ_SHA.slice(0, 2)}/${XZ_SHA}`]);
+  });
+
+  it("replaces an entry that is a symlink, never writing through it to the file it names", async () => {
+    // An entry linked to a file outside the cache (a user's file, or a device such as /dev/zero for root): a
+    // write must replace the link, not the target.
+    const victim = join(dir, "victim");
+    await writeFile(victim, "keep me");
+    const cache = openCache(join(dir, "cache"));
+    await cache.put(xz);
+    await cache.putByUrl("https://example.invalid/InRelease", xz);
+    const entries = await allFiles(join(dir, "cache"));
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      await rm(join(dir, "cache", entry));
+      await symlink(victim, join(dir, "cache", entry));
+    }
+    await cache.put(xz);
+    await cache.putByUrl("https://example.invalid/InRelease", xz);
+    expect(await readFile(victim, "utf8")).toBe("keep me");
+    for (const entry of entries) expect((await lstat(join(dir, "cache", entry))).isFile()).toBe(true);
+    expect(await cache.get(XZ_SHA)).toEqual(xz);
+    expect(await cache.getByUrl("https://example.invalid/InRelease")).toEqual(xz);
   });
 
   it("removes a corrupt blob, reports it, and treats it as a miss", async () => {

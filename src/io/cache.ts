@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
-import { writeFileAtomic } from "./files.js";
 
 /**
  * A local cache. An optimisation, never a source of truth: every entry is checked against a hash on read, and an
@@ -67,8 +66,8 @@ function encodeKeyed(bytes: Uint8Array): [Uint8Array, Uint8Array] {
 }
 
 /**
- * Writes `parts` in order to `path` atomically (a temporary sibling, then a rename), like writeFileAtomic without
- * first copying them into one buffer: derived entries are tens of MB. No sync before the rename: the cache
+ * Writes `parts` in order to `path` atomically (a temporary sibling, then a rename), without first copying them
+ * into one buffer: derived entries are tens of MB. No sync before the rename: the cache
  * verifies on read.
  */
 async function writePartsAtomic(path: string, parts: readonly Uint8Array[]): Promise<void> {
@@ -143,13 +142,11 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
     await unlink(path).catch(() => {});
     return undefined;
   };
-  const write = async (path: string, bytes: Uint8Array): Promise<void> => {
-    await mkdir(join(path, ".."), { recursive: true });
-    await writeFileAtomic(path, bytes, { flush: false });
-  };
-  const writeKeyed = async (path: string, bytes: Uint8Array): Promise<void> => {
+  // The rename replaces whatever stands at the entry's name, a symlink included: a cache write never follows a
+  // link out of the cache (a link to /dev/zero or to a user's file stays untouched).
+  const write = async (path: string, parts: readonly Uint8Array[]): Promise<void> => {
     await mkdir(dirname(path), { recursive: true });
-    await writePartsAtomic(path, encodeKeyed(bytes));
+    await writePartsAtomic(path, parts);
   };
 
   const getKeyed = async (area: "derived" | "by-url", key: string): Promise<Uint8Array | undefined> => {
@@ -172,13 +169,13 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
       if (sha256 !== undefined && checkSha256(sha256) !== actual) {
         throw new TypeError(`cache put: bytes hash to ${actual}, not the claimed ${sha256}`);
       }
-      await tolerant(blobPath(actual), "sha256", () => write(blobPath(actual), bytes));
+      await tolerant(blobPath(actual), "sha256", () => write(blobPath(actual), [bytes]));
       return actual;
     },
     getDerived: (key) => getKeyed("derived", key),
-    putDerived: (key, bytes) => tolerant(keyedPath("derived", key), "derived", () => writeKeyed(keyedPath("derived", key), bytes)),
+    putDerived: (key, bytes) => tolerant(keyedPath("derived", key), "derived", () => write(keyedPath("derived", key), encodeKeyed(bytes))),
     getByUrl: (url) => getKeyed("by-url", url),
-    putByUrl: (url, bytes) => tolerant(keyedPath("by-url", url), "by-url", () => writeKeyed(keyedPath("by-url", url), bytes)),
+    putByUrl: (url, bytes) => tolerant(keyedPath("by-url", url), "by-url", () => write(keyedPath("by-url", url), encodeKeyed(bytes))),
   };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DebLockError } from "../core/errors.js";
-import { applyChangeSet, JOURNAL_NAME, realTransactionFs, recoverWorkspace, writeFileAtomic, type Interruption, type TransactionFs } from "./files.js";
+import { applyChangeSet, JOURNAL_NAME, realTransactionFs, recoverWorkspace, type Interruption, type TransactionFs } from "./files.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -41,27 +41,6 @@ async function thrown(p: Promise<unknown>): Promise<DebLockError> {
   }
   throw new Error("expected a DebLockError");
 }
-
-describe("writeFileAtomic", () => {
-  it("creates and replaces a file, keeping its mode, leaving no temp files", async () => {
-    const p = join(dir, "bookworm.lock.json");
-    await writeFileAtomic(p, "one");
-    expect(await readFile(p, "utf8")).toBe("one");
-    await chmod(p, 0o640);
-    await writeFileAtomic(p, new TextEncoder().encode("two"));
-    expect(await readFile(p, "utf8")).toBe("two");
-    expect((await stat(p)).mode & 0o777).toBe(0o640);
-    expect(await readdir(dir)).toEqual(["bookworm.lock.json"]);
-  });
-
-  it("leaves the old file and no temp file when the rename fails", async () => {
-    const p = join(dir, "target");
-    await mkdir(p);
-    await writeFile(join(p, "inside"), "x");
-    await expect(writeFileAtomic(p, "new")).rejects.toThrow();
-    expect(await snapshot(dir)).toEqual({ "target/": "<dir>", "target/inside": "x" });
-  });
-});
 
 describe("applyChangeSet", () => {
   it("creates, replaces and deletes files together, keeping modes", async () => {
@@ -245,9 +224,6 @@ describe("applyChangeSet", () => {
     await applyChangeSet([{ path: join(dir, "link.yaml"), before: "v1\n", after: "v2\n" }]);
     expect((await lstat(join(dir, "link.yaml"))).isSymbolicLink()).toBe(true);
     expect(await readFile(join(dir, "shared/bookworm.yaml"), "utf8")).toBe("v2\n");
-    await writeFileAtomic(join(dir, "link.yaml"), "v3\n");
-    expect((await lstat(join(dir, "link.yaml"))).isSymbolicLink()).toBe(true);
-    expect(await readFile(join(dir, "shared/bookworm.yaml"), "utf8")).toBe("v3\n");
   });
 
   it("rejects a path changed twice", async () => {

@@ -61,35 +61,6 @@ function isMissing(e: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
-/**
- * Writes `path` atomically: a temporary sibling first, then a rename over the target, so readers see the old or
- * the new content, never a mix. An existing file keeps its permission bits. `flush` (default true) syncs the data
- * before the rename; caches, which verify on read, can skip it.
- */
-export async function writeFileAtomic(
-  path: string,
-  data: Uint8Array | string,
-  options: { flush?: boolean } = {},
-  fs: TransactionFs = realTransactionFs,
-): Promise<void> {
-  path = await followSymlink(path, fs);
-  let mode: number | undefined;
-  try {
-    mode = (await fs.lstat(path)).mode & 0o7777;
-  } catch (e) {
-    if (!isMissing(e)) throw e;
-  }
-  const tmp = siblingPath(path, "tmp");
-  try {
-    await fs.writeFile(tmp, data, { flag: "wx", flush: options.flush ?? true, ...(mode === undefined ? {} : { mode }) });
-    if (mode !== undefined) await fs.chmod(tmp, mode);
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
-    throw e;
-  }
-}
-
 /** A symlinked file is edited where it really lives, so the link stays a link. */
 async function followSymlink(path: string, fs: TransactionFs): Promise<string> {
   try {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BOOKWORM_SOURCES, lockWith, useBookwormArchive, writeTree } from "../support/bookworm-archive.js";
@@ -55,6 +55,9 @@ describe("an unusable cache", () => {
     const r = await lockWith(archive.server, again, cache);
     expect(r.stderr).not.toContain("internal error");
     expect(r.code).toBe(0);
+    // The entries fetched again replaced the links; the device itself is untouched.
+    expect(statSync("/dev/zero").isCharacterDevice()).toBe(true);
+    expect(entries.filter((path, i) => i % 2 === 1 && lstatSync(path).isSymbolicLink())).toEqual([]);
   }, 60_000);
 
   it("a read-only cache directory: a warning, and the run goes on", async () => {
