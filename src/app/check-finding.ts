@@ -10,7 +10,6 @@ import type { ErrorCode } from "../core/error-codes.js";
  */
 export const FINDING_CODES = [
   "DUPLICATE_LOCK_ENTRY",
-  "IMAGE_PACKAGE_NOT_LOCKED",
   "LINKS_LAYER_NOT_IN_TARS",
   "LINKS_LAYER_UNUSED",
   "LOCKED_VERSION_NOT_IN_INDEX",

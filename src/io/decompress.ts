@@ -102,6 +102,7 @@ async function pipeThrough(
   corrupt: (cause: unknown) => Error,
 ): Promise<void> {
   const queue: Uint8Array[] = [];
+  let outBytes = 0;
   let scheduled = false;
   let failed = false;
   const done = new Promise<void>((resolve, reject) => {
@@ -123,6 +124,7 @@ async function pipeThrough(
       queue.length = 0;
     };
     decoder.on("data", (chunk: Buffer) => {
+      outBytes += chunk.byteLength;
       if (failed) return;
       queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       if (!scheduled) {
@@ -137,11 +139,24 @@ async function pipeThrough(
     decoder.on("error", fail);
     decoder.on("close", () => fail(new PassThrough(new Error("the decoder closed early"))));
   });
+  // The decoder does not wait for its output to be consumed within one write: a small write of a bomb can expand a
+  // thousandfold on the decoder's thread before the consumer sees (and refuses) the first chunk. So the input is
+  // written in slices, the next only once the decoder has taken the last, each sized by the ratio seen so far to
+  // expand to at most OUTPUT_BUDGET: real indexes (ratio 4-8) go in slices of megabytes, a bomb in slices of bytes.
+  let inBytes = 0;
+  let slice = FIRST_SLICE_BYTES;
   const feed = async (): Promise<void> => {
     try {
       for await (const chunk of input instanceof Uint8Array ? [input] : input) {
-        if (decoder.destroyed) return;
-        if (chunk.byteLength > 0 && !decoder.write(chunk)) await drainOrClose(decoder);
+        for (let at = 0; at < chunk.byteLength; ) {
+          if (decoder.destroyed) return;
+          const piece = chunk.subarray(at, at + slice);
+          at += piece.byteLength;
+          inBytes += piece.byteLength;
+          await writeAndWait(decoder, piece);
+          const ratio = outBytes / inBytes;
+          slice = Math.max(MIN_SLICE_BYTES, Math.min(MAX_SLICE_BYTES, Math.floor(OUTPUT_BUDGET / Math.max(ratio, 1))));
+        }
       }
     } catch (e) {
       decoder.destroy();
@@ -158,15 +173,22 @@ async function pipeThrough(
   }
 }
 
-function drainOrClose(stream: Transform): Promise<void> {
+/** Input slices: the first (ratio unknown), the bounds, and the output one slice may expand to. */
+const FIRST_SLICE_BYTES = 4 * 1024;
+const MIN_SLICE_BYTES = 64;
+const MAX_SLICE_BYTES = 4 * 1024 * 1024;
+const OUTPUT_BUDGET = 16 * 1024 * 1024;
+
+/** Writes `piece` and resolves once the decoder has processed it (its output handed out), or was closed. */
+function writeAndWait(stream: Transform, piece: Uint8Array): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      stream.off("drain", done);
       stream.off("close", done);
-      resolve();
+      // The output of this write is emitted before its callback; one more turn lets the consumer see it.
+      setImmediate(resolve);
     };
-    stream.on("drain", done);
     stream.on("close", done);
+    stream.write(piece, () => done());
   });
 }
 
