@@ -53,3 +53,12 @@ def base_images(distro):
                     for pkg in BASE_DISTRO_DEBS[distro]
                 ],
             )
+
+            # the debug variant (busybox on top of base), which cc and python3 build their :debug images on
+            oci_image(
+                name = "debug_" + user + "_" + arch + "_" + distro,
+                base = ":base_" + user + "_" + arch + "_" + distro,
+                tars = [
+                    "//common:busybox.tar",
+                ],
+            )
