@@ -101,31 +101,51 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
     installedSize[i] = r.installedSize ?? -1;
     essential[i] = r.essential === true ? 1 : 0;
   }
-  // The strings are joined a batch at a time (twice: to measure, then to write): one joined string of a whole
-  // index would be another ~25 MB held while the entry is built.
+  // The strings are joined a batch at a time: one joined string of a whole index would be another ~25 MB held
+  // while the entry is built. The kept fields of a Debian index are ASCII, so the entry is first sized as if every
+  // string were (a byte per character) and each batch is joined once, checked and written; only an index with a
+  // non-ASCII value pays for a second, exact pass.
   const batch = (from: number): string => strings.slice(from, from + STRING_BATCH).join("");
-  let ascii = true;
-  for (let i = 0; i < strings.length && ascii; i += STRING_BATCH) {
-    const part = batch(i);
-    ascii = Buffer.byteLength(part, "utf8") === part.length;
-  }
   const ends = new Uint32Array(strings.length);
   let at = 0;
   for (let i = 0; i < strings.length; i++) {
-    at += ascii ? strings[i]!.length : Buffer.byteLength(strings[i]!, "utf8");
+    at += strings[i]!.length;
     ends[i] = at;
   }
-  const header = new Uint32Array([BYTE_ORDER_MARK, n, strings.length, at, ascii ? ASCII_BLOB : 0]);
-  const parts = [derivedMagic(indexSha256), header, refs, size, installedSize, essential, ends].map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
-  // One allocation for the whole entry: the strings are written straight into it.
-  const out = Buffer.allocUnsafe(parts.reduce((sum, p) => sum + p.byteLength, 0) + at);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
+  const columns = [refs, size, installedSize, essential, ends].map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+  const magic = derivedMagic(indexSha256);
+  const assemble = (blobBytes: number, ascii: boolean): { out: Buffer; offset: number } => {
+    const header = new Uint32Array([BYTE_ORDER_MARK, n, strings.length, blobBytes, ascii ? ASCII_BLOB : 0]);
+    const parts = [magic, new Uint8Array(header.buffer), ...columns];
+    // One allocation for the whole entry: the strings are written straight into it.
+    const out = Buffer.allocUnsafe(parts.reduce((sum, p) => sum + p.byteLength, 0) + blobBytes);
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.byteLength;
+    }
+    return { out, offset };
+  };
+  const fast = assemble(at, true);
+  let offset = fast.offset;
+  for (let i = 0; i < strings.length; i += STRING_BATCH) {
+    const part = batch(i);
+    if (Buffer.byteLength(part, "utf8") !== part.length) return encodeUtf8();
+    offset += fast.out.write(part, offset, "latin1");
   }
-  for (let i = 0; i < strings.length; i += STRING_BATCH) offset += out.write(batch(i), offset, ascii ? "latin1" : "utf8");
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return new Uint8Array(fast.out.buffer, fast.out.byteOffset, fast.out.byteLength);
+
+  function encodeUtf8(): Uint8Array {
+    let bytes = 0;
+    for (let i = 0; i < strings.length; i++) {
+      bytes += Buffer.byteLength(strings[i]!, "utf8");
+      ends[i] = bytes;
+    }
+    const slow = assemble(bytes, false);
+    let offset = slow.offset;
+    for (let i = 0; i < strings.length; i += STRING_BATCH) offset += slow.out.write(batch(i), offset, "utf8");
+    return new Uint8Array(slow.out.buffer, slow.out.byteOffset, slow.out.byteLength);
+  }
 }
 
 /**
