@@ -474,9 +474,10 @@ async function planImageListEdits(
           if (!d.packages.some((p) => p.name === m.name)) listEdit(d.list).insert.add(m.name);
         }
       }
+      const incoming = new Set(moves.filter((x) => !x.toMain && repoNames.has(x.main) && d.packages.some((p) => p.name === x.name)).map((x) => `${d.archs.find((a) => d.debianArch[a] === x.arch)}\u0000${x.to}`));
       for (const c of d.companions) {
         const gone = goneFrom.get(`${c.arch}\u0000${c.repo}`);
-        if (gone === undefined || !c.packages.every((p) => gone.has(p.name))) continue;
+        if (gone === undefined || !c.packages.every((p) => gone.has(p.name)) || incoming.has(`${c.arch}\u0000${c.repo}`)) continue;
         // Nothing left for this arch: the whole addition goes (its list edits with it).
         edits.delete(`${c.list.file}\u0000${c.list.listStart}`);
         blocks.push({ file: c.block.file, at: c.block.start, apply: (text) => removeCompanionBlock(text, c.block.start, c.block.end) });

@@ -276,3 +276,112 @@ for (const L of LAYOUTS) {
     }
   });
 }
+
+/** Suites where every package amd64 has and arm64 lacks gains an arm64 build (copied from amd64). */
+function everythingOnArm64(suites: Record<string, Record<string, SuiteSpec>>): Record<string, Record<string, SuiteSpec>> {
+  const out: Record<string, Record<string, SuiteSpec>> = {};
+  for (const [archive, bySuite] of Object.entries(suites)) {
+    out[archive] = {};
+    for (const [suite, spec] of Object.entries(bySuite)) {
+      const main = spec.components.main!;
+      const arm64 = [...(main.arm64 as string[])];
+      const names = new Set(arm64.map((s) => /^Package: (\S+)/.exec(s)![1]));
+      for (const stanza of main.amd64 as string[]) {
+        if (names.has(/^Package: (\S+)/.exec(stanza)![1]) || /^Architecture: all$/m.test(stanza)) continue;
+        arm64.push(stanza.replace(/^Architecture: amd64$/m, "Architecture: arm64").replace(/_amd64\.deb$/m, "_arm64.deb"));
+      }
+      out[archive][suite] = { ...spec, components: { ...spec.components, main: { ...main, arm64 } } };
+    }
+  }
+  return out;
+}
+
+describe("update removes a companion left empty and creates one when needed (distroless-2024)", () => {
+  const B = "20261010T000000Z";
+  const C = "20261020T000000Z";
+  let archive: ArchiveServer;
+  let snapshots: SnapshotService;
+  let root: string;
+  let start: Record<string, string>;
+  let added: Record<string, string>;
+  const run = (argv: readonly string[]) =>
+    runCli([...argv, "-C", root, "--cache-dir", join(tmp, "cache-2"), "--keyring", join(tmp, "key-2.asc"), "--mirror", `https://snapshot.debian.org=${snapshots.url}`, "--quiet"], { cwd: root, homeDir: tmp });
+
+  beforeAll(async () => {
+    const old = await readFixtureSuites(FIXTURE_ARCHIVE);
+    const b = everythingOnArm64(old);
+    const c = newerSuites(b);
+    const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
+    for (const name of Object.keys(old)) archives[name] = { ...Object.fromEntries(OLD.map((ts) => [ts, old[name]!])), [B]: b[name]!, [C]: c[name]! };
+    archive = await startArchiveServer({ archives });
+    writeFileSync(join(tmp, "key-2.asc"), archive.publicKeyArmored);
+    snapshots = await startSnapshotService({ debian: [...OLD, B, C], "debian-security": [...OLD, B, C] }, archive.url);
+    root = mkdtempSync(join(tmp, "empty-companion-"));
+    const { cpSync } = await import("node:fs");
+    cpSync(join(FIXTURES, "distroless-2024", "workspace"), root, { recursive: true });
+    start = snapshotTree(root);
+  });
+  afterAll(async () => {
+    await snapshots?.close();
+    await archive?.close();
+  });
+
+  it("moves every package of the companion into the image's repo, then deletes the companion, its declaration and the image's addition", async () => {
+    const add = await run(["add", "ffmpeg", "--image", "python3"]);
+    expect(add.code, add.stderr).toBe(0);
+    added = snapshotTree(root);
+    const companion = "private/repos/deb/bookworm_python_amd64_only";
+    const amd64Only = parseManifestNames(text(added, `${companion}.yaml`));
+    expect(amd64Only).toEqual(expect.arrayContaining(["libmfx1", "libdrm-intel1", "libquadmath0"]));
+    const update = await run(["update", "--snapshot", B, "--json"]);
+    expect(update.code, update.stderr).toBe(0);
+    const moves = JSON.parse(update.stdout).report.moves as { name: string; from: string; to: string; reason: string }[];
+    expect(moves.map((m) => m.name).sort()).toEqual([...amd64Only].sort());
+    for (const m of moves) expect(m).toMatchObject({ from: "bookworm_python_amd64_only", to: "bookworm_python", reason: "now built for arm64" });
+    const after = snapshotTree(root);
+    expect(after[`${companion}.yaml`]).toBeUndefined();
+    expect(after[`${companion}.lock.json`]).toBeUndefined();
+    // The declaration goes as add wrote it: the file is the fixture's again; the image has no addition left.
+    expect(after["private/repos/deb/repositories.bzl"]).toBe(start["private/repos/deb/repositories.bzl"]);
+    expect(text(after, "python3/BUILD")).not.toContain("_amd64_only");
+    for (const name of amd64Only) expect(text(after, "python3/BUILD")).toContain(`deb.package(arch, distro, "${name}"),`);
+    expect((await run(["check"])).code).toBe(0);
+    expect((await run(["lock"])).code).toBe(0);
+    expect(changedFiles(after, snapshotTree(root))).toEqual([]);
+  }, 240_000);
+
+  it("creates the companion again, as add does, when a package is no longer built for arm64", async () => {
+    const before = snapshotTree(root);
+    const update = await run(["update", "--snapshot", C, "--json"]);
+    expect(update.code, update.stderr).toBe(0);
+    expect(JSON.parse(update.stdout).report.moves).toEqual([{ name: LOSES, from: "bookworm_python", to: "bookworm_python_amd64_only", reason: "no longer built for arm64" }]);
+    const after = snapshotTree(root);
+    const companion = "private/repos/deb/bookworm_python_amd64_only";
+    // Every manifest and lock moves to the new snapshot; the companion is new.
+    expect(changedFiles(before, after)).toEqual(["private/repos/deb/bookworm.lock.json", "private/repos/deb/bookworm.yaml", `${companion}.lock.json`, `${companion}.yaml`, "private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "private/repos/deb/repositories.bzl", "python3/BUILD"].sort());
+    // Declared exactly as add declares it, and written in the same form.
+    expect(after["private/repos/deb/repositories.bzl"]).toBe(added["private/repos/deb/repositories.bzl"]);
+    expect(text(after, `${companion}.yaml`)).toBe(text(added, `${companion}.yaml`).replace(/packages:\n(?: {2}- .*\n)+/, `packages:\n  - ${LOSES} # dependency of ffmpeg\n`).replaceAll(/\/\d{8}T\d{6}Z/g, `/${C}`));
+    expect(text(after, "python3/BUILD")).toContain(`] + ([\n            "@bookworm_python_amd64_only//${LOSES}/amd64",\n        ] if arch == "amd64" else []),`);
+    const r = spawnSync(BUILDIFIER, ["--mode=check", "--type=build", join(root, "python3/BUILD")], { encoding: "utf8" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const b = spawnSync(BUILDIFIER, ["--mode=check", "--type=bzl", join(root, "private/repos/deb/repositories.bzl")], { encoding: "utf8" });
+    expect(b.status, b.stdout + b.stderr).toBe(0);
+    const labels = await labelsResolve(root);
+    expect(labels.get("bookworm amd64")).toContainEqual({ repo: "bookworm_python_amd64_only", name: LOSES });
+    const check = await run(["check"]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect((await run(["lock"])).code).toBe(0);
+    expect(changedFiles(after, snapshotTree(root))).toEqual([]);
+  }, 240_000);
+});
+
+function parseManifestNames(text: string): string[] {
+  return [...text.slice(text.indexOf("\npackages:")).matchAll(/^ {2}- (\S+)/gm)].map((m) => m[1]!);
+}
+
+/** A file of a snapshotTree, as text. */
+function text(tree: Record<string, string>, rel: string): string {
+  expect(tree[rel], `${rel} exists`).toBeDefined();
+  return Buffer.from(tree[rel]!, "base64").toString("utf8");
+}
