@@ -296,7 +296,12 @@ function everythingOnArm64(suites: Record<string, Record<string, SuiteSpec>>): R
   return out;
 }
 
-describe("update removes a companion left empty and creates one when needed (distroless-2024)", () => {
+const EMPTYING = [
+  { ...LAYOUTS[0]!, decl: "private/repos/deb/repositories.bzl", codenames: ["bookworm"], condition: () => `] if arch == "amd64" else [])` },
+  { ...LAYOUTS[1]!, decl: "private/repos/deb/deb.MODULE.bazel", codenames: ["bookworm", "trixie"], condition: (codename: string) => `] if arch == "amd64" and distro == "${codename === "bookworm" ? "debian12" : "debian13"}" else [])` },
+];
+
+for (const E of EMPTYING) describe(`update removes a companion left empty and creates one when needed (${E.layout})`, () => {
   const B = "20261010T000000Z";
   const C = "20261020T000000Z";
   let archive: ArchiveServer;
@@ -305,7 +310,7 @@ describe("update removes a companion left empty and creates one when needed (dis
   let start: Record<string, string>;
   let added: Record<string, string>;
   const run = (argv: readonly string[]) =>
-    runCli([...argv, "-C", root, "--cache-dir", join(tmp, "cache-2"), "--keyring", join(tmp, "key-2.asc"), "--mirror", `https://snapshot.debian.org=${snapshots.url}`, "--quiet"], { cwd: root, homeDir: tmp });
+    runCli([...argv, "-C", root, "--cache-dir", join(tmp, `cache-${E.layout}`), "--keyring", join(tmp, `key-${E.layout}.asc`), "--mirror", `https://snapshot.debian.org=${snapshots.url}`, "--quiet"], { cwd: root, homeDir: tmp });
 
   beforeAll(async () => {
     const old = await readFixtureSuites(FIXTURE_ARCHIVE);
@@ -314,11 +319,11 @@ describe("update removes a companion left empty and creates one when needed (dis
     const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
     for (const name of Object.keys(old)) archives[name] = { ...Object.fromEntries(OLD.map((ts) => [ts, old[name]!])), [B]: b[name]!, [C]: c[name]! };
     archive = await startArchiveServer({ archives });
-    writeFileSync(join(tmp, "key-2.asc"), archive.publicKeyArmored);
+    writeFileSync(join(tmp, `key-${E.layout}.asc`), archive.publicKeyArmored);
     snapshots = await startSnapshotService({ debian: [...OLD, B, C], "debian-security": [...OLD, B, C] }, archive.url);
     root = mkdtempSync(join(tmp, "empty-companion-"));
     const { cpSync } = await import("node:fs");
-    cpSync(join(FIXTURES, "distroless-2024", "workspace"), root, { recursive: true });
+    cpSync(join(FIXTURES, E.layout, "workspace"), root, { recursive: true });
     start = snapshotTree(root);
   });
   afterAll(async () => {
@@ -330,22 +335,27 @@ describe("update removes a companion left empty and creates one when needed (dis
     const add = await run(["add", "ffmpeg", "--image", "python3"]);
     expect(add.code, add.stderr).toBe(0);
     added = snapshotTree(root);
-    const companion = "private/repos/deb/bookworm_python_amd64_only";
-    const amd64Only = parseManifestNames(text(added, `${companion}.yaml`));
-    expect(amd64Only).toEqual(expect.arrayContaining(["libmfx1", "libdrm-intel1", "libquadmath0"]));
     const update = await run(["update", "--snapshot", B, "--json"]);
     expect(update.code, update.stderr).toBe(0);
     const moves = JSON.parse(update.stdout).report.moves as { name: string; from: string; to: string; reason: string }[];
-    expect(moves.map((m) => m.name).sort()).toEqual([...amd64Only].sort());
-    for (const m of moves) expect(m).toMatchObject({ from: "bookworm_python_amd64_only", to: "bookworm_python", reason: "now built for arm64" });
     const after = snapshotTree(root);
-    expect(after[`${companion}.yaml`]).toBeUndefined();
-    expect(after[`${companion}.lock.json`]).toBeUndefined();
-    // The declaration goes as add wrote it: the file is the fixture's again; the image has no addition left.
-    expect(after["private/repos/deb/repositories.bzl"]).toBe(start["private/repos/deb/repositories.bzl"]);
-    expect(text(after, "python3/BUILD")).not.toContain("_amd64_only");
-    for (const name of amd64Only) expect(text(after, "python3/BUILD")).toContain(`deb.package(arch, distro, "${name}"),`);
-    expect((await run(["check"])).code).toBe(0);
+    for (const codename of E.codenames) {
+      const companion = `private/repos/deb/${codename}_python_amd64_only`;
+      const amd64Only = parseManifestNames(text(added, `${companion}.yaml`));
+      expect(amd64Only).toContain(codename === "bookworm" ? "libmfx1" : "libvpl2");
+      const mine = moves.filter((m) => m.from === `${codename}_python_amd64_only`);
+      expect(mine.map((m) => m.name).sort()).toEqual([...amd64Only].sort());
+      for (const m of mine) expect(m).toMatchObject({ to: `${codename}_python`, reason: "now built for arm64" });
+      expect(after[`${companion}.yaml`]).toBeUndefined();
+      expect(after[`${companion}.lock.json`]).toBeUndefined();
+      for (const name of amd64Only) expect(text(after, E.listFile)).toContain(E.element(name));
+    }
+    expect(moves.every((m) => m.to.endsWith("_python"))).toBe(true);
+    // The declarations go as add wrote them: the file is the fixture's again; the image has no addition left.
+    expect(after[E.decl]).toBe(start[E.decl]);
+    expect(text(after, E.additionsFile)).not.toContain("_amd64_only");
+    const check = await run(["check"]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
     expect((await run(["lock"])).code).toBe(0);
     expect(changedFiles(after, snapshotTree(root))).toEqual([]);
   }, 240_000);
@@ -354,21 +364,30 @@ describe("update removes a companion left empty and creates one when needed (dis
     const before = snapshotTree(root);
     const update = await run(["update", "--snapshot", C, "--json"]);
     expect(update.code, update.stderr).toBe(0);
-    expect(JSON.parse(update.stdout).report.moves).toEqual([{ name: LOSES, from: "bookworm_python", to: "bookworm_python_amd64_only", reason: "no longer built for arm64" }]);
+    expect(JSON.parse(update.stdout).report.moves).toEqual(
+      E.codenames.map((codename) => ({ name: LOSES, from: `${codename}_python`, to: `${codename}_python_amd64_only`, reason: "no longer built for arm64" })),
+    );
     const after = snapshotTree(root);
-    const companion = "private/repos/deb/bookworm_python_amd64_only";
-    // Every manifest and lock moves to the new snapshot; the companion is new.
-    expect(changedFiles(before, after)).toEqual(["private/repos/deb/bookworm.lock.json", "private/repos/deb/bookworm.yaml", `${companion}.lock.json`, `${companion}.yaml`, "private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "private/repos/deb/repositories.bzl", "python3/BUILD"].sort());
-    // Declared exactly as add declares it, and written in the same form.
-    expect(after["private/repos/deb/repositories.bzl"]).toBe(added["private/repos/deb/repositories.bzl"]);
-    expect(text(after, `${companion}.yaml`)).toBe(text(added, `${companion}.yaml`).replace(/packages:\n(?: {2}- .*\n)+/, `packages:\n  - ${LOSES} # dependency of ffmpeg\n`).replaceAll(/\/\d{8}T\d{6}Z/g, `/${C}`));
-    expect(text(after, "python3/BUILD")).toContain(`] + ([\n            "@bookworm_python_amd64_only//${LOSES}/amd64",\n        ] if arch == "amd64" else []),`);
-    const r = spawnSync(BUILDIFIER, ["--mode=check", "--type=build", join(root, "python3/BUILD")], { encoding: "utf8" });
-    expect(r.status, r.stdout + r.stderr).toBe(0);
-    const b = spawnSync(BUILDIFIER, ["--mode=check", "--type=bzl", join(root, "private/repos/deb/repositories.bzl")], { encoding: "utf8" });
-    expect(b.status, b.stdout + b.stderr).toBe(0);
+    expect(changedFiles(before, after)).toEqual(expect.arrayContaining([E.decl, E.listFile, E.additionsFile]));
+    // Declared exactly as add declares them, and written in the same form.
+    expect(after[E.decl]).toBe(added[E.decl]);
+    for (const codename of E.codenames) {
+      const companion = `private/repos/deb/${codename}_python_amd64_only`;
+      expect(before[`${companion}.yaml`]).toBeUndefined();
+      expect(text(after, `${companion}.yaml`)).toBe(text(added, `${companion}.yaml`).replace(/packages:\n(?: {2}- .*\n)+/, `packages:\n  - ${LOSES} # dependency of ffmpeg\n`).replaceAll(/\/\d{8}T\d{6}Z/g, `/${C}`));
+      expect(parseLock(text(after, `${companion}.lock.json`), companion).lock.packages.map((p) => [p.name, p.arch])).toEqual([[LOSES, "amd64"]]);
+      const additions = text(after, E.additionsFile);
+      const label = additions.indexOf(`"@${codename}_python_amd64_only//${LOSES}/amd64",`);
+      expect(label).toBeGreaterThan(0);
+      expect(additions.indexOf(E.condition(codename), label)).toBeGreaterThan(label);
+    }
+    expect(text(after, E.listFile)).not.toContain(E.element(LOSES));
+    for (const f of [E.decl, E.additionsFile]) {
+      const r = spawnSync(BUILDIFIER, ["--mode=check", `--type=${/BUILD$/.test(f) ? "build" : /MODULE\.bazel$/.test(f) ? "module" : "bzl"}`, join(root, f)], { encoding: "utf8" });
+      expect(r.status, f + r.stdout + r.stderr).toBe(0);
+    }
     const labels = await labelsResolve(root);
-    expect(labels.get("bookworm amd64")).toContainEqual({ repo: "bookworm_python_amd64_only", name: LOSES });
+    for (const codename of E.codenames) expect(labels.get(`${codename} amd64`)).toContainEqual({ repo: `${codename}_python_amd64_only`, name: LOSES });
     const check = await run(["check"]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect((await run(["lock"])).code).toBe(0);
