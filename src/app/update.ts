@@ -492,6 +492,12 @@ async function planImageListEdits(
           if (!existing.packages.some((p) => p.name === m.name)) listEdit(existing.list).insert.add(m.name);
           continue;
         }
+        const sharing = image.distros.filter((o) => o !== d && o.list.file === d.list.file && o.list.listStart === d.list.listStart);
+        if (sharing.length > 0 && d.list.element.kind === "deb.package") {
+          throw new ProblemError("UPDATE_PROBLEMS", `image ${image.image}: ${m.name} is ${m.reason} and moves to ${m.to}, but ${d.list.file} lists the packages of ${[d, ...sharing].map((x) => x.distro).join(" and ")} at once, so an addition for ${d.distro} alone cannot be written there`, {
+            hint: `give ${d.distro} a package list of its own, or list ${m.name} for ${bazelArch} only by hand; nothing was written`,
+          });
+        }
         if (d.additionsAt === undefined) {
           throw new ProblemError("UPDATE_PROBLEMS", `image ${image.image} (${d.distro}): ${m.name} is ${m.reason} and moves to ${m.to}, but ${d.list.file} has no deb.package(arch, distro, ...) list or comprehension to append an arch-specific addition to`, {
             hint: `list ${m.name} for ${bazelArch} only by hand (as an arch-conditional addition of @${m.to} labels), then run update again; nothing was written`,

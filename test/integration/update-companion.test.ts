@@ -193,6 +193,11 @@ for (const L of LAYOUTS) {
         expect(read(root, `private/repos/deb/${d.codename}_python_amd64_only.yaml`)).toContain(`  - ${d.gains} # dependency of ffmpeg\n`);
         expect(read(root, `private/repos/deb/${d.codename}_python.yaml`)).toContain(`  - ${LOSES} # dependency of ffmpeg\n`);
       }
+      // Narrowed to the image's repo, the move into the companion cannot be written: refused, nothing written.
+      const narrowed = await cli(root, ["update", `private/repos/deb/${L.distros[0]!.codename}_python.yaml`]);
+      expect(narrowed.code, narrowed.stderr).toBe(1);
+      expect(narrowed.stderr).toContain("UPDATE_COMPANION_OUT_OF_SCOPE");
+      expect(changedFiles(added, snapshotTree(root))).toEqual([]);
       const run = await cli(root, ["update", "--json", "--pr-body", join(root, "..", `${L.layout}-pr.md`)]);
       expect(run.code, run.stderr).toBe(0);
       report = JSON.parse(run.stdout).report;
