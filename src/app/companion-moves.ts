@@ -67,7 +67,13 @@ function resolvesWith(indexes: readonly ArchIndexes[], arch: string, name: strin
  * (a package moves to a companion only for a repo that serves a multi-arch image list that can take an
  * arch-specific addition); `declared` every repo the workspace declares.
  */
-export function planCompanionMoves(states: readonly MovableRepo[], images: readonly ImageInfo[], declared: readonly RepoDecl[], universes: UniverseCache): CompanionMovesPlan {
+export async function planCompanionMoves(
+  states: readonly MovableRepo[],
+  /** The workspace's images, read only when some package of a multi-arch repo lacks an arch. */
+  readImages: () => Promise<readonly ImageInfo[]>,
+  declared: readonly RepoDecl[],
+  universes: UniverseCache,
+): Promise<CompanionMovesPlan> {
   const moves: PlannedMove[] = [];
   const warnings: string[] = [];
   const byName = new Map(states.map((s) => [s.repo.name, s]));
@@ -92,17 +98,22 @@ export function planCompanionMoves(states: readonly MovableRepo[], images: reado
     }
   }
 
-  // Main → companion: some arch of the main repo no longer has it.
-  const imageRepos = new Set(images.flatMap((i) => i.distros.filter((d) => d.archs.length > 1).flatMap((d) => Object.values(d.repoByArch).map((r) => r.name))));
+  // Main → companion: some arch of the main repo no longer has it (for a repo serving a multi-arch image).
+  const lacking: { m: MovableRepo; name: string; have: string[]; lack: string[] }[] = [];
   for (const m of states) {
-    if (parseCompanionRepoName(m.repo.name) !== undefined || m.bumped.archs.length < 2 || !imageRepos.has(m.repo.name)) continue;
+    if (parseCompanionRepoName(m.repo.name) !== undefined || m.bumped.archs.length < 2) continue;
     for (const p of m.bumped.packages) {
       const have = m.bumped.archs.filter((a) => hasPackage(m.newIndexes, a, p.name, universes));
       const lack = m.bumped.archs.filter((a) => !have.includes(a));
-      if (have.length === 0 || lack.length === 0) continue;
-      for (const arch of have) {
-        moves.push({ name: p.name, from: m.repo.name, to: companionRepoName(m.repo.name, arch), reason: `no longer built for ${lack.join(", ")}`, main: m.repo.name, toMain: false, arch });
-      }
+      if (have.length > 0 && lack.length > 0) lacking.push({ m, name: p.name, have, lack });
+    }
+  }
+  const images = lacking.length > 0 ? await readImages() : [];
+  const imageRepos = new Set(images.flatMap((i) => i.distros.filter((d) => d.archs.length > 1).flatMap((d) => Object.values(d.repoByArch).map((r) => r.name))));
+  for (const { m, name, have, lack } of lacking) {
+    if (!imageRepos.has(m.repo.name)) continue;
+    for (const arch of have) {
+      moves.push({ name, from: m.repo.name, to: companionRepoName(m.repo.name, arch), reason: `no longer built for ${lack.join(", ")}`, main: m.repo.name, toMain: false, arch });
     }
   }
 

@@ -355,8 +355,9 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
   // Packages the new snapshot builds for more (or fewer) archs move between repos and their companions.
   const workspaceRepos = request.workspaceRepos ?? request.repos;
   const multiArch = states.some((s) => s.bumped.archs.length > 1);
-  const images = multiArch ? (await discoverWorkspaceImages(request.root, deps.files, workspaceRepos)).images : [];
-  const companionMoves = multiArch ? planCompanionMoves(states, images, workspaceRepos, universes) : { moves: [], created: [], deleted: [], warnings: [] };
+  const companionMoves = multiArch
+    ? await planCompanionMoves(states, async () => (await discoverWorkspaceImages(request.root, deps.files, workspaceRepos)).images, workspaceRepos, universes)
+    : { moves: [], created: [], deleted: [], warnings: [] };
   warnings.push(...companionMoves.warnings);
   const deletedRepos = new Set(companionMoves.deleted.map((r) => r.name));
   const createdLocks = new Set(companionMoves.created.map((c) => resolvePath(request.root, c.repo.lockPath)));
