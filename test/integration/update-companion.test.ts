@@ -16,12 +16,14 @@ import { snapshotTree } from "../support/workspace-snapshot.js";
 
 // update keeps arch-specific companion repos in step. The fixture workspaces get ffmpeg on python3 (amd64 +
 // arm64) at their own snapshots; a newer snapshot then builds libmfx1 (bookworm) and libvpl2 (trixie) for arm64
-// too, and no longer builds libshine3 for arm64 (whose arm64 libavcodec no longer depends on it). update moves the
+// too (and libdrm-intel1, which cannot resolve there), and no longer builds libshine3 for arm64 (whose arm64 libavcodec no longer depends on it). update moves the
 // first into the image's repo and the second into the amd64-only companion.
 const BUILDIFIER = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "buildifier");
 const OLD = ["20240706T203757Z", "20260818T205150Z", "20260818T224315Z"];
 const NEW = "20261120T010203Z";
-const GAINS = ["libmfx1", "libvpl2"];
+const GAINS = ["libmfx1", "libvpl2", "libdrm-intel1"];
+/** Gains an arm64 build too, but needs libpciaccess0 there, which arm64 does not have: it stays in the companion. */
+const STAYS = "libdrm-intel1";
 const LOSES = "libshine3";
 
 /** The newer snapshot's arm64 stanzas: GAINS copied from amd64, LOSES gone, and no arm64 package depending on it. */
@@ -178,6 +180,7 @@ for (const L of LAYOUTS) {
     let updated: Record<string, string>;
     let report: { moves?: { name: string; from: string; to: string; reason: string }[] };
     let prBody: string;
+    let updateStderr = "";
     let gapsBefore = "";
 
     it("add ffmpeg at the old snapshot, then update to the new one", async () => {
@@ -201,6 +204,7 @@ for (const L of LAYOUTS) {
       const run = await cli(root, ["update", "--json", "--pr-body", join(root, "..", `${L.layout}-pr.md`)]);
       expect(run.code, run.stderr).toBe(0);
       report = JSON.parse(run.stdout).report;
+      updateStderr = run.stderr;
       prBody = readFileSync(join(root, "..", `${L.layout}-pr.md`), "utf8");
       updated = snapshotTree(root);
     }, 240_000);
@@ -213,6 +217,16 @@ for (const L of LAYOUTS) {
       expect(report.moves).toEqual(expect.arrayContaining(expected));
       expect(report.moves).toHaveLength(expected.length);
       for (const m of expected) expect(prBody).toContain(`- \`${m.name}\` moved from ${m.from} to ${m.to}: ${m.reason}`);
+    });
+
+    it("keeps a package that would need packages no repo lists on the new arch, and says so", () => {
+      for (const d of L.distros) {
+        const companion = `private/repos/deb/${d.codename}_python_amd64_only`;
+        expect(updateStderr).toContain(`warning: ${companion}.yaml: ${STAYS} is now built for arm64, but stays in ${d.codename}_python_amd64_only: `);
+        expect(read(root, `${companion}.yaml`)).toContain(`  - ${STAYS} # dependency of ffmpeg\n`);
+        expect(parseLock(read(root, `${companion}.lock.json`), companion).lock.packages.filter((p) => p.name === STAYS).map((p) => p.arch)).toEqual(["amd64"]);
+        expect(read(root, `private/repos/deb/${d.codename}_python.yaml`)).not.toMatch(new RegExp(`- ${STAYS}\\b`));
+      }
     });
 
     it("moves the manifest entries, lock entries and image list entries", () => {
