@@ -1,7 +1,7 @@
 import { ProblemError } from "../core/errors.js";
 import type { RepoMove } from "../core/report/model.js";
 import { resolveClosure, type InstalledPackage } from "../core/resolve/resolve-closure.js";
-import { addManifestPackages, type Manifest, parseManifest, removeManifestPackages } from "../edit/manifest.js";
+import { addManifestPackages, type Manifest, type ManifestPackage, type PackageToAdd, parseManifest, removeManifestPackages } from "../edit/manifest.js";
 import { parseLock } from "../core/lock/index.js";
 import { companionRepoName, newCompanionState, parseCompanionRepoName } from "./companion.js";
 import type { ImageInfo } from "./images.js";
@@ -124,37 +124,38 @@ export async function planCompanionMoves(
     const c = byName.get(move.from)!;
     const main = byName.get(move.to)!;
     const entry = c.bumped.packages.find((p) => p.name === move.name)!;
-    setText(main, addManifestPackages(main.bumpedText, [{ name: move.name, ...(entry.constraint === undefined ? {} : { constraint: entry.constraint }), ...(entry.comment === undefined ? {} : { comment: entry.comment }) }], main.repo.manifestPath));
+    setText(main, addManifestPackages(main.bumpedText, [entryOf(entry)], main.repo.manifestPath));
     setText(c, removeManifestPackages(c.bumpedText, [move.name], c.repo.manifestPath));
   }
   const leaving = moves.filter((x) => !x.toMain);
   for (const move of leaving) {
     const main = byName.get(move.main)!;
-    const entry = main.bumped.packages.find((p) => p.name === move.name) ?? parseManifest(main.bumpedText, main.repo.manifestPath).packages.find((p) => p.name === move.name)!;
-    let target: MovableRepo | { repo: RepoDecl; bumpedText: string; bumped: Manifest } | undefined = byName.get(move.to);
-    if (target === undefined) {
-      const fresh = created.find((x) => x.repo.name === move.to);
-      if (fresh === undefined) {
-        if (declared.some((r) => r.name === move.to)) {
-          throw new ProblemError("UPDATE_COMPANION_OUT_OF_SCOPE", `${move.name} is no longer built for ${move.reason.replace(/^no longer built for /, "")} and moves from ${move.from} to ${move.to}, which this update does not cover`, {
-            hint: `update ${move.from} and ${move.to} together (or the whole workspace); nothing was written`,
-          });
-        }
-        const image = images.find((i) => i.distros.some((d) => Object.values(d.repoByArch).some((r) => r.name === move.main) && d.packages.some((x) => x.name === move.name)))?.image ?? move.main;
-        const state = newCompanionState(
-          { repo: main.repo, manifestPath: main.repo.manifestPath, lockPath: main.repo.lockPath, manifestText: main.bumpedText, manifest: main.bumped, lockText: main.lockText!, lock: parseLock(main.lockText!, main.repo.lockPath) },
-          move.to,
-          move.arch,
-          `${main.repo.name}, ${move.arch} only: packages ${image} needs that other archs do not have`,
-        );
-        created.push({ repo: state.repo, main: main.repo, manifestText: state.manifestText, lockText: state.lockText });
-      }
-      const c = created.find((x) => x.repo.name === move.to)!;
-      c.manifestText = addManifestPackages(c.manifestText, [{ name: move.name, ...(entry.comment === undefined ? {} : { comment: entry.comment }) }], c.repo.manifestPath);
-      target = undefined;
-    } else {
-      setText(target as MovableRepo, addManifestPackages(target.bumpedText, [{ name: move.name, ...(entry.comment === undefined ? {} : { comment: entry.comment }) }], target.repo.manifestPath));
+    const entry = entryOf(main.bumped.packages.find((p) => p.name === move.name)!);
+    const target = byName.get(move.to);
+    if (target !== undefined) {
+      setText(target, addManifestPackages(target.bumpedText, [entry], target.repo.manifestPath));
+      continue;
     }
+    let fresh = created.find((x) => x.repo.name === move.to);
+    if (fresh === undefined) {
+      if (declared.some((r) => r.name === move.to)) {
+        throw new ProblemError("UPDATE_COMPANION_OUT_OF_SCOPE", `${move.name} is ${move.reason} and moves from ${move.from} to ${move.to}, which this update does not cover`, {
+          hint: `update ${move.from} and ${move.to} together (or the whole workspace); nothing was written`,
+        });
+      }
+      // Created as add creates it: the main repo's (new) sources, this arch, the lock in the main lock's form.
+      const image = images.find((i) => i.distros.some((d) => Object.values(d.repoByArch).some((r) => r.name === move.main) && d.packages.some((x) => x.name === move.name)))?.image ?? move.main;
+      const lockText = main.lockText ?? JSON.stringify({ packages: [], version: 1 }, null, "\t");
+      const state = newCompanionState(
+        { repo: main.repo, manifestPath: main.repo.manifestPath, lockPath: main.repo.lockPath, manifestText: main.bumpedText, manifest: main.bumped, lockText, lock: parseLock(lockText, main.repo.lockPath) },
+        move.to,
+        move.arch,
+        `${main.repo.name}, ${move.arch} only: packages ${image} needs that other archs do not have`,
+      );
+      fresh = { repo: state.repo, main: main.repo, manifestText: state.manifestText, lockText: state.lockText };
+      created.push(fresh);
+    }
+    fresh.manifestText = addManifestPackages(fresh.manifestText, [entry], fresh.repo.manifestPath);
   }
   for (const move of leaving) {
     const main = byName.get(move.main)!;
@@ -164,6 +165,11 @@ export async function planCompanionMoves(
     if (parseCompanionRepoName(c.repo.name) !== undefined && c.bumped.packages.length === 0 && moves.some((x) => x.from === c.repo.name)) deleted.push(c.repo);
   }
   return { moves, created, deleted, warnings };
+}
+
+/** A manifest entry as it moves: its version constraint and its comment (`# dependency of ffmpeg`) go with it. */
+function entryOf(entry: ManifestPackage): PackageToAdd {
+  return { name: entry.name, ...(entry.constraint === undefined ? {} : { constraint: entry.constraint }), ...(entry.comment === undefined ? {} : { comment: entry.comment }) };
 }
 
 function setText(s: MovableRepo, text: string): void {
