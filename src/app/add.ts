@@ -11,7 +11,7 @@ import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { ChangeSet } from "./change-set.js";
 import { fixedPoint, sameSetMap, showSetMap } from "./fixed-point.js";
-import { companionRepoName, newCompanionState } from "./companion.js";
+import { additionCondition, companionRepoName, newAdditionOffset, newCompanionState } from "./companion.js";
 import { insertCompanionBlock, insertImageListPackages } from "./image-list-edit.js";
 import { declareRepo } from "./repo-declaration.js";
 import { discoverImage, type ImageDistro, type ImageInfo, type ImageListLocation } from "./images.js";
@@ -409,16 +409,6 @@ function companionRefusal(distro: ImageDistro, sharedWithOtherDistros: boolean):
   return undefined;
 }
 
-/**
- * The condition of an image's arch-specific addition: the arch, and the distro too when the expression is
- * evaluated for several distros (a macro fed from a config dict keyed by distro).
- */
-function additionCondition(distro: ImageDistro, bazelArch: string): string {
-  const site = distro.additionsAt!;
-  const arch = `${site.archExpr} == ${JSON.stringify(bazelArch)}`;
-  return distro.list.element.kind === "string" ? `${arch} and ${site.distroExpr} == ${JSON.stringify(distro.distro)}` : arch;
-}
-
 export interface AddCompanionReport {
   /** Debian arch. */
   readonly arch: string;
@@ -478,18 +468,8 @@ async function addToCompanion(
     }
   } else {
     // After the image's deb.package list (or comprehension), and after the additions already there.
-    const site = distro.additionsAt!;
-    const edit = await cs.file(site.file);
-    let after = site.offset;
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const b of distro.additionBlocks) {
-        if (b.file === site.file && b.start === after) {
-          after = b.end;
-          grew = true;
-        }
-      }
-    }
+    const edit = await cs.file(distro.additionsAt!.file);
+    const after = newAdditionOffset(distro);
     edit.record(after, insertCompanionBlock(edit.text, edit.mapAfter(after), additionCondition(distro, bazelArch), name, plan.arch, fresh));
   }
   return { arch: plan.arch, repo: name, manifestFile: state.manifestPath, lockFile: state.lockPath, created, packages: names };

@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import { formatLock } from "../core/lock/index.js";
 import { parseLock } from "../core/lock/index.js";
 import { parseManifest } from "../edit/manifest.js";
+import type { ImageDistro } from "./images.js";
 import type { RepoState } from "./repo-state.js";
 
 /**
@@ -56,4 +57,30 @@ export function newCompanionState(main: RepoState, name: string, debArch: string
     lockText,
     lock: parseLock(lockText, lockPath),
   };
+}
+
+/**
+ * The condition of an image's arch-specific addition: the arch, and the distro too when the expression is
+ * evaluated for several distros (a macro fed from a config dict keyed by distro).
+ */
+export function additionCondition(distro: ImageDistro, bazelArch: string): string {
+  const site = distro.additionsAt!;
+  const arch = `${site.archExpr} == ${JSON.stringify(bazelArch)}`;
+  return distro.list.element.kind === "string" ? `${arch} and ${site.distroExpr} == ${JSON.stringify(distro.distro)}` : arch;
+}
+
+/** Where a new arch-specific addition of an image goes: after its deb.package list (or comprehension), and after the additions already there. */
+export function newAdditionOffset(distro: ImageDistro): number {
+  const site = distro.additionsAt!;
+  let after = site.offset;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const b of distro.additionBlocks) {
+      if (b.file === site.file && b.start === after) {
+        after = b.end;
+        grew = true;
+      }
+    }
+  }
+  return after;
 }

@@ -11,8 +11,10 @@ import { rewriteSnapshotUrl, snapshotOf, snapshotTimelineKey, type SnapshotRef }
 import { addManifestPackages, formatMarker, markerOf, parseManifest, removeManifestPackages, rewriteSourceUrls, type Manifest } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { HttpClient } from "../io/http.js";
-import { insertImageListPackages, removeImageListPackages } from "./image-list-edit.js";
-import { parseCompanionRepoName } from "./companion.js";
+import { insertCompanionBlock, insertImageListPackages, removeCompanionBlock, removeImageListPackages } from "./image-list-edit.js";
+import { additionCondition, newAdditionOffset, parseCompanionRepoName } from "./companion.js";
+import { type CompanionMovesPlan, planCompanionMoves, type PlannedMove } from "./companion-moves.js";
+import { declareRepo, undeclareRepo } from "./repo-declaration.js";
 import { readImagePackages } from "./image-packages.js";
 import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
@@ -350,15 +352,32 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
     }
   }
 
+  // Packages the new snapshot builds for more (or fewer) archs move between repos and their companions.
+  const workspaceRepos = request.workspaceRepos ?? request.repos;
+  const multiArch = states.some((s) => s.bumped.archs.length > 1);
+  const companionMoves = multiArch
+    ? await planCompanionMoves(states, async () => (await discoverWorkspaceImages(request.root, deps.files, workspaceRepos)).images, workspaceRepos, universes)
+    : { moves: [], created: [], deleted: [], warnings: [] };
+  warnings.push(...companionMoves.warnings);
+  const deletedRepos = new Set(companionMoves.deleted.map((r) => r.name));
+  const createdLocks = new Set(companionMoves.created.map((c) => resolvePath(request.root, c.repo.lockPath)));
+
   // Relock every repo from the bumped manifests (read through an overlay: nothing is written yet).
   const overlay = new Map(states.map((s) => [resolvePath(request.root, s.repo.manifestPath), s.bumpedText]));
+  for (const c of companionMoves.created) {
+    overlay.set(resolvePath(request.root, c.repo.manifestPath), c.manifestText);
+    overlay.set(resolvePath(request.root, c.repo.lockPath), c.lockText);
+  }
   const files: WorkspaceFiles = {
     readText: async (path) => overlay.get(resolvePath(path)) ?? deps.files.readText(path),
     exists: (path) => (overlay.has(resolvePath(path)) ? Promise.resolve(true) : deps.files.exists(path)),
     listDir: (path) => deps.files.listDir(path),
   };
-  const lockPlan = await planLock(request.root, request.repos, { files, loader: deps.loader, universes });
+  const lockRepos = [...request.repos.filter((r) => !deletedRepos.has(r.name)), ...companionMoves.created.map((c) => c.repo)];
+  const lockPlan = await planLock(request.root, lockRepos, { files, loader: deps.loader, universes });
   for (const p of lockPlan.problems) problems.push({ code: p.code, message: `${p.manifestFile}: ${p.message}` });
+  // A created companion's lock does not exist yet (the overlay held its empty text).
+  const lockChanges = lockPlan.changes.map((c) => (createdLocks.has(c.path) ? { ...c, before: null } : c));
 
   const before: ReportEntry[] = [];
   const after: ReportEntry[] = [];
@@ -369,22 +388,45 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
     const planned = lockPlan.repos.find((r) => r.repo === s.repo);
     if (planned !== undefined) after.push(...reportEntries(s.repo.name, parseLock(planned.after, s.lockFile).lock.packages, newRecords, oldRecords));
   }
+  for (const c of companionMoves.created) {
+    const planned = lockPlan.repos.find((r) => r.repo === c.repo);
+    const main = states.find((s) => s.repo.name === c.main.name)!;
+    const records = recordLookup(main.newIndexes, universes);
+    if (planned !== undefined) after.push(...reportEntries(c.repo.name, parseLock(planned.after, c.repo.lockPath).lock.packages, records, records));
+  }
   const snapshots: SnapshotMove[] = [...targets.values()].flatMap((t) =>
     [...t.from].sort().map((from) => ({ host: t.ref.host, archive: t.ref.archive, from, to: t.to })),
   );
   const imagePackages = await readImagePackages(request.root, deps.files, request.workspaceRepos ?? request.repos);
-  const report = withAffectedImages(buildUpdateReport({ before, after, snapshots, problems }), imagePackages, after);
+  const moves = companionMoves.moves.map(({ name, from, to, reason }) => ({ name, from, to, reason }));
+  const report = withAffectedImages(buildUpdateReport({ before, after, snapshots, problems, moves }), imagePackages, after);
 
   const changes: FileChange[] =
     problems.length > 0
       ? []
       : [
           ...states
-            .filter((s) => s.bumpedText !== s.manifestText)
+            .filter((s) => s.bumpedText !== s.manifestText && !deletedRepos.has(s.repo.name))
             .map((s) => ({ path: resolvePath(request.root, s.repo.manifestPath), before: s.manifestText, after: s.bumpedText })),
-          ...lockPlan.changes,
+          ...companionMoves.created.map((c) => ({ path: resolvePath(request.root, c.repo.manifestPath), before: null, after: c.manifestText })),
+          ...states
+            .filter((s) => deletedRepos.has(s.repo.name))
+            .flatMap((s) => [
+              { path: resolvePath(request.root, s.repo.manifestPath), before: s.manifestText, after: null },
+              ...(s.lockText === null ? [] : [{ path: resolvePath(request.root, s.repo.lockPath), before: s.lockText, after: null }]),
+            ]),
+          ...lockChanges,
         ];
-  if (changes.length > 0) changes.push(...(await planImageListEdits(request.root, deps.files, request.workspaceRepos ?? request.repos, addedByRepo, prunedByRepo)));
+  if (changes.length > 0) {
+    changes.push(...(await planImageListEdits(request.root, deps.files, workspaceRepos, addedByRepo, prunedByRepo, companionMoves.moves)));
+    changes.push(...(await planDeclarationEdits(request.root, deps.files, companionMoves.created, companionMoves.deleted)));
+  }
+  if (companionMoves.created.length > 0 && workspaceRepos.some((r) => r.via === "module") && (await deps.files.exists(resolvePath(request.root, "MODULE.bazel.lock")))) {
+    warnings.push(
+      `MODULE.bazel.lock does not record the new repo${companionMoves.created.length === 1 ? "" : "s"} ${companionMoves.created.map((c) => c.repo.name).join(", ")} of the apt extension (its usages changed); ` +
+        "refresh it with `bazel mod deps --lockfile_mode=update` before building with --lockfile_mode=error",
+    );
+  }
   // MODULE.bazel.lock records what Bazel's extensions read: it follows every change (not only the locks'
   // that planLock saw), in the same transaction; entries that cannot follow are left, with a warning.
   const moduleLockPath = resolvePath(request.root, "MODULE.bazel.lock");
@@ -406,12 +448,72 @@ async function planImageListEdits(
   repos: readonly RepoDecl[],
   added: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>,
   pruned: ReadonlyMap<string, readonly string[]>,
+  moves: readonly PlannedMove[] = [],
 ): Promise<FileChange[]> {
-  const anything = [...added.values()].some((m) => m.size > 0) || [...pruned.values()].some((l) => l.length > 0);
+  const anything = [...added.values()].some((m) => m.size > 0) || [...pruned.values()].some((l) => l.length > 0) || moves.length > 0;
   if (!anything) return [];
   const { images } = await discoverWorkspaceImages(root, files, repos);
   // Per list (file + offset): names to insert and to remove.
   const edits = new Map<string, { loc: ImageListLocation; insert: Set<string>; remove: Set<string> }>();
+  // Whole arch-specific additions to write or to take out, per file.
+  const blocks: { file: string; at: number; apply: (text: string) => string }[] = [];
+  const listEdit = (loc: ImageListLocation) => {
+    const key = `${loc.file}\u0000${loc.listStart}`;
+    const entry = edits.get(key) ?? { loc, insert: new Set<string>(), remove: new Set<string>() };
+    edits.set(key, entry);
+    return entry;
+  };
+  for (const image of images) {
+    for (const d of image.distros) {
+      const repoNames = new Set(Object.values(d.repoByArch).map((r) => r.name));
+      // Into the image's list from its companions; out of the image's list into the companions of the archs that have it.
+      const goneFrom = new Map<string, Set<string>>();
+      for (const m of moves.filter((x) => x.toMain && repoNames.has(x.main))) {
+        for (const c of d.companions.filter((x) => x.repo === m.from && x.packages.some((p) => p.name === m.name))) {
+          listEdit(c.list).remove.add(m.name);
+          goneFrom.set(`${c.arch}\u0000${c.repo}`, (goneFrom.get(`${c.arch}\u0000${c.repo}`) ?? new Set()).add(m.name));
+          if (!d.packages.some((p) => p.name === m.name)) listEdit(d.list).insert.add(m.name);
+        }
+      }
+      const incoming = new Set(moves.filter((x) => !x.toMain && repoNames.has(x.main) && d.packages.some((p) => p.name === x.name)).map((x) => `${d.archs.find((a) => d.debianArch[a] === x.arch)}\u0000${x.to}`));
+      for (const c of d.companions) {
+        const gone = goneFrom.get(`${c.arch}\u0000${c.repo}`);
+        if (gone === undefined || !c.packages.every((p) => gone.has(p.name)) || incoming.has(`${c.arch}\u0000${c.repo}`)) continue;
+        // Nothing left for this arch: the whole addition goes (its list edits with it).
+        edits.delete(`${c.list.file}\u0000${c.list.listStart}`);
+        blocks.push({ file: c.block.file, at: c.block.start, apply: (text) => removeCompanionBlock(text, c.block.start, c.block.end) });
+      }
+      const fresh = new Map<string, { bazelArch: string; debArch: string; names: Set<string> }>();
+      for (const m of moves.filter((x) => !x.toMain && repoNames.has(x.main) && d.packages.some((p) => p.name === x.name))) {
+        for (const loc of d.lists) if (loc.packages.some((p) => p.name === m.name)) listEdit(loc).remove.add(m.name);
+        const bazelArch = d.archs.find((a) => d.debianArch[a] === m.arch);
+        if (bazelArch === undefined) continue;
+        const existing = d.companions.find((c) => c.arch === bazelArch && c.repo === m.to);
+        if (existing !== undefined) {
+          if (!existing.packages.some((p) => p.name === m.name)) listEdit(existing.list).insert.add(m.name);
+          continue;
+        }
+        const sharing = image.distros.filter((o) => o !== d && o.list.file === d.list.file && o.list.listStart === d.list.listStart);
+        if (sharing.length > 0 && d.list.element.kind === "deb.package") {
+          throw new ProblemError("UPDATE_PROBLEMS", `image ${image.image}: ${m.name} is ${m.reason} and moves to ${m.to}, but ${d.list.file} lists the packages of ${[d, ...sharing].map((x) => x.distro).join(" and ")} at once, so an addition for ${d.distro} alone cannot be written there`, {
+            hint: `give ${d.distro} a package list of its own, or list ${m.name} for ${bazelArch} only by hand; nothing was written`,
+          });
+        }
+        if (d.additionsAt === undefined) {
+          throw new ProblemError("UPDATE_PROBLEMS", `image ${image.image} (${d.distro}): ${m.name} is ${m.reason} and moves to ${m.to}, but ${d.list.file} has no deb.package(arch, distro, ...) list or comprehension to append an arch-specific addition to`, {
+            hint: `list ${m.name} for ${bazelArch} only by hand (as an arch-conditional addition of @${m.to} labels), then run update again; nothing was written`,
+          });
+        }
+        const f = fresh.get(m.to) ?? { bazelArch, debArch: m.arch, names: new Set<string>() };
+        f.names.add(m.name);
+        fresh.set(m.to, f);
+      }
+      for (const [repo, f] of fresh) {
+        const after = newAdditionOffset(d);
+        blocks.push({ file: d.additionsAt!.file, at: after, apply: (text) => insertCompanionBlock(text, after, additionCondition(d, f.bazelArch), repo, f.debArch, [...f.names]) });
+      }
+    }
+  }
   for (const image of images) {
     for (const d of image.distros) {
       const repoNames = new Set(Object.values(d.repoByArch).map((r) => r.name));
@@ -435,21 +537,46 @@ async function planImageListEdits(
       }
     }
   }
-  const byFile = new Map<string, { loc: ImageListLocation; insert: Set<string>; remove: Set<string> }[]>();
-  for (const e of edits.values()) byFile.set(e.loc.file, [...(byFile.get(e.loc.file) ?? []), e]);
+  const byFile = new Map<string, { at: number; apply: (text: string) => string }[]>();
+  const op = (file: string, at: number, apply: (text: string) => string) => byFile.set(file, [...(byFile.get(file) ?? []), { at, apply }]);
+  for (const { loc, insert, remove } of edits.values()) {
+    if (insert.size === 0 && remove.size === 0) continue;
+    op(loc.file, loc.listStart, (text) => {
+      let out = text;
+      if (remove.size > 0) out = removeImageListPackages(out, loc, loc.listStart, remove);
+      if (insert.size > 0) out = insertImageListPackages(out, loc, loc.listStart, [...insert].sort());
+      return out;
+    });
+  }
+  for (const b of blocks) op(b.file, b.at, b.apply);
   const changes: FileChange[] = [];
-  for (const [file, lists] of byFile) {
+  for (const [file, ops] of byFile) {
     const path = resolvePath(root, file);
     const before = await files.readText(path);
     let text = before;
-    // Last list first: offsets of the lists before it stay valid.
-    for (const { loc, insert, remove } of lists.sort((a, b) => b.loc.listStart - a.loc.listStart)) {
-      if (remove.size > 0) text = removeImageListPackages(text, loc, loc.listStart, remove);
-      if (insert.size > 0) text = insertImageListPackages(text, loc, loc.listStart, [...insert].sort());
-    }
+    // Last edit first: offsets of the text before it stay valid.
+    for (const { apply } of ops.sort((a, b) => b.at - a.at)) text = apply(text);
     if (text !== before) changes.push({ path, before, after: text });
   }
   return changes;
+}
+
+/** Declarations of the companion repos update creates (beside their main repo's) and of those it deletes. */
+async function planDeclarationEdits(root: string, files: WorkspaceFiles, created: CompanionMovesPlan["created"], deleted: readonly RepoDecl[]): Promise<FileChange[]> {
+  const texts = new Map<string, { before: string; text: string }>();
+  const edit = async (file: string, f: (text: string) => string) => {
+    const path = resolvePath(root, file);
+    const cur = texts.get(path) ?? { before: await files.readText(path), text: "" };
+    if (!texts.has(path)) cur.text = cur.before;
+    cur.text = f(cur.text);
+    texts.set(path, cur);
+  };
+  for (const c of created) {
+    const arch = parseCompanionRepoName(c.repo.name)!.arch;
+    await edit(c.main.declaredIn.file, (text) => declareRepo(text, c.main.declaredIn.file, c.main.name, c.repo.name, `${c.main.name}: packages only ${arch} has`));
+  }
+  for (const r of deleted) await edit(r.declaredIn.file, (text) => undeclareRepo(text, r.declaredIn.file, r.name));
+  return [...texts].filter(([, t]) => t.text !== t.before).map(([path, t]) => ({ path, before: t.before, after: t.text }));
 }
 
 /** The error `update` fails with when the plan has problems (nothing is written). */

@@ -119,7 +119,9 @@ export function prBodySections(report: UpdateReport): Record<string, string> {
   if (depLines.length > 0) depBlocks.push(...depLines);
   if (added.length > 0) depBlocks.push(...(depBlocks.length > 0 ? [""] : []), "**Added**", "", ...added);
   if (removed.length > 0) depBlocks.push(...(depBlocks.length > 0 ? [""] : []), "**Removed**", "", ...removed);
-  const depRows = depLines.length + added.length + removed.length;
+  const moves = (report.moves ?? []).map((m) => `- ${code(m.name)} moved from ${m.from} to ${m.to}: ${m.reason}`);
+  if (moves.length > 0) depBlocks.push(...(depBlocks.length > 0 ? [""] : []), "**Moved between repos**", "", ...moves);
+  const depRows = depLines.length + added.length + removed.length + moves.length;
   const dependencies =
     depBlocks.length === 0 ? "" : ["### Dependencies", "", ...fold(`${depRows} dependency changes`, depBlocks, depRows)].join("\n");
 

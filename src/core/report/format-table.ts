@@ -43,6 +43,7 @@ export function formatReportTable(report: UpdateReport): string {
     if (out.length > 0) out.push("");
     out.push(...table(["PACKAGE", "REPO", "ARCHS", "VERSION", "SUITE", "DEPENDENCIES"], rows));
   }
+  for (const m of report.moves ?? []) out.push(`moved ${m.name}: ${m.from} → ${m.to} (${m.reason})`);
   for (const p of report.problems) out.push(`problem ${p.code}: ${p.message}${p.hint === undefined ? "" : ` — ${p.hint}`}`);
   const s = report.summary;
   if (out.length > 0) out.push("");

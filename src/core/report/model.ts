@@ -61,6 +61,20 @@ export interface PackagePresence {
   readonly requiredBy: readonly string[];
 }
 
+/**
+ * A package that moved between an image's repo and an arch-specific companion repo (`<repo>_<arch>_only`)
+ * because a new snapshot builds it for more (or fewer) archs.
+ */
+export interface RepoMove {
+  readonly name: string;
+  /** The repo it left */
+  readonly from: string;
+  /** The repo it is in now */
+  readonly to: string;
+  /** Why, e.g. "now built for arm64" or "no longer built for arm64" */
+  readonly reason: string;
+}
+
 export interface ReportProblem {
   readonly code: string;
   readonly message: string;
@@ -78,6 +92,8 @@ export interface UpdateReport {
   /** Packages that were locked before and are not any more */
   readonly removed: readonly PackagePresence[];
   readonly problems: readonly ReportProblem[];
+  /** Packages moved between a repo and its arch-specific companion repos; absent when none moved */
+  readonly moves?: readonly RepoMove[];
   readonly summary: {
     readonly changed: number;
     readonly added: number;
@@ -154,6 +170,7 @@ export function buildUpdateReport(input: {
   after: readonly ReportEntry[];
   snapshots?: readonly SnapshotMove[];
   problems?: readonly ReportProblem[];
+  moves?: readonly RepoMove[];
 }): UpdateReport {
   const before = byKey(input.before, idOf);
   const after = byKey(input.after, idOf);
@@ -223,6 +240,9 @@ export function buildUpdateReport(input: {
     added,
     removed,
     problems: [...(input.problems ?? [])],
+    ...(input.moves === undefined || input.moves.length === 0
+      ? {}
+      : { moves: [...input.moves].sort((a, b) => a.name.localeCompare(b.name, "en") || a.from.localeCompare(b.from, "en") || a.to.localeCompare(b.to, "en")) }),
     summary: {
       changed: changes.length,
       added: added.length,
@@ -240,6 +260,7 @@ export function isEmptyReport(report: UpdateReport): boolean {
     report.added.length === 0 &&
     report.removed.length === 0 &&
     report.problems.length === 0 &&
+    (report.moves ?? []).length === 0 &&
     report.snapshots.every((s) => s.from === s.to)
   );
 }

@@ -153,3 +153,27 @@ describe("the documented JSON schema", () => {
     expect(errorsOf({ ...json, changes: [{ ...json.changes[0], security: "yes" }] })).not.toEqual([]);
   });
 });
+
+describe("moves between a repo and its arch-specific companions", () => {
+  const moves = [
+    { name: "libshine3", from: "bookworm_python", to: "bookworm_python_amd64_only", reason: "no longer built for arm64" },
+    { name: "libmfx1", from: "bookworm_python_amd64_only", to: "bookworm_python", reason: "now built for arm64" },
+  ];
+  const report = buildUpdateReport({ before: [], after: [], moves });
+  const schema = JSON.parse(readFileSync(join(ROOT, "templates/update-report.schema.json"), "utf8")) as object;
+  const validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
+
+  it("are part of the report, sorted by name, and absent when nothing moved", () => {
+    expect(report.moves?.map((m) => m.name)).toEqual(["libmfx1", "libshine3"]);
+    expect(isEmptyReport(report)).toBe(false);
+    expect("moves" in buildUpdateReport({ before: [], after: [] })).toBe(false);
+    expect(validate(JSON.parse(formatReportJson(report)))).toBe(true);
+    expect(validate({ ...JSON.parse(formatReportJson(report)), moves: [{ name: "x", from: "a" }] })).toBe(false);
+  });
+
+  it("are said in the PR body and the table", () => {
+    const body = formatPrBody(report, TEMPLATE);
+    expect(body).toContain("**Moved between repos**\n\n- `libmfx1` moved from bookworm_python_amd64_only to bookworm_python: now built for arm64\n- `libshine3` moved from bookworm_python to bookworm_python_amd64_only: no longer built for arm64");
+    expect(formatReportTable(report)).toContain("moved libmfx1: bookworm_python_amd64_only → bookworm_python (now built for arm64)\n");
+  });
+});
