@@ -13,12 +13,12 @@ import {
   defParams,
   dirSuffixFor,
   enumerate,
-  localLabelParts,
   loopOver,
   ociCallsInDef,
   starlarkFileFormat,
   statementExprs,
 } from "../edit/starlark/macro.js";
+import { parseLabel } from "../edit/starlark/label.js";
 import { positionOf } from "../edit/starlark/lexer.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
@@ -710,7 +710,7 @@ async function ancestorChain(inst: Instance, tree: SourceTree, repos: readonly R
   let current = inst;
   const seen = new Set<string>();
   while (current.base !== undefined) {
-    const ref = localLabelParts(current.base, current.pkg);
+    const ref = parseLabel(current.base, current.pkg);
     if (ref === undefined) break; // an image from another repository (oci_pull): not ours to read
     const key = `${ref.pkg}:${ref.name}`;
     if (seen.has(key)) break;

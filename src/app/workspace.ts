@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { DebLockError, ParseError, UsageError } from "../core/errors.js";
 import { type CallExpr, childrenOf, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
+import { labelPath } from "../edit/starlark/label.js";
 import { positionOf } from "../edit/starlark/lexer.js";
 import { bindScope, evaluate, fileScope, type Scope, type StarlarkValue } from "../edit/starlark/evaluate.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
@@ -107,22 +108,7 @@ export async function discoverRepos(root: string, files: WorkspaceFiles, options
  * `//a/b` → `a/b/b`. Labels of other repositories (`@foo//...`) give undefined.
  */
 export function labelToPath(label: string, fromPackage: string): string | undefined {
-  let rest = label.trim();
-  if (rest.startsWith("@@//")) rest = rest.slice(2);
-  else if (rest.startsWith("@//")) rest = rest.slice(1);
-  else if (rest.startsWith("@")) return undefined;
-  let pkg: string;
-  let target: string;
-  if (rest.startsWith("//")) {
-    const colon = rest.indexOf(":");
-    pkg = colon < 0 ? rest.slice(2) : rest.slice(2, colon);
-    target = colon < 0 ? (pkg.split("/").pop() ?? "") : rest.slice(colon + 1);
-  } else {
-    pkg = fromPackage;
-    target = rest.startsWith(":") ? rest.slice(1) : rest;
-  }
-  if (target === "" || target.includes(":") || target.startsWith("/")) return undefined;
-  return pkg === "" ? target : `${pkg}/${target}`;
+  return labelPath(label, fromPackage);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import {
   defParams,
   dirSuffixFor,
   enumerate,
-  localLabelParts,
   loopOver,
   ociCallsInDef,
   parseRepoLabel,
@@ -159,14 +158,7 @@ describe("companion additions", () => {
   });
 });
 
-describe("labels, file kinds and directory suffixes", () => {
-  it("splits main-repository labels and refuses other repositories'", () => {
-    expect(localLabelParts("//base:static_root_amd64_debian12", "cc")).toEqual({ pkg: "base", name: "static_root_amd64_debian12" });
-    expect(localLabelParts("@//java", "cc")).toEqual({ pkg: "java", name: "java" });
-    expect(localLabelParts(":cc_root_amd64_debian12", "cc")).toEqual({ pkg: "cc", name: "cc_root_amd64_debian12" });
-    expect(localLabelParts("@distroless_base//:static", "cc")).toBeUndefined();
-  });
-
+describe("file kinds and directory suffixes", () => {
   it("tells BUILD files from .bzl files", () => {
     expect(["BUILD", "a/BUILD.bazel", "a/defs.bzl", "a/BUILD.tpl"].map(starlarkFileFormat)).toEqual(["build", "build", "bzl", "bzl"]);
   });

@@ -271,18 +271,3 @@ export function dirSuffixFor(file: StarlarkFile, pkg: string): string | undefine
   });
   return dirSuffix;
 }
-
-/**
- * A label of the main repository as package and target name: `//base:static` → `base`, `static`; `:x` and `x`
- * are in `fromPkg`; `//java` is `java`, `java`. Undefined for a label of another repository (`@distroless_base//:x`).
- */
-export function localLabelParts(label: string, fromPkg: string): { pkg: string; name: string } | undefined {
-  const m = /^(?:@@?)?(?:\/\/([^:]*))?:?([^:]+)$/.exec(label);
-  if (label.startsWith("@") && !label.startsWith("@//") && !label.startsWith("@@//")) return undefined;
-  if (m === null) return undefined;
-  if (label.includes("//")) {
-    const [pkgPart, name] = label.replace(/^@@?/, "").slice(2).split(":");
-    return { pkg: pkgPart ?? "", name: name ?? (pkgPart ?? "").split("/").pop() ?? "" };
-  }
-  return { pkg: fromPkg, name: label.replace(/^:/, "") };
-}
