@@ -11,6 +11,7 @@ import {
   defParams,
   dirSuffixFor,
   enumerate,
+  forEachCallBinding,
   loopOver,
   ociCallsInDef,
   parseRepoLabel,
@@ -168,5 +169,35 @@ describe("file kinds and directory suffixes", () => {
     const file = parseStarlark(text, "private/util/deb.bzl");
     expect(dirSuffixFor(file, "python3")).toBe("python");
     expect(dirSuffixFor(file, "cc")).toBeUndefined();
+  });
+});
+
+describe("forEachCallBinding", () => {
+  const visit = (text: string): string[] => {
+    const file = parseStarlark(text, "MODULE.bazel");
+    const scope = fileScope(file);
+    const seen: string[] = [];
+    for (const st of file.statements) {
+      for (const e of statementExprs(st)) {
+        forEachCallBinding(e, text, scope, (call, s) => {
+          const name = keywordArg(call, "name");
+          if (dottedName(call.callee) === "apt.install") seen.push(String(name === undefined ? "?" : evaluate(name.value, text, s)));
+        });
+      }
+    }
+    return seen;
+  };
+
+  it("visits a call once per binding of the comprehensions around it", () => {
+    expect(visit(`REPOS = ["bookworm", "trixie"]\n[apt.install(name = r, manifest = "//:" + r + ".yaml") for r in REPOS]\napt.install(name = "flat")\n`)).toEqual([
+      "bookworm",
+      "trixie",
+      "flat",
+    ]);
+    expect(visit(`[apt.install(name = r + "_" + a) for r in ["bookworm"] for a in ["amd64", "arm64"] if a != "arm64"]\n`)).toEqual(["bookworm_amd64"]);
+  });
+
+  it("visits a call in a comprehension over an unknown list once, its loop variable unbound", () => {
+    expect(visit(`[apt.install(name = r) for r in computed()]\n`)).toEqual(["undefined"]);
   });
 });

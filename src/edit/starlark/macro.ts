@@ -77,6 +77,17 @@ export function enumerate(clauses: readonly Clause[], text: string, scope: Scope
   return envs;
 }
 
+/**
+ * Calls `onCall` for every call inside `expr` once per binding of the comprehension loops around it
+ * (`[apt.install(name = r, ...) for r in REPOS]` gives one call per repo), with those loop variables bound.
+ * A call outside any comprehension, or inside one whose list is unknown, is visited once with `scope`.
+ */
+export function forEachCallBinding(expr: Expr, text: string, scope: Scope, onCall: (call: CallExpr, scope: Scope) => void): void {
+  callsWithClauses(expr, [], (call, clauses) => {
+    for (const env of enumerate(clauses, text, scope)) onCall(call, clauses.length === 0 ? scope : bindScope(scope, env));
+  });
+}
+
 /** A def's parameters in order, with their default values; `*args` and `**kwargs` are left out. */
 export function defParams(def: KeywordStatement): { name: string; defaultValue?: Expr }[] {
   const sig = def.children[0];
