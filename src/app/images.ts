@@ -15,6 +15,7 @@ import {
   enumerate,
   loopOver,
   ociCallsInDef,
+  splitImageTarget,
   starlarkFileFormat,
   statementExprs,
 } from "../edit/starlark/macro.js";
@@ -565,8 +566,7 @@ function repoFor(codename: string, debArch: string, suffix: string | undefined, 
 /** The instance an image is: `<name>_<user>_<arch>_<distro>`, `<name>` being the directory's name unless given. */
 function isMainInstance(inst: Instance, base: string): boolean {
   if (inst.name === undefined || inst.arch === undefined || inst.distro === undefined) return false;
-  const rest = inst.name.startsWith(`${base}_`) ? inst.name.slice(base.length + 1) : undefined;
-  return rest !== undefined && rest.endsWith(`_${inst.arch}_${inst.distro}`) && !rest.slice(0, -(`_${inst.arch}_${inst.distro}`.length)).includes("_");
+  return splitImageTarget(inst.name, inst.arch, inst.distro)?.image === base;
 }
 
 /**
@@ -579,13 +579,8 @@ export async function imageNamesIn(root: string, pkg: string, files: WorkspaceFi
   const names: string[] = [];
   for (const inst of instances) {
     if (inst.name === undefined || inst.arch === undefined || inst.distro === undefined || inst.packages.length === 0) continue;
-    const tail = `_${inst.arch}_${inst.distro}`;
-    if (!inst.name.endsWith(tail)) continue;
-    const withUser = inst.name.slice(0, -tail.length);
-    const cut = withUser.lastIndexOf("_");
-    if (cut <= 0) continue;
-    const name = withUser.slice(0, cut);
-    if (!names.includes(name)) names.push(name);
+    const name = splitImageTarget(inst.name, inst.arch, inst.distro)?.image;
+    if (name !== undefined && name !== "" && !names.includes(name)) names.push(name);
   }
   return names;
 }

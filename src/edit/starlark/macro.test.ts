@@ -15,6 +15,7 @@ import {
   loopOver,
   ociCallsInDef,
   parseRepoLabel,
+  splitImageTarget,
   starlarkFileFormat,
   statementExprs,
 } from "./macro.js";
@@ -199,5 +200,14 @@ describe("forEachCallBinding", () => {
 
   it("visits a call in a comprehension over an unknown list once, its loop variable unbound", () => {
     expect(visit(`[apt.install(name = r) for r in computed()]\n`)).toEqual(["undefined"]);
+  });
+});
+
+describe("splitImageTarget", () => {
+  it("splits <image>_<user>_<arch>_<distro>, the image name possibly holding underscores", () => {
+    expect(splitImageTarget("python3_nonroot_amd64_debian12", "amd64", "debian12")).toEqual({ image: "python3", user: "nonroot" });
+    expect(splitImageTarget("java_base_debug_root_arm64_debian13", "arm64", "debian13")).toEqual({ image: "java_base_debug", user: "root" });
+    expect(splitImageTarget("static_root_amd64_debian12", "arm64", "debian12")).toBeUndefined();
+    expect(splitImageTarget("root_amd64_debian12", "amd64", "debian12")).toBeUndefined();
   });
 });

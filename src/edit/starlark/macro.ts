@@ -176,6 +176,19 @@ export function loopOver(clauses: readonly Clause[], name: string): Loop | undef
   return undefined;
 }
 
+/**
+ * A distroless image target name `<image>_<user>_<arch>_<distro>` (`python3_nonroot_amd64_debian12`,
+ * `java_base_debug_root_arm64_debian13`) split for a known arch and distro: the user is the part before the arch,
+ * the image all before that. Undefined when the name does not end in `_<user>_<arch>_<distro>`.
+ */
+export function splitImageTarget(target: string, arch: string, distro: string): { image: string; user: string } | undefined {
+  const tail = `_${arch}_${distro}`;
+  if (!target.endsWith(tail)) return undefined;
+  const withUser = target.slice(0, -tail.length);
+  const cut = withUser.lastIndexOf("_");
+  return cut < 0 ? undefined : { image: withUser.slice(0, cut), user: withUser.slice(cut + 1) };
+}
+
 /** `build` for a BUILD or BUILD.bazel path, `bzl` for any other. */
 export function starlarkFileFormat(path: string): "build" | "bzl" {
   return /(^|\/)BUILD(\.bazel)?$/.test(path) ? "build" : "bzl";
