@@ -88,7 +88,7 @@ for (const [args, expected, show] of steps) {
       const diff = formatUnifiedDiff(path, previous.get(path) ?? null, text).trimEnd().split("\n");
       console.log(diff.length > 30 ? [...diff.slice(0, 12), `… (${diff.length - 24} lines)`, ...diff.slice(-12)].join("\n") : diff.join("\n"));
     }
-    console.log("new files: " + [...now.keys()].filter((p) => !previous.has(p)).join(", ") + "\n");
+    console.log(`new files: ${[...now.keys()].filter((p) => !previous.has(p)).join(", ")}\n`);
   }
   if (show === "same-as-locked") {
     const differ = [...new Set([...now.keys(), ...locked.keys()])].filter((p) => now.get(p) !== locked.get(p));

@@ -10,7 +10,10 @@ describe("fixedPoint", () => {
     let rounds = 0;
     const start = new Map([["amd64", new Set<string>()]]);
     // Each round adds one name until there are three: settles on the fourth round.
-    const result = await fixedPoint("test", start, (s) => (rounds++, grow(s, (v) => (v.size < 3 ? [`p${v.size}`] : []))), sameSetMap, showSetMap);
+    const result = await fixedPoint("test", start, (s) => {
+      rounds++;
+      return grow(s, (v) => (v.size < 3 ? [`p${v.size}`] : []));
+    }, sameSetMap, showSetMap);
     expect([...result.get("amd64")!].sort()).toEqual(["p0", "p1", "p2"]);
     expect(rounds).toBe(4);
   });

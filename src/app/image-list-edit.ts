@@ -2,7 +2,8 @@ import { InternalError } from "../core/errors.js";
 import { dottedName, type Expr, type ListExpr, walkExpressions } from "../edit/starlark/ast.js";
 import { type ElementKey, insertListElements, removeListElementsByKey } from "../edit/starlark/list-editor.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
-import { type ImageListLocation, parseRepoLabel } from "./images.js";
+import { parseRepoLabel } from "../edit/starlark/macro.js";
+import type { ImageListLocation } from "./images.js";
 
 /**
  * Edits of an image's package list (a BUILD or .bzl list of `"pkg"` strings or `deb.package(..., "pkg")`

@@ -1,29 +1,25 @@
 import { posix } from "node:path";
 import type { ErrorCode } from "../core/error-codes.js";
 import { ProblemError, UsageError } from "../core/errors.js";
+import { type CallExpr, childrenOf, dottedName, type Expr, keywordArg, type ListExpr, type StarlarkFile } from "../edit/starlark/ast.js";
+import { asStringList, bindScope, evaluate, fileScope, isDict, loadsOf, type Scope, type StarlarkValue } from "../edit/starlark/evaluate.js";
 import {
-  type CallExpr,
-  type ComprehensionClause,
-  childrenOf,
-  dottedName,
-  type Expr,
-  type KeywordStatement,
-  type ListExpr,
-  type StarlarkFile,
-  type Statement,
-} from "../edit/starlark/ast.js";
-import {
-  asStringList,
-  bindScope,
-  evaluate,
-  fileScope,
-  isDict,
-  isList,
-  isTruthy,
-  loadsOf,
-  type Scope,
-  type StarlarkValue,
-} from "../edit/starlark/evaluate.js";
+  bindMacroArgs,
+  type Clause,
+  callsWithClauses,
+  companionAddition,
+  conditionHolds,
+  defNamed,
+  defParams,
+  dirSuffixFor,
+  enumerate,
+  loopOver,
+  ociCallsInDef,
+  splitImageTarget,
+  starlarkFileFormat,
+  statementExprs,
+} from "../edit/starlark/macro.js";
+import { parseLabel } from "../edit/starlark/label.js";
 import { positionOf } from "../edit/starlark/lexer.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
@@ -232,13 +228,6 @@ function lineOf(f: LoadedFile, offset: number): number {
 // ---------------------------------------------------------------------------------------------------------
 // oci_image instances of a package
 
-interface Loop {
-  readonly vars: Expr;
-  readonly iter: Expr;
-  readonly cond?: undefined;
-}
-type Clause = Loop | { readonly vars?: undefined; readonly iter?: undefined; readonly cond: Expr };
-
 /** One evaluated `oci_image(...)` of a package: one (distro, arch, flavour) image. */
 interface Instance {
   readonly pkg: string;
@@ -262,104 +251,6 @@ interface Instance {
 interface PackageEntry {
   readonly name: string;
   readonly ref: ImagePackageRef;
-}
-
-function clausesOf(clauses: readonly ComprehensionClause[]): Clause[] {
-  return clauses.map((c) => (c.kind === "for" ? { vars: c.vars, iter: c.iter } : { cond: c.cond }));
-}
-
-/** Calls of an expression tree, each with the comprehension clauses around it (outermost first). */
-function callsWithClauses(expr: Expr, outer: readonly Clause[], visit: (call: CallExpr, clauses: readonly Clause[]) => void): void {
-  if (expr.kind === "comprehension") {
-    const inner = [...outer, ...clausesOf(expr.clauses)];
-    callsWithClauses(expr.body, inner, visit);
-    if (expr.value !== undefined) callsWithClauses(expr.value, inner, visit);
-    return;
-  }
-  if (expr.kind === "call") visit(expr, outer);
-  for (const child of childrenOf(expr)) callsWithClauses(child, outer, visit);
-}
-
-function statementExprs(st: Statement): Expr[] {
-  if (st.kind === "assign") return [st.value];
-  if (st.kind === "expr") return [st.expr];
-  return [...st.children];
-}
-
-/** Every binding of loop variables the clauses produce (a clause whose list is unknown binds nothing). */
-function enumerate(clauses: readonly Clause[], text: string, scope: Scope, limit = 4096): Record<string, StarlarkValue>[] {
-  let envs: Record<string, StarlarkValue>[] = [{}];
-  for (const clause of clauses) {
-    const next: Record<string, StarlarkValue>[] = [];
-    for (const env of envs) {
-      const s = bindScope(scope, env);
-      if (clause.cond !== undefined) {
-        const c = evaluate(clause.cond, text, s);
-        if (c === false || c === null || c === "" || c === 0) continue;
-        next.push(env);
-        continue;
-      }
-      const iter = evaluate(clause.iter, text, s);
-      if (!isList(iter)) {
-        next.push(env);
-        continue;
-      }
-      for (const item of iter) {
-        const bound = { ...env };
-        if (clause.vars.kind === "ident") bound[clause.vars.name] = item;
-        else if (clause.vars.kind === "tuple" && isList(item) && item.length === clause.vars.elements.length) {
-          clause.vars.elements.forEach((v, i) => {
-            if (v.kind === "ident") bound[v.name] = item[i]!;
-          });
-        }
-        next.push(bound);
-      }
-    }
-    envs = next.slice(0, limit);
-  }
-  return envs;
-}
-
-function defParams(def: KeywordStatement): { name: string; defaultValue?: Expr }[] {
-  const sig = def.children[0];
-  if (sig?.kind !== "call") return [];
-  return sig.args.flatMap((a) => {
-    if (a.star !== undefined) return [];
-    if (a.name !== undefined) return [{ name: a.name, defaultValue: a.value }];
-    return a.value.kind === "ident" ? [{ name: a.value.name }] : [];
-  });
-}
-
-function defNamed(f: StarlarkFile, name: string): { def: KeywordStatement; index: number } | undefined {
-  const index = f.statements.findIndex((st) => st.kind === "keyword" && st.keyword === "def" && st.children[0]?.kind === "call" && dottedName(st.children[0].callee) === name);
-  return index === -1 ? undefined : { def: f.statements[index] as KeywordStatement, index };
-}
-
-/** oci_image calls inside a def body, with the for-loops and comprehension clauses around them. */
-function ociCallsInDef(f: StarlarkFile, defIndex: number): { call: CallExpr; clauses: Clause[] }[] {
-  const def = f.statements[defIndex]!;
-  const out: { call: CallExpr; clauses: Clause[] }[] = [];
-  const stack: { indent: number; loop?: Loop }[] = [];
-  for (let i = defIndex + 1; i < f.statements.length; i++) {
-    const st = f.statements[i]!;
-    if (st.indent <= def.indent) break;
-    while (stack.length > 0 && stack[stack.length - 1]!.indent >= st.indent) stack.pop();
-    const loops = stack.flatMap((s) => (s.loop === undefined ? [] : [s.loop]));
-    if (st.kind === "keyword" && st.keyword === "for" && st.children.length >= 2) {
-      stack.push({ indent: st.indent, loop: { vars: st.children[0]!, iter: st.children[1]! } });
-      continue;
-    }
-    if (st.kind === "keyword" && ["if", "elif", "else", "while", "def"].includes(st.keyword)) {
-      stack.push({ indent: st.indent });
-      continue;
-    }
-    for (const e of statementExprs(st)) {
-      callsWithClauses(e, loops, (call, clauses) => {
-        if (dottedName(call.callee) === "oci_image") out.push({ call, clauses: [...clauses] });
-      });
-    }
-  }
-  return out;
 }
 
 interface Context {
@@ -455,7 +346,7 @@ async function tarsPackages(
     const suffixArg = first.args[3]?.value;
     out.lists.push({
       file: f.path,
-      format: /(^|\/)BUILD(\.bazel)?$/.test(f.path) ? "build" : "bzl",
+      format: starlarkFileFormat(f.path),
       listStart: expr.start,
       element: {
         kind: "deb.package",
@@ -481,7 +372,7 @@ async function tarsPackages(
       for (const e of origin.list.elements) {
         if (e.kind === "string") refs.push({ name: e.value, file: origin.file.path, line: lineOf(origin.file, e.start) });
       }
-      out.lists.push({ file: origin.file.path, format: /(^|\/)BUILD(\.bazel)?$/.test(origin.file.path) ? "build" : "bzl", listStart: origin.list.start, element: { kind: "string" }, packages: refs });
+      out.lists.push({ file: origin.file.path, format: starlarkFileFormat(origin.file.path), listStart: origin.list.start, element: { kind: "string" }, packages: refs });
     }
     for (const name of names) {
       out.packages.push({ name, ref: refs.find((r) => r.name === name) ?? { name, file: origin?.file.path ?? f.path, line: lineOf(f, loop.iter.start) } });
@@ -504,81 +395,11 @@ async function tarsPackages(
       out.companions.push({
         repo: companion.repo,
         packages: refs,
-        list: { file: f.path, format: fileFormat(f.path), listStart: companion.list.start, element: { kind: "label", repo: companion.repo, arch: companion.arch }, packages: refs },
+        list: { file: f.path, format: starlarkFileFormat(f.path), listStart: companion.list.start, element: { kind: "label", repo: companion.repo, arch: companion.arch }, packages: refs },
         block: { file: f.path, start: children[i - 1]!.end, end: child.end },
       });
     }
   }
-}
-
-function fileFormat(path: string): "build" | "bzl" {
-  return /(^|\/)BUILD(\.bazel)?$/.test(path) ? "build" : "bzl";
-}
-
-/** `@repo//pkg/arch` → its parts; undefined for any other label. */
-export function parseRepoLabel(label: string): { repo: string; name: string; arch: string } | undefined {
-  const m = /^@([A-Za-z0-9_.-]+)\/\/([^/:]+)\/([^/:]+)$/.exec(label);
-  return m === null ? undefined : { repo: m[1]!, name: m[2]!, arch: m[3]! };
-}
-
-/**
- * `([labels] if <cond> else [])`: an arch-conditional list of `"@repo//pkg/arch"` labels of one repo and arch,
- * as deb-lock writes companion additions.
- */
-function companionAddition(e: Expr, text: string): { cond: readonly Expr[]; list: ListExpr; repo: string; arch: string; labels: { name: string; start: number }[] } | undefined {
-  const inner = e.kind === "tuple" && e.parenthesized && e.elements.length === 1 && e.commas.length === 0 ? e.elements[0]! : undefined;
-  if (inner?.kind !== "other" || inner.children.length < 3) return undefined;
-  // The parser keeps `[...] if arch == "amd64" else []` as one operator node: then, the condition's operands, else.
-  const then = inner.children[0]!;
-  const otherwise = inner.children[inner.children.length - 1]!;
-  const condFirst = inner.children[1]!;
-  const condLast = inner.children[inner.children.length - 2]!;
-  const between = (a: Expr, b: Expr): string => text.slice(a.end, b.start).replace(/#[^\n]*/g, "").trim();
-  if (then.kind !== "list" || otherwise.kind !== "list" || otherwise.elements.length !== 0 || between(then, condFirst) !== "if" || between(condLast, otherwise) !== "else") return undefined;
-  const labels: { name: string; start: number }[] = [];
-  let repo: string | undefined;
-  let arch: string | undefined;
-  for (const el of then.elements) {
-    const parsed = el.kind === "string" ? parseRepoLabel(el.value) : undefined;
-    if (parsed === undefined || (repo !== undefined && (parsed.repo !== repo || parsed.arch !== arch))) return undefined;
-    repo = parsed.repo;
-    arch = parsed.arch;
-    labels.push({ name: parsed.name, start: el.start });
-  }
-  if (repo === undefined || arch === undefined) return undefined;
-  return { cond: inner.children.slice(1, -1), list: then, repo, arch, labels };
-}
-
-/**
- * Whether a condition holds that is written as comparisons joined by `and`: `arch == "amd64"`,
- * `arch == "amd64" and distro == "debian12"` (also `!=`, `in`, `not in`, or a single operand).
- */
-function conditionHolds(operands: readonly Expr[], text: string, scope: Scope): boolean {
-  const clauses: Expr[][] = [[]];
-  const ops: string[] = [];
-  operands.forEach((o, i) => {
-    if (i > 0) {
-      const op = text.slice(operands[i - 1]!.end, o.start).replace(/#[^\n]*/g, "").replace(/\s+/g, " ").trim();
-      if (op === "and") clauses.push([]);
-      else ops[clauses.length - 1] = op;
-    }
-    clauses[clauses.length - 1]!.push(o);
-  });
-  return clauses.every((c, i) => comparisonHolds(c, ops[i], text, scope));
-}
-
-function comparisonHolds(operands: readonly Expr[], op: string | undefined, text: string, scope: Scope): boolean {
-  const values = operands.map((o) => evaluate(o, text, scope));
-  if (values.some((v) => v === undefined)) return false;
-  if (operands.length === 1) return isTruthy(values[0]!);
-  if (operands.length !== 2) return false;
-  const [a, b] = values as [StarlarkValue, StarlarkValue];
-  const contains = (): boolean => (isList(b) ? b.includes(a) : typeof b === "string" && typeof a === "string" && b.includes(a));
-  if (op === "==") return a === b;
-  if (op === "!=") return a !== b;
-  if (op === "in") return contains();
-  if (op === "not in") return !contains();
-  return false;
 }
 
 /** Where arch-specific additions go: after the expression (list or comprehension) of deb.package calls. */
@@ -609,10 +430,6 @@ interface TarsOut {
   suffix?: string | null;
 }
 
-function kwarg(call: CallExpr, name: string): Expr | undefined {
-  return call.args.find((a) => a.name === name)?.value;
-}
-
 async function instanceOf(
   call: CallExpr,
   f: LoadedFile,
@@ -622,9 +439,9 @@ async function instanceOf(
   ctx: Context,
 ): Promise<Instance> {
   const text = f.file.text;
-  const nameExpr = kwarg(call, "name");
-  const baseExpr = kwarg(call, "base");
-  const tars = kwarg(call, "tars");
+  const nameExpr = keywordArg(call, "name")?.value;
+  const baseExpr = keywordArg(call, "base")?.value;
+  const tars = keywordArg(call, "tars")?.value;
   const out: TarsOut = { packages: [], lists: [], companions: [], blocks: [] };
   if (tars !== undefined) await tarsPackages(tars, f, scope, params, archVariable, ctx, out);
   return {
@@ -643,18 +460,14 @@ async function instanceOf(
   };
 }
 
+/** Where the arch loop takes its list from, e.g. `PYTHON_ARCHITECTURES[distro] (python3/BUILD)`. */
 function archSourceOf(clauses: readonly Clause[], f: LoadedFile): string | undefined {
-  for (const c of clauses) {
-    if (c.vars?.kind === "ident" && c.vars.name === "arch" && c.iter !== undefined) return `${f.file.text.slice(c.iter.start, c.iter.end)} (${f.path})`;
-  }
-  return undefined;
+  const loop = loopOver(clauses, "arch");
+  return loop === undefined ? undefined : `${f.file.text.slice(loop.iter.start, loop.iter.end)} (${f.path})`;
 }
 
 function archVarOf(clauses: readonly Clause[]): string | undefined {
-  for (const c of clauses) {
-    if (c.vars?.kind === "ident" && c.vars.name === "arch") return "arch";
-  }
-  return undefined;
+  return loopOver(clauses, "arch") === undefined ? undefined : "arch";
 }
 
 /** Every oci_image of a Bazel package, evaluated for every combination of its loops. */
@@ -690,14 +503,9 @@ async function instancesOf(tree: SourceTree, pkg: string): Promise<{ build: Load
         const paramsSpec = defParams(def.def);
         for (const env of enumerate(clauses, build.file.text, build.scope)) {
           const callScope = bindScope(build.scope, env);
-          const bindings: Record<string, StarlarkValue> = {};
+          const { bindings, args } = bindMacroArgs(call, paramsSpec, { text: build.file.text, scope: callScope }, { text: macroFile.file.text, scope: macroFile.scope });
           const params = new Map<string, { expr: Expr; file: LoadedFile; scope: Scope }>();
-          paramsSpec.forEach((p, i) => {
-            const arg = call.args.find((a) => a.name === p.name) ?? call.args.filter((a) => a.name === undefined && a.star === undefined)[i];
-            const value = arg !== undefined ? evaluate(arg.value, build.file.text, callScope) : p.defaultValue !== undefined ? evaluate(p.defaultValue, macroFile.file.text, macroFile.scope) : undefined;
-            if (value !== undefined) bindings[p.name] = value;
-            if (arg !== undefined) params.set(p.name, { expr: arg.value, file: build, scope: callScope });
-          });
+          for (const [name, expr] of args) params.set(name, { expr, file: build, scope: callScope });
           const macroScope = bindScope(macroFile.scope, bindings);
           for (const site of inner) {
             for (const innerEnv of enumerate(site.clauses, macroFile.file.text, macroScope)) {
@@ -742,21 +550,7 @@ async function aliasesFor(instance: Instance, ctx: Context): Promise<Aliases> {
   }
   const dist = { ...DEFAULT_DIST_ALIAS, ...mapOf(debBzl?.scope.get("DIST_ALIAS")) };
   const arch = { ...DEFAULT_ARCH_ALIAS, ...mapOf(debBzl?.scope.get("ARCH_ALIAS")) };
-  let dirSuffix: string | undefined;
-  if (debBzl !== undefined) {
-    const sts = debBzl.file.statements;
-    sts.forEach((st, i) => {
-      if (dirSuffix !== undefined || st.kind !== "keyword" || (st.keyword !== "if" && st.keyword !== "elif")) return;
-      const strings: string[] = [];
-      const collect = (e: Expr): void => {
-        if (e.kind === "string") strings.push(e.value);
-        childrenOf(e).forEach(collect);
-      };
-      st.children.forEach(collect);
-      const next = sts[i + 1];
-      if (strings.includes(ctx.pkg) && next?.kind === "assign" && next.op === "+=" && next.value.kind === "string") dirSuffix = next.value.value.replace(/^_/, "");
-    });
-  }
+  const dirSuffix = debBzl === undefined ? undefined : dirSuffixFor(debBzl.file, ctx.pkg);
   return { dist, arch, dirSuffix };
 }
 
@@ -769,22 +563,10 @@ function repoFor(codename: string, debArch: string, suffix: string | undefined, 
 
 // ---------------------------------------------------------------------------------------------------------
 
-function labelParts(label: string, fromPkg: string): { pkg: string; name: string } | undefined {
-  const m = /^(?:@@?)?(?:\/\/([^:]*))?:?([^:]+)$/.exec(label);
-  if (label.startsWith("@") && !label.startsWith("@//") && !label.startsWith("@@//")) return undefined;
-  if (m === null) return undefined;
-  if (label.includes("//")) {
-    const [pkgPart, name] = label.replace(/^@@?/, "").slice(2).split(":");
-    return { pkg: pkgPart ?? "", name: name ?? (pkgPart ?? "").split("/").pop() ?? "" };
-  }
-  return { pkg: fromPkg, name: label.replace(/^:/, "") };
-}
-
 /** The instance an image is: `<name>_<user>_<arch>_<distro>`, `<name>` being the directory's name unless given. */
 function isMainInstance(inst: Instance, base: string): boolean {
   if (inst.name === undefined || inst.arch === undefined || inst.distro === undefined) return false;
-  const rest = inst.name.startsWith(`${base}_`) ? inst.name.slice(base.length + 1) : undefined;
-  return rest !== undefined && rest.endsWith(`_${inst.arch}_${inst.distro}`) && !rest.slice(0, -(`_${inst.arch}_${inst.distro}`.length)).includes("_");
+  return splitImageTarget(inst.name, inst.arch, inst.distro)?.image === base;
 }
 
 /**
@@ -797,13 +579,8 @@ export async function imageNamesIn(root: string, pkg: string, files: WorkspaceFi
   const names: string[] = [];
   for (const inst of instances) {
     if (inst.name === undefined || inst.arch === undefined || inst.distro === undefined || inst.packages.length === 0) continue;
-    const tail = `_${inst.arch}_${inst.distro}`;
-    if (!inst.name.endsWith(tail)) continue;
-    const withUser = inst.name.slice(0, -tail.length);
-    const cut = withUser.lastIndexOf("_");
-    if (cut <= 0) continue;
-    const name = withUser.slice(0, cut);
-    if (!names.includes(name)) names.push(name);
+    const name = splitImageTarget(inst.name, inst.arch, inst.distro)?.image;
+    if (name !== undefined && name !== "" && !names.includes(name)) names.push(name);
   }
   return names;
 }
@@ -928,7 +705,7 @@ async function ancestorChain(inst: Instance, tree: SourceTree, repos: readonly R
   let current = inst;
   const seen = new Set<string>();
   while (current.base !== undefined) {
-    const ref = labelParts(current.base, current.pkg);
+    const ref = parseLabel(current.base, current.pkg);
     if (ref === undefined) break; // an image from another repository (oci_pull): not ours to read
     const key = `${ref.pkg}:${ref.name}`;
     if (seen.has(key)) break;

@@ -18,7 +18,8 @@ async function unxz(file: string): Promise<string> {
   return new TextDecoder().decode(await decompress(readFileSync(file), "xz", { label: file }));
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: Bazel's lock file JSON, read and written loosely by the test
+type Json = Record<string, any>;
 const bazelJson = (x: unknown): string => `${JSON.stringify(x, null, 2)}\n`;
 
 /** The real workspace files: MODULE.bazel.lock (version hub and pybind entries) and the six lock files it recorded. */

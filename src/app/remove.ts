@@ -9,7 +9,7 @@ import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { ChangeSet } from "./change-set.js";
 import { parseCompanionRepoName } from "./companion.js";
 import { removeCompanionBlock, removeImageListPackages } from "./image-list-edit.js";
-import { type CompanionList, discoverImage, type ImageDistro } from "./images.js";
+import { type CompanionList, discoverImage, type ImageDistro, type ImageInfo } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
@@ -85,7 +85,7 @@ async function usedByOtherImages(
 ): Promise<Map<string, { file: string; line: number }>> {
   const used = new Map<string, { file: string; line: number }>();
   for (const pkg of await bazelPackages(root, files)) {
-    let info;
+    let info: ImageInfo;
     try {
       info = await discoverImage(root, pkg, files, repos);
     } catch (error) {

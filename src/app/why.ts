@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import type { Relation } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
 import { UsageError } from "../core/errors.js";
+import { pathsTo } from "../core/resolve/explain-paths.js";
 import { markerOf } from "../edit/manifest.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { discoverImage, type ImageDistro } from "./images.js";
@@ -79,30 +80,6 @@ function satisfiedBy(nodes: ReadonlyMap<string, Node>, group: readonly Relation[
     for (const [name, node] of nodes) if (providesMeets(node.provides, rel)) return name;
   }
   return undefined;
-}
-
-/** Shortest dependency paths from `roots` to `target` over `edges` (no package twice in a path). */
-function pathsTo(edges: ReadonlyMap<string, readonly string[]>, roots: readonly string[], target: string, limit = 5): string[][] {
-  const found: string[][] = [];
-  let frontier = roots.map((r) => [r]);
-  const expanded = new Map<string, number>();
-  while (frontier.length > 0 && found.length < limit) {
-    const next: string[][] = [];
-    for (const path of frontier) {
-      const last = path[path.length - 1]!;
-      if (last === target) {
-        found.push(path);
-        if (found.length >= limit) break;
-        continue;
-      }
-      const n = expanded.get(last) ?? 0;
-      if (n >= limit) continue;
-      expanded.set(last, n + 1);
-      for (const dep of edges.get(last) ?? []) if (!path.includes(dep)) next.push([...path, dep]);
-    }
-    frontier = next;
-  }
-  return found;
 }
 
 async function explainArch(

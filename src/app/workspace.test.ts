@@ -113,6 +113,26 @@ describe("discoverRepos", () => {
     ]);
   });
 
+  it("unrolls comprehensions with conditions and several loops", async () => {
+    const files = memoryWorkspaceFiles({
+      "/w/MODULE.bazel": [
+        'apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")',
+        "[",
+        '    apt.install(name = d + s, manifest = "//debs:" + d + s + ".yaml", lock = "//debs:" + d + s + ".lock.json")',
+        '    for d in ["bookworm", "trixie"]',
+        '    for s in ["", "_python"]',
+        "    if s",
+        "]",
+        "",
+      ].join("\n"),
+    });
+    const repos = await discoverRepos("/w", files);
+    expect(repos.map((r) => [r.name, r.manifestPath, r.declaredIn.line])).toEqual([
+      ["bookworm_python", "debs/bookworm_python.yaml", 3],
+      ["trixie_python", "debs/trixie_python.yaml", 3],
+    ]);
+  });
+
   it("handles aliases, relative labels, missing locks, concatenation, duplicates and unreadable declarations", async () => {
     const files = memoryWorkspaceFiles({
       "/w/MODULE.bazel": [

@@ -1,8 +1,10 @@
 import { posix } from "node:path";
 import { DebLockError, ParseError, UsageError } from "../core/errors.js";
-import { type CallExpr, childrenOf, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
+import { type CallExpr, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
+import { labelPath } from "../edit/starlark/label.js";
+import { forEachCallBinding } from "../edit/starlark/macro.js";
 import { positionOf } from "../edit/starlark/lexer.js";
-import { bindScope, evaluate, fileScope, type Scope, type StarlarkValue } from "../edit/starlark/evaluate.js";
+import { evaluate, fileScope, type Scope, type StarlarkValue } from "../edit/starlark/evaluate.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 
@@ -107,22 +109,7 @@ export async function discoverRepos(root: string, files: WorkspaceFiles, options
  * `//a/b` → `a/b/b`. Labels of other repositories (`@foo//...`) give undefined.
  */
 export function labelToPath(label: string, fromPackage: string): string | undefined {
-  let rest = label.trim();
-  if (rest.startsWith("@@//")) rest = rest.slice(2);
-  else if (rest.startsWith("@//")) rest = rest.slice(1);
-  else if (rest.startsWith("@")) return undefined;
-  let pkg: string;
-  let target: string;
-  if (rest.startsWith("//")) {
-    const colon = rest.indexOf(":");
-    pkg = colon < 0 ? rest.slice(2) : rest.slice(2, colon);
-    target = colon < 0 ? (pkg.split("/").pop() ?? "") : rest.slice(colon + 1);
-  } else {
-    pkg = fromPackage;
-    target = rest.startsWith(":") ? rest.slice(1) : rest;
-  }
-  if (target === "" || target.includes(":") || target.startsWith("/")) return undefined;
-  return pkg === "" ? target : `${pkg}/${target}`;
+  return labelPath(label, fromPackage);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -172,7 +159,7 @@ async function scanModuleFile(
       }
       continue;
     }
-    visitCalls(expr, globals, (e, scope) => evaluate(e, file.text, scope), (call, scope) => {
+    forEachCallBinding(expr, file.text, globals, (call, scope) => {
       const callee = dottedName(call.callee);
       if (callee === undefined || !callee.endsWith(".install") || !aptVars.has(callee.slice(0, -".install".length))) return;
       const decl = declFromCall(file, call, scope, pkg, "module", skip);
@@ -214,7 +201,7 @@ async function scanWorkspaceFile(
       if (target !== undefined && target.endsWith(".bzl")) loads.push(target);
       continue;
     }
-    visitCalls(expr, globals, (e, scope) => evaluate(e, file.text, scope), (call, scope) => {
+    forEachCallBinding(expr, file.text, globals, (call, scope) => {
       const callee = dottedName(call.callee);
       if (callee !== "deb_index" && callee !== "apt.install") return;
       const decl = declFromCall(file, call, scope, pkg, "workspace", skip);
@@ -222,26 +209,6 @@ async function scanWorkspaceFile(
     });
   }
   for (const target of loads) await scanWorkspaceFile(root, target, files, visited, add, skip);
-}
-
-/**
- * Calls `onCall` for every call inside `expr`, unrolling list comprehensions with one `for` over a constant
- * list (`[apt.install(name = r, ...) for r in REPOS]`); `evalIter` computes the list.
- */
-function visitCalls(expr: Expr, scope: Scope, evalIter: (e: Expr, scope: Scope) => StarlarkValue | undefined, onCall: (call: CallExpr, scope: Scope) => void): void {
-  if (expr.kind === "call") onCall(expr, scope);
-  if (expr.kind === "comprehension") {
-    // Children in source order: body, loop variable, iterable (a single `for` clause, no `if`).
-    const [body, loopVar, iter, ...rest] = expr.children;
-    if (body !== undefined && loopVar?.kind === "ident" && iter !== undefined && rest.length === 0 && expr.bracket === "[") {
-      const items = evalIter(iter, scope);
-      if (Array.isArray(items)) {
-        for (const item of items) visitCalls(body, bindScope(scope, { [loopVar.name]: item }), evalIter, onCall);
-        return;
-      }
-    }
-  }
-  for (const child of childrenOf(expr)) visitCalls(child, scope, evalIter, onCall);
 }
 
 function declFromCall(

@@ -76,7 +76,7 @@ describe("the workspace and --image", () => {
     [["check", "-C", workspace, "--image", "python3"]],
     [["-C", workspace, "check", "--image", "base:static"]],
     [["--workspace", workspace, "check", "--image", "//base:base_nossl"]],
-    [["check", "--workspace=" + workspace, "--image", join(workspace, "cc")]],
+    [["check", `--workspace=${workspace}`, "--image", join(workspace, "cc")]],
   ])("resolves --image in the workspace, whatever the current directory: %j", async (argv) => {
     const r = await runCli(argv, { cwd });
     expect(r.stderr).toContain("1 image list(s)");

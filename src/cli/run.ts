@@ -116,7 +116,7 @@ export async function run(rawIo: CliIo): Promise<number> {
         hint: `commands: ${COMMAND_NAMES.join(", ")}; see 'deb-lock --help'`,
       });
     }
-    let parsed;
+    let parsed: { values: object; positionals: string[] };
     try {
       parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
     } catch (error) {

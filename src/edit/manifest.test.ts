@@ -148,10 +148,10 @@ describe("parseManifest", () => {
     ["channel without component", base.replace("bookworm main", "bookworm"), 3, /component/],
     ["source without url", base.replace("    url: https://x\n", ""), 3, /neither url nor urls/],
     ["bad spec", base.replace("- libc6", "- libc6 (~> 2)"), 7, /libc6/],
-    ["duplicate package", base + "  - libc6 (>= 2.36)\n", 8, /listed twice/],
+    ["duplicate package", `${base}  - libc6 (>= 2.36)\n`, 8, /listed twice/],
     ["packages not a list", base.replace("packages:\n  - libc6\n", "packages: libc6\n"), 6, /packages must be a list/],
     ["invalid YAML", base.replace("archs: [amd64]", "archs: [amd64"), 6, /invalid YAML/],
-    ["duplicate key", base + "archs: [arm64]\n", 8, /invalid YAML/],
+    ["duplicate key", `${base}archs: [arm64]\n`, 8, /invalid YAML/],
   ];
   for (const [what, text, line, message] of bad) {
     it(`rejects ${what} with BAD_MANIFEST and a position`, () => {

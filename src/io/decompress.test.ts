@@ -61,7 +61,7 @@ describe("decompress", () => {
     ["gz", () => flipByte(gz, 600), /./],
     ["gz", () => xz, /incorrect header check/],
   ] as const)("reports damaged %s data as CORRUPT_INDEX naming the file", async (kind, bytes, detail) => {
-    const url = "https://snapshot.debian.org/archive/debian/20240706T203757Z/dists/bookworm/main/binary-amd64/Packages." + kind;
+    const url = `https://snapshot.debian.org/archive/debian/20240706T203757Z/dists/bookworm/main/binary-amd64/Packages.${kind}`;
     const e = await corruptError(decompress(bytes(), kind, { label: url }));
     expect(e.code).toBe("CORRUPT_INDEX");
     expect(e.message).toContain(url);

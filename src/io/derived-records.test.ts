@@ -21,7 +21,9 @@ describe("derived records", () => {
     expect(decodeDerivedRecords(SHA, file.subarray(83))).toEqual(records);
     const back = decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, all));
     expect(back).toEqual(all);
-    back!.forEach((r, i) => expect(Object.keys(r)).toEqual(Object.keys(all[i]!)));
+    back!.forEach((r, i) => {
+      expect(Object.keys(r)).toEqual(Object.keys(all[i]!));
+    });
     expect(records.some((r) => r.essential === true) && records.some((r) => r.provides !== undefined) && records.some((r) => r.installedSize !== undefined)).toBe(true);
     expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, []))).toEqual([]);
   });

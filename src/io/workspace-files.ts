@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { posix } from "node:path";
 import { ProblemError } from "../core/errors.js";
@@ -41,7 +42,7 @@ export function nodeWorkspaceFiles(): WorkspaceFiles {
  * loop, a directory, a FIFO or device (which would block the read forever) — is a ProblemError naming the file.
  */
 async function readWorkspaceText(path: string): Promise<string> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch (e) {

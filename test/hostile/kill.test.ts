@@ -1,7 +1,7 @@
 import { cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ArchiveServer } from "../support/archive-server.js";
+import type { ArchiveServer } from "../support/archive-server.js";
 import { BOOKWORM_SOURCES, lockWith, SNAPSHOT, startBookwormArchive, tempDirs, writeTree } from "../support/bookworm-archive.js";
 import { runCli } from "../support/run-cli.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";

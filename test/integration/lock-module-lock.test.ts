@@ -154,7 +154,8 @@ describe("deb-lock lock and MODULE.bazel.lock", () => {
 
     const flat = read(root, FLAT);
     const bookworm = read(root, BOOKWORM);
-    const expected = moduleLock() as { moduleExtensions: Record<string, { general: Record<string, any> }> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: Bazel's lock file JSON, read and written loosely by the test
+    const expected = moduleLock() as { moduleExtensions: Record<string, { general: Record<string, any> }> };
     const hub = expected.moduleExtensions[HUB]!.general;
     hub.recordedFileInputs = { [`@@//${FLAT}`]: sha256(flat), [`@@//${BOOKWORM}`]: sha256(bookworm) };
     hub.generatedRepoSpecs.versions.attributes.versions = expectedVersions({ bookworm, flat });

@@ -34,7 +34,7 @@ interface Workflow {
 }
 
 /** Every `uses:` that is not pinned to a full commit SHA, and every `run:` that expands `${{ }}`. */
-export function pinningViolations(workflow: Workflow): string[] {
+function pinningViolations(workflow: Workflow): string[] {
   const problems: string[] = [];
   for (const [jobName, job] of Object.entries(workflow.jobs)) {
     for (const [i, step] of job.steps.entries()) {

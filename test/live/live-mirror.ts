@@ -17,8 +17,8 @@ const UNREACHABLE = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "ENETUNREAC
  */
 export async function liveMirror(): Promise<LiveMirror> {
   const apt = readAptDebianMirrors();
-  const debian = process.env["DEB_LOCK_LIVE_DEBIAN"] ?? apt.debian;
-  const debianSecurity = process.env["DEB_LOCK_LIVE_DEBIAN_SECURITY"] ?? apt.debianSecurity;
+  const debian = process.env.DEB_LOCK_LIVE_DEBIAN ?? apt.debian;
+  const debianSecurity = process.env.DEB_LOCK_LIVE_DEBIAN_SECURITY ?? apt.debianSecurity;
   if (debian === undefined || debianSecurity === undefined) {
     throw new Error(
       "live tests: no Debian mirror. Name one in the apt sources (a …/debian and a …/debian-security URI) or set " +

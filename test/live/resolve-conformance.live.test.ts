@@ -55,8 +55,8 @@ function releaseDate(root: string, suite: string): string | undefined {
  * a download that fails once the mirror is reachable is a failure.
  */
 async function fullIndexes(): Promise<{ root: string; cleanup?: string } | { live: Extract<LiveMirror, { detail: string }> }> {
-  if (process.env["DEB_LOCK_LIVE_MIRROR"] !== "1") {
-    for (const root of [process.env["DEB_LOCK_INDEX_DIR"], "/tmp/debdata"]) {
+  if (process.env.DEB_LOCK_LIVE_MIRROR !== "1") {
+    for (const root of [process.env.DEB_LOCK_INDEX_DIR, "/tmp/debdata"]) {
       if (root !== undefined && hasFullIndexes(root)) return { root };
     }
   }

@@ -141,7 +141,7 @@ describe("startArchiveServer", () => {
   it("logs every request and answers 404 for unknown paths", async () => {
     server.requests.length = 0;
     expect((await get(server, `${root}/dists/sid/InRelease`)).status).toBe(404);
-    await fetch(server.url + `${dists}/Release`, { method: "HEAD" });
+    await fetch(`${server.url}${dists}/Release`, { method: "HEAD" });
     expect(server.requests).toEqual([
       { method: "GET", path: `${root}/dists/sid/InRelease`, status: 404 },
       { method: "HEAD", path: `${dists}/Release`, status: 200 },

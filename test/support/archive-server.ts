@@ -314,7 +314,7 @@ function formatRelease(dist: string, timestamp: string, suite: SuiteSpec, listed
       lines.push(` ${createHash(algo).update(bytes).digest("hex")} ${String(bytes.length).padStart(16)} ${path}`);
     }
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /**
@@ -338,7 +338,7 @@ function formatStanza(stanza: Stanza, arch: string, component: string, files: Ma
     fields.SHA256 ??= sha256(deb);
   }
   fields.Description ??= `${name} test package`;
-  return Object.entries(fields).map(([k, v]) => `${k}: ${formatValue(String(v))}`).join("\n") + "\n";
+  return `${Object.entries(fields).map(([k, v]) => `${k}: ${formatValue(String(v))}`).join("\n")}\n`;
 }
 
 function formatValue(value: string): string {

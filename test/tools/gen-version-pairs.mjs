@@ -179,7 +179,7 @@ while [ $# -gt 1 ]; do
   printf '%s\\t%s\\t%s\\n' "$1" "$2" "$s"
   shift 2
 done`;
-const input = [...pairs].map((p) => p.replace("\t", "\0")).join("\0") + "\0";
+const input = `${[...pairs].map((p) => p.replace("\t", "\0")).join("\0")}\0`;
 const res = spawnSync("xargs", ["-0", "-P2", "-n", "400", "sh", "-c", script, "sh"], { input, encoding: "utf8", maxBuffer: 1 << 28 });
 if (res.status !== 0) throw new Error(`xargs/dpkg failed: ${res.stderr}`);
 const rows = res.stdout.split("\n").filter(Boolean);

@@ -8,8 +8,8 @@ import { formatUnifiedDiff } from "./diff.js";
 
 describe("formatUnifiedDiff (the --dry-run output of add and remove)", () => {
   it("writes hunks with context and line ranges like diff -u", () => {
-    const before = ["a", "b", "c", "d", "e", "f", "g", "h", "i"].join("\n") + "\n";
-    const after = ["a", "b", "c", "d", "E", "f", "g", "h", "i", "j"].join("\n") + "\n";
+    const before = `${["a", "b", "c", "d", "e", "f", "g", "h", "i"].join("\n")}\n`;
+    const after = `${["a", "b", "c", "d", "E", "f", "g", "h", "i", "j"].join("\n")}\n`;
     expect(formatUnifiedDiff("x.txt", before, after)).toBe(
       ["--- a/x.txt", "+++ b/x.txt", "@@ -2,8 +2,9 @@", " b", " c", " d", "-e", "+E", " f", " g", " h", " i", "+j", ""].join("\n"),
     );

@@ -406,6 +406,7 @@ export function parsePackagesIndex(data: Uint8Array, file: string): PackageRecor
  * would make a lock point anywhere (`../../etc/passwd`, `https://elsewhere/x.deb`).
  */
 export function isArchiveRelativePath(filename: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a file name with a control character is refused on purpose
   if (filename === "" || filename.startsWith("/") || /[\\?#\s\x00-\x1f\x7f]/.test(filename)) return false;
   const segments = filename.split("/");
   if (segments[0]!.includes(":")) return false;

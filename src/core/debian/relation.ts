@@ -33,7 +33,7 @@ export class RelationError extends DebLockError {
 }
 
 const NAME_RE = /^[a-z0-9][a-z0-9+.-]*$/;
-const ATOM_RE = /^([^\s:(\[<]+)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([^\s)]+)\s*\))?\s*(?:\[([^\]]*)\])?\s*((?:<[^>]*>\s*)*)$/;
+const ATOM_RE = /^([^\s:([<]+)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([^\s)]+)\s*\))?\s*(?:\[([^\]]*)\])?\s*((?:<[^>]*>\s*)*)$/;
 
 function parseRelation(text: string, whole: string): Relation {
   const m = ATOM_RE.exec(text);

@@ -88,7 +88,9 @@ describe("version order is a total order (fast-check)", () => {
         expect(signs(sorted).every((s) => s <= 0)).toBe(true);
         expect(signs(reversed).every((s) => s <= 0)).toBe(true);
         // Same multiset up to equal-comparing versions: pairwise equal position by position.
-        sorted.forEach((v, i) => expect(compareVersions(parseVersion(v), parseVersion(reversed[i]!))).toBe(0));
+        sorted.forEach((v, i) => {
+          expect(compareVersions(parseVersion(v), parseVersion(reversed[i]!))).toBe(0);
+        });
       }),
       RUNS,
     );

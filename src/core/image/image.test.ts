@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildAr, buildDeb, buildElf, buildTar } from "../../../test/support/deb-builder.js";
 import { parseAr } from "./ar.js";
-import { type DebContents, summarizeDeb } from "./deb-contents.js";
+import { summarizeDeb } from "./deb-contents.js";
 import { parseElf } from "./elf.js";
 import { parseLdSoConf, matchesGlob } from "./ld-so-conf.js";
 import { expandSearchPath, resolveLibrary } from "./loader.js";
@@ -226,5 +226,3 @@ describe("helpers", () => {
     expect(matchesGlob("/etc/ld.so.conf.d/*.conf", "/etc/ld.so.conf.d/sub/a.conf")).toBe(false);
   });
 });
-
-export type { DebContents };

@@ -217,7 +217,7 @@ describe("buildLock", () => {
           const cut = url.indexOf("/pool/");
           // A non-transitive repo records no dependencies even if the resolver reports some.
           const bogusDep = { name: "libfoo", version: "1", filename: "pool/main/f/foo/libfoo_1_all.deb", sha256: "0".repeat(64), sourceUrls: ["https://x"] };
-          return [{ package: { name, version: p.version, filename: url.slice(cut + 1), sha256: p.sha256, sourceUrls: [url.slice(0, cut) + "/"] }, dependencies: [bogusDep] }];
+          return [{ package: { name, version: p.version, filename: url.slice(cut + 1), sha256: p.sha256, sourceUrls: [`${url.slice(0, cut)}/`] }, dependencies: [bogusDep] }];
         }),
       }));
       expect(formatLock(buildLock(resolutions, { resolveTransitive: false, dialect, keyStyle }), dialect)).toBe(text);

@@ -82,7 +82,7 @@ export function parseLock(text: string, file: string): ParsedLock {
     seen.add(key);
 
     const depsNode = required(fields, "dependencies", what, item);
-    if (depsNode.kind !== "array") return fail(`${what}.dependencies must be an array`, depsNode);
+    if (depsNode.kind !== "array") throw fail(`${what}.dependencies must be an array`, depsNode);
     const dependencies: LockDependency[] = depsNode.items.map((dep, j) => {
       const dwhat = `${what}.dependencies[${j}]`;
       const dfields = fieldsOf(object(dep, dwhat), DEPENDENCY_FIELDS, dwhat);
@@ -99,7 +99,7 @@ export function parseLock(text: string, file: string): ParsedLock {
       urlEntries++;
       packages.push({ arch, dependencies, key, name, sha256, url: string(urlNode, `${what}.url`), version });
     } else {
-      if (urlsNode!.kind !== "array") return fail(`${what}.urls must be an array`, urlsNode!);
+      if (urlsNode!.kind !== "array") throw fail(`${what}.urls must be an array`, urlsNode!);
       const urls = urlsNode!.items.map((u, j) => string(u, `${what}.urls[${j}]`));
       if (urls.length === 0) fail(`${what} (${key}): urls is empty`, urlsNode!);
       packages.push({ arch, dependencies, key, name, sha256, urls, version });

@@ -67,6 +67,7 @@ export async function judgeSignatures(
       { url, hint: KEYRING_HINT },
     );
   }
+  // biome-ignore lint/complexity/useMathMinMax: these are Dates, and Math.min would turn them into numbers
   const signedAt = good.reduce((min, g) => (g.created < min ? g.created : min), good[0]!.created);
   return { signers: [...new Set(good.map((g) => g.fingerprint))], signedAt };
 }

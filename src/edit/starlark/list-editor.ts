@@ -66,7 +66,7 @@ export function listStyle(text: string, list: ListExpr, keyOf: ElementKey = stri
   if (first !== undefined && multiline) indent = text.slice(lineStartOf(text, first.start), first.start).replace(/[^ \t].*$/s, "");
   else {
     const closeLine = text.slice(lineStartOf(text, list.close), list.close);
-    indent = /^[ \t]*/.exec(closeLine)![0] + "    ";
+    indent = `${/^[ \t]*/.exec(closeLine)![0]}    `;
   }
   const keys = list.elements.map(keyOf);
   const sorted = keys.length >= 2 && keys.every((k, i) => k !== undefined && (i === 0 || keys[i - 1]! <= k));
