@@ -32,8 +32,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createPackagesParser } from "../dist/core/debian/packages-index.js";
-import { decompressChunks } from "../dist/io/decompress.js";
 import { readAptDebianMirrors } from "../dist/io/apt-sources.js";
+import { decompressChunks } from "../dist/io/decompress.js";
 import { benchResolveAll } from "./resolve-all.mjs";
 
 const { values: opts } = parseArgs({
@@ -60,8 +60,12 @@ const CACHE = join(ROOT, ".bench-cache");
 const ARCHIVE = join(CACHE, "archive");
 const ARCHS = ["amd64", "arm64"];
 const SUITES = [
-  ["debian", "bookworm"], ["debian", "bookworm-updates"], ["debian-security", "bookworm-security"],
-  ["debian", "trixie"], ["debian", "trixie-updates"], ["debian-security", "trixie-security"],
+  ["debian", "bookworm"],
+  ["debian", "bookworm-updates"],
+  ["debian-security", "bookworm-security"],
+  ["debian", "trixie"],
+  ["debian", "trixie-updates"],
+  ["debian-security", "trixie-security"],
 ];
 const SNAPSHOT = "20261127T000000Z";
 const LISTED_SNAPSHOTS = ["20261125T000000Z", "20261125T010000Z", "20261125T020000Z", "20261125T030000Z", "20261125T040000Z"];
@@ -73,8 +77,14 @@ function releaseEntries(inRelease) {
   const entries = new Map();
   let inSha = false;
   for (const line of inRelease.split("\n")) {
-    if (/^SHA256:/.test(line)) { inSha = true; continue; }
-    if (!line.startsWith(" ")) { inSha = false; continue; }
+    if (/^SHA256:/.test(line)) {
+      inSha = true;
+      continue;
+    }
+    if (!line.startsWith(" ")) {
+      inSha = false;
+      continue;
+    }
     if (inSha) {
       const [hash, size, path] = line.trim().split(/\s+/);
       entries.set(path, { hash, size: Number(size) });
@@ -164,7 +174,14 @@ async function benchParse(indexes) {
       count = await decompressAndParse(bytes, ext, path);
       return performance.now() - t;
     });
-    rows.push({ index: label, packages: count, tool, "tool ms": Math.round(toolMs), "deb-lock ms": Math.round(ourMs), ratio: (ourMs / toolMs).toFixed(2) });
+    rows.push({
+      index: label,
+      packages: count,
+      tool,
+      "tool ms": Math.round(toolMs),
+      "deb-lock ms": Math.round(ourMs),
+      ratio: (ourMs / toolMs).toFixed(2),
+    });
   }
   return rows;
 }
@@ -225,7 +242,10 @@ function runCli(args, cwd, expectedCode = 0) {
   return new Promise((resolve, reject) => {
     const nodeArgs = [...opts["node-arg"], ...(opts["cpu-prof"] === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", opts["cpu-prof"]])];
     const started = performance.now();
-    const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "bench", "child.mjs"), ...args], { cwd, stdio: ["ignore", opts["node-arg"].length > 0 ? "inherit" : "ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "bench", "child.mjs"), ...args], {
+      cwd,
+      stdio: ["ignore", opts["node-arg"].length > 0 ? "inherit" : "ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     let report = "";
     child.stderr.on("data", (d) => (stderr += d));
@@ -243,7 +263,10 @@ function runCli(args, cwd, expectedCode = 0) {
 }
 
 const indexes = await prepareArchive();
-const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()} at start\n`);
 if (!opts["no-parse"] && !opts["targets-only"]) {
   log("(a) decompress + parse vs zcat/xzcat, best of 3 …");
@@ -296,11 +319,15 @@ try {
 }
 // "process ms": spawn to exit of the whole node process (start-up and module loading included), as a user
 // waits for it; "command ms": from the start of run() to its end, inside the process.
-printTable(results.map((r) => ({ run: r.run, "process ms": Math.round(r.processMs), "command ms": Math.round(r.ms), "peak RSS MB": Math.round(r.maxRssMb) })));
+printTable(
+  results.map((r) => ({ run: r.run, "process ms": Math.round(r.processMs), "command ms": Math.round(r.ms), "peak RSS MB": Math.round(r.maxRssMb) })),
+);
 const warm = results.filter((r) => r.run.startsWith("lock, warm"));
 if (warm.length > 0) {
   const min = (key) => Math.round(Math.min(...warm.map((r) => r[key])));
-  log(`lock, warm: best process ${min("processMs")} ms, best command ${min("ms")} ms, peak RSS ${Math.round(Math.max(...results.map((r) => r.maxRssMb)))} MB (all runs); load average ${load()}`);
+  log(
+    `lock, warm: best process ${min("processMs")} ms, best command ${min("ms")} ms, peak RSS ${Math.round(Math.max(...results.map((r) => r.maxRssMb)))} MB (all runs); load average ${load()}`,
+  );
 }
 
 // ---- further commands, warm (issues: add <= 1.5 s, check offline < 0.5 s, update within 1.5x of lock) ----
@@ -331,11 +358,16 @@ async function imageRuns(common, mirrorArgs) {
       cpSync(from, d, { recursive: true });
       return d;
     };
-    for (let i = 0; i < 3; i++) out.push({ run: `check (offline), 6 repos #${i + 1}`, ...(await runCli(["check", ...common, "--offline"], dirname(common[1]))) });
-    for (let i = 0; i < 3; i++) out.push({ run: `check (offline), images workspace #${i + 1}`, ...(await runCli(["check", "-C", both, ...mirrorArgs, "--offline"], both)) });
+    for (let i = 0; i < 3; i++)
+      out.push({ run: `check (offline), 6 repos #${i + 1}`, ...(await runCli(["check", ...common, "--offline"], dirname(common[1]))) });
+    for (let i = 0; i < 3; i++)
+      out.push({ run: `check (offline), images workspace #${i + 1}`, ...(await runCli(["check", "-C", both, ...mirrorArgs, "--offline"], both)) });
     for (let i = 0; i < 3; i++) {
       const d = fresh(amd64);
-      out.push({ run: `add ffmpeg --image python3 --distro debian13 (amd64) #${i + 1}`, ...(await runCli(["add", "ffmpeg", "--image", "python3", "--distro", "debian13", "-C", d, ...mirrorArgs], d)) });
+      out.push({
+        run: `add ffmpeg --image python3 --distro debian13 (amd64) #${i + 1}`,
+        ...(await runCli(["add", "ffmpeg", "--image", "python3", "--distro", "debian13", "-C", d, ...mirrorArgs], d)),
+      });
       rmSync(d, { recursive: true, force: true });
     }
     // verify: python3 + ffmpeg (debian13, amd64), ~250 packages with the base images. The first run downloads
@@ -346,14 +378,18 @@ async function imageRuns(common, mirrorArgs) {
       const verifyArgs = ["verify", "--image", "python3", "--distro", "debian13", "-C", d, ...mirrorArgs];
       // exit 1: the image lacks the libblas/liblapack links (the finding verify exists for)
       out.push({ run: "verify python3 + ffmpeg (debian13 amd64), .debs not cached", ...(await runCli(verifyArgs, d, 1)) });
-      for (let i = 0; i < 3; i++) out.push({ run: `verify python3 + ffmpeg (debian13 amd64), warm #${i + 1}`, ...(await runCli([...verifyArgs, "--offline"], d, 1)) });
+      for (let i = 0; i < 3; i++)
+        out.push({ run: `verify python3 + ffmpeg (debian13 amd64), warm #${i + 1}`, ...(await runCli([...verifyArgs, "--offline"], d, 1)) });
       rmSync(d, { recursive: true, force: true });
     }
     // The story: python3 built for amd64 and arm64 from one list per distro (debian12 and debian13); the
     // libraries only amd64 has go into amd64-only companion repos (target: warm <= 1.5 s).
     for (let i = 0; i < 3; i++) {
       const d = fresh(both);
-      out.push({ run: `add ffmpeg --image python3 on a two-arch image (amd64+arm64, companion repos) #${i + 1}`, ...(await runCli(["add", "ffmpeg", "--image", "python3", "-C", d, ...mirrorArgs], d)) });
+      out.push({
+        run: `add ffmpeg --image python3 on a two-arch image (amd64+arm64, companion repos) #${i + 1}`,
+        ...(await runCli(["add", "ffmpeg", "--image", "python3", "-C", d, ...mirrorArgs], d)),
+      });
       rmSync(d, { recursive: true, force: true });
     }
   } finally {
@@ -362,7 +398,6 @@ async function imageRuns(common, mirrorArgs) {
   }
   return out;
 }
-
 
 // ---- (d) and (e): the targets, measured side by side in one run ----
 // Asynchronous: the local archive server answers from this process's event loop.
@@ -404,7 +439,10 @@ function manifest(sources, packages) {
 async function targetRuns(indexes, mirror) {
   const bin = join(ROOT, "dist", "cli", "bin.js");
   const xzFiles = ["amd64", "arm64"].map((arch) => indexes.find((i) => i.label === `bookworm/${arch}.xz`).path);
-  const one = writeWorkspace({ "MODULE.bazel": oneRepoModule(), "private/repos/deb/bookworm.yaml": manifest([["debian", "bookworm main"]], ["bash"]) });
+  const one = writeWorkspace({
+    "MODULE.bazel": oneRepoModule(),
+    "private/repos/deb/bookworm.yaml": manifest([["debian", "bookworm main"]], ["bash"]),
+  });
   const six = mkdtempSync(join(tmpdir(), "deb-lock-bench-six-"));
   cpSync(join(ROOT, "bench", "workspace"), six, { recursive: true });
   const sixCache = mkdtempSync(join(tmpdir(), "deb-lock-bench-six-cache-"));
@@ -426,7 +464,14 @@ async function targetRuns(indexes, mirror) {
       best.version = Math.min(best.version, await spawnMs(process.execPath, [bin, "--version"]));
       best.check = Math.min(best.check, await spawnMs(process.execPath, [bin, "check", "-C", six, "--cache-dir", sixCache, "--offline", "-q"], six));
     }
-    const row = (what, ms, base, baseName, target) => ({ measure: what, ms: Math.round(ms), against: baseName, "against ms": Math.round(base), ratio: (ms / base).toFixed(2), target });
+    const row = (what, ms, base, baseName, target) => ({
+      measure: what,
+      ms: Math.round(ms),
+      against: baseName,
+      "against ms": Math.round(base),
+      ratio: (ms / base).toFixed(2),
+      target,
+    });
     printTable([
       row("cold `lock` bash, bookworm main .xz, amd64 + arm64", best.lock, best.xzcat, "`xzcat` of both indexes", "≤ 1.0"),
       row("`deb-lock --version`", best.version, best.node, "`node -e 0`", "≤ 1.3"),
@@ -436,15 +481,30 @@ async function targetRuns(indexes, mirror) {
     log("(e) peak RSS …");
     const big = writeWorkspace({
       "MODULE.bazel": oneRepoModule(),
-      "private/repos/deb/bookworm.yaml": manifest([["debian", "bookworm main"], ["debian-security", "bookworm-security main"]], ["ffmpeg", "nginx", "bash", "python3.11-minimal"]),
+      "private/repos/deb/bookworm.yaml": manifest(
+        [
+          ["debian", "bookworm main"],
+          ["debian-security", "bookworm-security main"],
+        ],
+        ["ffmpeg", "nginx", "bash", "python3.11-minimal"],
+      ),
     });
     const rss = [];
-    rss.push({ run: "cold `lock` ffmpeg nginx bash python3.11-minimal (main + security, amd64 + arm64)", ...(await runCli(["lock", "-C", big, "--cache-dir", freshCache(), ...mirror, "-q"], big)) });
+    rss.push({
+      run: "cold `lock` ffmpeg nginx bash python3.11-minimal (main + security, amd64 + arm64)",
+      ...(await runCli(["lock", "-C", big, "--cache-dir", freshCache(), ...mirror, "-q"], big)),
+    });
     const coldSix = mkdtempSync(join(tmpdir(), "deb-lock-bench-six-cold-"));
     cpSync(join(ROOT, "bench", "workspace"), coldSix, { recursive: true });
     const coldCache = freshCache();
-    rss.push({ run: "cold `lock`, six-repo workspace", ...(await runCli(["lock", "-C", coldSix, "--cache-dir", coldCache, ...mirror, "-q"], coldSix)) });
-    rss.push({ run: "warm `update --snapshot`, six-repo workspace", ...(await runCli(["update", "--snapshot", "20261125T030000Z", "-C", coldSix, "--cache-dir", coldCache, ...mirror, "-q"], coldSix)) });
+    rss.push({
+      run: "cold `lock`, six-repo workspace",
+      ...(await runCli(["lock", "-C", coldSix, "--cache-dir", coldCache, ...mirror, "-q"], coldSix)),
+    });
+    rss.push({
+      run: "warm `update --snapshot`, six-repo workspace",
+      ...(await runCli(["update", "--snapshot", "20261125T030000Z", "-C", coldSix, "--cache-dir", coldCache, ...mirror, "-q"], coldSix)),
+    });
     printTable(rss.map((r) => ({ run: r.run, "process ms": Math.round(r.processMs), "peak RSS MB": Math.round(r.maxRssMb), target: "≤ 400" })));
     for (const dir of [big, coldSix]) rmSync(dir, { recursive: true, force: true });
   } finally {

@@ -47,7 +47,9 @@ if (!reachable) {
     }
     mirrorArgs.push("--mirror", `${root}=${target}`);
   }
-  console.log(`snapshot.debian.org is not reachable: fetching from the Debian mirror of the apt sources instead\n  ${mirrorArgs.filter((_, i) => i % 2).join("\n  ")}\n`);
+  console.log(
+    `snapshot.debian.org is not reachable: fetching from the Debian mirror of the apt sources instead\n  ${mirrorArgs.filter((_, i) => i % 2).join("\n  ")}\n`,
+  );
 }
 
 const before = files(workspace);
@@ -85,7 +87,9 @@ for (const [args, expected, show] of steps) {
     console.log("Starlark changes:");
     for (const [path, text] of now) {
       if (previous.get(path) === text || path.endsWith(".json") || path.endsWith(".yaml")) continue;
-      const diff = formatUnifiedDiff(path, previous.get(path) ?? null, text).trimEnd().split("\n");
+      const diff = formatUnifiedDiff(path, previous.get(path) ?? null, text)
+        .trimEnd()
+        .split("\n");
       console.log(diff.length > 30 ? [...diff.slice(0, 12), `… (${diff.length - 24} lines)`, ...diff.slice(-12)].join("\n") : diff.join("\n"));
     }
     console.log(`new files: ${[...now.keys()].filter((p) => !previous.has(p)).join(", ")}\n`);

@@ -5,7 +5,11 @@ import { describe, expect, it } from "vitest";
 // src/core and src/edit are pure: no file system, network, process, clock or undici. This keeps them
 // testable without I/O and reusable by every command.
 const PURE_DIRS = ["core", "edit"];
-const FORBIDDEN = [/^node:(fs|http|https|net|child_process|process|os|worker_threads|dns|tls)(\/|$)/, /^(fs|http|https|net|child_process|os)$/, /^undici$/];
+const FORBIDDEN = [
+  /^node:(fs|http|https|net|child_process|process|os|worker_threads|dns|tls)(\/|$)/,
+  /^(fs|http|https|net|child_process|os)$/,
+  /^undici$/,
+];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {

@@ -4,22 +4,35 @@ import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageK
 import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
 import { explainPaths } from "../core/resolve/explain-paths.js";
 import { formatProblem, type Problem } from "../core/resolve/problem.js";
-import { type InstalledPackage, resolveClosure, type ResolvedPackage, type ResolveResult, type RootRequest } from "../core/resolve/resolve-closure.js";
+import {
+  type InstalledPackage,
+  type ResolvedPackage,
+  type ResolveResult,
+  type RootRequest,
+  resolveClosure,
+} from "../core/resolve/resolve-closure.js";
 import type { Universe } from "../core/resolve/universe.js";
-import { addManifestPackages, formatMarker, markerOf, type PackageConstraint, type PackageToAdd, setManifestPackageComments } from "../edit/manifest.js";
+import {
+  addManifestPackages,
+  formatMarker,
+  markerOf,
+  type PackageConstraint,
+  type PackageToAdd,
+  setManifestPackageComments,
+} from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { ChangeSet } from "./change-set.js";
-import { fixedPoint, sameSetMap, showSetMap } from "./fixed-point.js";
 import { additionCondition, companionRepoName, newAdditionOffset, newCompanionState } from "./companion.js";
+import { fixedPoint, sameSetMap, showSetMap } from "./fixed-point.js";
 import { insertCompanionBlock, insertImageListPackages } from "./image-list-edit.js";
-import { declareRepo } from "./repo-declaration.js";
 import { discoverImage, type ImageDistro, type ImageInfo, type ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
 import { type Present, presentFor } from "./present-packages.js";
-import { currentState, lockedVersions, readRepo, type RepoState, RepoStates } from "./repo-state.js";
+import { declareRepo } from "./repo-declaration.js";
+import { currentState, lockedVersions, type RepoState, RepoStates, readRepo } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
@@ -143,7 +156,8 @@ function heldBack(problems: readonly Problem[], unpinned: Universe, pins: Readon
   for (const d of [...deps].sort()) {
     const pinned = pins.get(d);
     const best = unpinned.versionsOf(d)[0];
-    if (pinned !== undefined && best !== undefined && best.record.version !== pinned) out.push(`${d} ${pinned} (the sources have ${best.record.version})`);
+    if (pinned !== undefined && best !== undefined && best.record.version !== pinned)
+      out.push(`${d} ${pinned} (the sources have ${best.record.version})`);
   }
   return out;
 }
@@ -170,11 +184,18 @@ async function resolveTarget(
   const byArch = new Map(indexes.map((i) => [i.arch, i]));
   const missingArch = input.archs.filter((a) => !byArch.has(a));
   if (missingArch.length > 0) {
-    throw new ProblemError("ADD_ARCH_NOT_IN_MANIFEST", `${input.state.manifestPath}: ${input.label} is built for ${missingArch.join(", ")}, which the manifest's archs do not list`, {
-      hint: `add ${missingArch.join(", ")} to archs: in ${input.state.manifestPath} and run \`deb-lock lock\``,
-    });
+    throw new ProblemError(
+      "ADD_ARCH_NOT_IN_MANIFEST",
+      `${input.state.manifestPath}: ${input.label} is built for ${missingArch.join(", ")}, which the manifest's archs do not list`,
+      {
+        hint: `add ${missingArch.join(", ")} to archs: in ${input.state.manifestPath} and run \`deb-lock lock\``,
+      },
+    );
   }
-  const universes = new Map<string, { universe: Universe; urlsOf: (id: string) => readonly string[]; present: Map<string, Present>; installed: InstalledPackage[] }>();
+  const universes = new Map<
+    string,
+    { universe: Universe; urlsOf: (id: string) => readonly string[]; present: Map<string, Present>; installed: InstalledPackage[] }
+  >();
   for (const arch of input.archs) {
     const present = new Map(input.present(arch).map((p) => [p.name, p]));
     const { universe, urlsOf } = universeFor(pinnedIndexes(byArch.get(arch)!, pinsFor(input.state, arch, present.values())));
@@ -187,7 +208,9 @@ async function resolveTarget(
   // The image's list is shared by its archs: whatever one arch needs is listed, so it is installed (and must
   // resolve) on every arch where it exists. Iterate until the set of names is stable.
   const otherArchHas = (name: string, arch: string): boolean =>
-    input.archs.some((a) => a !== arch && (universes.get(a)!.universe.versionsOf(name).length > 0 || universes.get(a)!.universe.providersOf(name).length > 0));
+    input.archs.some(
+      (a) => a !== arch && (universes.get(a)!.universe.versionsOf(name).length > 0 || universes.get(a)!.universe.providersOf(name).length > 0),
+    );
   let names = new Set<string>();
   let plans: ArchPlan[] = [];
   // The last plan of each arch with the extras it was resolved with: an arch whose extras did not change is not
@@ -205,7 +228,9 @@ async function resolveTarget(
       }
       const extra = [...extras.get(arch)!].map((name) => ({ name }));
       // A requested package this arch does not have at all is reported as missing on this arch (below).
-      const here = roots.filter((r) => !(otherArchHas(r.name, arch) && u.universe.versionsOf(r.name).length === 0 && u.universe.providersOf(r.name).length === 0));
+      const here = roots.filter(
+        (r) => !(otherArchHas(r.name, arch) && u.universe.versionsOf(r.name).length === 0 && u.universe.providersOf(r.name).length === 0),
+      );
       const result = resolveClosure({ universe: u.universe, roots: [...here, ...extra], installed: u.installed });
       if (!result.ok) {
         const pins = pinsFor(input.state, arch, u.present.values());
@@ -227,7 +252,13 @@ async function resolveTarget(
     }
     return next;
   };
-  await fixedPoint(`the package set of ${input.label} shared by its archs`, new Map(input.archs.map((a) => [a, new Set<string>()])), round, sameSetMap, showSetMap);
+  await fixedPoint(
+    `the package set of ${input.label} shared by its archs`,
+    new Map(input.archs.map((a) => [a, new Set<string>()])),
+    round,
+    sameSetMap,
+    showSetMap,
+  );
   // Names some arch cannot have.
   const missing = new Map<string, string[]>();
   for (const name of names) {
@@ -291,9 +322,19 @@ function lockWithAdditions(state: RepoState, additions: ReadonlyMap<string, Lock
 function lockEntry(plan: ArchPlan, pkg: ResolvedPackage, transitive: boolean, dialect: LockDialect, keyStyle: KeyStyle): LockPackage {
   const urls = plan.urlsOf(pkg.sourceId).map((root) => `${root.replace(/\/+$/, "")}/${pkg.record.filename}`);
   const dependencies = transitive
-    ? dependencyClosureOf(plan.result, pkg.name).map((d) => ({ key: packageKey(d.name, d.record.version, plan.arch, keyStyle), name: d.name, version: d.record.version }))
+    ? dependencyClosureOf(plan.result, pkg.name).map((d) => ({
+        key: packageKey(d.name, d.record.version, plan.arch, keyStyle),
+        name: d.name,
+        version: d.record.version,
+      }))
     : [];
-  const base = { arch: plan.arch, dependencies, key: packageKey(pkg.name, pkg.record.version, plan.arch, keyStyle), name: pkg.name, sha256: pkg.record.sha256 };
+  const base = {
+    arch: plan.arch,
+    dependencies,
+    key: packageKey(pkg.name, pkg.record.version, plan.arch, keyStyle),
+    name: pkg.name,
+    sha256: pkg.record.sha256,
+  };
   return dialect === "url" ? { ...base, url: urls[0] ?? "", version: pkg.record.version } : { ...base, urls, version: pkg.record.version };
 }
 
@@ -307,7 +348,12 @@ function constraintsOf(packages: readonly RequestedPackage[]): Map<string, Packa
 }
 
 /** A new manifest entry: a requested package as asked for (`pkg=1.2-3` keeps its `(= 1.2-3)`), a dependency marked. */
-function manifestEntry(name: string, plans: readonly ArchPlan[], requested: ReadonlySet<string>, constraints: ReadonlyMap<string, PackageConstraint>): PackageToAdd {
+function manifestEntry(
+  name: string,
+  plans: readonly ArchPlan[],
+  requested: ReadonlySet<string>,
+  constraints: ReadonlyMap<string, PackageConstraint>,
+): PackageToAdd {
   if (!requested.has(name)) return { name, comment: formatMarker({ dependencyOf: rootsNeeding(plans, name, requested) }) };
   const constraint = constraints.get(name);
   return constraint === undefined ? { name } : { name, constraint };
@@ -341,20 +387,32 @@ async function addToRepo(
     for (const name of names) {
       if (locked.has(name)) continue;
       const pkg = plan.result.packages.find((p) => p.name === name);
-      if (pkg !== undefined) entries.push(lockEntry(plan, pkg, state.repo.resolveTransitive && requested.has(name), state.lock.dialect, state.lock.keyStyle));
+      if (pkg !== undefined)
+        entries.push(lockEntry(plan, pkg, state.repo.resolveTransitive && requested.has(name), state.lock.dialect, state.lock.keyStyle));
     }
     additions.set(plan.arch, entries);
   }
   cs.set(state.lockPath, state.lockText, lockWithAdditions(state, additions));
 }
 
-function archReports(plans: readonly ArchPlan[], names: readonly string[], requested: ReadonlySet<string>, isNew: (arch: string, name: string) => boolean = () => true): AddArchReport[] {
+function archReports(
+  plans: readonly ArchPlan[],
+  names: readonly string[],
+  requested: ReadonlySet<string>,
+  isNew: (arch: string, name: string) => boolean = () => true,
+): AddArchReport[] {
   return plans.map((plan) => {
     const added: AddedPackage[] = [];
     for (const name of names) {
       const pkg = plan.result.packages.find((p) => p.name === name);
       if (pkg === undefined || !isNew(plan.arch, name)) continue;
-      added.push({ name, version: pkg.record.version, installedSize: pkg.record.installedSize ?? 0, chain: chainOf(plan, name, plans, requested), requested: requested.has(name) });
+      added.push({
+        name,
+        version: pkg.record.version,
+        installedSize: pkg.record.installedSize ?? 0,
+        chain: chainOf(plan, name, plans, requested),
+        requested: requested.has(name),
+      });
     }
     const skipped: SkippedPackage[] = [];
     const seen = new Set<string>();
@@ -404,8 +462,10 @@ function missingArchError(
 
 /** Why the companion layout cannot be written for this image list; undefined when it can. */
 function companionRefusal(distro: ImageDistro, sharedWithOtherDistros: boolean): string | undefined {
-  if (sharedWithOtherDistros && distro.list.element.kind === "deb.package") return `${distro.list.file} lists the packages of several distros at once`;
-  if (distro.additionsAt === undefined) return `found no deb.package(arch, distro, ...) list or comprehension with plain arch and distro variables to append an arch-specific addition to`;
+  if (sharedWithOtherDistros && distro.list.element.kind === "deb.package")
+    return `${distro.list.file} lists the packages of several distros at once`;
+  if (distro.additionsAt === undefined)
+    return `found no deb.package(arch, distro, ...) list or comprehension with plain arch and distro variables to append an arch-specific addition to`;
   return undefined;
 }
 
@@ -494,16 +554,23 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
   const repo = findManifestRepo(request.root, manifest, deps.repos);
   const state = await readRepo(request.root, repo, deps.files);
   if (request.archs !== undefined && state.manifest.archs.some((a) => !request.archs!.includes(a))) {
-    throw new UsageError(`${state.manifestPath} lists one set of packages for ${state.manifest.archs.join(", ")}: --arch ${request.archs.join(",")} cannot add to some of them only`, {
-      hint: `leave --arch out, or keep the packages in a manifest of their own whose archs: are ${request.archs.join(", ")}`,
-    });
+    throw new UsageError(
+      `${state.manifestPath} lists one set of packages for ${state.manifest.archs.join(", ")}: --arch ${request.archs.join(",")} cannot add to some of them only`,
+      {
+        hint: `leave --arch out, or keep the packages in a manifest of their own whose archs: are ${request.archs.join(", ")}`,
+      },
+    );
   }
   const inManifest = new Set(state.manifest.packages.map((p) => p.name));
   const alreadyPresent = request.packages.filter((p) => inManifest.has(p.name) && p.constraint === undefined).map((p) => p.name);
   const roots = requestRoots(request.packages.filter((p) => !alreadyPresent.includes(p.name)));
   let archs: AddArchReport[] = state.manifest.archs.map((arch) => ({ arch, added: [], skipped: [], installedSize: 0 }));
   if (roots.length > 0) {
-    const { archs: plans, names, missing } = await resolveTarget(
+    const {
+      archs: plans,
+      names,
+      missing,
+    } = await resolveTarget(
       {
         label: repo.name,
         archs: state.manifest.archs,
@@ -511,7 +578,10 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
         // A non-transitive repo's manifest lists its whole closure: those packages are present. A transitive
         // repo records each root's full closure, so nothing counts as present there (locked versions stay
         // pinned all the same).
-        present: (arch) => (repo.resolveTransitive ? [] : [...lockedVersions(state, arch)].filter(([n]) => inManifest.has(n)).map(([name, version]) => ({ name, version, from: repo.name }))),
+        present: (arch) =>
+          repo.resolveTransitive
+            ? []
+            : [...lockedVersions(state, arch)].filter(([n]) => inManifest.has(n)).map(([name, version]) => ({ name, version, from: repo.name })),
         listed: inManifest,
       },
       roots,
@@ -537,7 +607,14 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
     await addToManifestRepo(cs, state, plans, names, manifestNames, requested, constraintsOf(request.packages));
     archs = archReports(plans, names, requested, (arch, name) => !lockedVersions(state, arch).has(name));
   }
-  const target: AddTargetReport = { repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, alreadyPresent, providedByAncestor: [], archs };
+  const target: AddTargetReport = {
+    repo: repo.name,
+    manifestFile: state.manifestPath,
+    lockFile: state.lockPath,
+    alreadyPresent,
+    providedByAncestor: [],
+    archs,
+  };
   return { targets: [target], changes: await cs.changes(), warnings: cs.moduleLockNotices };
 }
 
@@ -546,7 +623,13 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
   const cs = new ChangeSet(request.root, deps.files);
   const requested = new Set(request.packages.map((p) => p.name));
   const targets: AddTargetReport[] = [];
-  const info: ImageInfo = await discoverImage(request.root, image, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  const info: ImageInfo = await discoverImage(
+    request.root,
+    image,
+    deps.files,
+    deps.repos,
+    request.distro === undefined ? {} : { distro: request.distro },
+  );
   if (request.distro !== undefined) {
     // A list written once for several distros (2024 layout) cannot take a package for one distro only: the
     // other distros' repos would have no entry for it.
@@ -557,7 +640,9 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
         throw new ProblemError(
           "ADD_SHARED_LIST",
           `image ${info.image}: ${d.list.file}:${positionLine(d.list)} lists the packages of ${[d, ...sharing].map((x) => x.distro).join(" and ")} at once, so a package cannot be added for ${d.distro} alone`,
-          { hint: `run the add without --distro (it then resolves and locks the package for ${[d, ...sharing].map((x) => x.distro).join(" and ")}); nothing was written` },
+          {
+            hint: `run the add without --distro (it then resolves and locks the package for ${[d, ...sharing].map((x) => x.distro).join(" and ")}); nothing was written`,
+          },
         );
       }
     }
@@ -593,9 +678,12 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
         const owners = distro.archs.map((a) => (distro.ancestors[a] ?? []).find((x) => x.packages.some((q) => q.name === p.name))?.image);
         if (owners.every((o) => o !== undefined)) providedByAncestor.push({ name: p.name, image: owners[0]! });
       }
-      const wanted = (a: string): boolean => request.archs === undefined || request.archs.includes(a) || request.archs.includes(distro.debianArch[a]!);
+      const wanted = (a: string): boolean =>
+        request.archs === undefined || request.archs.includes(a) || request.archs.includes(distro.debianArch[a]!);
       if (!distro.archs.some(wanted)) {
-        throw new UsageError(`image ${info.image} (${distro.distro}) is not built for ${request.archs!.join(", ")}`, { hint: `give --arch some of ${distro.archs.join(", ")} (or their Debian names)` });
+        throw new UsageError(`image ${info.image} (${distro.distro}) is not built for ${request.archs!.join(", ")}`, {
+          hint: `give --arch some of ${distro.archs.join(", ")} (or their Debian names)`,
+        });
       }
       for (const [repoName, allArchs] of groups) {
         const bazelArchs = allArchs.filter(wanted);
@@ -608,7 +696,11 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
           pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor, missing: new Map() });
           continue;
         }
-        const { archs: plans, names, missing } = await resolveTarget(
+        const {
+          archs: plans,
+          names,
+          missing,
+        } = await resolveTarget(
           { label, archs: debArchs, state, present: (arch) => presentFor(distro, info.image, repoStates.states, arch), listed },
           roots,
           deps.loader,
@@ -636,20 +728,30 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
     ? await fixedPoint(`the package list shared by the distros of image ${info.image}`, new Map<string, Set<string>>(), round, sameSetMap, showSetMap)
     : await round(new Map());
   for (const p of pending) {
-    const ancestorNames = new Set(Object.values(p.distro.ancestors).flat().flatMap((a) => a.packages.map((x) => x.name)));
-    const lacking = [...(shared.get(listKey(p.distro)) ?? [])].filter((n) => !p.names.includes(n) && !p.distro.packages.some((x) => x.name === n) && !ancestorNames.has(n));
+    const ancestorNames = new Set(
+      Object.values(p.distro.ancestors)
+        .flat()
+        .flatMap((a) => a.packages.map((x) => x.name)),
+    );
+    const lacking = [...(shared.get(listKey(p.distro)) ?? [])].filter(
+      (n) => !p.names.includes(n) && !p.distro.packages.some((x) => x.name === n) && !ancestorNames.has(n),
+    );
     if (lacking.length > 0) {
       const others = pending.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).map((o) => o.distro.distro);
       throw new ProblemError(
         "ADD_DISTRO_MISSING",
         `image ${info.image}: ${p.distro.list.file}:${positionLine(p.distro.list)} lists the packages of ${[p.distro.distro, ...others].join(" and ")} at once, but ${lacking.join(", ")} (needed on ${others.join(", ")}) ${lacking.length === 1 ? "does" : "do"} not exist in the sources of ${p.state.manifestPath} (${p.distro.distro}); @${p.state.repo.name}//${lacking[0]}/... would not resolve`,
-        { hint: `give ${p.distro.distro} and ${others.join(", ")} separate package lists (e.g. a dict keyed by distro in a .bzl file), then add per distro with --distro; nothing was written` },
+        {
+          hint: `give ${p.distro.distro} and ${others.join(", ")} separate package lists (e.g. a dict keyed by distro in a .bzl file), then add per distro with --distro; nothing was written`,
+        },
       );
     }
   }
   for (const p of pending) {
     // Asking for a package the image has only as someone's dependency makes it a package of its own.
-    const promote = new Map(p.state.manifest.packages.filter((m) => p.alreadyPresent.includes(m.name) && markerOf(m) !== undefined).map((m) => [m.name, undefined]));
+    const promote = new Map(
+      p.state.manifest.packages.filter((m) => p.alreadyPresent.includes(m.name) && markerOf(m) !== undefined).map((m) => [m.name, undefined]),
+    );
     if (promote.size > 0) {
       const current = cs.edits.get(p.state.manifestPath)?.text ?? p.state.manifestText;
       cs.set(p.state.manifestPath, p.state.manifestText, setManifestPackageComments(current, promote, p.state.manifestPath));
@@ -657,7 +759,17 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
     // Packages some archs lack go to arch-specific companion repos; the rest into the image's repo and list.
     if (p.missing.size > 0) {
       const refusal = companionRefusal(p.distro, pending.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).length > 0);
-      if (refusal !== undefined) throw missingArchError(`image ${info.image} (${p.distro.distro})`, `${p.distro.list.file}:${positionLine(p.distro.list)}`, p.distro, p.plans, p.missing, p.state.repo.name, p.state.manifestPath, refusal);
+      if (refusal !== undefined)
+        throw missingArchError(
+          `image ${info.image} (${p.distro.distro})`,
+          `${p.distro.list.file}:${positionLine(p.distro.list)}`,
+          p.distro,
+          p.plans,
+          p.missing,
+          p.state.repo.name,
+          p.state.manifestPath,
+          refusal,
+        );
     }
     const mainNames = p.names.filter((n) => !p.missing.has(n));
     if (mainNames.length > 0) {
@@ -671,7 +783,23 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
     const companions: AddCompanionReport[] = [];
     for (const plan of p.plans) {
       const names = p.names.filter((n) => p.missing.has(n) && plan.result.packages.some((x) => x.name === n));
-      if (names.length > 0) companions.push(await addToCompanion(cs, request.root, deps, repoStates, info.image, p.distro, p.state, plan, p.plans, names, requested, constraintsOf(request.packages)));
+      if (names.length > 0)
+        companions.push(
+          await addToCompanion(
+            cs,
+            request.root,
+            deps,
+            repoStates,
+            info.image,
+            p.distro,
+            p.state,
+            plan,
+            p.plans,
+            names,
+            requested,
+            constraintsOf(request.packages),
+          ),
+        );
     }
     targets.push({
       ...(companions.length === 0 ? {} : { companions }),
@@ -681,13 +809,20 @@ async function planImageAdd(request: AddRequest, image: string, deps: AddDeps): 
       lockFile: p.state.lockPath,
       alreadyPresent: p.alreadyPresent,
       providedByAncestor: p.providedByAncestor,
-      archs: p.plans.length === 0 ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 })) : archReports(p.plans, p.names, requested),
+      archs:
+        p.plans.length === 0
+          ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 }))
+          : archReports(p.plans, p.names, requested),
     });
   }
   const changes = await cs.changes();
   const warnings = [...cs.moduleLockNotices];
   const createdModuleRepos = targets.flatMap((t) => (t.companions ?? []).filter((c) => c.created));
-  if (createdModuleRepos.length > 0 && deps.repos.some((r) => r.via === "module") && (await deps.files.exists(posix.join(request.root, "MODULE.bazel.lock")))) {
+  if (
+    createdModuleRepos.length > 0 &&
+    deps.repos.some((r) => r.via === "module") &&
+    (await deps.files.exists(posix.join(request.root, "MODULE.bazel.lock")))
+  ) {
     warnings.push(
       `MODULE.bazel.lock does not record the new repo${createdModuleRepos.length === 1 ? "" : "s"} ${createdModuleRepos.map((c) => c.repo).join(", ")} of the apt extension (its usages changed); ` +
         "refresh it with `bazel mod deps --lockfile_mode=update` before building with --lockfile_mode=error",
@@ -712,7 +847,11 @@ async function addToManifestRepo(
   if (manifestNames.length === lockNames.length) return addToRepo(cs, original, plans, lockNames, requested, constraints);
   const state = currentState(cs, original);
   // Transitive repo: the manifest gets only the requested packages; the lock gets every new package.
-  const manifestText = addManifestPackages(state.manifestText, manifestNames.map((name) => manifestEntry(name, plans, requested, constraints)), state.manifestPath);
+  const manifestText = addManifestPackages(
+    state.manifestText,
+    manifestNames.map((name) => manifestEntry(name, plans, requested, constraints)),
+    state.manifestPath,
+  );
   cs.set(state.manifestPath, state.manifestText, manifestText);
   // rules_distroless's order: each requested package, then its dependencies in lock order (see
   // dependencyClosureOf), each (package, arch) once; so a later `deb-lock lock` writes the same file.

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { readSymlinkLayers } from "../edit/starlark/symlink-layer.js";
 import { linkLayerName, planLinkLayerEdit } from "./alternative-links.js";
 
-const BLAS = { kind: "alternative" as const, link: "/usr/lib/x86_64-linux-gnu/libblas.so.3", target: "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3", name: "libblas.so.3-x86_64-linux-gnu", priority: 10, script: "postinst", pkg: "libblas3" };
+const BLAS = {
+  kind: "alternative" as const,
+  link: "/usr/lib/x86_64-linux-gnu/libblas.so.3",
+  target: "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3",
+  name: "libblas.so.3-x86_64-linux-gnu",
+  priority: 10,
+  script: "postinst",
+  pkg: "libblas3",
+};
 const BUILD = 'load("@rules_oci//oci:defs.bzl", "oci_image")\n\noci_image(name = "x")\n';
 
 describe("links layer planning", () => {

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { type NeededLink, verifyImage } from "../core/image/verify-image.js";
-import type { FileChange } from "../io/files.js";
 import { readSymlinkLayers, removeSymlinkLayer, upsertSymlinkLayer } from "../edit/starlark/symlink-layer.js";
+import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { linkLayerContents, targetContents, type VerifyDeps, verifyTargets } from "./verify.js";
 
@@ -28,7 +28,13 @@ export async function imageBuildFile(root: string, image: string, files: Workspa
 }
 
 /** The links of the image's links layer for (arch, distro), if its BUILD has one. */
-export async function readLinkLayer(root: string, image: string, bazelArch: string, distro: string, files: WorkspaceFiles): Promise<{ file: string; name: string; symlinks: Readonly<Record<string, string>> } | undefined> {
+export async function readLinkLayer(
+  root: string,
+  image: string,
+  bazelArch: string,
+  distro: string,
+  files: WorkspaceFiles,
+): Promise<{ file: string; name: string; symlinks: Readonly<Record<string, string>> } | undefined> {
   const file = await imageBuildFile(root, image, files);
   if (file === undefined) return undefined;
   const name = linkLayerName(image, bazelArch, distro);
@@ -78,7 +84,11 @@ export async function imageDirTexts(root: string, image: string, files: Workspac
 export function isLinkLayerReferenced(dirTexts: readonly string[], name: string): boolean {
   const all = dirTexts.join("\n");
   const count = (needle: string): number => all.split(needle).length - 1;
-  return count(`"${name}"`) + count(`":${name}"`) >= 2 || all.includes(`"${name.slice(0, name.indexOf("_links_"))}_links_" +`) || all.includes(`":${name.slice(0, name.indexOf("_links_"))}_links_" +`);
+  return (
+    count(`"${name}"`) + count(`":${name}"`) >= 2 ||
+    all.includes(`"${name.slice(0, name.indexOf("_links_"))}_links_" +`) ||
+    all.includes(`":${name.slice(0, name.indexOf("_links_"))}_links_" +`)
+  );
 }
 
 /** The workspace as it will be once `changes` apply. */
@@ -120,7 +130,10 @@ export async function planImageLinks(
   deps: Pick<VerifyDeps, "files" | "repos" | "debs" | "onEvent" | "concurrency">,
 ): Promise<ImageLinksPlan> {
   const files = filesAfter(deps.files, changes);
-  const targets = await verifyTargets({ root: request.root, image: request.image, ...(request.distro === undefined ? {} : { distro: request.distro }) }, { files, repos: deps.repos });
+  const targets = await verifyTargets(
+    { root: request.root, image: request.image, ...(request.distro === undefined ? {} : { distro: request.distro }) },
+    { files, repos: deps.repos },
+  );
   const contents = await targetContents(targets, deps);
   const texts = new Map<string, string>();
   const layers: { file: string; name: string; links: NeededLink[] }[] = [];
@@ -128,11 +141,17 @@ export async function planImageLinks(
   const referenced = (name: string): boolean => isLinkLayerReferenced(dirTexts, name);
   for (const t of targets) {
     const own = linkLayerName(t.image!, t.bazelArch, t.distro!);
-    const result = verifyImage([...t.packages.map((p) => ({ pkg: p.name, contents: contents.get(p.sha256)! })), ...t.linkLayers.filter((l) => l.name !== own).map(linkLayerContents)]);
+    const result = verifyImage([
+      ...t.packages.map((p) => ({ pkg: p.name, contents: contents.get(p.sha256)! })),
+      ...t.linkLayers.filter((l) => l.name !== own).map(linkLayerContents),
+    ]);
     const file = await imageBuildFile(request.root, t.image!, files);
     if (file === undefined) continue;
     const text = texts.get(file) ?? (await files.readText(posix.join(request.root, file)));
-    texts.set(file, planLinkLayerEdit(text, file, own, result.neededLinks, () => false, { keepEmpty: referenced(own) }));
+    texts.set(
+      file,
+      planLinkLayerEdit(text, file, own, result.neededLinks, () => false, { keepEmpty: referenced(own) }),
+    );
     layers.push({ file, name: own, links: [...result.neededLinks] });
   }
   const out = [...changes];

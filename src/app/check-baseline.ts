@@ -29,7 +29,9 @@ export function formatBaseline(findings: readonly CheckFinding[]): string {
     const entry = { code: f.code, file: f.file, key: keyOf(f), message: f.message };
     if (!entries.has(identity(entry))) entries.set(identity(entry), entry);
   }
-  const sorted = [...entries.values()].sort((a, b) => a.file.localeCompare(b.file, "en") || a.code.localeCompare(b.code, "en") || a.key.localeCompare(b.key, "en"));
+  const sorted = [...entries.values()].sort(
+    (a, b) => a.file.localeCompare(b.file, "en") || a.code.localeCompare(b.code, "en") || a.key.localeCompare(b.key, "en"),
+  );
   return `${JSON.stringify({ schemaVersion: 1, findings: sorted }, null, 2)}\n`;
 }
 
@@ -38,21 +40,34 @@ export function parseBaseline(text: string, file: string): BaselineEntry[] {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ParseError("BAD_BASELINE", `not JSON (${(error as Error).message})`, { file }, { hint: "write it again with `deb-lock check --deep --write-baseline`" });
+    throw new ParseError(
+      "BAD_BASELINE",
+      `not JSON (${(error as Error).message})`,
+      { file },
+      { hint: "write it again with `deb-lock check --deep --write-baseline`" },
+    );
   }
   const doc = data as { schemaVersion?: unknown; findings?: unknown };
   const isEntry = (e: unknown): e is BaselineEntry =>
     typeof e === "object" && e !== null && ["code", "file", "key", "message"].every((k) => typeof (e as Record<string, unknown>)[k] === "string");
   if (doc?.schemaVersion !== 1 || !Array.isArray(doc.findings) || !doc.findings.every(isEntry)) {
-    throw new ParseError("BAD_BASELINE", 'expected {"schemaVersion": 1, "findings": [{"code", "file", "key", "message"}, ...]}', { file }, {
-      hint: "write it again with `deb-lock check --deep --write-baseline`",
-    });
+    throw new ParseError(
+      "BAD_BASELINE",
+      'expected {"schemaVersion": 1, "findings": [{"code", "file", "key", "message"}, ...]}',
+      { file },
+      {
+        hint: "write it again with `deb-lock check --deep --write-baseline`",
+      },
+    );
   }
   return doc.findings;
 }
 
 /** Splits findings into new ones and known ones, and lists the baseline entries nothing matched any more. */
-export function applyBaseline(findings: readonly CheckFinding[], baseline: readonly BaselineEntry[]): { fresh: CheckFinding[]; known: CheckFinding[]; gone: BaselineEntry[] } {
+export function applyBaseline(
+  findings: readonly CheckFinding[],
+  baseline: readonly BaselineEntry[],
+): { fresh: CheckFinding[]; known: CheckFinding[]; gone: BaselineEntry[] } {
   const recorded = new Set(baseline.map(identity));
   const fresh: CheckFinding[] = [];
   const known: CheckFinding[] = [];

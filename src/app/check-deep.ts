@@ -50,11 +50,23 @@ export async function checkDeep(
       const pkg = entry.pkg;
       const record = byVersion.get(`${pkg.arch}\u0000${pkg.name}\u0000${pkg.version}`);
       if (record === undefined) {
-        findings.push({ code: "LOCKED_VERSION_NOT_IN_INDEX", file: lockFile, line: entry.line, message: `${pkg.name} ${pkg.version} (${pkg.arch}) is not in the indexes of ${c.repo.manifest!.file}'s sources`, hint: relockHint(c.repo.manifest!.file) });
+        findings.push({
+          code: "LOCKED_VERSION_NOT_IN_INDEX",
+          file: lockFile,
+          line: entry.line,
+          message: `${pkg.name} ${pkg.version} (${pkg.arch}) is not in the indexes of ${c.repo.manifest!.file}'s sources`,
+          hint: relockHint(c.repo.manifest!.file),
+        });
         continue;
       }
       if (record.sha256 !== pkg.sha256) {
-        findings.push({ code: "SHA256_MISMATCH", file: lockFile, line: entry.line, message: `${pkg.key} has sha256 ${pkg.sha256.slice(0, 12)}…, but the verified index says ${record.sha256.slice(0, 12)}…`, hint: relockHint(c.repo.manifest!.file) });
+        findings.push({
+          code: "SHA256_MISMATCH",
+          file: lockFile,
+          line: entry.line,
+          message: `${pkg.key} has sha256 ${pkg.sha256.slice(0, 12)}…, but the verified index says ${record.sha256.slice(0, 12)}…`,
+          hint: relockHint(c.repo.manifest!.file),
+        });
       }
       recordOf.set(`${c.decl.name}\u0000${pkg.name}:${pkg.arch}`, record);
     }
@@ -93,7 +105,9 @@ export async function checkDeep(
         sets.push({
           label: group.length === 1 ? `the ${group[0]!.decl.name} lock` : `the ${group.map((c) => c.decl.name).join(" + ")} locks`,
           arch,
-          members: group.flatMap((c) => [...c.repo.entries.values()].filter((e) => e.pkg.arch === arch).map((e) => ({ repo: c.decl.name, name: e.pkg.name }))),
+          members: group.flatMap((c) =>
+            [...c.repo.entries.values()].filter((e) => e.pkg.arch === arch).map((e) => ({ repo: c.decl.name, name: e.pkg.name })),
+          ),
         });
       }
     }
@@ -101,11 +115,27 @@ export async function checkDeep(
   // One finding per (package, unmet relations), naming every arch and set it is unmet in.
   const reported = new Map<
     string,
-    { c: (typeof usable)[number]; name: string; version: string; relations: UnsatisfiedDependency[]; archs: Set<string>; labels: Set<string>; owners: Set<string>; line?: number }
+    {
+      c: (typeof usable)[number];
+      name: string;
+      version: string;
+      relations: UnsatisfiedDependency[];
+      archs: Set<string>;
+      labels: Set<string>;
+      owners: Set<string>;
+      line?: number;
+    }
   >();
   for (const set of sets) {
-    const present = set.members.map((m) => ({ m, record: recordOf.get(`${m.repo}\u0000${m.name}:${set.arch}`) })).filter((x) => x.record !== undefined);
-    for (const miss of groupUnsatisfied(findUnsatisfiedDependencies(present.map((x) => x.record!), set.arch))) {
+    const present = set.members
+      .map((m) => ({ m, record: recordOf.get(`${m.repo}\u0000${m.name}:${set.arch}`) }))
+      .filter((x) => x.record !== undefined);
+    for (const miss of groupUnsatisfied(
+      findUnsatisfiedDependencies(
+        present.map((x) => x.record!),
+        set.arch,
+      ),
+    )) {
       const member = present.find((x) => x.record!.name === miss.name)!.m;
       const c = usable.find((u) => u.decl.name === member.repo)!;
       const without = new Set(c.repo.manifest!.packages.find((p) => p.name === miss.name)?.without ?? []);
@@ -142,7 +172,9 @@ export async function checkDeep(
       ...(g.line === undefined ? {} : { line: g.line }),
       key: `${g.name} needs ${g.relations.map((r) => r.missing.join("|")).join(", ")}`,
       message: `${g.name} ${g.version} (${[...g.archs].join(", ")}) needs ${g.relations.map((r) => `${r.relation} [${r.field}]`).join(", ")}, which ${labels.join(", ")} ${plural ? "do" : "does"} not contain`,
-      hint: g.c.decl.resolveTransitive ? relockHint(manifest) : explicitClosureHint(g, manifest, names, images.length > 0, realNames.get(g.c.decl.name) ?? new Set()),
+      hint: g.c.decl.resolveTransitive
+        ? relockHint(manifest)
+        : explicitClosureHint(g, manifest, names, images.length > 0, realNames.get(g.c.decl.name) ?? new Set()),
     });
   }
   return findings;
@@ -190,4 +222,3 @@ function groupUnsatisfied(list: readonly UnsatisfiedDependency[]): { name: strin
   }
   return [...out.values()];
 }
-

@@ -32,7 +32,13 @@ export function checkImagePackages(image: ImageCheckInput, repos: ReadonlyMap<st
       const repo = repos.get(repoName);
       if (repo === undefined) {
         if (!findings.some((f) => f.code === "IMAGE_REPO_UNKNOWN" && f.message.includes(` repo ${repoName},`))) {
-          findings.push({ code: "IMAGE_REPO_UNKNOWN", file: ref.file, line: ref.line, message: `image ${image.image} (${image.distro}) takes its packages from repo ${repoName}, which is not among the checked repos`, hint: "declare the repo (apt.install in MODULE.bazel), or check it too" });
+          findings.push({
+            code: "IMAGE_REPO_UNKNOWN",
+            file: ref.file,
+            line: ref.line,
+            message: `image ${image.image} (${image.distro}) takes its packages from repo ${repoName}, which is not among the checked repos`,
+            hint: "declare the repo (apt.install in MODULE.bazel), or check it too",
+          });
         }
         continue;
       }
@@ -57,7 +63,13 @@ export function checkImagePackages(image: ImageCheckInput, repos: ReadonlyMap<st
       const repo = repos.get(list.repo);
       for (const ref of list.packages) {
         if (repo === undefined) {
-          findings.push({ code: "IMAGE_REPO_UNKNOWN", file: ref.file, line: ref.line, message: `image ${image.image} (${image.distro}, ${arch}) names @${list.repo}//${ref.name}/${arch}, and repo ${list.repo} is not among the checked repos`, hint: "declare the repo like the image's other repos, or check it too" });
+          findings.push({
+            code: "IMAGE_REPO_UNKNOWN",
+            file: ref.file,
+            line: ref.line,
+            message: `image ${image.image} (${image.distro}, ${arch}) names @${list.repo}//${ref.name}/${arch}, and repo ${list.repo} is not among the checked repos`,
+            hint: "declare the repo like the image's other repos, or check it too",
+          });
           break;
         }
         if (repo.lock === undefined || repo.entries.has(`${ref.name}:${arch}`)) continue;
@@ -89,8 +101,9 @@ export function imageCheckInputs(info: ImageInfo): ImageCheckInput[] {
       archPackages: Object.fromEntries(
         d.archs.map((a) => [deb(a), d.companions.filter((c) => c.arch === a).map((c) => ({ repo: c.repo, packages: c.packages }))]),
       ),
-      ancestors: Object.fromEntries(d.archs.map((a) => [deb(a), (d.ancestors[a] ?? []).map((anc) => ({ repo: anc.repo, names: anc.packages.map((p) => p.name) }))])),
+      ancestors: Object.fromEntries(
+        d.archs.map((a) => [deb(a), (d.ancestors[a] ?? []).map((anc) => ({ repo: anc.repo, names: anc.packages.map((p) => p.name) }))]),
+      ),
     };
   });
 }
-

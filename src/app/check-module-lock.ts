@@ -19,7 +19,15 @@ export async function checkModuleLock(root: string, repos: readonly RepoDecl[], 
     inputs = listRecordedFileInputs(text, "MODULE.bazel.lock");
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
-    return [{ code: "MODULE_LOCK_INVALID", file: "MODULE.bazel.lock", ...(error.line === undefined ? {} : { line: error.line }), message: error.message, hint: "restore MODULE.bazel.lock from version control or let Bazel rewrite it" }];
+    return [
+      {
+        code: "MODULE_LOCK_INVALID",
+        file: "MODULE.bazel.lock",
+        ...(error.line === undefined ? {} : { line: error.line }),
+        message: error.message,
+        hint: "restore MODULE.bazel.lock from version control or let Bazel rewrite it",
+      },
+    ];
   }
   const lines = new LineIndex(text);
   const current = new Map<string, string | undefined>();

@@ -39,7 +39,9 @@ describe("checkRepo (offline)", () => {
     const findings = checkRepo(repo({ lockText: withoutEntry(LOCK, "netbase_6.4_arm64") })).findings;
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ code: "PACKAGE_NOT_LOCKED", file: "private/repos/deb/bookworm.yaml", line: lineOf(MANIFEST, "- netbase") });
-    expect(formatFinding(findings[0]!)).toMatch(/^private\/repos\/deb\/bookworm\.yaml:\d+: package netbase has no entry for arm64 in .* — run `deb-lock lock/);
+    expect(formatFinding(findings[0]!)).toMatch(
+      /^private\/repos\/deb\/bookworm\.yaml:\d+: package netbase has no entry for arm64 in .* — run `deb-lock lock/,
+    );
   });
 
   it("accepts a declared arch gap", () => {
@@ -80,8 +82,12 @@ describe("checkRepo (offline)", () => {
     const manifest = MANIFEST.replaceAll("20240706T203757Z", "20260801T025533Z");
     const findings = checkRepo(repo({ manifestText: manifest })).findings;
     expect(findings.map((f) => f.code)).toEqual(["LOCK_URL_NOT_IN_SOURCES", "LOCK_URL_NOT_IN_SOURCES"]);
-    expect(findings[0]?.message).toMatch(/^base-files_12\.4-p-deb12u6_amd64 and 17 more entries download from https:\/\/snapshot\.debian\.org\/archive\/debian\/20240706T203757Z, which is none of/);
-    expect(findings[1]?.message).toMatch(/^libc6_2\.36-9-p-deb12u7_amd64 and 3 more entries download from https:\/\/snapshot\.debian\.org\/archive\/debian-security\/20240706T203757Z,/);
+    expect(findings[0]?.message).toMatch(
+      /^base-files_12\.4-p-deb12u6_amd64 and 17 more entries download from https:\/\/snapshot\.debian\.org\/archive\/debian\/20240706T203757Z, which is none of/,
+    );
+    expect(findings[1]?.message).toMatch(
+      /^libc6_2\.36-9-p-deb12u7_amd64 and 3 more entries download from https:\/\/snapshot\.debian\.org\/archive\/debian-security\/20240706T203757Z,/,
+    );
   });
 
   it("catches a missing or broken lock, and a broken manifest", () => {

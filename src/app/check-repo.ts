@@ -2,8 +2,8 @@ import { versionSatisfies } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
 import { ParseError } from "../core/errors.js";
 import { parseJsonTree } from "../core/lock/json-tree.js";
-import { lockPackageUrls, type LockPackage } from "../core/lock/lock.js";
-import { parseLock, type ParsedLock } from "../core/lock/parse-lock.js";
+import { type LockPackage, lockPackageUrls } from "../core/lock/lock.js";
+import { type ParsedLock, parseLock } from "../core/lock/parse-lock.js";
 import type { PackageConstraint } from "../edit/manifest.js";
 import { type CheckFinding, type FindingCode, relockHint } from "./check-finding.js";
 import { LineIndex } from "./line-index.js";
@@ -79,7 +79,13 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
     const id = `${pkg.name}:${pkg.arch}`;
     const prior = entries.get(id);
     if (prior !== undefined) {
-      add("DUPLICATE_LOCK_ENTRY", input.lockPath, entryLine(i), `${pkg.name} is locked twice for ${pkg.arch}: ${prior.pkg.version} (line ${prior.line}) and ${pkg.version}`, relockHint(input.manifestPath));
+      add(
+        "DUPLICATE_LOCK_ENTRY",
+        input.lockPath,
+        entryLine(i),
+        `${pkg.name} is locked twice for ${pkg.arch}: ${prior.pkg.version} (line ${prior.line}) and ${pkg.version}`,
+        relockHint(input.manifestPath),
+      );
       return;
     }
     entries.set(id, {
@@ -100,10 +106,23 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
       const entry = entries.get(`${p.name}:${arch}`);
       if (entry === undefined) missing.push(arch);
       else if (p.constraint !== undefined && !safeSatisfies(entry.pkg.version, p.constraint)) {
-        add("LOCK_VERSION_MISMATCH", input.lockPath, entry.line, `${p.name} ${entry.pkg.version} (${arch}) does not satisfy the manifest's ${p.spec} (${manifest.file}:${p.line})`, relockHint(manifest.file));
+        add(
+          "LOCK_VERSION_MISMATCH",
+          input.lockPath,
+          entry.line,
+          `${p.name} ${entry.pkg.version} (${arch}) does not satisfy the manifest's ${p.spec} (${manifest.file}:${p.line})`,
+          relockHint(manifest.file),
+        );
       }
     }
-    if (missing.length > 0) add("PACKAGE_NOT_LOCKED", manifest.file, p.line, `package ${p.name} has no entry for ${missing.join(", ")} in ${input.lockPath}`, relockHint(manifest.file));
+    if (missing.length > 0)
+      add(
+        "PACKAGE_NOT_LOCKED",
+        manifest.file,
+        p.line,
+        `package ${p.name} has no entry for ${missing.join(", ")} in ${input.lockPath}`,
+        relockHint(manifest.file),
+      );
   }
 
   // Nothing locked that the manifest does not ask for.
@@ -121,7 +140,13 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
     // `entry.line` is read only for a finding: computing lines parses the lock a second time.
     const pkg = entry.pkg;
     if (!archs.has(pkg.arch)) {
-      add("STALE_LOCK_ENTRY", input.lockPath, entry.line, `${pkg.key} is for ${pkg.arch}, which ${manifest.file} does not build (archs: ${manifest.archs.join(", ")})`, relockHint(manifest.file));
+      add(
+        "STALE_LOCK_ENTRY",
+        input.lockPath,
+        entry.line,
+        `${pkg.key} is for ${pkg.arch}, which ${manifest.file} does not build (archs: ${manifest.archs.join(", ")})`,
+        relockHint(manifest.file),
+      );
     } else if (!reachable.has(`${pkg.name}:${pkg.arch}`)) {
       add(
         "STALE_LOCK_ENTRY",
@@ -132,10 +157,23 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
       );
     }
     if (!input.resolveTransitive && pkg.dependencies.length > 0) {
-      add("LOCK_DEPENDENCIES_UNEXPECTED", input.lockPath, entry.line, `${pkg.key} records dependencies, but repo ${input.name} is declared with resolve_transitive = False`, relockHint(manifest.file));
+      add(
+        "LOCK_DEPENDENCIES_UNEXPECTED",
+        input.lockPath,
+        entry.line,
+        `${pkg.key} records dependencies, but repo ${input.name} is declared with resolve_transitive = False`,
+        relockHint(manifest.file),
+      );
     }
     for (const d of pkg.dependencies) {
-      if (!keys.has(d.key)) add("LOCK_DANGLING_DEPENDENCY", input.lockPath, entry.line, `${pkg.key} depends on ${d.key}, which has no entry of its own`, relockHint(manifest.file));
+      if (!keys.has(d.key))
+        add(
+          "LOCK_DANGLING_DEPENDENCY",
+          input.lockPath,
+          entry.line,
+          `${pkg.key} depends on ${d.key}, which has no entry of its own`,
+          relockHint(manifest.file),
+        );
     }
     const urls = lockPackageUrls(pkg);
     const outside = urls.filter((u) => !roots.some((r) => u.startsWith(`${r}/`)));
@@ -148,13 +186,25 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
     } else if (lock.dialect === "urls") {
       const source = manifest.sources.find((s) => s.urls.some((r) => urls[0]!.startsWith(`${r}/`)));
       if (source !== undefined && source.urls.length !== urls.length) {
-        add("LOCK_URLS_MISMATCH", input.lockPath, entry.line, `${pkg.key} lists ${urls.length} URL(s) but its source (${manifest.file}:${source.line}) has ${source.urls.length}`, relockHint(manifest.file));
+        add(
+          "LOCK_URLS_MISMATCH",
+          input.lockPath,
+          entry.line,
+          `${pkg.key} lists ${urls.length} URL(s) but its source (${manifest.file}:${source.line}) has ${source.urls.length}`,
+          relockHint(manifest.file),
+        );
       }
     }
   }
   for (const [root, g] of foreign) {
     const what = g.keys.length === 1 ? g.keys[0] : `${g.keys[0]} and ${g.keys.length - 1} more entr${g.keys.length === 2 ? "y" : "ies"}`;
-    add("LOCK_URL_NOT_IN_SOURCES", input.lockPath, g.line, `${what} download from ${root}, which is none of the manifest's sources (${[...new Set(roots)].join(", ")})`, `the manifest's sources changed since the lock was made: ${relockHint(manifest.file)}`);
+    add(
+      "LOCK_URL_NOT_IN_SOURCES",
+      input.lockPath,
+      g.line,
+      `${what} download from ${root}, which is none of the manifest's sources (${[...new Set(roots)].join(", ")})`,
+      `the manifest's sources changed since the lock was made: ${relockHint(manifest.file)}`,
+    );
   }
   return { name: input.name, manifest, lock, entries, findings };
 }

@@ -8,8 +8,8 @@ import { checkModuleLock } from "./check-module-lock.js";
 import { type CheckedRepo, checkRepo } from "./check-repo.js";
 import type { IndexLoader } from "./index-loader.js";
 import { readTextIfExists } from "./read-text-if-exists.js";
-import { discoverWorkspaceImages } from "./workspace-images.js";
 import type { RepoDecl } from "./workspace.js";
+import { discoverWorkspaceImages } from "./workspace-images.js";
 import { workspaceRelative } from "./workspace-relative.js";
 
 /**
@@ -17,7 +17,6 @@ import { workspaceRelative } from "./workspace-relative.js";
  * checks add the verified archive indexes. Every problem is a finding printed as
  * `file:line: what is wrong — how to fix it`.
  */
-
 
 export interface CheckRequest {
   /** Absolute workspace root */
@@ -43,7 +42,6 @@ export interface CheckResult {
   readonly stats: { readonly repos: number; readonly entries: number; readonly images: number; readonly deep: boolean };
 }
 
-
 /** Runs every check on the repos in scope. Findings are data; only I/O and verification failures throw. */
 export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<CheckResult> {
   const { root, repos } = request;
@@ -54,7 +52,13 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
     const manifestFile = workspaceRelative(root, decl.manifestPath);
     const manifestText = await readTextIfExists(deps.files, resolvePath(root, decl.manifestPath));
     if (manifestText === undefined) {
-      const f: CheckFinding = { code: "MANIFEST_MISSING", file: decl.declaredIn.file, line: decl.declaredIn.line, message: `repo ${decl.name} names manifest ${manifestFile}, which does not exist`, hint: "fix the manifest label or restore the file" };
+      const f: CheckFinding = {
+        code: "MANIFEST_MISSING",
+        file: decl.declaredIn.file,
+        line: decl.declaredIn.line,
+        message: `repo ${decl.name} names manifest ${manifestFile}, which does not exist`,
+        hint: "fix the manifest label or restore the file",
+      };
       checked.push({ decl, manifestText: "", repo: { name: decl.name, manifest: undefined, lock: undefined, entries: new Map(), findings: [f] } });
       continue;
     }
@@ -90,4 +94,3 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
     stats: { repos: repos.length, entries: checked.reduce((n, c) => n + c.repo.entries.size, 0), images: images.length, deep: request.deep ?? false },
   };
 }
-

@@ -1,11 +1,18 @@
 import { ProblemError } from "../core/errors.js";
-import type { RepoMove } from "../core/report/model.js";
-import { resolveClosure, type InstalledPackage } from "../core/resolve/resolve-closure.js";
-import { addManifestPackages, type Manifest, type ManifestPackage, type PackageToAdd, parseManifest, removeManifestPackages } from "../edit/manifest.js";
 import { parseLock } from "../core/lock/index.js";
+import type { RepoMove } from "../core/report/model.js";
+import { type InstalledPackage, resolveClosure } from "../core/resolve/resolve-closure.js";
+import {
+  addManifestPackages,
+  type Manifest,
+  type ManifestPackage,
+  type PackageToAdd,
+  parseManifest,
+  removeManifestPackages,
+} from "../edit/manifest.js";
 import { companionRepoName, newCompanionState, parseCompanionRepoName } from "./companion.js";
 import type { ImageInfo } from "./images.js";
-import { universeFor, type ArchIndexes, type UniverseCache } from "./resolve-repo.js";
+import { type ArchIndexes, type UniverseCache, universeFor } from "./resolve-repo.js";
 import type { RepoDecl } from "./workspace.js";
 
 /**
@@ -48,13 +55,20 @@ function hasPackage(indexes: readonly ArchIndexes[], arch: string, name: string,
 }
 
 /** Whether `name` resolves on `arch` with `present` installed and pulls in nothing else. */
-function resolvesWith(indexes: readonly ArchIndexes[], arch: string, name: string, present: readonly string[], universes: UniverseCache): { ok: true } | { ok: false; why: string } {
+function resolvesWith(
+  indexes: readonly ArchIndexes[],
+  arch: string,
+  name: string,
+  present: readonly string[],
+  universes: UniverseCache,
+): { ok: true } | { ok: false; why: string } {
   const ix = indexes.find((i) => i.arch === arch)!;
   const { universe } = universeFor(ix, universes);
   const installed: InstalledPackage[] = [];
   for (const n of present) {
     const best = universe.versionsOf(n)[0];
-    if (best !== undefined && n !== name) installed.push({ name: n, version: best.record.version, ...(best.record.provides === undefined ? {} : { provides: best.record.provides }) });
+    if (best !== undefined && n !== name)
+      installed.push({ name: n, version: best.record.version, ...(best.record.provides === undefined ? {} : { provides: best.record.provides }) });
   }
   const result = resolveClosure({ universe, roots: [{ name }], installed });
   if (!result.ok) return { ok: false, why: result.problems[0]?.message ?? "it does not resolve" };
@@ -78,7 +92,8 @@ export async function planCompanionMoves(
   const warnings: string[] = [];
   const byName = new Map(states.map((s) => [s.repo.name, s]));
   const distroOf = (m: Manifest) => m.sources[0]?.suite;
-  const presentFor = (s: MovableRepo) => states.filter((o) => !o.repo.resolveTransitive && distroOf(o.bumped) === distroOf(s.bumped)).flatMap((o) => o.bumped.packages.map((p) => p.name));
+  const presentFor = (s: MovableRepo) =>
+    states.filter((o) => !o.repo.resolveTransitive && distroOf(o.bumped) === distroOf(s.bumped)).flatMap((o) => o.bumped.packages.map((p) => p.name));
 
   // Companion → main: built (and resolving) for every arch of the main repo now.
   for (const c of states) {
@@ -91,10 +106,20 @@ export async function planCompanionMoves(
       if (!others.every((a) => hasPackage(main.newIndexes, a, p.name, universes))) continue;
       const failed = others.map((a) => ({ a, r: resolvesWith(main.newIndexes, a, p.name, presentFor(main), universes) })).find((x) => !x.r.ok);
       if (failed !== undefined) {
-        warnings.push(`${c.repo.manifestPath}: ${p.name} is now built for ${failed.a}, but stays in ${c.repo.name}: ${(failed.r as { why: string }).why}`);
+        warnings.push(
+          `${c.repo.manifestPath}: ${p.name} is now built for ${failed.a}, but stays in ${c.repo.name}: ${(failed.r as { why: string }).why}`,
+        );
         continue;
       }
-      moves.push({ name: p.name, from: c.repo.name, to: main.repo.name, reason: `now built for ${others.join(", ")}`, main: main.repo.name, toMain: true, arch: pair.arch });
+      moves.push({
+        name: p.name,
+        from: c.repo.name,
+        to: main.repo.name,
+        reason: `now built for ${others.join(", ")}`,
+        main: main.repo.name,
+        toMain: true,
+        arch: pair.arch,
+      });
     }
   }
 
@@ -109,11 +134,21 @@ export async function planCompanionMoves(
     }
   }
   const images = lacking.length > 0 ? await readImages() : [];
-  const imageRepos = new Set(images.flatMap((i) => i.distros.filter((d) => d.archs.length > 1).flatMap((d) => Object.values(d.repoByArch).map((r) => r.name))));
+  const imageRepos = new Set(
+    images.flatMap((i) => i.distros.filter((d) => d.archs.length > 1).flatMap((d) => Object.values(d.repoByArch).map((r) => r.name))),
+  );
   for (const { m, name, have, lack } of lacking) {
     if (!imageRepos.has(m.repo.name)) continue;
     for (const arch of have) {
-      moves.push({ name, from: m.repo.name, to: companionRepoName(m.repo.name, arch), reason: `no longer built for ${lack.join(", ")}`, main: m.repo.name, toMain: false, arch });
+      moves.push({
+        name,
+        from: m.repo.name,
+        to: companionRepoName(m.repo.name, arch),
+        reason: `no longer built for ${lack.join(", ")}`,
+        main: m.repo.name,
+        toMain: false,
+        arch,
+      });
     }
   }
 
@@ -139,15 +174,30 @@ export async function planCompanionMoves(
     let fresh = created.find((x) => x.repo.name === move.to);
     if (fresh === undefined) {
       if (declared.some((r) => r.name === move.to)) {
-        throw new ProblemError("UPDATE_COMPANION_OUT_OF_SCOPE", `${move.name} is ${move.reason} and moves from ${move.from} to ${move.to}, which this update does not cover`, {
-          hint: `update ${move.from} and ${move.to} together (or the whole workspace); nothing was written`,
-        });
+        throw new ProblemError(
+          "UPDATE_COMPANION_OUT_OF_SCOPE",
+          `${move.name} is ${move.reason} and moves from ${move.from} to ${move.to}, which this update does not cover`,
+          {
+            hint: `update ${move.from} and ${move.to} together (or the whole workspace); nothing was written`,
+          },
+        );
       }
       // Created as add creates it: the main repo's (new) sources, this arch, the lock in the main lock's form.
-      const image = images.find((i) => i.distros.some((d) => Object.values(d.repoByArch).some((r) => r.name === move.main) && d.packages.some((x) => x.name === move.name)))?.image ?? move.main;
+      const image =
+        images.find((i) =>
+          i.distros.some((d) => Object.values(d.repoByArch).some((r) => r.name === move.main) && d.packages.some((x) => x.name === move.name)),
+        )?.image ?? move.main;
       const lockText = main.lockText ?? JSON.stringify({ packages: [], version: 1 }, null, "\t");
       const state = newCompanionState(
-        { repo: main.repo, manifestPath: main.repo.manifestPath, lockPath: main.repo.lockPath, manifestText: main.bumpedText, manifest: main.bumped, lockText, lock: parseLock(lockText, main.repo.lockPath) },
+        {
+          repo: main.repo,
+          manifestPath: main.repo.manifestPath,
+          lockPath: main.repo.lockPath,
+          manifestText: main.bumpedText,
+          manifest: main.bumped,
+          lockText,
+          lock: parseLock(lockText, main.repo.lockPath),
+        },
         move.to,
         move.arch,
         `${main.repo.name}, ${move.arch} only: packages ${image} needs that other archs do not have`,
@@ -159,17 +209,23 @@ export async function planCompanionMoves(
   }
   for (const move of leaving) {
     const main = byName.get(move.main)!;
-    if (main.bumped.packages.some((p) => p.name === move.name)) setText(main, removeManifestPackages(main.bumpedText, [move.name], main.repo.manifestPath));
+    if (main.bumped.packages.some((p) => p.name === move.name))
+      setText(main, removeManifestPackages(main.bumpedText, [move.name], main.repo.manifestPath));
   }
   for (const c of states) {
-    if (parseCompanionRepoName(c.repo.name) !== undefined && c.bumped.packages.length === 0 && moves.some((x) => x.from === c.repo.name)) deleted.push(c.repo);
+    if (parseCompanionRepoName(c.repo.name) !== undefined && c.bumped.packages.length === 0 && moves.some((x) => x.from === c.repo.name))
+      deleted.push(c.repo);
   }
   return { moves, created, deleted, warnings };
 }
 
 /** A manifest entry as it moves: its version constraint and its comment (`# dependency of ffmpeg`) go with it. */
 function entryOf(entry: ManifestPackage): PackageToAdd {
-  return { name: entry.name, ...(entry.constraint === undefined ? {} : { constraint: entry.constraint }), ...(entry.comment === undefined ? {} : { comment: entry.comment }) };
+  return {
+    name: entry.name,
+    ...(entry.constraint === undefined ? {} : { constraint: entry.constraint }),
+    ...(entry.comment === undefined ? {} : { comment: entry.comment }),
+  };
 }
 
 function setText(s: MovableRepo, text: string): void {

@@ -1,6 +1,5 @@
 import { posix } from "node:path";
-import { formatLock } from "../core/lock/index.js";
-import { parseLock } from "../core/lock/index.js";
+import { formatLock, parseLock } from "../core/lock/index.js";
 import { parseManifest } from "../edit/manifest.js";
 import type { ImageDistro } from "./images.js";
 import type { RepoState } from "./repo-state.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exitCodeFor } from "../cli/exit-codes.js";
-import { fixedPoint, FixedPointError, sameSetMap, showSetMap } from "./fixed-point.js";
+import { FixedPointError, fixedPoint, sameSetMap, showSetMap } from "./fixed-point.js";
 
 const grow = (m: ReadonlyMap<string, ReadonlySet<string>>, add: (s: ReadonlySet<string>) => string[]): Map<string, Set<string>> =>
   new Map([...m].map(([k, v]) => [k, new Set([...v, ...add(v)])]));
@@ -10,17 +10,30 @@ describe("fixedPoint", () => {
     let rounds = 0;
     const start = new Map([["amd64", new Set<string>()]]);
     // Each round adds one name until there are three: settles on the fourth round.
-    const result = await fixedPoint("test", start, (s) => {
-      rounds++;
-      return grow(s, (v) => (v.size < 3 ? [`p${v.size}`] : []));
-    }, sameSetMap, showSetMap);
+    const result = await fixedPoint(
+      "test",
+      start,
+      (s) => {
+        rounds++;
+        return grow(s, (v) => (v.size < 3 ? [`p${v.size}`] : []));
+      },
+      sameSetMap,
+      showSetMap,
+    );
     expect([...result.get("amd64")!].sort()).toEqual(["p0", "p1", "p2"]);
     expect(rounds).toBe(4);
   });
 
   it("throws FixedPointError with the last states when the loop does not settle, which the CLI maps to exit 70", async () => {
     const start = new Map([["arm64", new Set<string>()]]);
-    const run = fixedPoint("the package set of image python3 shared by its archs", start, (s) => grow(s, (v) => [`p${v.size}`]), sameSetMap, showSetMap, 5);
+    const run = fixedPoint(
+      "the package set of image python3 shared by its archs",
+      start,
+      (s) => grow(s, (v) => [`p${v.size}`]),
+      sameSetMap,
+      showSetMap,
+      5,
+    );
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FixedPointError);
     const e = error as FixedPointError;

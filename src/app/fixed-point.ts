@@ -11,7 +11,9 @@ export class FixedPointError extends Error {
     readonly rounds: number,
     readonly state: string,
   ) {
-    super(`internal error: ${what} did not settle after ${rounds} rounds; nothing was written. Last states:\n${state}\nplease report this with the command you ran`);
+    super(
+      `internal error: ${what} did not settle after ${rounds} rounds; nothing was written. Last states:\n${state}\nplease report this with the command you ran`,
+    );
     this.name = "FixedPointError";
   }
 }

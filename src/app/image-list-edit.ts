@@ -1,8 +1,8 @@
 import { InternalError } from "../core/errors.js";
 import { dottedName, type Expr, type ListExpr, walkExpressions } from "../edit/starlark/ast.js";
 import { type ElementKey, insertListElements, removeListElementsByKey } from "../edit/starlark/list-editor.js";
-import { parseStarlark } from "../edit/starlark/parser.js";
 import { parseRepoLabel } from "../edit/starlark/macro.js";
+import { parseStarlark } from "../edit/starlark/parser.js";
 import type { ImageListLocation } from "./images.js";
 
 /**
@@ -64,11 +64,21 @@ export function companionLabel(repo: string, name: string, debArch: string): str
  * with a condition such as `arch == "amd64"` or `arch == "amd64" and distro == "debian12"`, indented
  * like the line that ends at `after`. Buildifier keeps this form as written.
  */
-export function insertCompanionBlock(text: string, after: number, condition: string, repo: string, debArch: string, names: readonly string[]): string {
+export function insertCompanionBlock(
+  text: string,
+  after: number,
+  condition: string,
+  repo: string,
+  debArch: string,
+  names: readonly string[],
+): string {
   const lineStart = text.lastIndexOf("\n", after - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
   const nl = text.includes("\r\n") ? "\r\n" : "\n";
-  const items = [...names].sort().map((n) => `${indent}    ${JSON.stringify(companionLabel(repo, n, debArch))},${nl}`).join("");
+  const items = [...names]
+    .sort()
+    .map((n) => `${indent}    ${JSON.stringify(companionLabel(repo, n, debArch))},${nl}`)
+    .join("");
   const block = ` + ([${nl}${items}${indent}] if ${condition} else [])`;
   return text.slice(0, after) + block + text.slice(after);
 }

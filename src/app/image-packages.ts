@@ -1,7 +1,7 @@
 import type { ImagePackages } from "../core/report/image-impact.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { discoverWorkspaceImages } from "./workspace-images.js";
 import type { RepoDecl } from "./workspace.js";
+import { discoverWorkspaceImages } from "./workspace-images.js";
 
 /**
  * What every image of the workspace lists, per repo and Debian arch, its base images' lists included (for the
@@ -16,7 +16,8 @@ export async function readImagePackages(root: string, files: WorkspaceFiles, rep
         const debianArch = d.debianArch[arch] ?? arch;
         const repo = d.repoByArch[arch] ?? d.repo;
         out.push({ image: image.image, repo: repo.name, arch: debianArch, packages: d.packages.map((p) => p.name) });
-        for (const a of d.ancestors[arch] ?? []) out.push({ image: image.image, repo: a.repo, arch: debianArch, packages: a.packages.map((p) => p.name) });
+        for (const a of d.ancestors[arch] ?? [])
+          out.push({ image: image.image, repo: a.repo, arch: debianArch, packages: a.packages.map((p) => p.name) });
       }
     }
   }

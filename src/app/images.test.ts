@@ -21,13 +21,24 @@ describe("discoverImage, 2024 layout (inline tars, repo by directory)", () => {
   it("finds python3's list in its BUILD, its repo and the chain cc → base → static", async () => {
     const info = await discover("distroless-2024", "python3");
     expect(info.layout).toBe("inline");
-    expect(info.distros.map((d) => [d.distro, d.codename, d.archs, d.repo.name])).toEqual([["debian12", "bookworm", ["amd64", "arm64"], "bookworm_python"]]);
+    expect(info.distros.map((d) => [d.distro, d.codename, d.archs, d.repo.name])).toEqual([
+      ["debian12", "bookworm", ["amd64", "arm64"], "bookworm_python"],
+    ]);
     const d = info.distros[0]!;
-    expect(d.list).toMatchObject({ file: "python3/BUILD", format: "build", element: { kind: "deb.package", callee: "deb.package", args: "arch, distro" }, archVariable: "arch" });
+    expect(d.list).toMatchObject({
+      file: "python3/BUILD",
+      format: "build",
+      element: { kind: "deb.package", callee: "deb.package", args: "arch, distro" },
+      archVariable: "arch",
+    });
     expect(d.packages.map((p) => p.name)).toContain("python3.11-minimal");
     expect(d.packages).toHaveLength(23);
     expect(d.packages[0]).toEqual({ name: "libbz2-1.0", file: "python3/BUILD", line: 43 });
-    expect(chain(d, "arm64")).toEqual(["cc:cc_root_arm64_debian12@bookworm", "base:base_root_arm64_debian12@bookworm", "base:static:static_root_arm64_debian12@bookworm"]);
+    expect(chain(d, "arm64")).toEqual([
+      "cc:cc_root_arm64_debian12@bookworm",
+      "base:base_root_arm64_debian12@bookworm",
+      "base:static:static_root_arm64_debian12@bookworm",
+    ]);
     expect(d.ancestors.amd64![1]!.packages.map((p) => p.name)).toEqual(["libc6", "libssl3"]);
   });
 
@@ -64,7 +75,11 @@ describe("discoverImage, 2026 layout (config.bzl dicts, repo suffix in deb.packa
     const [d12, d13] = info.distros;
     expect(d13!.packages.map((p) => p.name)).toContain("libpython3.13-stdlib");
     expect(d12!.list.packages[0]).toEqual({ name: "libbz2-1.0", file: "python3/config.bzl", line: 9 });
-    expect(chain(d13!, "amd64")).toEqual(["cc:cc_root_amd64_debian13@trixie", "base:base_root_amd64_debian13@trixie", "static:static_root_amd64_debian13@trixie"]);
+    expect(chain(d13!, "amd64")).toEqual([
+      "cc:cc_root_amd64_debian13@trixie",
+      "base:base_root_amd64_debian13@trixie",
+      "static:static_root_amd64_debian13@trixie",
+    ]);
     expect(d13!.ancestors.amd64![2]!.packages.map((p) => p.name)).toEqual(["base-files", "netbase", "tzdata", "tzdata-legacy", "media-types"]);
   });
 
@@ -78,7 +93,9 @@ describe("discoverImage, 2026 layout (config.bzl dicts, repo suffix in deb.packa
 describe("discoverImage errors say what was not found", () => {
   const repos: RepoDecl[] = [];
   it("no BUILD file", async () => {
-    await expect(discoverImage("/ws", "python3", memoryWorkspaceFiles({ "/ws/MODULE.bazel": "" }), repos)).rejects.toMatchObject({ code: "IMAGE_NOT_FOUND" });
+    await expect(discoverImage("/ws", "python3", memoryWorkspaceFiles({ "/ws/MODULE.bazel": "" }), repos)).rejects.toMatchObject({
+      code: "IMAGE_NOT_FOUND",
+    });
   });
 
   it("no oci_image named after the directory", async () => {

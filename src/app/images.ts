@@ -3,6 +3,8 @@ import type { ErrorCode } from "../core/error-codes.js";
 import { ProblemError, UsageError } from "../core/errors.js";
 import { type CallExpr, childrenOf, dottedName, type Expr, keywordArg, type ListExpr, type StarlarkFile } from "../edit/starlark/ast.js";
 import { asStringList, bindScope, evaluate, fileScope, isDict, loadsOf, type Scope, type StarlarkValue } from "../edit/starlark/evaluate.js";
+import { parseLabel } from "../edit/starlark/label.js";
+import { positionOf } from "../edit/starlark/lexer.js";
 import {
   bindMacroArgs,
   type Clause,
@@ -19,8 +21,6 @@ import {
   starlarkFileFormat,
   statementExprs,
 } from "../edit/starlark/macro.js";
-import { parseLabel } from "../edit/starlark/label.js";
-import { positionOf } from "../edit/starlark/lexer.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { labelToPath, type RepoDecl } from "./workspace.js";
@@ -362,7 +362,8 @@ async function tarsPackages(
   if (expr.kind === "comprehension" && expr.bracket === "[" && isDeb(expr.body)) {
     const loop = expr.clauses[0];
     const pkgArg = expr.body.args[2]!.value;
-    if (expr.clauses.length !== 1 || loop?.kind !== "for" || loop.vars.kind !== "ident" || pkgArg.kind !== "ident" || pkgArg.name !== loop.vars.name) return;
+    if (expr.clauses.length !== 1 || loop?.kind !== "for" || loop.vars.kind !== "ident" || pkgArg.kind !== "ident" || pkgArg.name !== loop.vars.name)
+      return;
     const names = asStringList(evaluate(loop.iter, text, scope)) ?? [];
     noteCall(expr.body);
     out.additionsAt ??= additionSite(f, expr.end, expr.body);
@@ -372,10 +373,19 @@ async function tarsPackages(
       for (const e of origin.list.elements) {
         if (e.kind === "string") refs.push({ name: e.value, file: origin.file.path, line: lineOf(origin.file, e.start) });
       }
-      out.lists.push({ file: origin.file.path, format: starlarkFileFormat(origin.file.path), listStart: origin.list.start, element: { kind: "string" }, packages: refs });
+      out.lists.push({
+        file: origin.file.path,
+        format: starlarkFileFormat(origin.file.path),
+        listStart: origin.list.start,
+        element: { kind: "string" },
+        packages: refs,
+      });
     }
     for (const name of names) {
-      out.packages.push({ name, ref: refs.find((r) => r.name === name) ?? { name, file: origin?.file.path ?? f.path, line: lineOf(f, loop.iter.start) } });
+      out.packages.push({
+        name,
+        ref: refs.find((r) => r.name === name) ?? { name, file: origin?.file.path ?? f.path, line: lineOf(f, loop.iter.start) },
+      });
     }
     return;
   }
@@ -395,7 +405,13 @@ async function tarsPackages(
       out.companions.push({
         repo: companion.repo,
         packages: refs,
-        list: { file: f.path, format: starlarkFileFormat(f.path), listStart: companion.list.start, element: { kind: "label", repo: companion.repo, arch: companion.arch }, packages: refs },
+        list: {
+          file: f.path,
+          format: starlarkFileFormat(f.path),
+          listStart: companion.list.start,
+          element: { kind: "label", repo: companion.repo, arch: companion.arch },
+          packages: refs,
+        },
         block: { file: f.path, start: children[i - 1]!.end, end: child.end },
       });
     }
@@ -503,7 +519,12 @@ async function instancesOf(tree: SourceTree, pkg: string): Promise<{ build: Load
         const paramsSpec = defParams(def.def);
         for (const env of enumerate(clauses, build.file.text, build.scope)) {
           const callScope = bindScope(build.scope, env);
-          const { bindings, args } = bindMacroArgs(call, paramsSpec, { text: build.file.text, scope: callScope }, { text: macroFile.file.text, scope: macroFile.scope });
+          const { bindings, args } = bindMacroArgs(
+            call,
+            paramsSpec,
+            { text: build.file.text, scope: callScope },
+            { text: macroFile.file.text, scope: macroFile.scope },
+          );
           const params = new Map<string, { expr: Expr; file: LoadedFile; scope: Scope }>();
           for (const [name, expr] of args) params.set(name, { expr, file: build, scope: callScope });
           const macroScope = bindScope(macroFile.scope, bindings);
@@ -603,12 +624,19 @@ export async function discoverImage(
   options: DiscoverImageOptions = {},
 ): Promise<ImageInfo> {
   const [dirPart, namePart] = imageDir.replace(/^\/\//, "").split(":");
-  const pkg = posix.normalize((dirPart ?? "").replace(/\\/g, "/")).replace(/^\.\/?/, "").replace(/\/$/, "");
+  const pkg = posix
+    .normalize((dirPart ?? "").replace(/\\/g, "/"))
+    .replace(/^\.\/?/, "")
+    .replace(/\/$/, "");
   const imageName = namePart === undefined || namePart === "" ? posix.basename(pkg) : namePart;
   const tree = new SourceTree(root, files);
   const { build, instances } = await instancesOf(tree, pkg);
   if (build === undefined) {
-    throw imageError("IMAGE_NOT_FOUND", `no BUILD or BUILD.bazel file in ${pkg || "."} (workspace ${root})`, "--image takes the image's Bazel package directory, e.g. python3 or cc");
+    throw imageError(
+      "IMAGE_NOT_FOUND",
+      `no BUILD or BUILD.bazel file in ${pkg || "."} (workspace ${root})`,
+      "--image takes the image's Bazel package directory, e.g. python3 or cc",
+    );
   }
   const mains = instances.filter((i) => isMainInstance(i, imageName));
   if (mains.length === 0) {
@@ -616,7 +644,9 @@ export async function discoverImage(
     throw imageError(
       "IMAGE_LAYOUT_UNKNOWN",
       `${build.path}: found no oci_image named ${imageName}_<user>_<arch>_<distro>` +
-        (named.length > 0 ? ` (oci_image targets found: ${[...new Set(named)].slice(0, 6).join(", ")}${named.length > 6 ? ", ..." : ""})` : " (no oci_image call, directly or through a macro of a loaded .bzl file, could be evaluated)"),
+        (named.length > 0
+          ? ` (oci_image targets found: ${[...new Set(named)].slice(0, 6).join(", ")}${named.length > 6 ? ", ..." : ""})`
+          : " (no oci_image call, directly or through a macro of a loaded .bzl file, could be evaluated)"),
       `to pick another image of ${pkg || "."}, name it: --image ${pkg || "."}:<name> (e.g. the part of a target name before _<user>_<arch>_<distro>); deb-lock understands oci_image(tars = [deb.package(arch, distro, "pkg"), ...]) in the BUILD file or in a macro it calls; for a plain rules_distroless repo use --manifest`,
     );
   }
@@ -629,14 +659,22 @@ export async function discoverImage(
     byDistro.set(inst.distro!, list);
   }
   if (wantedDistro !== undefined && !byDistro.has(wantedDistro)) {
-    throw imageError("IMAGE_DISTRO_NOT_BUILT", `image ${pkg} is not built for ${options.distro} (it is built for ${[...byDistro.keys()].join(", ")})`, `pick one of: ${[...byDistro.keys()].join(", ")}`);
+    throw imageError(
+      "IMAGE_DISTRO_NOT_BUILT",
+      `image ${pkg} is not built for ${options.distro} (it is built for ${[...byDistro.keys()].join(", ")})`,
+      `pick one of: ${[...byDistro.keys()].join(", ")}`,
+    );
   }
   const distros: ImageDistro[] = [];
   for (const [distro, insts] of byDistro) {
     if (wantedDistro !== undefined && distro !== wantedDistro) continue;
     const first = insts[0]!;
     if (first.packages.length === 0) {
-      throw imageError("IMAGE_PACKAGES_NOT_FOUND", `${build.path}: image ${first.name} has no deb.package(...) entries in its tars`, "deb-lock edits images whose Debian packages are listed as deb.package(arch, distro, pkg) in oci_image tars");
+      throw imageError(
+        "IMAGE_PACKAGES_NOT_FOUND",
+        `${build.path}: image ${first.name} has no deb.package(...) entries in its tars`,
+        "deb-lock edits images whose Debian packages are listed as deb.package(arch, distro, pkg) in oci_image tars",
+      );
     }
     if (first.lists.length === 0) {
       throw imageError(
@@ -647,7 +685,12 @@ export async function discoverImage(
     }
     const aliases = await aliasesFor(first, ctx);
     const codename = aliases.dist[distro] ?? DEFAULT_DIST_ALIAS[distro];
-    if (codename === undefined) throw imageError("IMAGE_DISTRO_UNKNOWN", `image ${pkg}: unknown distro ${distro}`, "distros look like debian12 (bookworm) or debian13 (trixie)");
+    if (codename === undefined)
+      throw imageError(
+        "IMAGE_DISTRO_UNKNOWN",
+        `image ${pkg}: unknown distro ${distro}`,
+        "distros look like debian12 (bookworm) or debian13 (trixie)",
+      );
     const archs = [...new Set(insts.map((i) => i.arch!))];
     const debianArch: Record<string, string> = {};
     for (const a of archs) debianArch[a] = aliases.arch[a] ?? a;

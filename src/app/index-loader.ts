@@ -1,7 +1,7 @@
 import type { PackageRecord } from "../core/debian/package.js";
 import type { Release } from "../core/debian/release.js";
 import { FetchError } from "../core/errors.js";
-import { fetchPackagesIndex, type ArchiveEvent } from "../io/archive.js";
+import { type ArchiveEvent, fetchPackagesIndex } from "../io/archive.js";
 import { createArchiveRun } from "../io/archive-run.js";
 import type { ArchiveServices } from "./services.js";
 

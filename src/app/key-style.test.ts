@@ -30,14 +30,19 @@ describe("the release a workspace uses", () => {
   });
 
   it("says nothing when an override replaces the released code", () => {
-    const module = 'bazel_dep(name = "rules_distroless", version = "0.3.2")\ngit_override(\n    module_name = "rules_distroless",\n    commit = "abc",\n)\n';
+    const module =
+      'bazel_dep(name = "rules_distroless", version = "0.3.2")\ngit_override(\n    module_name = "rules_distroless",\n    commit = "abc",\n)\n';
     expect(rulesDistrolessRelease(module, undefined)).toBeUndefined();
   });
 });
 
 describe("the workspace's key style", () => {
   const lock = (version: string, key: string) =>
-    JSON.stringify({ packages: [{ arch: "amd64", dependencies: [], key, name: "p", sha256: "0".repeat(64), urls: ["https://x/p.deb"], version }], version: 1 }, null, "\t");
+    JSON.stringify(
+      { packages: [{ arch: "amd64", dependencies: [], key, name: "p", sha256: "0".repeat(64), urls: ["https://x/p.deb"], version }], version: 1 },
+      null,
+      "\t",
+    );
   const manifest = "version: 1\nsources:\n  - channel: bookworm main\n    url: https://x\narchs: [amd64]\npackages: [p]\n";
 
   it("comes from the rules_distroless release first", async () => {
@@ -57,7 +62,11 @@ describe("the workspace's key style", () => {
   });
 
   it("is undefined when nothing shows one", async () => {
-    const files = memoryWorkspaceFiles({ "/ws/WORKSPACE": "", "/ws/private/repos/deb/b.yaml": manifest, "/ws/private/repos/deb/b.lock.json": lock("1.0-1", "p_1.0-1_amd64") });
+    const files = memoryWorkspaceFiles({
+      "/ws/WORKSPACE": "",
+      "/ws/private/repos/deb/b.yaml": manifest,
+      "/ws/private/repos/deb/b.lock.json": lock("1.0-1", "p_1.0-1_amd64"),
+    });
     expect(await workspaceKeyStyle("/ws", files)).toBeUndefined();
   });
 });

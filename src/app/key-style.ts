@@ -39,7 +39,8 @@ export function rulesDistrolessRelease(moduleText: string | undefined, workspace
     }
   }
   if (workspaceText !== undefined) {
-    const m = /rules_distroless-v?(\d+\.\d+\.\d+)/.exec(workspaceText) ?? /rules_distroless\/releases\/download\/v(\d+\.\d+\.\d+)/.exec(workspaceText);
+    const m =
+      /rules_distroless-v?(\d+\.\d+\.\d+)/.exec(workspaceText) ?? /rules_distroless\/releases\/download\/v(\d+\.\d+\.\d+)/.exec(workspaceText);
     if (m !== null) return m[1];
   }
   return undefined;
@@ -68,7 +69,8 @@ export function workspaceKeyStyle(root: string, files: WorkspaceFiles, repos?: r
 }
 
 async function decide(root: string, files: WorkspaceFiles, repos: readonly RepoDecl[] | undefined): Promise<KeyStyle | undefined> {
-  const read = async (rel: string): Promise<string | undefined> => ((await files.exists(posix.join(root, rel))) ? files.readText(posix.join(root, rel)) : undefined);
+  const read = async (rel: string): Promise<string | undefined> =>
+    (await files.exists(posix.join(root, rel))) ? files.readText(posix.join(root, rel)) : undefined;
   const workspaceText = (await read("WORKSPACE.bazel")) ?? (await read("WORKSPACE"));
   const release = rulesDistrolessRelease(await read("MODULE.bazel"), workspaceText);
   const fromRelease = release === undefined ? undefined : keyStyleOfRelease(release);

@@ -1,15 +1,15 @@
-import { resolve as resolvePath, relative } from "node:path";
+import { relative, resolve as resolvePath } from "node:path";
 import { ParseError } from "../core/errors.js";
-import { buildLock, formatLock, parseLock, type KeyStyle, type LockDialect, type LockPackage } from "../core/lock/index.js";
+import { buildLock, formatLock, type KeyStyle, type LockDialect, type LockPackage, parseLock } from "../core/lock/index.js";
 import type { Problem } from "../core/resolve/problem.js";
-import { parseManifest, type Manifest } from "../edit/manifest.js";
+import { type Manifest, parseManifest } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
-import type { IndexLoader } from "./index-loader.js";
-import { planModuleLockSync, type ModuleLockNotice, type ModuleLockUpdate } from "./module-lock-sync.js";
-import { resolveRepo, type ArchIndexes, type UniverseCache } from "./resolve-repo.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import type { RepoDecl } from "./workspace.js";
+import type { IndexLoader } from "./index-loader.js";
 import { lockShowsKeyStyle, workspaceKeyStyle } from "./key-style.js";
+import { type ModuleLockNotice, type ModuleLockUpdate, planModuleLockSync } from "./module-lock-sync.js";
+import { type ArchIndexes, resolveRepo, type UniverseCache } from "./resolve-repo.js";
+import type { RepoDecl } from "./workspace.js";
 
 /** What changed in one lock file, by (name, arch). */
 export interface LockDiff {
@@ -50,7 +50,11 @@ export interface LockDialectChoice {
 }
 
 /** Reads a repo's manifest and current lock (if any) from the workspace. */
-export async function readRepoFiles(root: string, repo: RepoDecl, files: WorkspaceFiles): Promise<{ manifestFile: string; lockFile: string; manifestText: string; manifest: Manifest; lockText: string | null }> {
+export async function readRepoFiles(
+  root: string,
+  repo: RepoDecl,
+  files: WorkspaceFiles,
+): Promise<{ manifestFile: string; lockFile: string; manifestText: string; manifest: Manifest; lockText: string | null }> {
   const manifestPath = resolvePath(root, repo.manifestPath);
   const lockPath = resolvePath(root, repo.lockPath);
   const manifestFile = relative(root, manifestPath);
@@ -70,9 +74,14 @@ function checkSourceUrls(manifest: Manifest, manifestFile: string): void {
   for (const source of manifest.sources) {
     for (const url of source.urls) {
       if (!/^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/i.test(url.trim())) {
-        throw new ParseError("BAD_SOURCE_URL", `source "${source.channel}": url ${JSON.stringify(url)} is not an http:// or https:// archive URL`, { file: manifestFile, line: source.line }, {
-          hint: "use the archive root, e.g. https://snapshot.debian.org/archive/debian/20240706T203757Z; for a local copy keep the URL and map it with --mirror URL=file:///path",
-        });
+        throw new ParseError(
+          "BAD_SOURCE_URL",
+          `source "${source.channel}": url ${JSON.stringify(url)} is not an http:// or https:// archive URL`,
+          { file: manifestFile, line: source.line },
+          {
+            hint: "use the archive root, e.g. https://snapshot.debian.org/archive/debian/20240706T203757Z; for a local copy keep the URL and map it with --mirror URL=file:///path",
+          },
+        );
       }
     }
   }
@@ -101,7 +110,11 @@ export async function loadManifestIndexes(manifest: Manifest, loader: IndexLoade
  * Re-resolves every given repo and computes the new lock files, in memory. Nothing is written here: the caller
  * applies `changes` in one transaction once every repo resolved.
  */
-export async function planLock(root: string, repos: readonly RepoDecl[], deps: { files: WorkspaceFiles; loader: IndexLoader; defaults?: LockDialectChoice; universes?: UniverseCache }): Promise<LockPlan> {
+export async function planLock(
+  root: string,
+  repos: readonly RepoDecl[],
+  deps: { files: WorkspaceFiles; loader: IndexLoader; defaults?: LockDialectChoice; universes?: UniverseCache },
+): Promise<LockPlan> {
   const read = await Promise.all(repos.map((repo) => readRepoFiles(root, repo, deps.files)));
   // Start every download before resolving anything: they share sources and run concurrently.
   const indexes = await Promise.all(read.map((r) => loadManifestIndexes(r.manifest, deps.loader)));
@@ -119,7 +132,8 @@ export async function planLock(root: string, repos: readonly RepoDecl[], deps: {
     for (const p of resolution.problems) problems.push({ ...p, repo: repo.name, manifestFile });
     if (resolution.problems.length > 0) return;
     const style = existing ?? deps.defaults ?? { dialect: "urls", keyStyle: "tilde-replaced" };
-    const keyStyle = existing !== undefined && lockShowsKeyStyle(existing) ? existing.keyStyle : (workspaceStyle ?? deps.defaults?.keyStyle ?? style.keyStyle);
+    const keyStyle =
+      existing !== undefined && lockShowsKeyStyle(existing) ? existing.keyStyle : (workspaceStyle ?? deps.defaults?.keyStyle ?? style.keyStyle);
     const lock = buildLock(resolution.resolutions, {
       resolveTransitive: repo.resolveTransitive,
       dialect: style.dialect,

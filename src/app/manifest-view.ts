@@ -1,4 +1,4 @@
-import { parseManifest, type PackageConstraint } from "../edit/manifest.js";
+import { type PackageConstraint, parseManifest } from "../edit/manifest.js";
 
 /** The manifest as far as check needs it: package names, archs and source roots, with their lines. */
 

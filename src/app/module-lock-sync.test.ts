@@ -25,7 +25,10 @@ const bazelJson = (x: unknown): string => `${JSON.stringify(x, null, 2)}\n`;
 /** The real workspace files: MODULE.bazel.lock (version hub and pybind entries) and the six lock files it recorded. */
 let moduleLock: string;
 const locks = new Map<string, string>();
-const disk = (overrides: ReadonlyMap<string, string> = new Map()) => (path: string) => overrides.get(path) ?? locks.get(path);
+const disk =
+  (overrides: ReadonlyMap<string, string> = new Map()) =>
+  (path: string) =>
+    overrides.get(path) ?? locks.get(path);
 const hubEntry = (text: string): Json => (JSON.parse(text) as Json).moduleExtensions[HUB].general;
 const hubVersions = (text: string): string => hubEntry(text).generatedRepoSpecs.versions.attributes.versions as string;
 
@@ -60,14 +63,31 @@ describe("version hub attribute", () => {
     // distroless declares the tags trixie first; the attribute's keys are sorted whatever the order.
     const order = ["trixie", "trixie_java", "trixie_adoptium", "trixie_python", "bookworm", "bookworm_s390x"];
     expect(formatVersionHubAttribute(order.map((repo) => ({ repo, content: locks.get(lockPath(repo))! })))).toBe(recorded);
-    expect(formatVersionHubAttribute([...order].reverse().map((repo) => ({ repo, content: new TextEncoder().encode(locks.get(lockPath(repo))!) })))).toBe(recorded);
+    expect(
+      formatVersionHubAttribute([...order].reverse().map((repo) => ({ repo, content: new TextEncoder().encode(locks.get(lockPath(repo))!) }))),
+    ).toBe(recorded);
   });
 
   it("merges tags naming one repo, the later package winning; refuses what the hub would not read", () => {
     const a = JSON.stringify({ packages: [{ arch: "amd64", name: "x", version: "1" }], version: 1 });
-    const b = JSON.stringify({ packages: [{ arch: "amd64", name: "x", version: "1:2-3" }, { arch: "arm64", name: "x", version: "4" }], version: 1 });
-    expect(JSON.parse(formatVersionHubAttribute([{ repo: "r", content: a }, { repo: "r", content: b }])!)).toEqual({
-      r: { x: { amd64: { epoch: "1", raw: "1:2-3", revision: "3", upstream: "2" }, arm64: { epoch: null, raw: "4", revision: null, upstream: "4" } } },
+    const b = JSON.stringify({
+      packages: [
+        { arch: "amd64", name: "x", version: "1:2-3" },
+        { arch: "arm64", name: "x", version: "4" },
+      ],
+      version: 1,
+    });
+    expect(
+      JSON.parse(
+        formatVersionHubAttribute([
+          { repo: "r", content: a },
+          { repo: "r", content: b },
+        ])!,
+      ),
+    ).toEqual({
+      r: {
+        x: { amd64: { epoch: "1", raw: "1:2-3", revision: "3", upstream: "2" }, arm64: { epoch: null, raw: "4", revision: null, upstream: "4" } },
+      },
     });
     expect(formatVersionHubAttribute([{ repo: "r", content: a.replace('"version":1', '"version":2') }])).toBeUndefined();
     expect(formatVersionHubAttribute([{ repo: "r", content: a.replace('"x"', '"x\\"y"') }])).toBeUndefined();
@@ -77,7 +97,14 @@ describe("version hub attribute", () => {
 describe("syncModuleLock on the real distroless MODULE.bazel.lock (recordedFileInputs)", () => {
   it("nothing changed: the identical text, nothing to report", () => {
     expect(syncModuleLock(moduleLock, new Map(), disk())).toEqual({ text: moduleLock, updated: [], notices: [] });
-    const same = syncModuleLock(moduleLock, new Map([[BOOKWORM, locks.get(BOOKWORM)!], ["unrelated.txt", "x"]]), disk());
+    const same = syncModuleLock(
+      moduleLock,
+      new Map([
+        [BOOKWORM, locks.get(BOOKWORM)!],
+        ["unrelated.txt", "x"],
+      ]),
+      disk(),
+    );
     expect(same.text).toBe(moduleLock);
     expect(same).toMatchObject({ updated: [], notices: [] });
   });
@@ -100,19 +127,34 @@ describe("syncModuleLock on the real distroless MODULE.bazel.lock (recordedFileI
     entry.recordedFileInputs[`@@//${BOOKWORM}`] = fileHash(next);
     const versions = JSON.parse(entry.generatedRepoSpecs.versions.attributes.versions as string) as Json;
     expect(Object.keys(versions.bookworm.libc6)).toEqual(["amd64", "arm64", "armhf", "ppc64el"]);
-    for (const arch of Object.keys(versions.bookworm.libc6)) versions.bookworm.libc6[arch] = { epoch: null, raw: "2.36-9+deb12u15", revision: "9+deb12u15", upstream: "2.36" };
+    for (const arch of Object.keys(versions.bookworm.libc6))
+      versions.bookworm.libc6[arch] = { epoch: null, raw: "2.36-9+deb12u15", revision: "9+deb12u15", upstream: "2.36" };
     entry.generatedRepoSpecs.versions.attributes.versions = JSON.stringify(versions);
     expect(r.text).toBe(bazelJson(expected));
     // Everything else is untouched: other extensions, other repos of the hub.
-    expect((JSON.parse(r.text) as Json).moduleExtensions["@@pybind11_bazel~//:python_configure.bzl%extension"]).toEqual(before.moduleExtensions["@@pybind11_bazel~//:python_configure.bzl%extension"]);
-    expect(listRecordedFileInputs(r.text).filter((i) => i.path !== BOOKWORM)).toEqual(listRecordedFileInputs(moduleLock).filter((i) => i.path !== BOOKWORM).map((i) => expect.objectContaining({ key: i.key, hash: i.hash })));
+    expect((JSON.parse(r.text) as Json).moduleExtensions["@@pybind11_bazel~//:python_configure.bzl%extension"]).toEqual(
+      before.moduleExtensions["@@pybind11_bazel~//:python_configure.bzl%extension"],
+    );
+    expect(listRecordedFileInputs(r.text).filter((i) => i.path !== BOOKWORM)).toEqual(
+      listRecordedFileInputs(moduleLock)
+        .filter((i) => i.path !== BOOKWORM)
+        .map((i) => expect.objectContaining({ key: i.key, hash: i.hash })),
+    );
   });
 
   it("a new package and a removed one: the attribute keeps Bazel's sorted keys", () => {
     const lock = JSON.parse(locks.get(BOOKWORM)!) as { packages: Json[]; version: number };
     const dropped = lock.packages[0]!.name as string;
     lock.packages = lock.packages.filter((p) => p.name !== dropped);
-    lock.packages.push({ arch: "amd64", dependencies: [], key: "aaa-new_1-2.3-4_amd64", name: "aaa-new", sha256: "0".repeat(64), urls: ["https://example.invalid/a.deb"], version: "1:2.3-4" });
+    lock.packages.push({
+      arch: "amd64",
+      dependencies: [],
+      key: "aaa-new_1-2.3-4_amd64",
+      name: "aaa-new",
+      sha256: "0".repeat(64),
+      urls: ["https://example.invalid/a.deb"],
+      version: "1:2.3-4",
+    });
     const next = JSON.stringify(lock, null, "\t");
     const r = syncModuleLock(moduleLock, new Map([[BOOKWORM, next]]), disk());
     expect(r.updated).toHaveLength(1);
@@ -139,7 +181,14 @@ describe("syncModuleLock on the real distroless MODULE.bazel.lock (recordedFileI
     const trixie = lockPath("trixie");
     const nextTrixie = `${locks.get(trixie)!} `;
     const next = bumped("libc6", "2.36-9+deb12u15");
-    const r = syncModuleLock(moduleLock, new Map([[BOOKWORM, next], [trixie, nextTrixie]]), disk());
+    const r = syncModuleLock(
+      moduleLock,
+      new Map([
+        [BOOKWORM, next],
+        [trixie, nextTrixie],
+      ]),
+      disk(),
+    );
     expect(r.updated).toEqual([{ extension: HUB, section: "general", files: [trixie, BOOKWORM], action: "recomputed" }]);
     const entry = hubEntry(r.text);
     expect(entry.recordedFileInputs[`@@//${trixie}`]).toBe(fileHash(nextTrixie));
@@ -152,7 +201,11 @@ describe("syncModuleLock on the real distroless MODULE.bazel.lock (recordedFileI
     const spec = renamed.moduleExtensions[HUB].general.generatedRepoSpecs.versions.attributes;
     const old = JSON.parse(spec.versions as string) as Json;
     const names: Record<string, string> = { bookworm: "debian12", bookworm_s390x: "debian12_s390x" };
-    const sorted = Object.fromEntries(Object.keys(old).map((k) => [names[k] ?? k, old[k]]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
+    const sorted = Object.fromEntries(
+      Object.keys(old)
+        .map((k) => [names[k] ?? k, old[k]])
+        .sort(([a], [b]) => (a! < b! ? -1 : 1)),
+    );
     spec.versions = JSON.stringify(sorted);
     const text = bazelJson(renamed);
     const next = bumped("libc6", "2.36-9+deb12u15");
@@ -170,7 +223,14 @@ describe("syncModuleLock on the real distroless MODULE.bazel.lock (recordedFileI
     const r = syncModuleLock(reduced, new Map([[BOOKWORM, bumped("libc6", "2.36-9+deb12u15")]]), disk());
     expect(r.text).toBe(reduced);
     expect(r.updated).toEqual([]);
-    expect(r.notices).toEqual([expect.objectContaining({ code: "MODULE_LOCK_NOT_REPRODUCED", extension: HUB, files: [BOOKWORM], command: "bazel mod deps --lockfile_mode=update" })]);
+    expect(r.notices).toEqual([
+      expect.objectContaining({
+        code: "MODULE_LOCK_NOT_REPRODUCED",
+        extension: HUB,
+        files: [BOOKWORM],
+        command: "bazel mod deps --lockfile_mode=update",
+      }),
+    ]);
     expect(formatModuleLockNotice(r.notices[0]!)).toContain(`MODULE.bazel.lock records the old hash of ${BOOKWORM} for ${HUB}`);
     expect(formatModuleLockNotice(r.notices[0]!)).toContain("`bazel mod deps --lockfile_mode=update`");
   });
@@ -201,7 +261,9 @@ describe("syncModuleLock on the newer recordedInputs shape", () => {
           ...Object.entries(real.recordedFileInputs as Record<string, string>).map(([k, h]) => `FILE:${k} ${h}`),
           "REPO_MAPPING:,rules_distroless rules_distroless+",
         ],
-        generatedRepoSpecs: { versions: { repoRuleId: "@@//private/extensions:version.bzl%version_repo", attributes: { versions: hubVersions(moduleLock) } } },
+        generatedRepoSpecs: {
+          versions: { repoRuleId: "@@//private/extensions:version.bzl%version_repo", attributes: { versions: hubVersions(moduleLock) } },
+        },
       },
     };
     return bazelJson({ lockFileVersion: 26, registryFileHashes: {}, selectedYankedVersions: {}, moduleExtensions: { [HUB]: entry }, facts: {} });
@@ -231,13 +293,17 @@ describe("syncModuleLock on the newer recordedInputs shape", () => {
 describe("syncModuleLock: other extensions", () => {
   const ext = (name: string, body: string): string => `    ${JSON.stringify(name)}: {\n      "general": {\n${body}\n      }\n    }`;
   const doc = (...exts: string[]): string => `{\n  "lockFileVersion": 11,\n  "moduleExtensions": {\n${exts.join(",\n")}\n  }\n}\n`;
-  const inputs = (path: string, content: string): string => `        "recordedFileInputs": {\n          "@@//${path}": "${fileHash(content)}"\n        }`;
+  const inputs = (path: string, content: string): string =>
+    `        "recordedFileInputs": {\n          "@@//${path}": "${fileHash(content)}"\n        }`;
   const APT = "@@rules_distroless~//apt:extensions.bzl%apt";
 
   it("rehashes an extension that generated nothing, and leaves one whose repositories may embed the file, with a notice", () => {
     const old = "old";
     const text = doc(
-      ext(APT, `${inputs(BOOKWORM, old)},\n        "generatedRepoSpecs": {\n          "bookworm": {\n            "bzlFile": "@@rules_distroless~//apt/private:deb_translate_lock.bzl",\n            "ruleClassName": "deb_translate_lock",\n            "attributes": {}\n          }\n        }`),
+      ext(
+        APT,
+        `${inputs(BOOKWORM, old)},\n        "generatedRepoSpecs": {\n          "bookworm": {\n            "bzlFile": "@@rules_distroless~//apt/private:deb_translate_lock.bzl",\n            "ruleClassName": "deb_translate_lock",\n            "attributes": {}\n          }\n        }`,
+      ),
       ext("//tools:hash_only.bzl%hash_only", `${inputs(BOOKWORM, old)},\n        "generatedRepoSpecs": {}`),
       ext("//tools:bare.bzl%bare", inputs(BOOKWORM, old)),
     );
@@ -256,7 +322,10 @@ describe("syncModuleLock: other extensions", () => {
 
   it("leaves an extension that recorded facts", () => {
     const text = `{\n  "lockFileVersion": 24,\n  "moduleExtensions": {\n${ext("//x.bzl%x", `${inputs(BOOKWORM, "old")},\n        "generatedRepoSpecs": {}`)}\n  },\n  "facts": {\n    "//x.bzl%x": {\n      "k": "v"\n    }\n  }\n}\n`;
-    expect(syncModuleLock(text, new Map([[BOOKWORM, "new"]]), () => "old")).toMatchObject({ text, notices: [{ code: "MODULE_LOCK_NOT_RECOMPUTABLE", extension: "//x.bzl%x" }] });
+    expect(syncModuleLock(text, new Map([[BOOKWORM, "new"]]), () => "old")).toMatchObject({
+      text,
+      notices: [{ code: "MODULE_LOCK_NOT_RECOMPUTABLE", extension: "//x.bzl%x" }],
+    });
   });
 });
 
@@ -265,13 +334,25 @@ describe("syncModuleLock properties", () => {
   const lockEdit = fc.record({
     bump: fc.array(fc.tuple(fc.nat(), fc.constantFrom("1.0", "2:3.4-5", "6.7-8+deb12u9", "1:2-3-4", "10~rc1")), { maxLength: 4 }),
     drop: fc.array(fc.nat(), { maxLength: 2 }),
-    add: fc.option(fc.tuple(fc.constantFrom("zzz-new", "0ad-data", "a+b"), fc.constantFrom("amd64", "arm64", "s390x"), fc.constantFrom("1", "1:1-1")), { nil: undefined }),
+    add: fc.option(
+      fc.tuple(fc.constantFrom("zzz-new", "0ad-data", "a+b"), fc.constantFrom("amd64", "arm64", "s390x"), fc.constantFrom("1", "1:1-1")),
+      { nil: undefined },
+    ),
   });
   function applyLockEdit(text: string, edit: { bump: [number, string][]; drop: number[]; add: [string, string, string] | undefined }): string {
     const lock = JSON.parse(text) as { packages: Json[] };
     for (const [i, v] of edit.bump) lock.packages[i % lock.packages.length]!.version = v;
     for (const i of edit.drop) lock.packages.splice(i % lock.packages.length, 1);
-    if (edit.add !== undefined) lock.packages.push({ arch: edit.add[1], dependencies: [], key: "k", name: edit.add[0], sha256: "0".repeat(64), urls: [], version: edit.add[2] });
+    if (edit.add !== undefined)
+      lock.packages.push({
+        arch: edit.add[1],
+        dependencies: [],
+        key: "k",
+        name: edit.add[0],
+        sha256: "0".repeat(64),
+        urls: [],
+        version: edit.add[2],
+      });
     return JSON.stringify(lock, null, "\t");
   }
 
@@ -301,7 +382,10 @@ describe("syncModuleLock properties", () => {
 describe("planModuleLockSync", () => {
   it("reads MODULE.bazel.lock and the recorded lock files from the workspace and plans one change", async () => {
     const root = "/ws";
-    const files = memoryWorkspaceFiles({ [`${root}/MODULE.bazel.lock`]: moduleLock, ...Object.fromEntries([...locks].map(([p, t]) => [`${root}/${p}`, t])) });
+    const files = memoryWorkspaceFiles({
+      [`${root}/MODULE.bazel.lock`]: moduleLock,
+      ...Object.fromEntries([...locks].map(([p, t]) => [`${root}/${p}`, t])),
+    });
     const next = bumped("libc6", "2.36-9+deb12u15");
     const plan = await planModuleLockSync(root, files, [
       { path: `${root}/${BOOKWORM}`, before: locks.get(BOOKWORM)!, after: next },
@@ -309,8 +393,18 @@ describe("planModuleLockSync", () => {
     ]);
     expect(plan.notices).toEqual([]);
     expect(plan.updated).toEqual([{ extension: HUB, section: "general", files: [BOOKWORM], action: "recomputed" }]);
-    expect(plan.change).toEqual({ path: `${root}/MODULE.bazel.lock`, before: moduleLock, after: syncModuleLock(moduleLock, new Map([[BOOKWORM, next]]), disk()).text });
-    expect(await planModuleLockSync(root, files, [{ path: `${root}/${BOOKWORM}`, before: locks.get(BOOKWORM)!, after: locks.get(BOOKWORM)! }])).toEqual({ change: undefined, updated: [], notices: [] });
-    expect(await planModuleLockSync(root, memoryWorkspaceFiles({}), [{ path: `${root}/${BOOKWORM}`, before: null, after: next }])).toEqual({ change: undefined, updated: [], notices: [] });
+    expect(plan.change).toEqual({
+      path: `${root}/MODULE.bazel.lock`,
+      before: moduleLock,
+      after: syncModuleLock(moduleLock, new Map([[BOOKWORM, next]]), disk()).text,
+    });
+    expect(
+      await planModuleLockSync(root, files, [{ path: `${root}/${BOOKWORM}`, before: locks.get(BOOKWORM)!, after: locks.get(BOOKWORM)! }]),
+    ).toEqual({ change: undefined, updated: [], notices: [] });
+    expect(await planModuleLockSync(root, memoryWorkspaceFiles({}), [{ path: `${root}/${BOOKWORM}`, before: null, after: next }])).toEqual({
+      change: undefined,
+      updated: [],
+      notices: [],
+    });
   });
 });

@@ -82,7 +82,12 @@ export type ReadWorkspaceFile = (path: string) => string | Uint8Array | undefine
  * content of the other files the extensions read (and the changed files' old contents, to check the
  * recorded results before touching them).
  */
-export function syncModuleLock(moduleLockText: string, changed: ChangedFiles, readFile: ReadWorkspaceFile, file = "MODULE.bazel.lock"): ModuleLockSyncResult {
+export function syncModuleLock(
+  moduleLockText: string,
+  changed: ChangedFiles,
+  readFile: ReadWorkspaceFile,
+  file = "MODULE.bazel.lock",
+): ModuleLockSyncResult {
   const groups = staleGroups(moduleLockText, changed, file);
   if (groups.length === 0) return { text: moduleLockText, updated: [], notices: [] };
   const root = parseJsonTree(moduleLockText, file, "BAD_MODULE_LOCK") as JsonObject;
@@ -96,7 +101,14 @@ export function syncModuleLock(moduleLockText: string, changed: ChangedFiles, re
       edits.push(...outcome.edits);
       updated.push({ extension: group.extension, section: group.section, files, action: outcome.action });
     } else {
-      notices.push({ code: outcome.code, extension: group.extension, section: group.section, files, reason: outcome.reason, command: MODULE_LOCK_REFRESH_COMMAND });
+      notices.push({
+        code: outcome.code,
+        extension: group.extension,
+        section: group.section,
+        files,
+        reason: outcome.reason,
+        command: MODULE_LOCK_REFRESH_COMMAND,
+      });
     }
   }
   const text = applyEdits(moduleLockText, edits);
@@ -104,9 +116,13 @@ export function syncModuleLock(moduleLockText: string, changed: ChangedFiles, re
   const done = new Set(updated.map((u) => groupKey(u.extension, u.section)));
   const left = staleGroups(text, changed, file).filter((g) => done.has(groupKey(g.extension, g.section)));
   if (left.length > 0) {
-    throw new InternalError("EDIT_NOT_APPLIED", `${file}: recorded hashes of ${left.map((g) => g.extension).join(", ")} are still stale after the update`, {
-      report: "the MODULE.bazel.lock",
-    });
+    throw new InternalError(
+      "EDIT_NOT_APPLIED",
+      `${file}: recorded hashes of ${left.map((g) => g.extension).join(", ")} are still stale after the update`,
+      {
+        report: "the MODULE.bazel.lock",
+      },
+    );
   }
   return { text, updated, notices };
 }
@@ -208,18 +224,28 @@ function planGroup(root: JsonObject, group: Group, changed: ChangedFiles, readFi
     return { ok: false, code: "MODULE_LOCK_NOT_RECOMPUTABLE", reason: "the extension recorded facts deb-lock cannot recompute" };
   }
   const specs = section === undefined ? undefined : objectMember(section, "generatedRepoSpecs");
-  if (specs === undefined) return { ok: false, code: "MODULE_LOCK_NOT_RECOMPUTABLE", reason: "its entry records no generatedRepoSpecs, so deb-lock cannot tell what depends on the file" };
+  if (specs === undefined)
+    return {
+      ok: false,
+      code: "MODULE_LOCK_NOT_RECOMPUTABLE",
+      reason: "its entry records no generatedRepoSpecs, so deb-lock cannot tell what depends on the file",
+    };
   const rehash = group.stale.map((s) => rehashEdit(s, changed.get(s.path!)!));
   if (specs.members.length === 0) return { ok: true, action: "rehashed", edits: rehash };
   const hub = versionHubSpec(specs);
   if (hub === undefined) {
     const names = specs.members.map((m) => m.key);
     const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")}, …` : names.join(", ");
-    return { ok: false, code: "MODULE_LOCK_NOT_RECOMPUTABLE", reason: `its generated repositories (${shown}) may embed data from the file, and deb-lock cannot recompute them` };
+    return {
+      ok: false,
+      code: "MODULE_LOCK_NOT_RECOMPUTABLE",
+      reason: `its generated repositories (${shown}) may embed data from the file, and deb-lock cannot recompute them`,
+    };
   }
   const recomputed = recomputeVersionHub(group, hub.recorded, changed, readFile);
   if (!recomputed.ok) return recomputed;
-  const edits = recomputed.value === hub.recorded ? rehash : [...rehash, { start: hub.span.start, end: hub.span.end, text: JSON.stringify(recomputed.value) }];
+  const edits =
+    recomputed.value === hub.recorded ? rehash : [...rehash, { start: hub.span.start, end: hub.span.end, text: JSON.stringify(recomputed.value) }];
   return { ok: true, action: "recomputed", edits };
 }
 
@@ -268,7 +294,9 @@ function versionHubSpec(specs: JsonObject): { recorded: string; span: { start: n
   const ruleId = str("repoRuleId"); // newer lock files: "@@//private/extensions:version.bzl%version_repo"
   const bzlFile = str("bzlFile");
   const isHubRule =
-    ruleId !== undefined ? /[:/]version\.bzl%version_repo$/.test(ruleId) : bzlFile !== undefined && /[:/]version\.bzl$/.test(bzlFile) && str("ruleClassName") === "version_repo";
+    ruleId !== undefined
+      ? /[:/]version\.bzl%version_repo$/.test(ruleId)
+      : bzlFile !== undefined && /[:/]version\.bzl$/.test(bzlFile) && str("ruleClassName") === "version_repo";
   if (!isHubRule) return undefined;
   const attributes = objectMember(spec, "attributes");
   if (attributes === undefined || attributes.members.length !== 1) return undefined;
@@ -277,7 +305,9 @@ function versionHubSpec(specs: JsonObject): { recorded: string; span: { start: n
   return { recorded: versions.value as string, span: { start: versions.start, end: versions.end } };
 }
 
-type Recomputed = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly code: ModuleLockNoticeCode; readonly reason: string };
+type Recomputed =
+  | { readonly ok: true; readonly value: string }
+  | { readonly ok: false; readonly code: ModuleLockNoticeCode; readonly reason: string };
 
 /**
  * The hub's new `versions` attribute. The lock files' repo names are not in MODULE.bazel.lock: they are taken
@@ -287,7 +317,11 @@ type Recomputed = { readonly ok: true; readonly value: string } | { readonly ok:
 function recomputeVersionHub(group: Group, recorded: string, changed: ChangedFiles, readFile: ReadWorkspaceFile): Recomputed {
   const notFromLock = group.inputs.filter((i) => i.path === undefined || !i.path.endsWith(".lock.json"));
   if (notFromLock.length > 0) {
-    return { ok: false, code: "MODULE_LOCK_NOT_RECOMPUTABLE", reason: `the version hub also read ${notFromLock.map((i) => i.key).join(", ")}, which is not a lock file of the workspace` };
+    return {
+      ok: false,
+      code: "MODULE_LOCK_NOT_RECOMPUTABLE",
+      reason: `the version hub also read ${notFromLock.map((i) => i.key).join(", ")}, which is not a lock file of the workspace`,
+    };
   }
   const before: { path: string; versions: HubRepo }[] = [];
   const after: HubRepo[] = [];
@@ -296,7 +330,11 @@ function recomputeVersionHub(group: Group, recorded: string, changed: ChangedFil
     const old = readFile(path);
     if (old === undefined) return { ok: false, code: "MODULE_LOCK_INPUT_OUT_OF_STEP", reason: `${path} cannot be read` };
     if (fileHash(old) !== input.hash) {
-      return { ok: false, code: "MODULE_LOCK_INPUT_OUT_OF_STEP", reason: `${path} no longer matches its recorded hash, so the recorded versions cannot be checked` };
+      return {
+        ok: false,
+        code: "MODULE_LOCK_INPUT_OUT_OF_STEP",
+        reason: `${path} no longer matches its recorded hash, so the recorded versions cannot be checked`,
+      };
     }
     const oldVersions = lockVersions(old, path);
     if (!oldVersions.ok) return { ok: false, code: "MODULE_LOCK_NOT_REPRODUCED", reason: oldVersions.reason };
@@ -312,10 +350,19 @@ function recomputeVersionHub(group: Group, recorded: string, changed: ChangedFil
   }
   const names = repoNames(before, recorded);
   if (names === undefined) {
-    return { ok: false, code: "MODULE_LOCK_NOT_REPRODUCED", reason: "its recorded versions are not what the recorded lock files give (the hub may read them differently)" };
+    return {
+      ok: false,
+      code: "MODULE_LOCK_NOT_REPRODUCED",
+      reason: "its recorded versions are not what the recorded lock files give (the hub may read them differently)",
+    };
   }
   const value = encodeHub(new Map(after.map((versions, i) => [names[i]!, versions])));
-  if (value === undefined) return { ok: false, code: "MODULE_LOCK_NOT_RECOMPUTABLE", reason: "a package name, arch or version holds characters whose encoding deb-lock does not reproduce" };
+  if (value === undefined)
+    return {
+      ok: false,
+      code: "MODULE_LOCK_NOT_RECOMPUTABLE",
+      reason: "a package name, arch or version holds characters whose encoding deb-lock does not reproduce",
+    };
   return { ok: true, value };
 }
 
@@ -434,7 +481,9 @@ export function splitHubVersion(raw: string): { epoch: string | null; upstream: 
  */
 export function encodeHub(repos: ReadonlyMap<string, HubRepo>): string | undefined {
   try {
-    return `{${sortedKeys(repos).map((name) => `${quote(name)}:${encodeHubRepo(repos.get(name)!)}`).join(",")}}`;
+    return `{${sortedKeys(repos)
+      .map((name) => `${quote(name)}:${encodeHubRepo(repos.get(name)!)}`)
+      .join(",")}}`;
   } catch (e) {
     if (e instanceof Unencodable) return undefined;
     throw e;

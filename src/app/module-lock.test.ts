@@ -51,7 +51,12 @@ describe("MODULE.bazel.lock recorded inputs", () => {
         const changed = (await bookwormLock()).replace("12.4+deb12u15", "12.4+deb12u16");
         const stale = staleRecordedInputs(text, new Map([[BOOKWORM, changed]]));
         expect(stale).toHaveLength(1);
-        expect(stale[0]).toMatchObject({ extension: VERSION_EXT, path: BOOKWORM, key: "@@//private/repos/deb/bookworm.lock.json", newHash: fileHash(changed) });
+        expect(stale[0]).toMatchObject({
+          extension: VERSION_EXT,
+          path: BOOKWORM,
+          key: "@@//private/repos/deb/bookworm.lock.json",
+          newHash: fileHash(changed),
+        });
       });
     });
   }
@@ -63,6 +68,8 @@ describe("MODULE.bazel.lock recorded inputs", () => {
   });
 
   it("rejects a broken MODULE.bazel.lock with its position", () => {
-    expect(() => listRecordedFileInputs('{\n  "moduleExtensions": {\n    "x": \n}\n')).toThrow(expect.objectContaining({ code: "BAD_MODULE_LOCK", line: 4 }));
+    expect(() => listRecordedFileInputs('{\n  "moduleExtensions": {\n    "x": \n}\n')).toThrow(
+      expect.objectContaining({ code: "BAD_MODULE_LOCK", line: 4 }),
+    );
   });
 });

@@ -48,13 +48,27 @@ export function listRecordedFileInputs(moduleLockText: string, file = "MODULE.ba
         if ((field.key === "recordedFileInputs" || field.key === "accumulatedFileDigests") && field.value.kind === "object") {
           for (const m of field.value.members) {
             if (m.value.kind !== "string") continue;
-            out.push({ ...base, field: field.key, key: m.key, path: recordedInputPath(m.key), hash: m.value.value as string, span: { start: m.value.start, end: m.value.end } });
+            out.push({
+              ...base,
+              field: field.key,
+              key: m.key,
+              path: recordedInputPath(m.key),
+              hash: m.value.value as string,
+              span: { start: m.value.start, end: m.value.end },
+            });
           }
         } else if (field.key === "recordedInputs" && field.value.kind === "array") {
           for (const item of field.value.items) {
             const m = item.kind === "string" ? /^FILE:(\S+) (\S*)$/.exec(item.value as string) : null;
             if (m === null) continue;
-            out.push({ ...base, field: "recordedInputs", key: m[1]!, path: recordedInputPath(m[1]!), hash: m[2]!, span: { start: item.start, end: item.end } });
+            out.push({
+              ...base,
+              field: "recordedInputs",
+              key: m[1]!,
+              path: recordedInputPath(m[1]!),
+              hash: m[2]!,
+              span: { start: item.start, end: item.end },
+            });
           }
         }
       }
@@ -87,7 +101,11 @@ export function fileHash(content: string | Uint8Array): string {
  * The recorded inputs that no longer match the given new contents (keyed by workspace-relative path).
  * Files not in `changedFiles` are not checked.
  */
-export function staleRecordedInputs(moduleLockText: string, changedFiles: ReadonlyMap<string, string | Uint8Array>, file = "MODULE.bazel.lock"): StaleRecordedInput[] {
+export function staleRecordedInputs(
+  moduleLockText: string,
+  changedFiles: ReadonlyMap<string, string | Uint8Array>,
+  file = "MODULE.bazel.lock",
+): StaleRecordedInput[] {
   const hashes = new Map<string, string>();
   for (const [path, content] of changedFiles) hashes.set(path, fileHash(content));
   const stale: StaleRecordedInput[] = [];
@@ -98,4 +116,3 @@ export function staleRecordedInputs(moduleLockText: string, changedFiles: Readon
   }
   return stale;
 }
-

@@ -25,8 +25,23 @@ export function presentFor(distro: ImageDistro, image: string, states: ReadonlyM
       if (v !== undefined && !out.some((p) => p.name === n)) out.push({ name: n, version: v, from });
     }
   };
-  take(distro.repoByArch[bazelArch]?.name ?? distro.repo.name, distro.packages.map((p) => p.name), image);
-  for (const c of distro.companions) if (c.arch === bazelArch) take(c.repo, c.packages.map((p) => p.name), image);
-  for (const a of distro.ancestors[bazelArch] ?? []) take(a.repo, a.packages.map((p) => p.name), a.image);
+  take(
+    distro.repoByArch[bazelArch]?.name ?? distro.repo.name,
+    distro.packages.map((p) => p.name),
+    image,
+  );
+  for (const c of distro.companions)
+    if (c.arch === bazelArch)
+      take(
+        c.repo,
+        c.packages.map((p) => p.name),
+        image,
+      );
+  for (const a of distro.ancestors[bazelArch] ?? [])
+    take(
+      a.repo,
+      a.packages.map((p) => p.name),
+      a.image,
+    );
   return out;
 }

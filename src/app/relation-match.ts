@@ -14,5 +14,7 @@ export function versionMeets(version: Version, rel: Relation): boolean {
 /** One of `provides` meets the relation: by name, and for a versioned relation only an `=` versioned Provides that meets it. */
 export function providesMeets(provides: readonly Relation[], rel: Relation): boolean {
   const versioned = rel.op !== undefined && rel.version !== undefined;
-  return provides.some((p) => p.name === rel.name && (!versioned || (p.op === "=" && p.version !== undefined && versionMeets(parseVersion(p.version), rel))));
+  return provides.some(
+    (p) => p.name === rel.name && (!versioned || (p.op === "=" && p.version !== undefined && versionMeets(parseVersion(p.version), rel))),
+  );
 }

@@ -1,8 +1,8 @@
 import { posix } from "node:path";
-import { DebLockError, ProblemError, UsageError } from "../core/errors.js";
-import { formatLock } from "../core/lock/index.js";
 import type { Relation, RelationField } from "../core/debian/relation.js";
 import { parseVersion, type Version } from "../core/debian/version.js";
+import { DebLockError, ProblemError, UsageError } from "../core/errors.js";
+import { formatLock } from "../core/lock/index.js";
 import { formatMarker, markerOf, removeManifestPackages, setManifestPackageComments } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
@@ -15,9 +15,9 @@ import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
 import { presentFor } from "./present-packages.js";
 import { providesMeets, versionMeets } from "./relation-match.js";
-import { currentState, lockedVersions, readRepo, type RepoState, RepoStates } from "./repo-state.js";
-import { universeFor } from "./resolve-repo.js";
 import { undeclareRepo } from "./repo-declaration.js";
+import { currentState, lockedVersions, type RepoState, RepoStates, readRepo } from "./repo-state.js";
+import { universeFor } from "./resolve-repo.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
 
@@ -66,7 +66,14 @@ async function bazelPackages(root: string, files: WorkspaceFiles, dir = ""): Pro
   const entries = await files.listDir(posix.join(root, dir));
   if (entries.includes("BUILD") || entries.includes("BUILD.bazel")) out.push(dir);
   for (const entry of entries) {
-    if (entry.startsWith(".") || entry.startsWith("bazel-") || entry === "node_modules" || /^(BUILD|BUILD\.bazel|WORKSPACE|MODULE\.bazel)$/.test(entry) || /\.[A-Za-z0-9]+$/.test(entry)) continue;
+    if (
+      entry.startsWith(".") ||
+      entry.startsWith("bazel-") ||
+      entry === "node_modules" ||
+      /^(BUILD|BUILD\.bazel|WORKSPACE|MODULE\.bazel)$/.test(entry) ||
+      /\.[A-Za-z0-9]+$/.test(entry)
+    )
+      continue;
     out.push(...(await bazelPackages(root, files, dir === "" ? entry : `${dir}/${entry}`)));
   }
   return out;
@@ -237,7 +244,11 @@ async function planManifestRemove(request: RemoveRequest, manifest: string, deps
   if (repo.resolveTransitive) {
     removeFromTransitiveRepo(cs, state, wanted);
     const removed = [...wanted].filter((n) => listed.has(n));
-    return { targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned: [], notListed, keptInRepo: [] }], changes: await cs.changes(), warnings: cs.moduleLockNotices };
+    return {
+      targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned: [], notListed, keptInRepo: [] }],
+      changes: await cs.changes(),
+      warnings: cs.moduleLockNotices,
+    };
   }
   const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined).map((p) => p.name));
   const removed = [...wanted].filter((n) => listed.has(n));
@@ -247,7 +258,11 @@ async function planManifestRemove(request: RemoveRequest, manifest: string, deps
   const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
   const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
   dropFromRepo(cs, state, [...removed, ...pruned], needs, wanted);
-  return { targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned, notListed, keptInRepo: [] }], changes: await cs.changes(), warnings: cs.moduleLockNotices };
+  return {
+    targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned, notListed, keptInRepo: [] }],
+    changes: await cs.changes(),
+    warnings: cs.moduleLockNotices,
+  };
 }
 
 /** remove --image: every distro of a distroless image (or the one --distro names). */
@@ -257,16 +272,28 @@ async function planImageRemove(request: RemoveRequest, image: string, deps: Remo
   const targets: RemoveTargetReport[] = [];
   const info = await discoverImage(request.root, image, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
   const repoStates = new RepoStates(request.root, deps.repos, deps.files);
-  const pending: { distro: ImageDistro; state: RepoState; removed: string[]; pruned: string[]; notListed: string[]; needs: Needs[]; companions: CompanionState[] }[] = [];
+  const pending: {
+    distro: ImageDistro;
+    state: RepoState;
+    removed: string[];
+    pruned: string[];
+    notListed: string[];
+    needs: Needs[];
+    companions: CompanionState[];
+  }[] = [];
   for (const distro of info.distros) {
     for (const a of Object.values(distro.ancestors).flat()) await repoStates.read(a.repo);
     const companions: CompanionState[] = [];
     for (const c of distro.companions) {
       const cstate = await repoStates.read(c.repo);
       if (cstate === undefined) {
-        throw new ProblemError("IMAGE_REPO_UNKNOWN", `${c.list.file}: image ${info.image} (${distro.distro}, ${c.arch}) names repo ${c.repo}, which the workspace does not declare`, {
-          hint: "declare it like the image's other repos, or remove the labels naming it; nothing was written",
-        });
+        throw new ProblemError(
+          "IMAGE_REPO_UNKNOWN",
+          `${c.list.file}: image ${info.image} (${distro.distro}, ${c.arch}) names repo ${c.repo}, which the workspace does not declare`,
+          {
+            hint: "declare it like the image's other repos, or remove the labels naming it; nothing was written",
+          },
+        );
       }
       companions.push({ list: c, state: cstate, debArch: distro.debianArch[c.arch]! });
     }
@@ -276,14 +303,19 @@ async function planImageRemove(request: RemoveRequest, image: string, deps: Remo
       const everywhere = [...wanted].filter((n) => own.has(n));
       const elsewhere = [...wanted].filter((n) => companions.some((c) => !archWanted(c) && c.list.packages.some((p) => p.name === n)));
       if (everywhere.length > 0 || elsewhere.length > 0) {
-        throw new ProblemError("REMOVE_ARCH_SHARED", `image ${info.image} (${distro.distro}) lists ${[...everywhere, ...elsewhere].join(", ")} for ${everywhere.length > 0 ? "every arch" : "other archs too"}, so --arch ${request.archs.join(",")} cannot remove ${everywhere.length + elsewhere.length === 1 ? "it" : "them"} there alone`, {
-          hint: "leave --arch out to remove them from every arch; nothing was written",
-        });
+        throw new ProblemError(
+          "REMOVE_ARCH_SHARED",
+          `image ${info.image} (${distro.distro}) lists ${[...everywhere, ...elsewhere].join(", ")} for ${everywhere.length > 0 ? "every arch" : "other archs too"}, so --arch ${request.archs.join(",")} cannot remove ${everywhere.length + elsewhere.length === 1 ? "it" : "them"} there alone`,
+          {
+            hint: "leave --arch out to remove them from every arch; nothing was written",
+          },
+        );
       }
     }
     const listed = new Set([...own, ...companions.flatMap((c) => c.list.packages.map((p) => p.name))]);
     const state = (await repoStates.read(distro.repo.name))!;
-    const markedIn = (st: RepoState, names: ReadonlySet<string>) => st.manifest.packages.filter((p) => markerOf(p) !== undefined && names.has(p.name)).map((p) => p.name);
+    const markedIn = (st: RepoState, names: ReadonlySet<string>) =>
+      st.manifest.packages.filter((p) => markerOf(p) !== undefined && names.has(p.name)).map((p) => p.name);
     const marked = new Set([...markedIn(state, own), ...companions.flatMap((c) => markedIn(c.state, new Set(c.list.packages.map((p) => p.name))))]);
     const removed = [...wanted].filter((n) => listed.has(n));
     const debArchs = distro.archs.map((a) => distro.debianArch[a]!);
@@ -332,7 +364,10 @@ async function planImageRemove(request: RemoveRequest, image: string, deps: Remo
   for (const p of pending) {
     const doomed = new Set([...p.removed, ...p.pruned]);
     const own = new Set(p.distro.packages.map((x) => x.name));
-    const elsewhere = doomed.size === 0 ? new Map<string, { file: string; line: number }>() : await usedByOtherImages(request.root, deps.files, deps.repos, p.state.repo.name, { image: info.image, distro: p.distro.distro });
+    const elsewhere =
+      doomed.size === 0
+        ? new Map<string, { file: string; line: number }>()
+        : await usedByOtherImages(request.root, deps.files, deps.repos, p.state.repo.name, { image: info.image, distro: p.distro.distro });
     const drop = [...doomed].filter((n) => own.has(n) && !elsewhere.has(n));
     dropFromRepo(cs, p.state, drop, p.needs, wanted);
     for (const c of p.companions) {
@@ -374,7 +409,13 @@ interface CompanionState {
 }
 
 /** Removes names from a repo's manifest and lock; re-points markers that named a removed package. */
-function dropFromRepo(cs: ChangeSet, original: RepoState, names: readonly string[], needs: readonly Needs[], removedRoots: ReadonlySet<string>): void {
+function dropFromRepo(
+  cs: ChangeSet,
+  original: RepoState,
+  names: readonly string[],
+  needs: readonly Needs[],
+  removedRoots: ReadonlySet<string>,
+): void {
   const state = currentState(cs, original);
   let manifestText = names.length === 0 ? state.manifestText : removeManifestPackages(state.manifestText, names, state.manifestPath);
   // A kept dependency whose marker names a removed package now belongs to the packages that still need it.
@@ -408,9 +449,13 @@ function removeFromTransitiveRepo(cs: ChangeSet, state: RepoState, wanted: Reado
     if (!remaining.has(p.name)) continue;
     const needed = p.dependencies.find((d) => wanted.has(d.name));
     if (needed !== undefined) {
-      throw new ProblemError("REMOVE_STILL_NEEDED", `${state.repo.name}: ${needed.name} is still needed on ${p.arch}: ${p.name} depends on it (its locked dependencies in ${state.lockPath} list it)`, {
-        hint: `remove ${p.name} as well, or keep ${needed.name}; nothing was written`,
-      });
+      throw new ProblemError(
+        "REMOVE_STILL_NEEDED",
+        `${state.repo.name}: ${needed.name} is still needed on ${p.arch}: ${p.name} depends on it (its locked dependencies in ${state.lockPath} list it)`,
+        {
+          hint: `remove ${p.name} as well, or keep ${needed.name}; nothing was written`,
+        },
+      );
     }
     keep.add(p.key);
     for (const d of p.dependencies) keep.add(d.key);
@@ -419,5 +464,6 @@ function removeFromTransitiveRepo(cs: ChangeSet, state: RepoState, wanted: Reado
   if (names.length === 0) return;
   cs.set(state.manifestPath, state.manifestText, removeManifestPackages(state.manifestText, names, state.manifestPath));
   const packages = state.lock.lock.packages.filter((p) => keep.has(p.key));
-  if (packages.length !== state.lock.lock.packages.length) cs.set(state.lockPath, state.lockText, formatLock({ version: 1, packages }, state.lock.dialect, state.lock.layout));
+  if (packages.length !== state.lock.lock.packages.length)
+    cs.set(state.lockPath, state.lockText, formatLock({ version: 1, packages }, state.lock.dialect, state.lock.layout));
 }

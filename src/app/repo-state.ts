@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { ProblemError } from "../core/errors.js";
-import { parseLock, type ParsedLock } from "../core/lock/index.js";
+import { type ParsedLock, parseLock } from "../core/lock/index.js";
 import { type Manifest, parseManifest } from "../edit/manifest.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { ChangeSet } from "./change-set.js";

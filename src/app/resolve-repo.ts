@@ -4,7 +4,7 @@ import { parseVersion } from "../core/debian/version.js";
 import type { LockArchResolution, LockCandidate, LockRoot } from "../core/lock/index.js";
 import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
 import type { Problem } from "../core/resolve/problem.js";
-import { resolveClosure, type ResolvedPackage, type RootRequest } from "../core/resolve/resolve-closure.js";
+import { type ResolvedPackage, type RootRequest, resolveClosure } from "../core/resolve/resolve-closure.js";
 import { buildUniverse, type Universe, type UniverseSource } from "../core/resolve/universe.js";
 import type { Manifest } from "../edit/manifest.js";
 import type { LoadedIndex } from "./index-loader.js";
@@ -12,7 +12,12 @@ import type { LoadedIndex } from "./index-loader.js";
 /** The indexes of one manifest for one arch: one per (source, component), in manifest order. */
 export interface ArchIndexes {
   readonly arch: string;
-  readonly indexes: readonly { readonly sourceUrls: readonly string[]; readonly suite: string; readonly component: string; readonly index: LoadedIndex }[];
+  readonly indexes: readonly {
+    readonly sourceUrls: readonly string[];
+    readonly suite: string;
+    readonly component: string;
+    readonly index: LoadedIndex;
+  }[];
 }
 
 export interface RepoResolution {
@@ -64,7 +69,11 @@ export function universeFor(arch: ArchIndexes, cache?: UniverseCache): ArchUnive
   const key = JSON.stringify([arch.arch, arch.indexes.map((e, n) => [recordSetId(e.index.records), e.index.pin, sourceIdOf(e, n)])]);
   let universe = cache?.get(key);
   if (universe === undefined) {
-    const sources: UniverseSource[] = arch.indexes.map((entry, n) => ({ id: sourceIdOf(entry, n), pin: entry.index.pin, records: entry.index.records }));
+    const sources: UniverseSource[] = arch.indexes.map((entry, n) => ({
+      id: sourceIdOf(entry, n),
+      pin: entry.index.pin,
+      records: entry.index.records,
+    }));
     universe = buildUniverse(sources, arch.arch);
     cache?.set(key, universe);
   }
@@ -73,7 +82,9 @@ export function universeFor(arch: ArchIndexes, cache?: UniverseCache): ArchUnive
 }
 
 function rootsOf(manifest: Manifest): RootRequest[] {
-  return manifest.packages.map((p) => (p.constraint === undefined ? { name: p.name } : { name: p.name, op: p.constraint.op, version: p.constraint.version }));
+  return manifest.packages.map((p) =>
+    p.constraint === undefined ? { name: p.name } : { name: p.name, op: p.constraint.op, version: p.constraint.version },
+  );
 }
 
 /**
@@ -81,7 +92,12 @@ function rootsOf(manifest: Manifest): RootRequest[] {
  * dependencies (in the resolver's order); without, only the manifest's packages are chosen (the manifest lists
  * the closure itself) and their dependencies are not followed.
  */
-export function resolveRepo(manifest: Manifest, archs: readonly ArchIndexes[], resolveTransitive: boolean, universes?: UniverseCache): RepoResolution {
+export function resolveRepo(
+  manifest: Manifest,
+  archs: readonly ArchIndexes[],
+  resolveTransitive: boolean,
+  universes?: UniverseCache,
+): RepoResolution {
   const resolutions: LockArchResolution[] = [];
   const problems: Problem[] = [];
   const closures = new Map<string, readonly ResolvedPackage[]>();
@@ -132,7 +148,11 @@ export function resolveRepo(manifest: Manifest, archs: readonly ArchIndexes[], r
 }
 
 /** apt's candidate for a manifest package of a non-transitive repo: the best version satisfying its constraint. */
-function pickCandidate(universe: Universe, request: RootRequest, arch: string): { name: string; record: ResolvedPackage["record"]; sourceId: string } | { problem: Problem } {
+function pickCandidate(
+  universe: Universe,
+  request: RootRequest,
+  arch: string,
+): { name: string; record: ResolvedPackage["record"]; sourceId: string } | { problem: Problem } {
   const versions = universe.versionsOf(request.name);
   const wanted = request.op === undefined || request.version === undefined ? undefined : { op: request.op, version: parseVersion(request.version) };
   if (versions.length > 0) {

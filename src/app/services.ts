@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { PublicKey } from "openpgp";
 import { UsageError } from "../core/errors.js";
-import { openCache, type Cache, type CacheEvent } from "../io/cache.js";
+import { type Cache, type CacheEvent, openCache } from "../io/cache.js";
 import type { HttpClient, HttpClientOptions, HttpEvent } from "../io/http.js";
 import type { MirrorRule } from "../io/mirrors.js";
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type HttpTestServer, startHttpTestServer } from "../../test/support/http-test-server.js";
+import { snapshotListingRoutes } from "../../test/support/snapshot-listing.js";
 import { ProblemError } from "../core/errors.js";
 import { parseSnapshotTimestamp } from "../core/snapshot/timestamp.js";
 import { createHttpClient, type HttpClient } from "../io/http.js";
-import { startHttpTestServer, type HttpTestServer } from "../../test/support/http-test-server.js";
-import { snapshotListingRoutes } from "../../test/support/snapshot-listing.js";
 import { DEFAULT_TIMELINES, findLatestSnapshot, findLatestSnapshots } from "./snapshots.js";
 
 // Runs of two archives with independent timestamps, across a year boundary.
@@ -61,14 +61,20 @@ describe("findLatestSnapshot against a listing server", () => {
   });
 
   it("fails with NO_SNAPSHOT when no month has a usable run", async () => {
-    const failure = findLatestSnapshot({ serviceRoot: "https://snapshot.debian.org", archive: "debian-ports", rule: "runs" }, { http, now: at("20260101T200000Z") });
+    const failure = findLatestSnapshot(
+      { serviceRoot: "https://snapshot.debian.org", archive: "debian-ports", rule: "runs" },
+      { http, now: at("20260101T200000Z") },
+    );
     await expect(failure).rejects.toBeInstanceOf(ProblemError);
     await expect(failure).rejects.toMatchObject({ code: "NO_SNAPSHOT" });
   });
 
   it("needs no listing for an any-instant service", async () => {
     const before = server.log.length;
-    const found = await findLatestSnapshot({ serviceRoot: "https://snapshot.ubuntu.com", archive: "ubuntu", rule: "any-instant" }, { http, now: at("20260101T200000Z") });
+    const found = await findLatestSnapshot(
+      { serviceRoot: "https://snapshot.ubuntu.com", archive: "ubuntu", rule: "any-instant" },
+      { http, now: at("20260101T200000Z") },
+    );
     expect(found).toMatchObject({ host: "snapshot.ubuntu.com", timestamp: "20260101T000000Z", listings: [] });
     expect(server.log.length).toBe(before);
   });

@@ -1,7 +1,7 @@
 import { FetchError, ProblemError } from "../core/errors.js";
 import { parseSnapshotListing, snapshotListingPath } from "../core/snapshot/listing.js";
 import { pickAnyInstantSnapshot, pickLatestSnapshot } from "../core/snapshot/pick.js";
-import { previousMonth, yearMonthOf, parseSnapshotTimestamp, type SnapshotTimestamp, type YearMonth } from "../core/snapshot/timestamp.js";
+import { parseSnapshotTimestamp, previousMonth, type SnapshotTimestamp, type YearMonth, yearMonthOf } from "../core/snapshot/timestamp.js";
 import { SNAPSHOT_SERVICES, type SnapshotRule } from "../core/snapshot/url.js";
 import type { HttpClient } from "../io/http.js";
 

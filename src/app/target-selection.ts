@@ -7,7 +7,9 @@ import type { RepoDecl } from "./workspace.js";
 /** Refuses a request naming neither or both of an image and a manifest. */
 export function requireImageOrManifest(request: { readonly image?: string; readonly manifest?: string }): void {
   if ((request.image === undefined) === (request.manifest === undefined)) {
-    throw new UsageError("give exactly one of --image DIR and --manifest FILE", { hint: "--image for distroless-style images, --manifest for a plain rules_distroless repo" });
+    throw new UsageError("give exactly one of --image DIR and --manifest FILE", {
+      hint: "--image for distroless-style images, --manifest for a plain rules_distroless repo",
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { PackageRecord } from "../core/debian/package.js";
-import { parseRelations, versionSatisfies, type Relation } from "../core/debian/relation.js";
+import { parseRelations, type Relation, versionSatisfies } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
 
 export interface UnsatisfiedDependency {
@@ -48,7 +48,10 @@ export function findUnsatisfiedDependencies(set: readonly PackageRecord[], arch:
   };
   const out: UnsatisfiedDependency[] = [];
   for (const r of set) {
-    for (const [field, text] of [["Pre-Depends", r.preDepends], ["Depends", r.depends]] as const) {
+    for (const [field, text] of [
+      ["Pre-Depends", r.preDepends],
+      ["Depends", r.depends],
+    ] as const) {
       if (text === undefined) continue;
       for (const group of parseRelations(text)) {
         if (group.some(satisfied)) continue;
@@ -57,7 +60,11 @@ export function findUnsatisfiedDependencies(set: readonly PackageRecord[], arch:
           version: r.version,
           arch,
           field,
-          relation: group.map((a) => `${a.name}${a.archQualifier === undefined ? "" : `:${a.archQualifier}`}${a.op === undefined ? "" : ` (${a.op} ${a.version})`}`).join(" | "),
+          relation: group
+            .map(
+              (a) => `${a.name}${a.archQualifier === undefined ? "" : `:${a.archQualifier}`}${a.op === undefined ? "" : ` (${a.op} ${a.version})`}`,
+            )
+            .join(" | "),
           missing: group.map((a) => a.name),
         });
       }

@@ -2,29 +2,37 @@ import { resolve as resolvePath } from "node:path";
 import type { PackageRecord } from "../core/debian/package.js";
 import { parseRelations } from "../core/debian/relation.js";
 import { ProblemError, UsageError } from "../core/errors.js";
-import { parseLock, type LockPackage } from "../core/lock/index.js";
-import { buildUpdateReport, type ReportEntry, type ReportProblem, type SnapshotMove, type UpdateReport } from "../core/report/model.js";
+import { type LockPackage, parseLock } from "../core/lock/index.js";
 import { withAffectedImages } from "../core/report/image-impact.js";
-import { resolveClosure, type InstalledPackage } from "../core/resolve/resolve-closure.js";
+import { buildUpdateReport, type ReportEntry, type ReportProblem, type SnapshotMove, type UpdateReport } from "../core/report/model.js";
+import { type InstalledPackage, resolveClosure } from "../core/resolve/resolve-closure.js";
 import { isSnapshotTimestamp, type SnapshotTimestamp } from "../core/snapshot/timestamp.js";
-import { rewriteSnapshotUrl, snapshotOf, snapshotTimelineKey, type SnapshotRef } from "../core/snapshot/url.js";
-import { addManifestPackages, formatMarker, markerOf, parseManifest, removeManifestPackages, rewriteSourceUrls, type Manifest } from "../edit/manifest.js";
+import { rewriteSnapshotUrl, type SnapshotRef, snapshotOf, snapshotTimelineKey } from "../core/snapshot/url.js";
+import {
+  addManifestPackages,
+  formatMarker,
+  type Manifest,
+  markerOf,
+  parseManifest,
+  removeManifestPackages,
+  rewriteSourceUrls,
+} from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { HttpClient } from "../io/http.js";
-import { insertCompanionBlock, insertImageListPackages, removeCompanionBlock, removeImageListPackages } from "./image-list-edit.js";
+import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { additionCondition, newAdditionOffset, parseCompanionRepoName } from "./companion.js";
-import { type CompanionMovesPlan, planCompanionMoves, type PlannedMove } from "./companion-moves.js";
-import { declareRepo, undeclareRepo } from "./repo-declaration.js";
+import { type CompanionMovesPlan, type PlannedMove, planCompanionMoves } from "./companion-moves.js";
+import { insertCompanionBlock, insertImageListPackages, removeCompanionBlock, removeImageListPackages } from "./image-list-edit.js";
 import { readImagePackages } from "./image-packages.js";
 import type { ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes, planLock, readRepoFiles } from "./lock.js";
 import { formatModuleLockNotice, planModuleLockSync } from "./module-lock-sync.js";
-import { suiteOfSourceId, universeFor, type ArchIndexes, type UniverseCache } from "./resolve-repo.js";
+import { declareRepo, undeclareRepo } from "./repo-declaration.js";
+import { type ArchIndexes, suiteOfSourceId, type UniverseCache, universeFor } from "./resolve-repo.js";
 import { findLatestSnapshot } from "./snapshots.js";
-import { discoverWorkspaceImages } from "./workspace-images.js";
-import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { RepoDecl } from "./workspace.js";
+import { discoverWorkspaceImages } from "./workspace-images.js";
 
 /**
  * `deb-lock update` (and `outdated`, which plans the same and writes nothing): move every snapshot URL
@@ -116,7 +124,9 @@ async function chooseTargets(states: readonly RepoState[], request: UpdateReques
       // An explicit instant becomes the last run at or before it (the run the service would serve for it).
       const found = await findLatestSnapshot(
         { serviceRoot: t.ref.serviceRoot, archive: t.ref.archive, rule: t.ref.rule },
-        at === undefined ? { http: deps.http, now: deps.now, skipToday: request.skipToday ?? true } : { http: deps.http, now: deps.now, skipToday: false, at },
+        at === undefined
+          ? { http: deps.http, now: deps.now, skipToday: request.skipToday ?? true }
+          : { http: deps.http, now: deps.now, skipToday: false, at },
       );
       // "latest" never moves a timeline backwards (e.g. a manifest already pinned to today's run).
       const newest = [...t.from].sort().at(-1)!;
@@ -132,7 +142,10 @@ type RecordLookup = (arch: string, name: string, version: string) => { record: P
 function recordLookup(indexes: readonly ArchIndexes[] | undefined, universes: UniverseCache): RecordLookup {
   const byArch = new Map((indexes ?? []).map((arch) => [arch.arch, universeFor(arch, universes).universe]));
   return (arch, name, version) => {
-    const found = byArch.get(arch)?.versionsOf(name).find((pv) => pv.record.version === version);
+    const found = byArch
+      .get(arch)
+      ?.versionsOf(name)
+      .find((pv) => pv.record.version === version);
     return found === undefined ? undefined : { record: found.record, suite: suiteOfSourceId(found.sourceId) };
   };
 }
@@ -151,7 +164,9 @@ function reportEntries(repo: string, packages: readonly LockPackage[], records: 
     const found = records(p.arch, p.name, p.version) ?? fallback(p.arch, p.name, p.version);
     const dependencies = new Set<string>(p.dependencies.map((d) => d.name));
     if (found !== undefined) {
-      for (const group of parseRelations(`${found.record.preDepends ?? ""}${found.record.preDepends && found.record.depends ? ", " : ""}${found.record.depends ?? ""}`)) {
+      for (const group of parseRelations(
+        `${found.record.preDepends ?? ""}${found.record.preDepends && found.record.depends ? ", " : ""}${found.record.depends ?? ""}`,
+      )) {
         const hit = group.find((alt) => locked.has(`${p.arch}\u0000${alt.name}`));
         if (hit !== undefined) dependencies.add(hit.name);
       }
@@ -175,14 +190,24 @@ function dependencyGroups(record: PackageRecord) {
 }
 
 /** Closure names of `roots` for one arch, with what requires each (none for roots). Undefined when resolution fails. */
-function closureOf(arch: ArchIndexes, roots: readonly string[], installed: readonly string[], universes: UniverseCache): { needs: Map<string, string[]>; records: Map<string, PackageRecord>; problems: string[] } {
+function closureOf(
+  arch: ArchIndexes,
+  roots: readonly string[],
+  installed: readonly string[],
+  universes: UniverseCache,
+): { needs: Map<string, string[]>; records: Map<string, PackageRecord>; problems: string[] } {
   const { universe } = universeFor(arch, universes);
   const present: InstalledPackage[] = [];
   for (const name of installed) {
     const best = universe.versionsOf(name)[0];
-    if (best !== undefined) present.push({ name, version: best.record.version, ...(best.record.provides === undefined ? {} : { provides: best.record.provides }) });
+    if (best !== undefined)
+      present.push({ name, version: best.record.version, ...(best.record.provides === undefined ? {} : { provides: best.record.provides }) });
   }
-  const result = resolveClosure({ universe, roots: roots.filter((r) => universe.versionsOf(r).length > 0).map((name) => ({ name })), installed: present });
+  const result = resolveClosure({
+    universe,
+    roots: roots.filter((r) => universe.versionsOf(r).length > 0).map((name) => ({ name })),
+    installed: present,
+  });
   const needs = new Map<string, string[]>();
   for (const p of result.packages) if (!needs.has(p.name)) needs.set(p.name, []);
   for (const p of result.packages) for (const d of p.dependsOn) needs.get(d)?.push(p.name);
@@ -231,7 +256,14 @@ function dependencyDelta(
     }
     const before = then.records;
     const absent = (name: string) => !listed.has(name) && !installed.has(name);
-    const relationNames = (r: PackageRecord | undefined) => new Set(r === undefined ? [] : dependencyGroups(r).flat().map((a) => a.name));
+    const relationNames = (r: PackageRecord | undefined) =>
+      new Set(
+        r === undefined
+          ? []
+          : dependencyGroups(r)
+              .flat()
+              .map((a) => a.name),
+      );
     // The alternative of each unmet or-group of `record` that the new closure chose.
     const unmetChoices = (record: PackageRecord) =>
       dependencyGroups(record).flatMap((group) => {
@@ -264,7 +296,14 @@ function dependencyDelta(
 /** Plans an update in memory. Throws for network, verification and usage failures; dependency problems are data. */
 export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Promise<UpdatePlan> {
   const read = await Promise.all(request.repos.map((repo) => readRepoFiles(request.root, repo, deps.files)));
-  const states: RepoState[] = read.map((r, i) => ({ ...r, repo: request.repos[i]!, bumpedText: r.manifestText, bumped: r.manifest, oldIndexes: undefined, newIndexes: [] }));
+  const states: RepoState[] = read.map((r, i) => ({
+    ...r,
+    repo: request.repos[i]!,
+    bumpedText: r.manifestText,
+    bumped: r.manifest,
+    oldIndexes: undefined,
+    newIndexes: [],
+  }));
 
   const targets = await chooseTargets(states, request, deps);
   for (const s of states) {
@@ -316,7 +355,8 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
     // A companion repo (<repo>_<arch>_only) holds dependencies of its main repo's packages on that arch: the
     // main repo's own packages are roots of its closure, not present packages.
     const companionOf = parseCompanionRepoName(s.repo.name);
-    const main = companionOf === undefined ? undefined : (explicit.find((o) => o.repo.name === companionOf.repo)?.bumped ?? outsideByName.get(companionOf.repo));
+    const main =
+      companionOf === undefined ? undefined : (explicit.find((o) => o.repo.name === companionOf.repo)?.bumped ?? outsideByName.get(companionOf.repo));
     const siblingPackages = [...explicit.filter((o) => o !== s).map((o) => o.bumped), ...outside]
       .filter((m) => m !== main && distroOf(m) === distroOf(s.bumped))
       .flatMap((m) => m.packages.map((p) => p.name));
@@ -356,7 +396,12 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
   const workspaceRepos = request.workspaceRepos ?? request.repos;
   const multiArch = states.some((s) => s.bumped.archs.length > 1);
   const companionMoves = multiArch
-    ? await planCompanionMoves(states, async () => (await discoverWorkspaceImages(request.root, deps.files, workspaceRepos)).images, workspaceRepos, universes)
+    ? await planCompanionMoves(
+        states,
+        async () => (await discoverWorkspaceImages(request.root, deps.files, workspaceRepos)).images,
+        workspaceRepos,
+        universes,
+      )
     : { moves: [], created: [], deleted: [], warnings: [] };
   warnings.push(...companionMoves.warnings);
   const deletedRepos = new Set(companionMoves.deleted.map((r) => r.name));
@@ -421,7 +466,11 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
     changes.push(...(await planImageListEdits(request.root, deps.files, workspaceRepos, addedByRepo, prunedByRepo, companionMoves.moves)));
     changes.push(...(await planDeclarationEdits(request.root, deps.files, companionMoves.created, companionMoves.deleted)));
   }
-  if (companionMoves.created.length > 0 && workspaceRepos.some((r) => r.via === "module") && (await deps.files.exists(resolvePath(request.root, "MODULE.bazel.lock")))) {
+  if (
+    companionMoves.created.length > 0 &&
+    workspaceRepos.some((r) => r.via === "module") &&
+    (await deps.files.exists(resolvePath(request.root, "MODULE.bazel.lock")))
+  ) {
     warnings.push(
       `MODULE.bazel.lock does not record the new repo${companionMoves.created.length === 1 ? "" : "s"} ${companionMoves.created.map((c) => c.repo.name).join(", ")} of the apt extension (its usages changed); ` +
         "refresh it with `bazel mod deps --lockfile_mode=update` before building with --lockfile_mode=error",
@@ -475,7 +524,11 @@ async function planImageListEdits(
           if (!d.packages.some((p) => p.name === m.name)) listEdit(d.list).insert.add(m.name);
         }
       }
-      const incoming = new Set(moves.filter((x) => !x.toMain && repoNames.has(x.main) && d.packages.some((p) => p.name === x.name)).map((x) => `${d.archs.find((a) => d.debianArch[a] === x.arch)}\u0000${x.to}`));
+      const incoming = new Set(
+        moves
+          .filter((x) => !x.toMain && repoNames.has(x.main) && d.packages.some((p) => p.name === x.name))
+          .map((x) => `${d.archs.find((a) => d.debianArch[a] === x.arch)}\u0000${x.to}`),
+      );
       for (const c of d.companions) {
         const gone = goneFrom.get(`${c.arch}\u0000${c.repo}`);
         if (gone === undefined || !c.packages.every((p) => gone.has(p.name)) || incoming.has(`${c.arch}\u0000${c.repo}`)) continue;
@@ -495,14 +548,22 @@ async function planImageListEdits(
         }
         const sharing = image.distros.filter((o) => o !== d && o.list.file === d.list.file && o.list.listStart === d.list.listStart);
         if (sharing.length > 0 && d.list.element.kind === "deb.package") {
-          throw new ProblemError("UPDATE_PROBLEMS", `image ${image.image}: ${m.name} is ${m.reason} and moves to ${m.to}, but ${d.list.file} lists the packages of ${[d, ...sharing].map((x) => x.distro).join(" and ")} at once, so an addition for ${d.distro} alone cannot be written there`, {
-            hint: `give ${d.distro} a package list of its own, or list ${m.name} for ${bazelArch} only by hand; nothing was written`,
-          });
+          throw new ProblemError(
+            "UPDATE_PROBLEMS",
+            `image ${image.image}: ${m.name} is ${m.reason} and moves to ${m.to}, but ${d.list.file} lists the packages of ${[d, ...sharing].map((x) => x.distro).join(" and ")} at once, so an addition for ${d.distro} alone cannot be written there`,
+            {
+              hint: `give ${d.distro} a package list of its own, or list ${m.name} for ${bazelArch} only by hand; nothing was written`,
+            },
+          );
         }
         if (d.additionsAt === undefined) {
-          throw new ProblemError("UPDATE_PROBLEMS", `image ${image.image} (${d.distro}): ${m.name} is ${m.reason} and moves to ${m.to}, but ${d.list.file} has no deb.package(arch, distro, ...) list or comprehension to append an arch-specific addition to`, {
-            hint: `list ${m.name} for ${bazelArch} only by hand (as an arch-conditional addition of @${m.to} labels), then run update again; nothing was written`,
-          });
+          throw new ProblemError(
+            "UPDATE_PROBLEMS",
+            `image ${image.image} (${d.distro}): ${m.name} is ${m.reason} and moves to ${m.to}, but ${d.list.file} has no deb.package(arch, distro, ...) list or comprehension to append an arch-specific addition to`,
+            {
+              hint: `list ${m.name} for ${bazelArch} only by hand (as an arch-conditional addition of @${m.to} labels), then run update again; nothing was written`,
+            },
+          );
         }
         const f = fresh.get(m.to) ?? { bazelArch, debArch: m.arch, names: new Set<string>() };
         f.names.add(m.name);
@@ -510,7 +571,11 @@ async function planImageListEdits(
       }
       for (const [repo, f] of fresh) {
         const after = newAdditionOffset(d);
-        blocks.push({ file: d.additionsAt!.file, at: after, apply: (text) => insertCompanionBlock(text, after, additionCondition(d, f.bazelArch), repo, f.debArch, [...f.names]) });
+        blocks.push({
+          file: d.additionsAt!.file,
+          at: after,
+          apply: (text) => insertCompanionBlock(text, after, additionCondition(d, f.bazelArch), repo, f.debArch, [...f.names]),
+        });
       }
     }
   }
@@ -521,7 +586,8 @@ async function planImageListEdits(
       const key = `${d.list.file}\u0000${d.list.listStart}`;
       const entry = edits.get(key) ?? { loc: d.list, insert: new Set<string>(), remove: new Set<string>() };
       for (const repo of repoNames) {
-        for (const [name, by] of added.get(repo) ?? []) if (!listed.has(name) && [...by].some((b) => listed.has(b) || entry.insert.has(b))) entry.insert.add(name);
+        for (const [name, by] of added.get(repo) ?? [])
+          if (!listed.has(name) && [...by].some((b) => listed.has(b) || entry.insert.has(b))) entry.insert.add(name);
         for (const name of pruned.get(repo) ?? []) if (listed.has(name)) entry.remove.add(name);
       }
       if (entry.insert.size > 0 || entry.remove.size > 0) edits.set(key, entry);
@@ -531,7 +597,8 @@ async function planImageListEdits(
         const own = new Set(c.packages.map((p) => p.name));
         const ckey = `${c.list.file}\u0000${c.list.listStart}`;
         const centry = edits.get(ckey) ?? { loc: c.list, insert: new Set<string>(), remove: new Set<string>() };
-        for (const [name, by] of added.get(c.repo) ?? []) if (!own.has(name) && [...by].some((b) => own.has(b) || listed.has(b) || centry.insert.has(b))) centry.insert.add(name);
+        for (const [name, by] of added.get(c.repo) ?? [])
+          if (!own.has(name) && [...by].some((b) => own.has(b) || listed.has(b) || centry.insert.has(b))) centry.insert.add(name);
         for (const name of pruned.get(c.repo) ?? []) if (own.has(name)) centry.remove.add(name);
         if (centry.insert.size > 0 || centry.remove.size > 0) edits.set(ckey, centry);
       }
@@ -562,7 +629,12 @@ async function planImageListEdits(
 }
 
 /** Declarations of the companion repos update creates (beside their main repo's) and of those it deletes. */
-async function planDeclarationEdits(root: string, files: WorkspaceFiles, created: CompanionMovesPlan["created"], deleted: readonly RepoDecl[]): Promise<FileChange[]> {
+async function planDeclarationEdits(
+  root: string,
+  files: WorkspaceFiles,
+  created: CompanionMovesPlan["created"],
+  deleted: readonly RepoDecl[],
+): Promise<FileChange[]> {
   const texts = new Map<string, { before: string; text: string }>();
   const edit = async (file: string, f: (text: string) => string) => {
     const path = resolvePath(root, file);
@@ -573,7 +645,9 @@ async function planDeclarationEdits(root: string, files: WorkspaceFiles, created
   };
   for (const c of created) {
     const arch = parseCompanionRepoName(c.repo.name)!.arch;
-    await edit(c.main.declaredIn.file, (text) => declareRepo(text, c.main.declaredIn.file, c.main.name, c.repo.name, `${c.main.name}: packages only ${arch} has`));
+    await edit(c.main.declaredIn.file, (text) =>
+      declareRepo(text, c.main.declaredIn.file, c.main.name, c.repo.name, `${c.main.name}: packages only ${arch} has`),
+    );
   }
   for (const r of deleted) await edit(r.declaredIn.file, (text) => undeclareRepo(text, r.declaredIn.file, r.name));
   return [...texts].filter(([, t]) => t.text !== t.before).map(([path, t]) => ({ path, before: t.before, after: t.text }));
@@ -581,7 +655,11 @@ async function planDeclarationEdits(root: string, files: WorkspaceFiles, created
 
 /** The error `update` fails with when the plan has problems (nothing is written). */
 export function updateProblemsError(problems: readonly ReportProblem[]): ProblemError {
-  return new ProblemError("UPDATE_PROBLEMS", `update found ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.code}: ${p.message}`).join("\n")}`, {
-    hint: problems[0]?.hint ?? "fix the problems above, then run deb-lock update again",
-  });
+  return new ProblemError(
+    "UPDATE_PROBLEMS",
+    `update found ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.code}: ${p.message}`).join("\n")}`,
+    {
+      hint: problems[0]?.hint ?? "fix the problems above, then run deb-lock update again",
+    },
+  );
 }

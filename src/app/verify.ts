@@ -1,21 +1,21 @@
+import { DebLockError, ProblemError, UsageError } from "../core/errors.js";
 import type { DebContents } from "../core/image/deb-contents.js";
-import { describeArch, type ImageVerification, type NeededLink, type VerifyFinding, verifyImage } from "../core/image/verify-image.js";
 import { defaultLibraryDirs, elfArchOfDebianArch } from "../core/image/loader.js";
 import { packageNamesForSoname } from "../core/image/soname-package.js";
-import { DebLockError, ProblemError, UsageError } from "../core/errors.js";
-import { lockPackageUrls, type LockPackage } from "../core/lock/index.js";
-import { type LockedDeb, type DebFetchDeps, debContents, fetchDeb } from "../io/deb-fetch.js";
+import { describeArch, type ImageVerification, type NeededLink, type VerifyFinding, verifyImage } from "../core/image/verify-image.js";
+import { type LockPackage, lockPackageUrls } from "../core/lock/index.js";
+import type { DebArchives } from "../io/deb-archive.js";
 import { readDebArchives } from "../io/deb-archive.js";
+import { type DebFetchDeps, debContents, fetchDeb, type LockedDeb } from "../io/deb-fetch.js";
+import type { RunPlanResult, RunResult } from "../io/rootfs-run.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { linkLayerName, readLinkLayer } from "./alternative-links.js";
 import { discoverImage } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
-import { readRepo, type RepoState } from "./repo-state.js";
+import { type RepoState, readRepo } from "./repo-state.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
-import type { RunPlanResult, RunResult } from "../io/rootfs-run.js";
-import type { DebArchives } from "../io/deb-archive.js";
 
 /**
  * `deb-lock verify`: proves an image can start. For each (distro, arch) of an image (with its base images) or
@@ -145,16 +145,26 @@ export async function verifyTargets(request: VerifyRequest, deps: Pick<VerifyDep
       const packages = [...lockIndex(state, arch).values()].map((p) => toPackage(p, repo.name, repo.name));
       targets.push({ label: `${repo.name} (${arch})`, arch, bazelArch: arch, repo: state, packages, linkLayers: [] });
     }
-    if (targets.length === 0) throw new UsageError(`${repo.manifestPath} does not build ${request.arch}`, { hint: `give --arch one of ${state.manifest.archs.join(", ")}` });
+    if (targets.length === 0)
+      throw new UsageError(`${repo.manifestPath} does not build ${request.arch}`, { hint: `give --arch one of ${state.manifest.archs.join(", ")}` });
     return targets;
   }
-  const info = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  const info = await discoverImage(
+    request.root,
+    request.image!,
+    deps.files,
+    deps.repos,
+    request.distro === undefined ? {} : { distro: request.distro },
+  );
   const states = new Map<string, RepoState>();
   const stateOf = async (name: string): Promise<RepoState> => {
     let s = states.get(name);
     if (s === undefined) {
       const repo = deps.repos.find((r) => r.name === name);
-      if (repo === undefined) throw new ProblemError("IMAGE_REPO_UNKNOWN", `image ${info.image} takes packages from repo ${name}, which the workspace does not declare`, { hint: "declare it with apt.install in MODULE.bazel" });
+      if (repo === undefined)
+        throw new ProblemError("IMAGE_REPO_UNKNOWN", `image ${info.image} takes packages from repo ${name}, which the workspace does not declare`, {
+          hint: "declare it with apt.install in MODULE.bazel",
+        });
       s = await readRepo(request.root, repo, deps.files);
       states.set(name, s);
     }
@@ -165,7 +175,8 @@ export async function verifyTargets(request: VerifyRequest, deps: Pick<VerifyDep
       const debArch = d.debianArch[bazelArch]!;
       if (!wantArch(bazelArch, debArch)) continue;
       const lists: { image: string; repo: string; names: readonly string[] }[] = [];
-      for (const a of [...(d.ancestors[bazelArch] ?? [])].reverse()) lists.push({ image: a.image, repo: a.repo, names: a.packages.map((p) => p.name) });
+      for (const a of [...(d.ancestors[bazelArch] ?? [])].reverse())
+        lists.push({ image: a.image, repo: a.repo, names: a.packages.map((p) => p.name) });
       lists.push({ image: info.image, repo: d.repoByArch[bazelArch]!.name, names: d.packages.map((p) => p.name) });
       // Packages the image takes on this arch only, from arch-specific companion repos.
       for (const c of d.companions) if (c.arch === bazelArch) lists.push({ image: info.image, repo: c.repo, names: c.packages.map((p) => p.name) });
@@ -177,9 +188,13 @@ export async function verifyTargets(request: VerifyRequest, deps: Pick<VerifyDep
         for (const name of list.names) {
           const p = locked.get(name);
           if (p === undefined) {
-            throw new ProblemError("IMAGE_PACKAGE_NOT_LOCKED", `image ${list.image} (${d.distro}, ${bazelArch}) lists ${name}, but ${state.lockPath} has no ${debArch} entry for it`, {
-              hint: `add it to ${state.manifestPath} and run \`deb-lock lock ${state.manifestPath}\` (deb-lock check finds every such gap)`,
-            });
+            throw new ProblemError(
+              "IMAGE_PACKAGE_NOT_LOCKED",
+              `image ${list.image} (${d.distro}, ${bazelArch}) lists ${name}, but ${state.lockPath} has no ${debArch} entry for it`,
+              {
+                hint: `add it to ${state.manifestPath} and run \`deb-lock lock ${state.manifestPath}\` (deb-lock check finds every such gap)`,
+              },
+            );
           }
           if (seen.has(p.sha256)) continue;
           seen.add(p.sha256);
@@ -191,10 +206,21 @@ export async function verifyTargets(request: VerifyRequest, deps: Pick<VerifyDep
         const layer = await readLinkLayer(request.root, img, bazelArch, d.distro, deps.files);
         if (layer !== undefined) linkLayers.push(layer);
       }
-      targets.push({ label: `${info.image} (${d.distro}, ${debArch})`, image: info.image, distro: d.distro, arch: debArch, bazelArch, repo: await stateOf(d.repoByArch[bazelArch]!.name), packages, linkLayers });
+      targets.push({
+        label: `${info.image} (${d.distro}, ${debArch})`,
+        image: info.image,
+        distro: d.distro,
+        arch: debArch,
+        bazelArch,
+        repo: await stateOf(d.repoByArch[bazelArch]!.name),
+        packages,
+        linkLayers,
+      });
     }
     if (request.arch !== undefined && !d.archs.some((a) => wantArch(a, d.debianArch[a]!))) {
-      throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, { hint: `give --arch one of ${d.archs.join(", ")}, or leave --arch out for every arch` });
+      throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, {
+        hint: `give --arch one of ${d.archs.join(", ")}, or leave --arch out for every arch`,
+      });
     }
   }
   return targets;
@@ -234,23 +260,32 @@ function fixFor(f: VerifyFinding, target: VerifyTarget, provider: ReportedFindin
   switch (f.code) {
     case "LINK_NEEDED": {
       const l = f.link;
-      const made = l.kind === "alternative" ? `update-alternatives --install ${l.link} ${l.name} ${l.target} ${l.priority}` : `ln -s ${l.target} ${l.link}`;
-      const layer = target.image === undefined || target.distro === undefined ? undefined : linkLayerName(target.image, target.bazelArch, target.distro);
-      const where = layer === undefined ? "a pkg_tar(symlinks = {...}) layer in the image's tars" : `pkg_tar(name = "${layer}", symlinks = {...}) in the image's BUILD file, with ":${layer}" in its tars`;
+      const made =
+        l.kind === "alternative" ? `update-alternatives --install ${l.link} ${l.name} ${l.target} ${l.priority}` : `ln -s ${l.target} ${l.link}`;
+      const layer =
+        target.image === undefined || target.distro === undefined ? undefined : linkLayerName(target.image, target.bazelArch, target.distro);
+      const where =
+        layer === undefined
+          ? "a pkg_tar(symlinks = {...}) layer in the image's tars"
+          : `pkg_tar(name = "${layer}", symlinks = {...}) in the image's BUILD file, with ":${layer}" in its tars`;
       return `add the link ${l.link} -> ${l.target} (${l.pkg}'s ${l.script} makes it with \`${made}\`; image builds run no maintainer scripts) as ${where}`;
     }
     case "INTERPRETER_MISSING":
-      return provider !== undefined && !provider.inImage ? `add ${provider.name}, which ships ${f.interpreter}: ${addHint(target, provider.name)}` : `add the package that ships ${f.interpreter} (libc6 for glibc's loader) to the image`;
+      return provider !== undefined && !provider.inImage
+        ? `add ${provider.name}, which ships ${f.interpreter}: ${addHint(target, provider.name)}`
+        : `add the package that ships ${f.interpreter} (libc6 for glibc's loader) to the image`;
     case "ELF_UNREADABLE":
       return `${f.pkg} ships a damaged ELF file: relock the package, or report it to its maintainers`;
     case "LIBRARY_MISSING": {
-      if (provider !== undefined && !provider.inImage) return `add ${provider.name}${provider.version === undefined ? "" : ` (${provider.version} in the sources)`}, which by Debian's naming ships ${f.soname}: ${addHint(target, provider.name)}`;
+      if (provider !== undefined && !provider.inImage)
+        return `add ${provider.name}${provider.version === undefined ? "" : ` (${provider.version} in the sources)`}, which by Debian's naming ships ${f.soname}: ${addHint(target, provider.name)}`;
       const e = f.elsewhere[0];
       if (e !== undefined) {
         return `${f.soname} is in the image at ${e.path} (${e.pkg}), outside the loader's search path: link it into ${defaultLibraryDirs(elfArchOfDebianArch(target.arch))[1]} (a pkg_tar(symlinks = ...) layer) or give ${f.file} a RUNPATH`;
       }
       const c = f.ldSoConf[0];
-      if (c !== undefined) return `${c.dir} is listed in ${c.conf}, but the loader reads ld.so.conf only through /etc/ld.so.cache, which the image does not ship (no ldconfig runs): link ${f.soname} into a default library directory`;
+      if (c !== undefined)
+        return `${c.dir} is listed in ${c.conf}, but the loader reads ld.so.conf only through /etc/ld.so.cache, which the image does not ship (no ldconfig runs): link ${f.soname} into a default library directory`;
       const m = f.mismatches[0];
       if (m !== undefined) return `${m.path} is ${describeArch(m)}, which the loader skips for ${f.file}: add the package of ${target.arch}`;
       return `no package of the image or of its sources by Debian's naming ships ${f.soname}: find the package that does (apt-file search ${f.soname}) and add it with deb-lock add`;
@@ -258,14 +293,23 @@ function fixFor(f: VerifyFinding, target: VerifyTarget, provider: ReportedFindin
   }
 }
 
-async function reportFindings(target: VerifyTarget, result: ImageVerification, loader: IndexLoader | undefined): Promise<{ findings: ReportedFinding[]; providerLookupError?: string }> {
+async function reportFindings(
+  target: VerifyTarget,
+  result: ImageVerification,
+  loader: IndexLoader | undefined,
+): Promise<{ findings: ReportedFinding[]; providerLookupError?: string }> {
   const inImage = new Map(target.packages.map((p) => [p.name, p.version]));
   let index: Map<string, string> | undefined;
   let providerLookupError: string | undefined;
   const out: ReportedFinding[] = [];
   for (const f of result.findings) {
     let provider: ReportedFinding["provider"];
-    const wanted = f.code === "LIBRARY_MISSING" && f.elsewhere.length === 0 && f.mismatches.length === 0 ? packageNamesForSoname(f.soname) : f.code === "INTERPRETER_MISSING" ? ["libc6"] : [];
+    const wanted =
+      f.code === "LIBRARY_MISSING" && f.elsewhere.length === 0 && f.mismatches.length === 0
+        ? packageNamesForSoname(f.soname)
+        : f.code === "INTERPRETER_MISSING"
+          ? ["libc6"]
+          : [];
     if (wanted.length > 0) {
       const here = wanted.find((n) => inImage.has(n));
       if (here !== undefined) provider = { name: here, version: inImage.get(here)!, inImage: true };
@@ -289,7 +333,10 @@ async function reportFindings(target: VerifyTarget, result: ImageVerification, l
 }
 
 /** The contents summary of every package of the targets, by SHA-256: fetched and read 8 at a time, or cached. */
-export async function targetContents(targets: readonly VerifyTarget[], deps: Pick<VerifyDeps, "debs" | "concurrency" | "onEvent">): Promise<Map<string, DebContents>> {
+export async function targetContents(
+  targets: readonly VerifyTarget[],
+  deps: Pick<VerifyDeps, "debs" | "concurrency" | "onEvent">,
+): Promise<Map<string, DebContents>> {
   const all = new Map<string, VerifyPackage>();
   for (const t of targets) for (const p of t.packages) if (!all.has(p.sha256)) all.set(p.sha256, p);
   const list = [...all.values()];
@@ -310,7 +357,10 @@ export async function targetContents(targets: readonly VerifyTarget[], deps: Pic
 export function linkLayerContents(layer: VerifyTarget["linkLayers"][number]): { pkg: string; contents: DebContents } {
   return {
     pkg: `:${layer.name}`,
-    contents: { files: Object.entries(layer.symlinks).map(([link, target]) => ({ path: link, kind: "symlink" as const, mode: 0o777, target })), links: [] },
+    contents: {
+      files: Object.entries(layer.symlinks).map(([link, target]) => ({ path: link, kind: "symlink" as const, mode: 0o777, target })),
+      links: [],
+    },
   };
 }
 
@@ -321,7 +371,10 @@ export async function verify(request: VerifyRequest, deps: VerifyDeps): Promise<
   const reports: VerifyTargetReport[] = [];
   for (const t of targets) {
     deps.onEvent?.({ type: "target", label: t.label, packages: t.packages.length });
-    const result = verifyImage([...t.packages.map((p) => ({ pkg: p.name, contents: contents.get(p.sha256)! })), ...t.linkLayers.map(linkLayerContents)]);
+    const result = verifyImage([
+      ...t.packages.map((p) => ({ pkg: p.name, contents: contents.get(p.sha256)! })),
+      ...t.linkLayers.map(linkLayerContents),
+    ]);
     const { findings, providerLookupError } = await reportFindings(t, result, deps.loader);
     const report: VerifyTargetReport = {
       label: t.label,
@@ -352,15 +405,36 @@ async function runIn(target: VerifyTarget, argv: readonly string[], deps: Verify
       const { bytes, url } = await fetchDeb(p, deps.debs);
       layers.push({ pkg: p.name, archives: await readDebArchives(bytes, url) });
     }
-    runner.writeRootFs(dir, layers, target.linkLayers.flatMap((l) => Object.entries(l.symlinks).map(([link, to]) => ({ link, target: to }))));
+    runner.writeRootFs(
+      dir,
+      layers,
+      target.linkLayers.flatMap((l) => Object.entries(l.symlinks).map(([link, to]) => ({ link, target: to }))),
+    );
     const planned = runner.plan(dir, argv, target.arch);
     if (!planned.ok) return { argv, unavailable: { reason: planned.reason, install: planned.install } };
     const result = await runner.run(planned.plan);
-    if (result.spawnError !== undefined) return { argv, unavailable: { reason: `${planned.plan.argv[0]} could not be started: ${result.spawnError}`, install: "check that it is installed and executable" } };
+    if (result.spawnError !== undefined)
+      return {
+        argv,
+        unavailable: {
+          reason: `${planned.plan.argv[0]} could not be started: ${result.spawnError}`,
+          install: "check that it is installed and executable",
+        },
+      };
     if (planned.plan.method === "unshare" && result.exitCode !== 0 && /^unshare: /m.test(result.stderr)) {
-      return { argv, unavailable: { reason: `unprivileged user namespaces are not allowed here (${result.stderr.trim().split("\n")[0]})`, install: "run deb-lock verify --run as root (it then uses chroot), or allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the AppArmor userns restriction)" } };
+      return {
+        argv,
+        unavailable: {
+          reason: `unprivileged user namespaces are not allowed here (${result.stderr.trim().split("\n")[0]})`,
+          install:
+            "run deb-lock verify --run as root (it then uses chroot), or allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the AppArmor userns restriction)",
+        },
+      };
     }
-    return { argv, result: { ...result, method: planned.plan.method, ...(planned.plan.emulator === undefined ? {} : { emulator: planned.plan.emulator }) } };
+    return {
+      argv,
+      result: { ...result, method: planned.plan.method, ...(planned.plan.emulator === undefined ? {} : { emulator: planned.plan.emulator }) },
+    };
   } finally {
     await runner.removeTempDir(dir);
   }

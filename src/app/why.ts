@@ -11,7 +11,7 @@ import { loadManifestIndexes } from "./lock.js";
 import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
 import { type Present, presentFor } from "./present-packages.js";
 import { providesMeets, versionMeets } from "./relation-match.js";
-import { lockedVersions, readRepo, type RepoState } from "./repo-state.js";
+import { lockedVersions, type RepoState, readRepo } from "./repo-state.js";
 import { universeFor } from "./resolve-repo.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
@@ -116,7 +116,11 @@ async function explainArch(
   }
   const source = universe.versionsOf(name).find((v) => v.record.version === me.present.version);
   const suite = source?.sourceId.replace(/@\d+$/, "");
-  const paths = pathsTo(edges, roots.filter((r) => r !== name && nodes.has(r)), name);
+  const paths = pathsTo(
+    edges,
+    roots.filter((r) => r !== name && nodes.has(r)),
+    name,
+  );
   return {
     arch,
     present: true,
@@ -149,7 +153,13 @@ export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<Wh
     }
     return { package: request.package, distros: [{ repo: repo.name, archs }] };
   }
-  const info = await discoverImage(request.root, request.image!, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
+  const info = await discoverImage(
+    request.root,
+    request.image!,
+    deps.files,
+    deps.repos,
+    request.distro === undefined ? {} : { distro: request.distro },
+  );
   const states = new Map<string, RepoState>();
   for (const r of deps.repos) {
     if (await deps.files.exists(posix.join(request.root, r.lockPath))) states.set(r.name, await readRepo(request.root, r, deps.files));
@@ -162,11 +172,22 @@ export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<Wh
       const st = states.get(c.repo);
       return st === undefined ? [] : [{ c, st }];
     });
-    const unmarked = (st: RepoState, names: readonly string[]) => names.filter((n) => markerOf(st.manifest.packages.find((p) => p.name === n)) === undefined);
+    const unmarked = (st: RepoState, names: readonly string[]) =>
+      names.filter((n) => markerOf(st.manifest.packages.find((p) => p.name === n)) === undefined);
     const roots = [
-      ...unmarked(state, d.packages.map((p) => p.name)),
-      ...companionStates.flatMap(({ c, st }) => unmarked(st, c.packages.map((p) => p.name))),
-      ...Object.values(d.ancestors).flat().flatMap((a) => a.packages.map((p) => p.name)),
+      ...unmarked(
+        state,
+        d.packages.map((p) => p.name),
+      ),
+      ...companionStates.flatMap(({ c, st }) =>
+        unmarked(
+          st,
+          c.packages.map((p) => p.name),
+        ),
+      ),
+      ...Object.values(d.ancestors)
+        .flat()
+        .flatMap((a) => a.packages.map((p) => p.name)),
     ];
     const archs: WhyArch[] = [];
     for (const bazelArch of d.archs) {
@@ -190,7 +211,9 @@ export async function explainWhy(request: WhyRequest, deps: WhyDeps): Promise<Wh
       });
     }
     if (request.arch !== undefined && archs.length === 0) {
-      throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, { hint: `give --arch one of ${d.archs.join(", ")} (or its Debian name), or leave --arch out for every arch` });
+      throw new UsageError(`image ${info.image} (${d.distro}) is not built for ${request.arch}`, {
+        hint: `give --arch one of ${d.archs.join(", ")} (or its Debian name), or leave --arch out for every arch`,
+      });
     }
     distros.push({ distro: d.distro, repo: d.repo.name, archs });
   }

@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { DebLockError } from "../core/errors.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { CheckFinding } from "./check-finding.js";
-import { discoverImage, imageNamesIn, type ImageInfo } from "./images.js";
+import { discoverImage, type ImageInfo, imageNamesIn } from "./images.js";
 import type { RepoDecl } from "./workspace.js";
 
 /** Codes of discoverImage for directories that are simply not images deb-lock can read. */
@@ -18,7 +18,11 @@ const MAX_DEPTH = 4;
  * image already found (debug variants) are not checked twice. Packages that are not images are skipped; images
  * discovery cannot fully read (unknown repo, list not found) become findings.
  */
-export async function discoverWorkspaceImages(root: string, files: WorkspaceFiles, repos: readonly RepoDecl[]): Promise<{ images: ImageInfo[]; findings: CheckFinding[] }> {
+export async function discoverWorkspaceImages(
+  root: string,
+  files: WorkspaceFiles,
+  repos: readonly RepoDecl[],
+): Promise<{ images: ImageInfo[]; findings: CheckFinding[] }> {
   const images: ImageInfo[] = [];
   const findings: CheckFinding[] = [];
   const seen = new Set<string>();
@@ -29,14 +33,22 @@ export async function discoverWorkspaceImages(root: string, files: WorkspaceFile
       names = await imageNamesIn(root, pkg, files);
     } catch (error) {
       if (!(error instanceof DebLockError)) throw error;
-      findings.push({ code: error.code, file: buildFile, message: error.message, hint: error.hint ?? "see deb-lock's documentation of the distroless layouts" });
+      findings.push({
+        code: error.code,
+        file: buildFile,
+        message: error.message,
+        hint: error.hint ?? "see deb-lock's documentation of the distroless layouts",
+      });
       continue;
     }
     for (const name of names) {
       try {
         const image = await discoverImage(root, name === posix.basename(pkg) ? pkg : `${pkg}:${name}`, files, repos);
         const ancestorPackages = (d: (typeof image.distros)[number]) =>
-          Object.entries(d.ancestors).map(([arch, chain]) => [arch, chain.filter((a) => a.packages.length > 0).map((a) => [a.repo, a.packages.map((p) => p.name)])]);
+          Object.entries(d.ancestors).map(([arch, chain]) => [
+            arch,
+            chain.filter((a) => a.packages.length > 0).map((a) => [a.repo, a.packages.map((p) => p.name)]),
+          ]);
         const signature = JSON.stringify(image.distros.map((d) => [d.distro, d.archs, d.repo.name, d.packages, ancestorPackages(d)]));
         if (seen.has(signature)) continue;
         seen.add(signature);
@@ -44,7 +56,12 @@ export async function discoverWorkspaceImages(root: string, files: WorkspaceFile
       } catch (error) {
         if (!(error instanceof DebLockError)) throw error;
         if (NOT_AN_IMAGE.has(error.code)) continue;
-        findings.push({ code: error.code, file: buildFile, message: error.message, hint: error.hint ?? "see deb-lock's documentation of the distroless layouts" });
+        findings.push({
+          code: error.code,
+          file: buildFile,
+          message: error.message,
+          hint: error.hint ?? "see deb-lock's documentation of the distroless layouts",
+        });
       }
     }
   }

@@ -27,7 +27,10 @@ describe("findWorkspaceRoot", () => {
 
   it("fails with WORKSPACE_NOT_FOUND outside a workspace", async () => {
     const files = memoryWorkspaceFiles({ "/other/BUILD": "" });
-    await expect(findWorkspaceRoot("/home/user/project", files)).rejects.toMatchObject({ code: "WORKSPACE_NOT_FOUND", hint: expect.stringContaining("--workspace") });
+    await expect(findWorkspaceRoot("/home/user/project", files)).rejects.toMatchObject({
+      code: "WORKSPACE_NOT_FOUND",
+      hint: expect.stringContaining("--workspace"),
+    });
   });
 });
 
@@ -108,8 +111,24 @@ describe("discoverRepos", () => {
   it("falls back to private/repos/deb/*.yaml when nothing is declared", async () => {
     const repos = await discoverRepos(join(WORKSPACES, "wspace-convention"), fs);
     expect(repos).toEqual([
-      { name: "bookworm", manifestPath: "private/repos/deb/bookworm.yaml", lockPath: "private/repos/deb/bookworm.lock.json", lockDeclared: false, resolveTransitive: true, declaredIn: { file: "private/repos/deb/bookworm.yaml", line: 1 }, via: "convention" },
-      { name: "trixie", manifestPath: "private/repos/deb/trixie.yaml", lockPath: "private/repos/deb/trixie.lock.json", lockDeclared: false, resolveTransitive: true, declaredIn: { file: "private/repos/deb/trixie.yaml", line: 1 }, via: "convention" },
+      {
+        name: "bookworm",
+        manifestPath: "private/repos/deb/bookworm.yaml",
+        lockPath: "private/repos/deb/bookworm.lock.json",
+        lockDeclared: false,
+        resolveTransitive: true,
+        declaredIn: { file: "private/repos/deb/bookworm.yaml", line: 1 },
+        via: "convention",
+      },
+      {
+        name: "trixie",
+        manifestPath: "private/repos/deb/trixie.yaml",
+        lockPath: "private/repos/deb/trixie.lock.json",
+        lockDeclared: false,
+        resolveTransitive: true,
+        declaredIn: { file: "private/repos/deb/trixie.yaml", line: 1 },
+        via: "convention",
+      },
     ]);
   });
 
@@ -153,7 +172,8 @@ describe("discoverRepos", () => {
         'include("//more:more.MODULE.bazel")',
         "",
       ].join("\n"),
-      "/w/more/more.MODULE.bazel": 'apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")\napt.install(name = "more", manifest = ":m.yaml")\ninclude("//:MODULE.bazel")\n',
+      "/w/more/more.MODULE.bazel":
+        'apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")\napt.install(name = "more", manifest = ":m.yaml")\ninclude("//:MODULE.bazel")\n',
     });
     const skipped: DiscoverySkip[] = [];
     const repos = await discoverRepos("/w", files, { onSkip: (s) => skipped.push(s) });
@@ -180,7 +200,9 @@ describe("discoverRepos", () => {
     });
     const skipped: DiscoverySkip[] = [];
     const repos = await discoverRepos("/w", files, { onSkip: (s) => skipped.push(s) });
-    expect(repos.map((r) => [r.name, r.manifestPath, r.lockPath, r.via])).toEqual([["bookworm", "deb/bookworm.yaml", "deb/bookworm.lock.json", "workspace"]]);
+    expect(repos.map((r) => [r.name, r.manifestPath, r.lockPath, r.via])).toEqual([
+      ["bookworm", "deb/bookworm.yaml", "deb/bookworm.lock.json", "workspace"],
+    ]);
     expect(skipped).toMatchObject([{ file: "broken.bzl", line: 1 }]);
     await expect(discoverRepos("/w", memoryWorkspaceFiles({ "/w/WORKSPACE": "def x(:\n" }))).rejects.toBeInstanceOf(ParseError);
   });

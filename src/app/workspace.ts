@@ -1,10 +1,10 @@
 import { posix } from "node:path";
 import { DebLockError, ParseError, UsageError } from "../core/errors.js";
 import { type CallExpr, dottedName, type Expr, type StarlarkFile, topLevelAssignments } from "../edit/starlark/ast.js";
-import { labelPath } from "../edit/starlark/label.js";
-import { forEachCallBinding } from "../edit/starlark/macro.js";
-import { positionOf } from "../edit/starlark/lexer.js";
 import { evaluate, fileScope, type Scope, type StarlarkValue } from "../edit/starlark/evaluate.js";
+import { labelPath } from "../edit/starlark/label.js";
+import { positionOf } from "../edit/starlark/lexer.js";
+import { forEachCallBinding } from "../edit/starlark/macro.js";
 import { parseStarlark } from "../edit/starlark/parser.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 
@@ -82,7 +82,11 @@ export async function discoverRepos(root: string, files: WorkspaceFiles, options
   if (await files.exists(posix.join(root, "MODULE.bazel"))) {
     await scanModuleFile(root, "MODULE.bazel", files, new Set(), add, skip);
   }
-  const workspaceFile = (await files.exists(posix.join(root, "WORKSPACE.bazel"))) ? "WORKSPACE.bazel" : (await files.exists(posix.join(root, "WORKSPACE"))) ? "WORKSPACE" : undefined;
+  const workspaceFile = (await files.exists(posix.join(root, "WORKSPACE.bazel")))
+    ? "WORKSPACE.bazel"
+    : (await files.exists(posix.join(root, "WORKSPACE")))
+      ? "WORKSPACE"
+      : undefined;
   if (workspaceFile !== undefined) await scanWorkspaceFile(root, workspaceFile, files, new Set(), add, skip);
 
   if (found.length === 0) {
@@ -261,7 +265,15 @@ function declFromCall(
     }
     resolveTransitive = transitive.value;
   }
-  return { name: name.value, manifestPath, lockPath, lockDeclared: lock !== undefined && lock.value !== null, resolveTransitive, declaredIn: where, via };
+  return {
+    name: name.value,
+    manifestPath,
+    lockPath,
+    lockDeclared: lock !== undefined && lock.value !== null,
+    resolveTransitive,
+    declaredIn: where,
+    via,
+  };
 }
 
 /**
@@ -270,9 +282,14 @@ function declFromCall(
  */
 function refuseEscape(path: string, label: string, where: { file: string; line: number }): void {
   if (path.split("/").some((segment) => segment === ".." || segment === ".") || path.startsWith("/")) {
-    throw new ParseError("LABEL_OUTSIDE_WORKSPACE", `the label "${label}" points outside the workspace (Bazel labels cannot contain '..' or '.' segments)`, where, {
-      hint: "name a file inside the workspace, e.g. //private/repos/deb:bookworm.lock.json",
-    });
+    throw new ParseError(
+      "LABEL_OUTSIDE_WORKSPACE",
+      `the label "${label}" points outside the workspace (Bazel labels cannot contain '..' or '.' segments)`,
+      where,
+      {
+        hint: "name a file inside the workspace, e.g. //private/repos/deb:bookworm.lock.json",
+      },
+    );
   }
 }
 

@@ -26,7 +26,10 @@ export function archiveProgress(reporter: Reporter): { onArchive: (e: ArchiveEve
       }
     },
     onHttp(e) {
-      if (e.type === "retry") reporter.warn(`GET ${e.url}: ${e.code ?? "error"}${e.status ? ` ${e.status}` : ""}; retrying in ${Math.round((e.delayMs ?? 0) / 100) / 10} s (attempt ${e.attempt + 1})`);
+      if (e.type === "retry")
+        reporter.warn(
+          `GET ${e.url}: ${e.code ?? "error"}${e.status ? ` ${e.status}` : ""}; retrying in ${Math.round((e.delayMs ?? 0) / 100) / 10} s (attempt ${e.attempt + 1})`,
+        );
       else if (e.type === "start" && e.attempt === 1) reporter.progress(`GET ${e.url}`);
     },
   };
@@ -48,7 +51,9 @@ export async function withArchive<T>(ctx: CommandContext, work: (session: Archiv
   const onCacheEvent = (e: CacheEvent): void => {
     if (e.type !== "unusable" || cacheWarned) return;
     cacheWarned = true;
-    ctx.reporter.warn(`the cache ${ctx.options.cacheDir} cannot be used (${e.reason ?? "unknown"} at ${e.path ?? e.key}); continuing without it — fix or remove it, or pass --cache-dir`);
+    ctx.reporter.warn(
+      `the cache ${ctx.options.cacheDir} cannot be used (${e.reason ?? "unknown"} at ${e.path ?? e.key}); continuing without it — fix or remove it, or pass --cache-dir`,
+    );
   };
   const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: progress.onHttp, onCacheEvent });
   try {

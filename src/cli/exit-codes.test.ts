@@ -1,8 +1,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DebLockError, FetchError, InternalError, InterruptedError, ParseError, ProblemError, UsageError, VerificationError } from "../core/errors.js";
-import { ExitCode, EXIT_CODES, exitCodeFor, formatExitCodesHelp, formatExitCodesMarkdown } from "./exit-codes.js";
+import {
+  DebLockError,
+  FetchError,
+  InternalError,
+  InterruptedError,
+  ParseError,
+  ProblemError,
+  UsageError,
+  VerificationError,
+} from "../core/errors.js";
+import { EXIT_CODES, ExitCode, exitCodeFor, formatExitCodesHelp, formatExitCodesMarkdown } from "./exit-codes.js";
 import { generalHelp } from "./run.js";
 
 describe("exit codes", () => {

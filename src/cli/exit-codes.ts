@@ -6,7 +6,12 @@ import { DebLockError, FetchError, InternalError, InterruptedError, UsageError, 
  */
 export const EXIT_CODES = [
   { name: "OK", code: 0, meaning: "success, also when nothing changed" },
-  { name: "PROBLEMS", code: 1, meaning: "problems: unresolvable or conflicting dependencies, invalid manifest or lock, a failed `check`, a file deb-lock cannot read or write, a package to remove that is not there" },
+  {
+    name: "PROBLEMS",
+    code: 1,
+    meaning:
+      "problems: unresolvable or conflicting dependencies, invalid manifest or lock, a failed `check`, a file deb-lock cannot read or write, a package to remove that is not there",
+  },
   { name: "USAGE", code: 2, meaning: "usage error: unknown command or option, bad argument, unknown image, no workspace found" },
   { name: "NETWORK", code: 3, meaning: "network or verification failure: HTTP error after retries, bad or unknown signature, hash or size mismatch" },
   { name: "INTERNAL", code: 70, meaning: "internal error (a bug: please report it with the command you ran)" },

@@ -28,10 +28,13 @@ export function workspaceImageArg(cwd: string, root: string, arg: string): strin
     pkg = fromCwd !== undefined && existsSync(resolve(cwd, dir)) ? fromCwd : inWorkspace(resolve(root, dir));
   }
   if (pkg === undefined || !hasBuildFile(resolve(root, pkg))) {
-    throw new UsageError(`no image ${arg} in the workspace ${root}: ${pkg === undefined ? "that path is outside it" : `${pkg || "."} has no BUILD or BUILD.bazel file`}`, {
-      code: "IMAGE_NOT_FOUND",
-      hint: `--image takes an image's Bazel package directory, relative to the workspace root or the current directory (${imageCandidates(root)})`,
-    });
+    throw new UsageError(
+      `no image ${arg} in the workspace ${root}: ${pkg === undefined ? "that path is outside it" : `${pkg || "."} has no BUILD or BUILD.bazel file`}`,
+      {
+        code: "IMAGE_NOT_FOUND",
+        hint: `--image takes an image's Bazel package directory, relative to the workspace root or the current directory (${imageCandidates(root)})`,
+      },
+    );
   }
   return `${pkg === "" ? "." : pkg}${name}`;
 }
@@ -46,7 +49,9 @@ function imageCandidates(root: string): string {
   } catch {
     dirs = [];
   }
-  return dirs.length === 0 ? "this workspace has no directory with a BUILD file" : `directories with a BUILD file: ${dirs.slice(0, 12).join(", ")}${dirs.length > 12 ? ", ..." : ""}`;
+  return dirs.length === 0
+    ? "this workspace has no directory with a BUILD file"
+    : `directories with a BUILD file: ${dirs.slice(0, 12).join(", ")}${dirs.length > 12 ? ", ..." : ""}`;
 }
 
 /** `--image` (see workspaceImageArg) or `--manifest` (relative to the current directory). */
@@ -55,7 +60,9 @@ export function targetOptions(ctx: CommandContext, root: string): { image?: stri
   const manifest = ctx.values.manifest as string | undefined;
   const distro = ctx.values.distro as string | undefined;
   if ((image === undefined) === (manifest === undefined)) {
-    throw new UsageError("give exactly one of --image DIR and --manifest FILE", { hint: "--image python3 for a distroless image, --manifest private/repos/deb/x.yaml for a plain rules_distroless repo" });
+    throw new UsageError("give exactly one of --image DIR and --manifest FILE", {
+      hint: "--image python3 for a distroless image, --manifest private/repos/deb/x.yaml for a plain rules_distroless repo",
+    });
   }
   const relToRoot = (p: string): string => {
     const abs = p.startsWith("/") ? p : `${ctx.io.cwd}/${p}`;
@@ -81,7 +88,10 @@ export function requestedPackages(positionals: readonly string[], verb: string):
 /** `--arch A[,B]`: the arch names, or undefined when not given. */
 export function archOption(value: unknown): string[] | undefined {
   if (typeof value !== "string") return undefined;
-  const archs = value.split(",").map((a) => a.trim()).filter((a) => a !== "");
+  const archs = value
+    .split(",")
+    .map((a) => a.trim())
+    .filter((a) => a !== "");
   if (archs.length === 0) throw new UsageError("--arch needs at least one arch", { hint: "--arch amd64 or --arch amd64,arm64" });
   return archs;
 }

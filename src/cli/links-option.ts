@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { imageBuildFile, type ImageLinksPlan, linkLayerName, planImageLinks } from "../app/alternative-links.js";
+import { type ImageLinksPlan, imageBuildFile, linkLayerName, planImageLinks } from "../app/alternative-links.js";
 import { createArchiveServices } from "../app/services.js";
 import type { RepoDecl } from "../app/workspace.js";
 import { discoverWorkspaceImages } from "../app/workspace-images.js";
@@ -18,7 +18,14 @@ export const LINKS_HELP = `  --links                also write the links the ima
  * Adds the image's links layers to a command's planned changes (see planImageLinks), with progress and a
  * warning for a layer the image's tars do not list yet.
  */
-export async function withImageLinks(ctx: CommandContext, root: string, repos: readonly RepoDecl[], image: string, distro: string | undefined, changes: readonly FileChange[]): Promise<ImageLinksPlan> {
+export async function withImageLinks(
+  ctx: CommandContext,
+  root: string,
+  repos: readonly RepoDecl[],
+  image: string,
+  distro: string | undefined,
+  changes: readonly FileChange[],
+): Promise<ImageLinksPlan> {
   const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir });
   try {
     const plan = await planImageLinks({ root, image, ...(distro === undefined ? {} : { distro }) }, changes, {
@@ -30,7 +37,9 @@ export async function withImageLinks(ctx: CommandContext, root: string, repos: r
       },
     });
     for (const name of plan.unreferenced) {
-      ctx.reporter.warn(`the links layer ${name} is written in ${image}'s BUILD file, but the image's tars do not list it yet: add ":${name}" (for every arch and distro: ":${name.replace(/_links_.*$/, "_links_")}" + arch + "_" + distro) to the oci_image's tars`);
+      ctx.reporter.warn(
+        `the links layer ${name} is written in ${image}'s BUILD file, but the image's tars do not list it yet: add ":${name}" (for every arch and distro: ":${name.replace(/_links_.*$/, "_links_")}" + arch + "_" + distro) to the oci_image's tars`,
+      );
     }
     return plan;
   } finally {
@@ -43,7 +52,12 @@ export async function withImageLinks(ctx: CommandContext, root: string, repos: r
  * update --links: keeps every links layer of the workspace current. Only images whose BUILD file already holds
  * a `<image>_links_<arch>_<distro>` layer are read (an update of a workspace without layers reads no .deb).
  */
-export async function withWorkspaceLinks(ctx: CommandContext, root: string, repos: readonly RepoDecl[], changes: readonly FileChange[]): Promise<FileChange[]> {
+export async function withWorkspaceLinks(
+  ctx: CommandContext,
+  root: string,
+  repos: readonly RepoDecl[],
+  changes: readonly FileChange[],
+): Promise<FileChange[]> {
   const files = nodeWorkspaceFiles();
   const { images } = await discoverWorkspaceImages(root, files, repos);
   let out = [...changes];

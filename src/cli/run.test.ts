@@ -59,7 +59,9 @@ describe("run", () => {
 
   it("says unknown options in its own words, not Node's parser's", async () => {
     const r = await runCli(["check", "--bogus"], { cwd });
-    expect(r.stderr).toBe("deb-lock: error [USAGE]: check: unknown option --bogus\n  hint: see 'deb-lock check --help' for its options; a package name starting with '-' goes after '--'\n");
+    expect(r.stderr).toBe(
+      "deb-lock: error [USAGE]: check: unknown option --bogus\n  hint: see 'deb-lock check --help' for its options; a package name starting with '-' goes after '--'\n",
+    );
   });
 });
 

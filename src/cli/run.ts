@@ -1,12 +1,12 @@
 import { parseArgs } from "node:util";
 import { redactUrls, UsageError } from "../core/errors.js";
+import { fileAccessError } from "../io/file-access-error.js";
 import type { Command } from "./command.js";
 import { writeJson } from "./command.js";
 import { COMMAND_NAMES, loadCommand, loadCommands } from "./commands/index.js";
 import { ExitCode, exitCodeFor, formatExitCodesHelp } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { GLOBAL_HELP, GLOBAL_OPTIONS, resolveGlobalOptions } from "./options.js";
-import { fileAccessError } from "../io/file-access-error.js";
 import { errorToJson, formatError } from "./render/error.js";
 import { createReporter } from "./render/reporter.js";
 import { packageVersion } from "./version.js";
@@ -74,7 +74,9 @@ function usageErrorOf(cmd: Command, error: unknown): UsageError {
   const message = (error as Error).message;
   const option = /'(-[^'\s]*)/.exec(message)?.[1];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
-    return new UsageError(`${cmd.name}: unknown option ${option}`, { hint: `${hint} for its options; a package name starting with '-' goes after '--'` });
+    return new UsageError(`${cmd.name}: unknown option ${option}`, {
+      hint: `${hint} for its options; a package name starting with '-' goes after '--'`,
+    });
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     // "Option '-C, --workspace <value>' argument missing", "Option '--deep' does not take an argument"

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { UsageError } from "../core/errors.js";
 import { discoverRepos, findWorkspaceRoot, type RepoDecl } from "../app/workspace.js";
+import { UsageError } from "../core/errors.js";
 import { recoverWorkspace } from "../io/files.js";
 import { nodeWorkspaceFiles } from "../io/workspace-files.js";
 import type { CommandContext } from "./command.js";

@@ -46,7 +46,10 @@ function noOp(text: string, edit: EditCase): string {
   const names = parseManifest(text, "x").packages.map((p) => p.name);
   switch (edit.op) {
     case "add":
-      return addManifestPackages(text, names.map((name) => ({ name })));
+      return addManifestPackages(
+        text,
+        names.map((name) => ({ name })),
+      );
     case "remove":
       return removeManifestPackages(text, ["not-in-any-manifest"]);
     case "rewrite-urls":
@@ -80,7 +83,9 @@ describe("manifest golden edits", () => {
       if (edit.op !== "rewrite-urls") expect(parsed.sources).toEqual(before.sources);
       // Untouched lines stay, in order.
       const touched = (line: string): boolean =>
-        [...(edit.names ?? []), ...Object.keys(edit.comments ?? {})].some((n) => line.includes(n)) || (edit.from !== undefined && line.includes(edit.from)) || /^\s*packages:/.test(line);
+        [...(edit.names ?? []), ...Object.keys(edit.comments ?? {})].some((n) => line.includes(n)) ||
+        (edit.from !== undefined && line.includes(edit.from)) ||
+        /^\s*packages:/.test(line);
       const outLines = output.split("\n");
       let at = 0;
       for (const line of input.split("\n").filter((l) => !touched(l))) {
@@ -106,7 +111,21 @@ describe("parseManifest", () => {
       ["cloud-sdk", ["main"], "url", 1],
     ]);
     expect(m.sources[2]!.urls[0]).toBe("https://snapshot-cloudflare.debian.org/archive/debian/20240210T223313Z/");
-    expect(m.packages.map((p) => p.name)).toEqual(["ncurses-base", "libncurses6", "tzdata", "coreutils", "dpkg", "apt", "perl", "ca-certificates", "nvidia-kernel-common", "bash", "nginx-full", "nginx-core", "google-cloud-cli"]);
+    expect(m.packages.map((p) => p.name)).toEqual([
+      "ncurses-base",
+      "libncurses6",
+      "tzdata",
+      "coreutils",
+      "dpkg",
+      "apt",
+      "perl",
+      "ca-certificates",
+      "nvidia-kernel-common",
+      "bash",
+      "nginx-full",
+      "nginx-core",
+      "google-cloud-cli",
+    ]);
     expect(m.packages[0]).toMatchObject({ spec: "ncurses-base", line: 29, col: 5 });
   });
 
@@ -170,7 +189,9 @@ describe("parseManifest", () => {
 
   it("keeps a multi-line flow list's trailing comma when removing", () => {
     const text = "version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6,\n  tzdata,\n  netbase,\n]\n";
-    expect(removeManifestPackages(text, ["tzdata"])).toBe("version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6,\n  netbase,\n]\n");
+    expect(removeManifestPackages(text, ["tzdata"])).toBe(
+      "version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6,\n  netbase,\n]\n",
+    );
   });
 
   it("writes a version constraint into the entry, and refuses a bad version", () => {
@@ -178,12 +199,16 @@ describe("parseManifest", () => {
     const out = addManifestPackages(text, [{ name: "libpq5", constraint: { op: "=", version: "15.18-0+deb12u1" } }]);
     expect(out).toBe(`${text}  - libpq5 (= 15.18-0+deb12u1)\n`);
     expect(parseManifest(out, "m.yaml").packages[1]).toMatchObject({ name: "libpq5", constraint: { op: "=", version: "15.18-0+deb12u1" } });
-    expect(() => addManifestPackages(text, [{ name: "libpq5", constraint: { op: "=", version: "not a version" } }])).toThrow(expect.objectContaining({ code: "BAD_VERSION" }));
+    expect(() => addManifestPackages(text, [{ name: "libpq5", constraint: { op: "=", version: "not a version" } }])).toThrow(
+      expect.objectContaining({ code: "BAD_VERSION" }),
+    );
   });
 
   it("refuses edits it cannot make losslessly, and bad input", () => {
     const flowWithComment = "version: 1\nsources: [{channel: a b, url: u}]\narchs: [amd64]\npackages: [\n  libc6, # c\n]\n";
-    expect(() => addManifestPackages(flowWithComment, [{ name: "x", comment: "dependency of y" }])).toThrow(expect.objectContaining({ code: "MANIFEST_EDIT_UNSUPPORTED" }));
+    expect(() => addManifestPackages(flowWithComment, [{ name: "x", comment: "dependency of y" }])).toThrow(
+      expect.objectContaining({ code: "MANIFEST_EDIT_UNSUPPORTED" }),
+    );
     expect(() => addManifestPackages(base, [{ name: "Bad Name" }])).toThrow(expect.objectContaining({ code: "BAD_PACKAGE_NAME" }));
     expect(() => addManifestPackages(base, [{ name: "x", comment: "two\nlines" }])).toThrow(expect.objectContaining({ code: "BAD_COMMENT" }));
   });
@@ -203,9 +228,18 @@ describe("manifest edit properties", () => {
   type Layout = typeof layout extends fc.Arbitrary<infer T> ? T : never;
   const render = (pkgs: readonly string[], l: Layout): string => {
     const nl = l.newline;
-    const head = ["# manifest", "version: 1", "sources:", `${l.indent}${l.dash}channel: trixie main`, `${l.indent}${" ".repeat(l.dash.length)}url: https://snapshot.debian.org/archive/debian/20260719T202153Z`, "archs: [amd64]"];
+    const head = [
+      "# manifest",
+      "version: 1",
+      "sources:",
+      `${l.indent}${l.dash}channel: trixie main`,
+      `${l.indent}${" ".repeat(l.dash.length)}url: https://snapshot.debian.org/archive/debian/20260719T202153Z`,
+      "archs: [amd64]",
+    ];
     const q = (n: string): string => `${l.quote}${n}${l.quote}`;
-    const body = l.flow ? [`packages: [${pkgs.map(q).join(", ")}] # list`] : ["packages:", ...pkgs.map((p, i) => `${l.indent}${l.dash}${q(p)}${l.comments[i] ? ` # ${l.comments[i]}` : ""}`)];
+    const body = l.flow
+      ? [`packages: [${pkgs.map(q).join(", ")}] # list`]
+      : ["packages:", ...pkgs.map((p, i) => `${l.indent}${l.dash}${q(p)}${l.comments[i] ? ` # ${l.comments[i]}` : ""}`)];
     return [...head, ...body].join(nl) + (l.finalNewline ? nl : "");
   };
 
@@ -215,9 +249,17 @@ describe("manifest edit properties", () => {
         const text = render(existing, l);
         const fresh = extra.filter((n) => !existing.includes(n));
         expect(parseManifest(text, "p.yaml").packages.map((p) => p.name)).toEqual(existing);
-        const added = addManifestPackages(text, fresh.map((name) => ({ name })));
+        const added = addManifestPackages(
+          text,
+          fresh.map((name) => ({ name })),
+        );
         expect(parseManifest(added, "p.yaml").packages.map((p) => p.name)).toEqual([...existing, ...fresh]);
-        expect(addManifestPackages(added, fresh.map((name) => ({ name })))).toBe(added);
+        expect(
+          addManifestPackages(
+            added,
+            fresh.map((name) => ({ name })),
+          ),
+        ).toBe(added);
         expect(removeManifestPackages(added, fresh)).toBe(text);
         const gone = existing.filter((_, i) => i % 2 === 0);
         const removed = removeManifestPackages(text, gone);

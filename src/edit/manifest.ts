@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
-import { DebLockError, ParseError, InternalError } from "../core/errors.js";
 import type { RelationOp } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
+import { DebLockError, InternalError, ParseError } from "../core/errors.js";
 import { applyEdits, type TextEdit } from "./text-edit.js";
 
 /**
@@ -130,8 +130,14 @@ export function addManifestPackages(text: string, packages: readonly PackageToAd
   const present = new Set(read.manifest.packages.map((p) => p.name));
   const toAdd: PackageToAdd[] = [];
   for (const p of packages) {
-    if (!NAME_RE.test(p.name)) throw new DebLockError("BAD_PACKAGE_NAME", `${JSON.stringify(p.name)} is not a Debian package name`, { hint: "package names are lowercase letters, digits and + . -" });
-    if (p.comment !== undefined && /[\n\r]/.test(p.comment)) throw new DebLockError("BAD_COMMENT", `a manifest comment must be one line: ${JSON.stringify(p.comment)}`, { hint: "pass a single-line comment" });
+    if (!NAME_RE.test(p.name))
+      throw new DebLockError("BAD_PACKAGE_NAME", `${JSON.stringify(p.name)} is not a Debian package name`, {
+        hint: "package names are lowercase letters, digits and + . -",
+      });
+    if (p.comment !== undefined && /[\n\r]/.test(p.comment))
+      throw new DebLockError("BAD_COMMENT", `a manifest comment must be one line: ${JSON.stringify(p.comment)}`, {
+        hint: "pass a single-line comment",
+      });
     if (p.constraint !== undefined) parseVersion(p.constraint.version);
     if (present.has(p.name)) continue;
     present.add(p.name);
@@ -241,7 +247,8 @@ export function setManifestPackageComments(text: string, comments: ReadonlyMap<s
   read.manifest.packages.forEach((pkg, i) => {
     if (!comments.has(pkg.name)) return;
     const wanted = comments.get(pkg.name)?.trim() || undefined;
-    if (wanted !== undefined && /[\n\r]/.test(wanted)) throw new DebLockError("BAD_COMMENT", `a manifest comment must be one line: ${JSON.stringify(wanted)}`, { hint: "pass a single-line comment" });
+    if (wanted !== undefined && /[\n\r]/.test(wanted))
+      throw new DebLockError("BAD_COMMENT", `a manifest comment must be one line: ${JSON.stringify(wanted)}`, { hint: "pass a single-line comment" });
     if (wanted === pkg.comment) return;
     if (read.packagesNode.flow) unsupported(file, "comments cannot be attached to entries of a flow list");
     const [, valueEnd] = rangeOf(items[i]!);
@@ -297,7 +304,12 @@ function readManifest(text: string, file: string): ReadManifest {
   };
   const fail = (message: string, node?: Node | null, offset = 0): never => {
     const where = node?.range ? at(node.range[0]) : at(offset);
-    throw new ParseError(CODE, message, { file, ...where }, { hint: "fix the manifest; see rules_distroless's manifest format (version, sources, archs, packages)" });
+    throw new ParseError(
+      CODE,
+      message,
+      { file, ...where },
+      { hint: "fix the manifest; see rules_distroless's manifest format (version, sources, archs, packages)" },
+    );
   };
   const firstError = doc.errors[0];
   if (firstError !== undefined) fail(`invalid YAML: ${firstError.message.split("\n")[0]}`, null, firstError.pos[0]);
@@ -316,21 +328,33 @@ function readManifest(text: string, file: string): ReadManifest {
   };
 
   const version = required(root, "version", "the manifest");
-  if (!isScalar(version.value) || version.value.value !== 1) fail(`unsupported manifest version ${isScalar(version.value) ? JSON.stringify(version.value.value) : "(not a number)"}; rules_distroless manifests are version 1`, (version.value as Node) ?? version.keyNode);
+  if (!isScalar(version.value) || version.value.value !== 1)
+    fail(
+      `unsupported manifest version ${isScalar(version.value) ? JSON.stringify(version.value.value) : "(not a number)"}; rules_distroless manifests are version 1`,
+      (version.value as Node) ?? version.keyNode,
+    );
 
   const sourcesField = required(root, "sources", "the manifest");
-  if (!isSeq(sourcesField.value) || sourcesField.value.items.length === 0) return fail("sources must be a non-empty list", (sourcesField.value as Node) ?? sourcesField.keyNode);
+  if (!isSeq(sourcesField.value) || sourcesField.value.items.length === 0)
+    return fail("sources must be a non-empty list", (sourcesField.value as Node) ?? sourcesField.keyNode);
   const urlNodes: Array<{ node: Scalar; flow: boolean }> = [];
   const sources: ManifestSource[] = sourcesField.value.items.map((item, i) => {
     const what = `sources[${i}]`;
     if (!isMap(item)) return fail(`${what} must be a mapping with channel and url or urls`, item as Node);
     const channel = stringOf(required(item, "channel", what).value, `${what}.channel`, item);
     const [suite, ...components] = channel.trim().split(/\s+/);
-    if (components.length === 0) fail(`${what}.channel ${JSON.stringify(channel)} must name a suite and at least one component, e.g. "bookworm main"`, required(item, "channel", what).value as Node);
+    if (components.length === 0)
+      fail(
+        `${what}.channel ${JSON.stringify(channel)} must name a suite and at least one component, e.g. "bookworm main"`,
+        required(item, "channel", what).value as Node,
+      );
     // The suite and components become URL path segments (dists/<suite>/<component>/...): no climbing out.
     for (const word of [suite!, ...components]) {
       if (!/^[A-Za-z0-9][A-Za-z0-9._+~-]*(\/[A-Za-z0-9][A-Za-z0-9._+~-]*)*$/.test(word) || word.split("/").includes("..")) {
-        fail(`${what}.channel ${JSON.stringify(channel)}: ${JSON.stringify(word)} is not a suite or component name`, required(item, "channel", what).value as Node);
+        fail(
+          `${what}.channel ${JSON.stringify(channel)}: ${JSON.stringify(word)} is not a suite or component name`,
+          required(item, "channel", what).value as Node,
+        );
       }
     }
     const url = field(item, "url");
@@ -342,7 +366,8 @@ function readManifest(text: string, file: string): ReadManifest {
       return { channel, suite: suite!, components, urls: [value], urlField: "url" as const, line: at(item.range![0]).line };
     }
     if (urls === undefined) return fail(`${what} has neither url nor urls`, item);
-    if (!isSeq(urls.value) || urls.value.items.length === 0) return fail(`${what}.urls must be a non-empty list`, (urls.value as Node) ?? urls.keyNode);
+    if (!isSeq(urls.value) || urls.value.items.length === 0)
+      return fail(`${what}.urls must be a non-empty list`, (urls.value as Node) ?? urls.keyNode);
     const seq = urls.value;
     const values = seq.items.map((u, j) => {
       const value = stringOf(u, `${what}.urls[${j}]`, seq);
@@ -353,7 +378,8 @@ function readManifest(text: string, file: string): ReadManifest {
   });
 
   const archsField = required(root, "archs", "the manifest");
-  if (!isSeq(archsField.value) || archsField.value.items.length === 0) return fail("archs must be a non-empty list", (archsField.value as Node) ?? archsField.keyNode);
+  if (!isSeq(archsField.value) || archsField.value.items.length === 0)
+    return fail("archs must be a non-empty list", (archsField.value as Node) ?? archsField.keyNode);
   const archsSeq = archsField.value;
   const archs = archsSeq.items.map((a, i) => {
     const arch = stringOf(a, `archs[${i}]`, archsSeq);
@@ -446,7 +472,8 @@ function formatScalar(value: string, style: Scalar["type"] | undefined, context:
     const doc = parseDocument(probe);
     const node = doc.contents;
     const scalar = isSeq(node) ? node.items[0] : isMap(node) ? node.items[0]?.value : undefined;
-    if (doc.errors.length === 0 && isScalar(scalar) && scalar.type === "PLAIN" && scalar.value === value && (!isSeq(node) || node.items.length === 1)) return value;
+    if (doc.errors.length === 0 && isScalar(scalar) && scalar.type === "PLAIN" && scalar.value === value && (!isSeq(node) || node.items.length === 1))
+      return value;
   }
   return JSON.stringify(value);
 }

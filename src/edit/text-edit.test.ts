@@ -19,17 +19,44 @@ describe("applyEdits", () => {
   it("returns the input itself when nothing changes", () => {
     expect(applyEdits(text, [])).toBe(text);
     const at = text.indexOf("tzdata");
-    expect(applyEdits(text, [{ start: at, end: at + 6, text: "tzdata" }, { start: 3, end: 3, text: "" }])).toBe(text);
+    expect(
+      applyEdits(text, [
+        { start: at, end: at + 6, text: "tzdata" },
+        { start: 3, end: 3, text: "" },
+      ]),
+    ).toBe(text);
   });
 
   it("keeps insertions at one offset in the given order, next to touching replacements", () => {
-    expect(applyEdits("abc", [{ start: 1, end: 1, text: "X" }, { start: 1, end: 1, text: "Y" }, { start: 1, end: 2, text: "B" }, { start: 0, end: 1, text: "A" }])).toBe("AXYBc");
+    expect(
+      applyEdits("abc", [
+        { start: 1, end: 1, text: "X" },
+        { start: 1, end: 1, text: "Y" },
+        { start: 1, end: 2, text: "B" },
+        { start: 0, end: 1, text: "A" },
+      ]),
+    ).toBe("AXYBc");
   });
 
   it("rejects overlapping and out-of-range edits", () => {
-    expect(() => applyEdits("abcdef", [{ start: 1, end: 4, text: "" }, { start: 3, end: 5, text: "x" }])).toThrow(expect.objectContaining({ code: "EDIT_OVERLAP" }));
-    expect(() => applyEdits("abcdef", [{ start: 1, end: 4, text: "" }, { start: 2, end: 2, text: "x" }])).toThrow(expect.objectContaining({ code: "EDIT_OVERLAP" }));
-    expect(() => applyEdits("abcdef", [{ start: 2, end: 3, text: "" }, { start: 2, end: 3, text: "y" }])).toThrow(expect.objectContaining({ code: "EDIT_OVERLAP" }));
+    expect(() =>
+      applyEdits("abcdef", [
+        { start: 1, end: 4, text: "" },
+        { start: 3, end: 5, text: "x" },
+      ]),
+    ).toThrow(expect.objectContaining({ code: "EDIT_OVERLAP" }));
+    expect(() =>
+      applyEdits("abcdef", [
+        { start: 1, end: 4, text: "" },
+        { start: 2, end: 2, text: "x" },
+      ]),
+    ).toThrow(expect.objectContaining({ code: "EDIT_OVERLAP" }));
+    expect(() =>
+      applyEdits("abcdef", [
+        { start: 2, end: 3, text: "" },
+        { start: 2, end: 3, text: "y" },
+      ]),
+    ).toThrow(expect.objectContaining({ code: "EDIT_OVERLAP" }));
     expect(() => applyEdits("abc", [{ start: 2, end: 4, text: "" }])).toThrow(expect.objectContaining({ code: "EDIT_OUT_OF_RANGE" }));
     expect(() => applyEdits("abc", [{ start: 2, end: 1, text: "" }])).toThrow(expect.objectContaining({ code: "EDIT_OUT_OF_RANGE" }));
   });

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PublicKey } from "openpgp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
-import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type Fault, type SuiteSpec } from "../../test/support/archive-server.js";
+import { type ArchiveServer, type ArchiveServerSpec, type Fault, type SuiteSpec, startArchiveServer } from "../../test/support/archive-server.js";
 import { generateTestKey, getTestKey } from "../../test/support/test-key.js";
-import { fetchPackagesIndex, type ArchiveEvent, type FetchIndexDeps } from "./archive.js";
+import { DebLockError, FetchError, ProblemError, VerificationError } from "../core/errors.js";
+import { type ArchiveEvent, type FetchIndexDeps, fetchPackagesIndex } from "./archive.js";
 import { createArchiveRun } from "./archive-run.js";
-import { createMemoryCache, openCache, type Cache } from "./cache.js";
+import { type Cache, createMemoryCache, openCache } from "./cache.js";
 import { createHttpClient, type HttpClient } from "./http.js";
 
 // Real stanzas from Debian bookworm main amd64 (Tag, Homepage, MD5sum and long Description dropped).
@@ -136,9 +136,18 @@ describe("fetchPackagesIndex: happy paths", () => {
     const d = deps();
     const result = await fetchPackagesIndex(source(), "amd64", d);
     expect(result.records.map((r) => `${r.name}=${r.version}`)).toEqual(["bash=5.2.15-2+b13", "libtinfo6=6.4-4", "libc6=2.36-9+deb12u7"]);
-    expect(result.records[0]).toMatchObject({ architecture: "amd64", essential: true, preDepends: "libc6 (>= 2.36), libtinfo6 (>= 6)", size: 1490652 });
+    expect(result.records[0]).toMatchObject({
+      architecture: "amd64",
+      essential: true,
+      preDepends: "libc6 (>= 2.36), libtinfo6 (>= 6)",
+      size: 1490652,
+    });
     expect(result.indexUrl).toBe(`${source().url}/dists/bookworm/main/binary-amd64/Packages.xz`);
-    expect(result.indexSha256).toBe(createHash("sha256").update(server.file(`/archive/debian/${TS}/dists/bookworm/main/binary-amd64/Packages.xz`)!).digest("hex"));
+    expect(result.indexSha256).toBe(
+      createHash("sha256")
+        .update(server.file(`/archive/debian/${TS}/dists/bookworm/main/binary-amd64/Packages.xz`)!)
+        .digest("hex"),
+    );
     expect(result.pin).toBe(500);
     expect(result.release.codename).toBe("bookworm");
     expect(result.signers).toEqual([(await getTestKey("archive")).fingerprint]);
@@ -181,7 +190,11 @@ describe("fetchPackagesIndex: happy paths", () => {
     const key = await generateTestKey({ date: new Date("2020-01-01T00:00:00Z"), expiresInSeconds: 365 * 24 * 3600 });
     const old = await startArchiveServer(SPEC, { signingKeys: [key], signedAt: new Date("2020-06-01T00:00:00Z") });
     try {
-      const result = await fetchPackagesIndex({ ...source(), url: old.archiveUrl("debian", TS) }, "amd64", deps(createMemoryCache(), { keys: [key.publicKey] }));
+      const result = await fetchPackagesIndex(
+        { ...source(), url: old.archiveUrl("debian", TS) },
+        "amd64",
+        deps(createMemoryCache(), { keys: [key.publicKey] }),
+      );
       expect(result.records).toHaveLength(3);
     } finally {
       await old.close();
@@ -298,11 +311,17 @@ describe("fetchPackagesIndex: trust", () => {
   });
 
   it("rejects a Release that does not match its Release.gpg, and a suite with no signature at all", async () => {
-    server.faults = [{ path: "/InRelease", notFound: true }, { path: "/Release", wrongContent: true }];
+    server.faults = [
+      { path: "/InRelease", notFound: true },
+      { path: "/Release", wrongContent: true },
+    ];
     const bad = await failure(fetchPackagesIndex(source(), "amd64", deps()));
     expect(bad.code).toBe("BAD_SIGNATURE");
     expect(bad.message).toContain(`${source().url}/dists/bookworm/Release`);
-    server.faults = [{ path: "/InRelease", notFound: true }, { path: "/Release.gpg", notFound: true }];
+    server.faults = [
+      { path: "/InRelease", notFound: true },
+      { path: "/Release.gpg", notFound: true },
+    ];
     const unsigned = await failure(fetchPackagesIndex(source(), "amd64", deps()));
     expect(unsigned).toBeInstanceOf(VerificationError);
     expect(unsigned.code).toBe("NOT_SIGNED");
@@ -379,7 +398,10 @@ describe("fetchPackagesIndex: cache", () => {
     expect(server.requests).toEqual([]);
     expect(warm.records).toEqual(cold.records);
     expect(d.events.map((e) => e.type)).toEqual(["inrelease", "index"]);
-    expect(d.events).toMatchObject([{ type: "inrelease", source: "cache" }, { type: "index", source: "derived" }]);
+    expect(d.events).toMatchObject([
+      { type: "inrelease", source: "cache" },
+      { type: "index", source: "derived" },
+    ]);
     // the cached copy is checked again: with other keys it no longer verifies, so it is fetched (and refused) anew
     const stranger = (await getTestKey("stranger")).publicKey;
     expect((await failure(fetchPackagesIndex(source(), "amd64", deps(cache, { keys: [stranger] })))).code).toBe("UNKNOWN_SIGNER");
@@ -396,7 +418,10 @@ describe("fetchPackagesIndex: cache", () => {
       const d = deps(cache);
       await fetchPackagesIndex(liveSource, "amd64", d);
       expect(live.requests.map((r) => `${r.status} ${r.path.replace(/^.*\/dists\//, "")}`)).toEqual(["200 bookworm/InRelease"]);
-      expect(d.events).toMatchObject([{ type: "inrelease", source: "network" }, { type: "index", source: "derived" }]);
+      expect(d.events).toMatchObject([
+        { type: "inrelease", source: "network" },
+        { type: "index", source: "derived" },
+      ]);
     } finally {
       await live.close();
     }
@@ -464,7 +489,10 @@ describe("records shared between the indexes of a suite", () => {
     const cache = createMemoryCache();
     for (const run of ["cold", "warm"]) {
       const d = deps(cache, { run: createArchiveRun() });
-      const [amd64, arm64] = await Promise.all([fetchPackagesIndex(source("bookworm-all"), "amd64", d), fetchPackagesIndex(source("bookworm-all"), "arm64", d)]);
+      const [amd64, arm64] = await Promise.all([
+        fetchPackagesIndex(source("bookworm-all"), "amd64", d),
+        fetchPackagesIndex(source("bookworm-all"), "arm64", d),
+      ]);
       expect(d.events.find((e) => e.type === "index")?.source, run).toBe(run === "cold" ? "network" : "derived");
       const [tzAmd64, tzArm64] = [amd64, arm64].map((i) => i.records.find((r) => r.name === "tzdata"));
       expect(tzAmd64).toMatchObject({ architecture: "all", provides: "tzdata-bookworm", multiArch: "foreign" });
@@ -476,4 +504,3 @@ describe("records shared between the indexes of a suite", () => {
     }
   });
 });
-

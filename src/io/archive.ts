@@ -1,10 +1,10 @@
 import type { PackageRecord } from "../core/debian/package.js";
-import { pickPackagesIndex, type PackagesIndexRef, type Release } from "../core/debian/release.js";
+import { type PackagesIndexRef, pickPackagesIndex, type Release } from "../core/debian/release.js";
 import { ProblemError, VerificationError } from "../core/errors.js";
-import { createArchiveRun, type ArchiveRun } from "./archive-run.js";
+import { type ArchiveRun, createArchiveRun } from "./archive-run.js";
 import { readDerivedRecords, writeDerivedRecords } from "./derived-records.js";
 import { decompressAndParse, decompressedLimit, downloadIndex } from "./index-download.js";
-import { loadRelease, offlineMiss, type InReleaseEvent, type ReleaseDeps, type VerifiedRelease } from "./release-fetch.js";
+import { type InReleaseEvent, loadRelease, offlineMiss, type ReleaseDeps, type VerifiedRelease } from "./release-fetch.js";
 
 export type { VerifiedRelease } from "./release-fetch.js";
 
@@ -189,7 +189,7 @@ function pickIndex(release: Release, source: ArchiveSourceRef, arch: string, inR
       known
         ? `${suiteName} (${inReleaseUrl}) has no component ${source.component}; it offers ${release.components.join(", ")}`
         : `${inReleaseUrl} lists no Packages index for ${source.component}/binary-${arch}`,
-      { hint: "check the channel (\"<suite> <component>\") of this source in the manifest" },
+      { hint: 'check the channel ("<suite> <component>") of this source in the manifest' },
     );
   }
   return ref;
@@ -198,4 +198,3 @@ function pickIndex(release: Release, source: ArchiveSourceRef, arch: string, inR
 function describe(ref: PackagesIndexRef): string {
   return `${ref.size} bytes, SHA256 ${ref.sha256}`;
 }
-

@@ -3,7 +3,7 @@ import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createMemoryCache, defaultCacheDir, openCache, sha256Hex, type Cache, type CacheEvent } from "./cache.js";
+import { type Cache, type CacheEvent, createMemoryCache, defaultCacheDir, openCache, sha256Hex } from "./cache.js";
 
 // Real compressed index bytes (four bookworm stanzas).
 const xz = new Uint8Array(readFileSync(join(import.meta.dirname, "../../test/fixtures/io/Packages.xz")));
@@ -19,7 +19,10 @@ afterEach(async () => {
 
 async function allFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length + 1)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(root.length + 1))
+    .sort();
 }
 
 function contract(name: string, make: () => Cache): void {

@@ -128,7 +128,8 @@ export function openCache(dir: string, options: { onEvent?: (e: CacheEvent) => v
       return undefined;
     }
   };
-  const areaOf = (path: string): CacheEvent["area"] => (path.startsWith(join(dir, "derived")) ? "derived" : path.startsWith(join(dir, "by-url")) ? "by-url" : "sha256");
+  const areaOf = (path: string): CacheEvent["area"] =>
+    path.startsWith(join(dir, "derived")) ? "derived" : path.startsWith(join(dir, "by-url")) ? "by-url" : "sha256";
   /** A write the cache cannot make (full disk, read-only, a file where a directory should be) costs only speed. */
   const tolerant = async (path: string, area: CacheEvent["area"], work: () => Promise<void>): Promise<void> => {
     try {

@@ -1,5 +1,5 @@
-import { type DebContents, DEB_CONTENTS_FORMAT, summarizeDeb } from "../core/image/deb-contents.js";
 import { FetchError, VerificationError } from "../core/errors.js";
+import { DEB_CONTENTS_FORMAT, type DebContents, summarizeDeb } from "../core/image/deb-contents.js";
 import { type Cache, sha256Hex } from "./cache.js";
 import { readDebArchives } from "./deb-archive.js";
 import type { HttpClient } from "./http.js";
@@ -31,7 +31,12 @@ export async function fetchDeb(deb: LockedDeb, deps: DebFetchDeps): Promise<{ by
   const cached = await deps.cache.get(deb.sha256);
   if (cached !== undefined) return { bytes: cached, source: "cache", url: url0 };
   if (deps.offline) {
-    throw new FetchError("OFFLINE_CACHE_MISS", `${deb.name} ${deb.version} is not in the cache (${url0}) and --offline forbids fetching it`, { url: url0 }, { hint: "run once without --offline to fill the cache" });
+    throw new FetchError(
+      "OFFLINE_CACHE_MISS",
+      `${deb.name} ${deb.version} is not in the cache (${url0}) and --offline forbids fetching it`,
+      { url: url0 },
+      { hint: "run once without --offline to fill the cache" },
+    );
   }
   let lastError: unknown;
   for (const url of deb.urls) {
@@ -48,14 +53,22 @@ export async function fetchDeb(deb: LockedDeb, deps: DebFetchDeps): Promise<{ by
       throw new VerificationError(
         "DEB_HASH_MISMATCH",
         `${url}: ${deb.name} ${deb.version} does not match its lock (SHA-256 expected ${deb.sha256}, found ${found}, ${body.byteLength} bytes)`,
-        { url, hint: "the mirror serves another file under that name, or the download was damaged: run again, try another --mirror, or relock if the lock is stale" },
+        {
+          url,
+          hint: "the mirror serves another file under that name, or the download was damaged: run again, try another --mirror, or relock if the lock is stale",
+        },
       );
     }
     await deps.cache.put(body, deb.sha256);
     return { bytes: body, source: "network", url };
   }
   if (lastError !== undefined) throw lastError;
-  throw new FetchError("DEB_NO_URL", `the lock records no URL for ${deb.name} ${deb.version}`, { url: url0 }, { hint: "relock the repo: deb-lock lock" });
+  throw new FetchError(
+    "DEB_NO_URL",
+    `the lock records no URL for ${deb.name} ${deb.version}`,
+    { url: url0 },
+    { hint: "relock the repo: deb-lock lock" },
+  );
 }
 
 const contentsKey = (sha256: string): string => `deb-contents ${DEB_CONTENTS_FORMAT} ${sha256}`;
@@ -64,7 +77,10 @@ const contentsKey = (sha256: string): string => `deb-contents ${DEB_CONTENTS_FOR
  * The contents summary of a locked .deb: from the cache (keyed by its SHA-256, so a warm run reads no .deb at
  * all), else computed from the .deb (fetched as above) and cached.
  */
-export async function debContents(deb: LockedDeb, deps: DebFetchDeps): Promise<{ contents: DebContents; source: DebSource | "summary"; downloadedBytes: number }> {
+export async function debContents(
+  deb: LockedDeb,
+  deps: DebFetchDeps,
+): Promise<{ contents: DebContents; source: DebSource | "summary"; downloadedBytes: number }> {
   const cached = await deps.cache.getDerived(contentsKey(deb.sha256));
   if (cached !== undefined) {
     try {

@@ -72,7 +72,12 @@ describe("decompress", () => {
 
   it("keeps working after a failure, and decodes several files at once", async () => {
     await corruptError(decompress(flipByte(xz, 700), "xz", { label: "bad.xz" }));
-    const outs = await Promise.all([decompress(xz, "xz", { label: "a" }), decompress(xzBig, "xz", { label: "b" }), decompress(xz, "xz", { label: "c" }), decompress(gz, "gz", { label: "d" })]);
+    const outs = await Promise.all([
+      decompress(xz, "xz", { label: "a" }),
+      decompress(xzBig, "xz", { label: "b" }),
+      decompress(xz, "xz", { label: "c" }),
+      decompress(gz, "gz", { label: "d" }),
+    ]);
     expect(outs[0]).toEqual(plain);
     expect(outs[1]!.byteLength).toBe(plain.byteLength * 300);
     expect(outs[2]).toEqual(plain);
@@ -142,7 +147,9 @@ describe("bounded output", () => {
   it.each(["xz", "gz", "none"] as const)("%s: stops with DECOMPRESSED_TOO_LARGE past maxBytes, and accepts exactly maxBytes", async (kind) => {
     const input = kind === "xz" ? xz : kind === "gz" ? gz : plain;
     await expect(decompress(input, kind, { label: "Packages", maxBytes: plain.byteLength })).resolves.toEqual(plain);
-    const error = await decompress(input, kind, { label: "https://example.org/debian/dists/x/Packages", maxBytes: plain.byteLength - 1 }).catch((e: unknown) => e);
+    const error = await decompress(input, kind, { label: "https://example.org/debian/dists/x/Packages", maxBytes: plain.byteLength - 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(VerificationError);
     expect(error).toMatchObject({ code: "DECOMPRESSED_TOO_LARGE", url: "https://example.org/debian/dists/x/Packages" });
   });
@@ -150,7 +157,9 @@ describe("bounded output", () => {
   it("stops a large xz stream early, without handing on more than maxBytes", async () => {
     let handed = 0;
     const maxBytes = 300 * 1024;
-    await expect(decompressChunks(xzBig, "xz", { label: "big", maxBytes }, (c) => (handed += c.byteLength))).rejects.toMatchObject({ code: "DECOMPRESSED_TOO_LARGE" });
+    await expect(decompressChunks(xzBig, "xz", { label: "big", maxBytes }, (c) => (handed += c.byteLength))).rejects.toMatchObject({
+      code: "DECOMPRESSED_TOO_LARGE",
+    });
     expect(handed).toBeLessThanOrEqual(maxBytes);
   });
 });

@@ -20,7 +20,11 @@ export interface DecompressOptions {
 }
 
 /** Decompresses `input` (bytes in memory, or chunks as they arrive) into one buffer. */
-export async function decompress(input: Uint8Array | AsyncIterable<Uint8Array>, kind: CompressionKind, options: DecompressOptions): Promise<Uint8Array> {
+export async function decompress(
+  input: Uint8Array | AsyncIterable<Uint8Array>,
+  kind: CompressionKind,
+  options: DecompressOptions,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   const total = await decompressChunks(input, kind, options, (chunk) => chunks.push(chunk));
   return concatBytes(chunks, total);
@@ -57,7 +61,10 @@ export async function decompressChunks(
  */
 const CHUNK_BYTES = 256 * 1024;
 
-function boundedConsumer(options: DecompressOptions, onChunk: (chunk: Uint8Array) => void): { push: (chunk: Uint8Array) => void; total: () => number } {
+function boundedConsumer(
+  options: DecompressOptions,
+  onChunk: (chunk: Uint8Array) => void,
+): { push: (chunk: Uint8Array) => void; total: () => number } {
   let total = 0;
   return {
     push(chunk) {

@@ -11,7 +11,18 @@ describe("derived records", () => {
   const records = parsePackagesIndex(excerpt, "Packages.bookworm-amd64.excerpt");
 
   it("read back equal to the parsed records, field for field and in the parser's field order", () => {
-    const all = [...records, { name: "zz-ünïcode", version: "1:2.0~rc1-1", architecture: "all", filename: "pool/main/z/zz/zz_2.0~rc1-1_all.deb", size: 0, sha256: "b".repeat(64), source: "zz (2.0~rc1-0.1)" }];
+    const all = [
+      ...records,
+      {
+        name: "zz-ünïcode",
+        version: "1:2.0~rc1-1",
+        architecture: "all",
+        filename: "pool/main/z/zz/zz_2.0~rc1-1_all.deb",
+        size: 0,
+        sha256: "b".repeat(64),
+        source: "zz (2.0~rc1-0.1)",
+      },
+    ];
     // all ASCII (the usual case), and with a UTF-8 string
     expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, records))).toEqual(records);
     // also from a Node Buffer at an odd offset of a larger allocation, as files are read
@@ -24,7 +35,11 @@ describe("derived records", () => {
     back!.forEach((r, i) => {
       expect(Object.keys(r)).toEqual(Object.keys(all[i]!));
     });
-    expect(records.some((r) => r.essential === true) && records.some((r) => r.provides !== undefined) && records.some((r) => r.installedSize !== undefined)).toBe(true);
+    expect(
+      records.some((r) => r.essential === true) &&
+        records.some((r) => r.provides !== undefined) &&
+        records.some((r) => r.installedSize !== undefined),
+    ).toBe(true);
     expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, []))).toEqual([]);
   });
 

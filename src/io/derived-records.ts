@@ -34,8 +34,39 @@ const DERIVED_FIELDS = [
   "otherRelations",
 ] as const;
 const FIELDS = DERIVED_FIELDS.length;
-const [D_NAME, D_VERSION, D_ARCHITECTURE, D_FILENAME, D_SHA256, D_MULTI_ARCH, D_PRIORITY, D_SOURCE, D_SECTION, D_DEPENDS, D_PRE_DEPENDS, D_PROVIDES, D_CONFLICTS, D_BREAKS, D_OTHER_RELATIONS] =
-  DERIVED_FIELDS.map((_, i) => i) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+const [
+  D_NAME,
+  D_VERSION,
+  D_ARCHITECTURE,
+  D_FILENAME,
+  D_SHA256,
+  D_MULTI_ARCH,
+  D_PRIORITY,
+  D_SOURCE,
+  D_SECTION,
+  D_DEPENDS,
+  D_PRE_DEPENDS,
+  D_PROVIDES,
+  D_CONFLICTS,
+  D_BREAKS,
+  D_OTHER_RELATIONS,
+] = DERIVED_FIELDS.map((_, i) => i) as number[] as [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 /** Written in the header to detect a reader of the other byte order (typed arrays use the platform's). */
 const BYTE_ORDER_MARK = 0x01020304;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DebLockError } from "../core/errors.js";
-import { applyChangeSet, JOURNAL_NAME, realTransactionFs, recoverWorkspace, type Interruption, type TransactionFs } from "./files.js";
+import { applyChangeSet, type Interruption, JOURNAL_NAME, realTransactionFs, recoverWorkspace, type TransactionFs } from "./files.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -271,7 +271,9 @@ describe("the journal", () => {
       const e = await thrown(applyChangeSet(changes(root), { root, ...signalAt(at, "SIGTERM") }));
       expect(e.code).toBe("INTERRUPTED");
       expect(e.message).toMatch(/SIGTERM/);
-      expect(await snapshot(root)).toEqual(at <= commit ? { a: "a0", gone: "g0" } : { a: "a1", "new/": "<dir>", "new/dir/": "<dir>", "new/dir/n": "n1" });
+      expect(await snapshot(root)).toEqual(
+        at <= commit ? { a: "a0", gone: "g0" } : { a: "a1", "new/": "<dir>", "new/dir/": "<dir>", "new/dir/n": "n1" },
+      );
     }
   });
 
@@ -306,7 +308,13 @@ describe("the journal", () => {
   it("recovery finishes a committed journal and refuses while its writer still runs", async () => {
     await writeFile(join(dir, "a"), "a1");
     await writeFile(join(dir, ".a.x.deb-lock-bak"), "a0");
-    const journal = { version: 1, pid: 2 ** 22 + 1, state: "committed", dirs: [], entries: [{ path: "a", tmp: ".a.x.deb-lock-tmp", backup: ".a.x.deb-lock-bak", after: "00" }] };
+    const journal = {
+      version: 1,
+      pid: 2 ** 22 + 1,
+      state: "committed",
+      dirs: [],
+      entries: [{ path: "a", tmp: ".a.x.deb-lock-tmp", backup: ".a.x.deb-lock-bak", after: "00" }],
+    };
     await writeFile(join(dir, JOURNAL_NAME), JSON.stringify(journal));
     const busy = await thrown(recoverWorkspace(dir, { isRunning: () => true }));
     expect(busy.code).toBe("WORKSPACE_BUSY");
@@ -334,7 +342,11 @@ describe("confinement to the workspace", () => {
     await writeFile(join(outside, "x.lock.json"), "theirs");
     await symlink(join(outside, "x.lock.json"), join(root, "deb/link.lock.json"));
     await symlink(outside, join(root, "deb/dirlink"));
-    const state = async () => ({ outside: await snapshot(outside), deb: (await readdir(join(root, "deb"))).sort(), top: (await readdir(dir)).sort() });
+    const state = async () => ({
+      outside: await snapshot(outside),
+      deb: (await readdir(join(root, "deb"))).sort(),
+      top: (await readdir(dir)).sort(),
+    });
     const before = await state();
     for (const path of [join(root, "../outside/new.lock.json"), join(root, "deb/link.lock.json"), join(root, "deb/dirlink/y.lock.json")]) {
       const e = await thrown(

@@ -258,7 +258,12 @@ function parseJournal(text: string): Journal {
   }
   if (!Array.isArray(j.entries) || !Array.isArray(j.dirs) || !j.dirs.every(isRel)) throw new Error("no entries");
   for (const e of j.entries) {
-    if (!isRel(e.path) || !(e.tmp === null || isRel(e.tmp)) || !(e.backup === null || isRel(e.backup)) || !(e.after === null || typeof e.after === "string")) {
+    if (
+      !isRel(e.path) ||
+      !(e.tmp === null || isRel(e.tmp)) ||
+      !(e.backup === null || isRel(e.backup)) ||
+      !(e.after === null || typeof e.after === "string")
+    ) {
       throw new Error("malformed entry");
     }
   }
@@ -326,9 +331,13 @@ async function replayJournal(base: string, journal: Journal, fs: TransactionFs):
   const dirs = new Set(journal.entries.map((e) => dirname(abs(e.path))));
   for (const d of dirs) await fs.sync(d).catch(() => {});
   if (failed.length > 0) {
-    throw new DebLockError("ROLLBACK_FAILED", `an interrupted write could not be ${journal.state === "pending" ? "undone" : "finished"} for: ${failed.join(", ")}`, {
-      hint: `their previous content is in the .deb-lock-bak files next to them; the journal ${join(base, JOURNAL_NAME)} stays, so the next run of deb-lock tries again`,
-    });
+    throw new DebLockError(
+      "ROLLBACK_FAILED",
+      `an interrupted write could not be ${journal.state === "pending" ? "undone" : "finished"} for: ${failed.join(", ")}`,
+      {
+        hint: `their previous content is in the .deb-lock-bak files next to them; the journal ${join(base, JOURNAL_NAME)} stays, so the next run of deb-lock tries again`,
+      },
+    );
   }
 }
 
@@ -351,9 +360,13 @@ export async function applyChangeSet(changes: readonly FileChange[], options: Tr
   for (const c of changes) {
     const real = await realLocation(await followSymlink(c.path, fs), fs);
     if (!options.allowOutside && !isInside(base, real)) {
-      throw new ProblemError("OUTSIDE_WORKSPACE", `${c.path}: ${real === resolve(c.path) ? "is" : `leads to ${real}, which is`} outside the workspace ${base}; nothing was changed`, {
-        hint: "deb-lock writes only inside the workspace; fix the label or symlink, or pass --allow-outside-workspace if this is intended",
-      });
+      throw new ProblemError(
+        "OUTSIDE_WORKSPACE",
+        `${c.path}: ${real === resolve(c.path) ? "is" : `leads to ${real}, which is`} outside the workspace ${base}; nothing was changed`,
+        {
+          hint: "deb-lock writes only inside the workspace; fix the label or symlink, or pass --allow-outside-workspace if this is intended",
+        },
+      );
     }
     if (seen.has(real)) throw new InternalError("DUPLICATE_CHANGE", `${c.path}: changed twice in one change set`);
     seen.add(real);
@@ -437,7 +450,9 @@ async function runTransaction(
     await fs.writeFile(journalPath, JSON.stringify(journal), { flag: "wx", flush: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new ProblemError("WORKSPACE_BUSY", `${base}: another deb-lock is writing this workspace (${journalPath} exists)`, { hint: "wait for it to finish, then run the command again" });
+      throw new ProblemError("WORKSPACE_BUSY", `${base}: another deb-lock is writing this workspace (${journalPath} exists)`, {
+        hint: "wait for it to finish, then run the command again",
+      });
     }
     throw writeFailed(e, "nothing was changed");
   }

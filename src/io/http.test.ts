@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type HttpTestServer, startForwardProxy, startHttpTestServer } from "../../test/support/http-test-server.js";
 import { FetchError } from "../core/errors.js";
-import { startForwardProxy, startHttpTestServer, type HttpTestServer } from "../../test/support/http-test-server.js";
-import { createHttpClient, parseRetryAfter, selectProxy, type HttpClient, type HttpClientOptions, type HttpEvent } from "./http.js";
+import { createHttpClient, type HttpClient, type HttpClientOptions, type HttpEvent, parseRetryAfter, selectProxy } from "./http.js";
 import { parseMirrorRules } from "./mirrors.js";
 
 let server: HttpTestServer;
@@ -193,7 +193,10 @@ describe("createHttpClient: broken connections", () => {
 describe("createHttpClient: redirects", () => {
   it("follows a redirect chain across servers, like snapshot's 302 to /file/<sha1>", async () => {
     const sha1 = "0123456789abcdef0123456789abcdef01234567";
-    server.script("/archive/debian/20240706T203757Z/pool/a.deb", { status: 301, headers: { location: "/archive/debian/20240706T203757Z/pool/b.deb" } });
+    server.script("/archive/debian/20240706T203757Z/pool/a.deb", {
+      status: 301,
+      headers: { location: "/archive/debian/20240706T203757Z/pool/b.deb" },
+    });
     server.script("/archive/debian/20240706T203757Z/pool/b.deb", { status: 302, headers: { location: `${other.origin}/file/${sha1}` } });
     other.script(`/file/${sha1}`, { body: "deb bytes" });
     const url = `${server.origin}/archive/debian/20240706T203757Z/pool/a.deb`;
@@ -246,7 +249,10 @@ describe("createHttpClient: credentials", () => {
     const netrcDir = join(dir, "a-directory");
     await mkdir(netrcDir);
     server.script("/pub", { body: "x" });
-    await expect(client({ netrcPath: netrcDir }).get(`${server.origin}/pub`)).rejects.toMatchObject({ code: "NETRC_UNREADABLE", message: expect.stringContaining(netrcDir) });
+    await expect(client({ netrcPath: netrcDir }).get(`${server.origin}/pub`)).rejects.toMatchObject({
+      code: "NETRC_UNREADABLE",
+      message: expect.stringContaining(netrcDir),
+    });
   });
 
   it("uses userinfo from the URL and never prints it", async () => {
@@ -299,7 +305,9 @@ describe("createHttpClient: mirrors, proxy, concurrency", () => {
       const e = await failure(c.get("https://snapshot.debian.org/archive/debian/20240706T203757Z/dists/trixie/InRelease"));
       expect(e.code).toBe("HTTP_STATUS");
       expect(e.status).toBe(404);
-      expect(e.message).toMatch(/^GET https:\/\/snapshot\.debian\.org\/.*trixie\/InRelease: HTTP 404 Not Found \(no such local file\) \(fetched from file:/);
+      expect(e.message).toMatch(
+        /^GET https:\/\/snapshot\.debian\.org\/.*trixie\/InRelease: HTTP 404 Not Found \(no such local file\) \(fetched from file:/,
+      );
     } finally {
       await rm(local, { recursive: true, force: true });
     }

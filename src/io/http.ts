@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
 import { rootCertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
-import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
+import { Agent, type Dispatcher, ProxyAgent, request } from "undici";
 import { DebLockError, FetchError, redactUrl } from "../core/errors.js";
-import { applyMirrors, type MirrorRule } from "./mirrors.js";
-import { findNetrcCredentials, readNetrc, type Credentials, type NetrcEntry } from "./netrc.js";
 import { concatBytes } from "./bytes.js";
+import { applyMirrors, type MirrorRule } from "./mirrors.js";
+import { type Credentials, findNetrcCredentials, type NetrcEntry, readNetrc } from "./netrc.js";
 
 /** A successful (2xx) response, fully read. */
 export interface HttpResponse {
@@ -149,10 +149,14 @@ class UndiciHttpClient implements HttpClient {
       netrcPath === undefined
         ? Promise.resolve([])
         : readNetrc(netrcPath).catch((cause: unknown) => {
-            throw new DebLockError("NETRC_UNREADABLE", `${netrcPath}: cannot read the netrc file (${cause instanceof Error ? cause.message : String(cause)})`, {
-              hint: "make the file readable, or point NETRC at another file",
-              cause,
-            });
+            throw new DebLockError(
+              "NETRC_UNREADABLE",
+              `${netrcPath}: cannot read the netrc file (${cause instanceof Error ? cause.message : String(cause)})`,
+              {
+                hint: "make the file readable, or point NETRC at another file",
+                cause,
+              },
+            );
           });
     // A netrc read failure surfaces on the first get(), not as an unhandled rejection.
     this.#netrc.catch(() => {});
@@ -194,11 +198,24 @@ class UndiciHttpClient implements HttpClient {
       if (delayMs !== undefined && Date.now() + delayMs >= deadline) {
         // Waiting would overrun the time one transfer may take: say so instead of waiting.
         const waited = Math.round((Date.now() - (deadline - this.#transferTimeoutMs)) / 1000);
-        const asked = failure.extra.retryAfterMs !== undefined ? `; the server asks to retry in ${Math.round(failure.extra.retryAfterMs / 1000)} s` : "";
-        failure = new AttemptError(failure.code, `${failure.detail} (gave up after ${waited} s${asked}; one transfer may take at most ${Math.round(this.#transferTimeoutMs / 1000)} s)`, false, failure.fetchedUrl, failure.extra);
+        const asked =
+          failure.extra.retryAfterMs !== undefined ? `; the server asks to retry in ${Math.round(failure.extra.retryAfterMs / 1000)} s` : "";
+        failure = new AttemptError(
+          failure.code,
+          `${failure.detail} (gave up after ${waited} s${asked}; one transfer may take at most ${Math.round(this.#transferTimeoutMs / 1000)} s)`,
+          false,
+          failure.fetchedUrl,
+          failure.extra,
+        );
       }
       if (delayMs === undefined || !failure.retryable) {
-        emit({ type: "fail", url: canonical, attempt, code: failure.code, ...(failure.extra.status === undefined ? {} : { status: failure.extra.status }) });
+        emit({
+          type: "fail",
+          url: canonical,
+          attempt,
+          code: failure.code,
+          ...(failure.extra.status === undefined ? {} : { status: failure.extra.status }),
+        });
         throw this.#toFetchError(canonical, target, failure, attempt);
       }
       emit({
@@ -221,7 +238,13 @@ class UndiciHttpClient implements HttpClient {
   }
 
   /** One attempt, bounded: stalled transfers and the transfer's deadline abort it with TIMEOUT. */
-  async #attempt(target: string, netrc: readonly NetrcEntry[], outer: AbortSignal, maxBytes: number, deadline: number): Promise<Omit<HttpResponse, "url">> {
+  async #attempt(
+    target: string,
+    netrc: readonly NetrcEntry[],
+    outer: AbortSignal,
+    maxBytes: number,
+    deadline: number,
+  ): Promise<Omit<HttpResponse, "url">> {
     const local = new AbortController();
     const progress = { received: 0, checked: 0 };
     let why: string | undefined;
@@ -232,10 +255,13 @@ class UndiciHttpClient implements HttpClient {
       }
       progress.checked = progress.received;
     }, this.#stallTimeoutMs);
-    const overall = setTimeout(() => {
-      why = `took longer than the ${Math.round(this.#transferTimeoutMs / 1000)} s one transfer may take`;
-      local.abort();
-    }, Math.max(0, deadline - Date.now()));
+    const overall = setTimeout(
+      () => {
+        why = `took longer than the ${Math.round(this.#transferTimeoutMs / 1000)} s one transfer may take`;
+        local.abort();
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     try {
       return await this.#fetchFollowingRedirects(target, netrc, AbortSignal.any([outer, local.signal]), maxBytes, progress);
     } catch (e) {
@@ -300,7 +326,12 @@ class UndiciHttpClient implements HttpClient {
     }
     if (current.protocol === "file:") return readLocalFile(current);
     if (current.protocol !== "http:" && current.protocol !== "https:") {
-      throw new AttemptError("UNSUPPORTED_URL", `unsupported scheme ${current.protocol} (only http:, https: and, through --mirror, file:)`, false, redactUrl(target));
+      throw new AttemptError(
+        "UNSUPPORTED_URL",
+        `unsupported scheme ${current.protocol} (only http:, https: and, through --mirror, file:)`,
+        false,
+        redactUrl(target),
+      );
     }
     // Credentials belong to the origin first asked: URL userinfo, else the netrc entry for that host.
     const authOrigin = current.origin;
@@ -391,7 +422,12 @@ class UndiciHttpClient implements HttpClient {
     const mirrored = target !== canonical && redactUrl(target) !== canonical;
     const hint = hintFor(failure, mirrored);
     const status = failure.extra.status;
-    return new FetchError(failure.code, message, { url: canonical, ...(status === undefined ? {} : { status }) }, { hint, cause: failure.extra.cause });
+    return new FetchError(
+      failure.code,
+      message,
+      { url: canonical, ...(status === undefined ? {} : { status }) },
+      { hint, cause: failure.extra.cause },
+    );
   }
 }
 
@@ -435,7 +471,8 @@ function hintFor(failure: AttemptError, mirrored: boolean): string {
     case "UNSUPPORTED_URL":
       return `use an http:// or https:// URL${mirrorNote}`;
     case "NETWORK":
-      if (failure.extra.tls === true) return "the server's TLS certificate is not trusted; for a mirror behind a private CA, add the CA (NODE_EXTRA_CA_CERTS)";
+      if (failure.extra.tls === true)
+        return "the server's TLS certificate is not trusted; for a mirror behind a private CA, add the CA (NODE_EXTRA_CA_CERTS)";
       return `check the network, the host name${mirrorNote}, and the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)`;
   }
 }
@@ -443,7 +480,10 @@ function hintFor(failure: AttemptError, mirrored: boolean): string {
 function classifyTransportError(cause: unknown, shown: string, expected: number | undefined, received: number): AttemptError {
   const code = errorCode(cause);
   if (/\b407\b/.test(cause instanceof Error ? cause.message : "")) {
-    return new AttemptError("HTTP_STATUS", "HTTP 407 Proxy Authentication Required (the proxy refused the credentials)", false, shown, { status: 407, cause });
+    return new AttemptError("HTTP_STATUS", "HTTP 407 Proxy Authentication Required (the proxy refused the credentials)", false, shown, {
+      status: 407,
+      cause,
+    });
   }
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "ETIMEDOUT") {
     const what = code === "UND_ERR_BODY_TIMEOUT" ? "body" : code === "UND_ERR_HEADERS_TIMEOUT" ? "response headers" : "connection";
@@ -515,7 +555,8 @@ export function selectProxy(url: URL, env: Record<string, string | undefined>): 
     }
     return undefined;
   };
-  const proxy = url.protocol === "https:" ? pick("https_proxy", "HTTPS_PROXY") : url.protocol === "http:" ? pick("http_proxy", "HTTP_PROXY") : undefined;
+  const proxy =
+    url.protocol === "https:" ? pick("https_proxy", "HTTPS_PROXY") : url.protocol === "http:" ? pick("http_proxy", "HTTP_PROXY") : undefined;
   if (proxy === undefined) return undefined;
   const noProxy = pick("no_proxy", "NO_PROXY");
   if (noProxy !== undefined && isNoProxy(url, noProxy)) return undefined;

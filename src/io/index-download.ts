@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createPackagesParser } from "../core/debian/packages-index.js";
 import type { PackageRecord } from "../core/debian/package.js";
+import { createPackagesParser } from "../core/debian/packages-index.js";
 import { byHashPath, type PackagesIndexRef, type Release } from "../core/debian/release.js";
 import { VerificationError } from "../core/errors.js";
 import { decompressChunks } from "./decompress.js";

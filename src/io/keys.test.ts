@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../core/errors.js";
 import { getTestKey } from "../../test/support/test-key.js";
+import { UsageError } from "../core/errors.js";
 import { bundledKeysDir, loadTrustedKeys } from "./keys.js";
 
 const fingerprints = (keys: { getFingerprint(): string }[]) => keys.map((k) => k.getFingerprint().toUpperCase());

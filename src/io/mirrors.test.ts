@@ -6,7 +6,10 @@ const SNAP = "https://snapshot.debian.org/archive/debian/20240706T203757Z";
 
 describe("parseMirrorRules", () => {
   it("reads repeatable flags and the comma-separated environment variable, flags first", () => {
-    const rules = parseMirrorRules(["https://a.example/x=https://b.example/y/"], "https://c.example/=http://d.example, https://e.example/p/=https://f.example/q");
+    const rules = parseMirrorRules(
+      ["https://a.example/x=https://b.example/y/"],
+      "https://c.example/=http://d.example, https://e.example/p/=https://f.example/q",
+    );
     expect(rules).toEqual([
       { from: "https://a.example/x", to: "https://b.example/y" },
       { from: "https://c.example", to: "http://d.example" },
@@ -15,7 +18,9 @@ describe("parseMirrorRules", () => {
   });
 
   it("accepts a file:/// target for a local copy", () => {
-    expect(parseMirrorRules(["https://a.example/debian=file:///srv/mirror/debian/"], undefined)).toEqual([{ from: "https://a.example/debian", to: "file:///srv/mirror/debian" }]);
+    expect(parseMirrorRules(["https://a.example/debian=file:///srv/mirror/debian/"], undefined)).toEqual([
+      { from: "https://a.example/debian", to: "file:///srv/mirror/debian" },
+    ]);
     expect(() => parseMirrorRules(["https://a.example/debian=file://"], undefined)).toThrow(/not an absolute URL/);
   });
 
@@ -25,7 +30,9 @@ describe("parseMirrorRules", () => {
   });
 
   it("keeps the first rule for a repeated FROM", () => {
-    expect(parseMirrorRules(["https://a/x=https://b", "https://a/x/=https://c"], "https://a/x=https://d")).toEqual([{ from: "https://a/x", to: "https://b" }]);
+    expect(parseMirrorRules(["https://a/x=https://b", "https://a/x/=https://c"], "https://a/x=https://d")).toEqual([
+      { from: "https://a/x", to: "https://b" },
+    ]);
   });
 
   it.each([

@@ -41,10 +41,16 @@ function parseMirrorRule(text: string, origin: string): MirrorRule {
   if (eq < 0) throw new UsageError(`${origin}: mirror rule "${text}" has no "=" between FROM and TO`, { code: "BAD_MIRROR_RULE", hint });
   const from = stripTrailingSlashes(text.slice(0, eq).trim());
   const to = stripTrailingSlashes(text.slice(eq + 1).trim());
-  for (const [side, value] of [["FROM", from], ["TO", to]] as const) {
+  for (const [side, value] of [
+    ["FROM", from],
+    ["TO", to],
+  ] as const) {
     if (value === "") throw new UsageError(`${origin}: mirror rule "${text}" has an empty ${side}`, { code: "BAD_MIRROR_RULE", hint });
     if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(value) && !/^file:\/\/\/./i.test(value)) {
-      throw new UsageError(`${origin}: mirror rule "${text}": ${side} "${value}" is not an absolute URL (scheme://host/... or file:///path)`, { code: "BAD_MIRROR_RULE", hint });
+      throw new UsageError(`${origin}: mirror rule "${text}": ${side} "${value}" is not an absolute URL (scheme://host/... or file:///path)`, {
+        code: "BAD_MIRROR_RULE",
+        hint,
+      });
     }
   }
   return { from, to };

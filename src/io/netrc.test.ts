@@ -7,7 +7,17 @@ import { findNetrcCredentials, parseNetrc, readNetrc } from "./netrc.js";
 describe("parseNetrc", () => {
   it("reads the multi-line form with comments", () => {
     const entries = parseNetrc(
-      ["# private mirror", "machine Mirror.Example.com", "  login alice", "  password s3cret # trailing", "", "default", "  login anon", "  password guest", ""].join("\n"),
+      [
+        "# private mirror",
+        "machine Mirror.Example.com",
+        "  login alice",
+        "  password s3cret # trailing",
+        "",
+        "default",
+        "  login anon",
+        "  password guest",
+        "",
+      ].join("\n"),
     );
     expect(entries).toEqual([
       { machine: "mirror.example.com", login: "alice", password: "s3cret" },

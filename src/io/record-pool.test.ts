@@ -4,7 +4,15 @@ import { createRecordPool } from "./record-pool.js";
 
 describe("record pool", () => {
   it("shares only records equal in every field, and only Architecture: all ones", () => {
-    const all: PackageRecord = { name: "tzdata", version: "2025b-0+deb12u2", architecture: "all", filename: "pool/t.deb", size: 1, sha256: "c".repeat(64), priority: "required" };
+    const all: PackageRecord = {
+      name: "tzdata",
+      version: "2025b-0+deb12u2",
+      architecture: "all",
+      filename: "pool/t.deb",
+      size: 1,
+      sha256: "c".repeat(64),
+      priority: "required",
+    };
     const pool = createRecordPool();
     const first = [all, { ...all, name: "bash", architecture: "amd64", sha256: "d".repeat(64) }];
     expect(pool.share(first)).toBe(first);

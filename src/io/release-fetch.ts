@@ -31,7 +31,9 @@ export interface VerifiedRelease {
 }
 
 /** What a suite publishes to be verified: an InRelease, or (older and third-party archives) Release + Release.gpg. */
-type SignedRelease = { readonly kind: "inrelease"; readonly data: Uint8Array } | { readonly kind: "detached"; readonly release: Uint8Array; readonly signature: Uint8Array };
+type SignedRelease =
+  | { readonly kind: "inrelease"; readonly data: Uint8Array }
+  | { readonly kind: "detached"; readonly release: Uint8Array; readonly signature: Uint8Array };
 
 /**
  * Downloads (or, offline, reads from the cache) the InRelease at `url` — or Release + Release.gpg where the suite
@@ -65,7 +67,13 @@ interface ReleaseFiles {
   readonly signatureUrl: string;
 }
 
-async function verifiedRelease(signed: SignedRelease, files: ReleaseFiles, origin: "network" | "cache", deps: ReleaseDeps, refetch: boolean): Promise<VerifiedRelease> {
+async function verifiedRelease(
+  signed: SignedRelease,
+  files: ReleaseFiles,
+  origin: "network" | "cache",
+  deps: ReleaseDeps,
+  refetch: boolean,
+): Promise<VerifiedRelease> {
   const { url, releaseUrl, signatureUrl } = files;
   const shownUrl = signed.kind === "inrelease" ? url : releaseUrl;
   // OpenPGP is loaded when the first signature is checked, not with the command.
@@ -166,7 +174,12 @@ function checkSuite(release: Release, url: string): void {
   if (requested === undefined || (release.suite === undefined && release.codename === undefined)) return;
   const wanted = [requested, requested.split("/")[0]!];
   if ([release.suite, release.codename].some((name) => name !== undefined && wanted.includes(name))) return;
-  const found = [release.suite === undefined ? undefined : `Suite ${release.suite}`, release.codename === undefined ? undefined : `Codename ${release.codename}`].filter(Boolean).join(", ");
+  const found = [
+    release.suite === undefined ? undefined : `Suite ${release.suite}`,
+    release.codename === undefined ? undefined : `Codename ${release.codename}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
   throw new VerificationError("SUITE_MISMATCH", `${url}: the signed Release is not of ${requested} (it says ${found})`, {
     url,
     hint: "the server answers with another suite's files (a misconfigured mirror or a substitution); check the url and channel of the source, or use another mirror",

@@ -12,7 +12,11 @@ import type { DebArchives } from "./deb-archive.js";
  * RootFs model (symlinks resolved inside the image, never through the host's), so a link in a package cannot
  * make a write land outside the directory.
  */
-export function writeRootFs(dir: string, layers: readonly { readonly pkg: string; readonly archives: DebArchives }[], extraLinks: readonly { link: string; target: string }[] = []): void {
+export function writeRootFs(
+  dir: string,
+  layers: readonly { readonly pkg: string; readonly archives: DebArchives }[],
+  extraLinks: readonly { link: string; target: string }[] = [],
+): void {
   const model = new RootFs();
   const onDisk = (p: string): string => join(dir, p);
   for (const { pkg, archives } of layers) {
@@ -64,7 +68,16 @@ export function writeRootFs(dir: string, layers: readonly { readonly pkg: string
 
 /** Debian arch of this machine, as Node names it. */
 export function hostDebianArch(): string {
-  const map: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "armhf", ia32: "i386", s390x: "s390x", ppc64: "ppc64el", riscv64: "riscv64", loong64: "loong64" };
+  const map: Record<string, string> = {
+    x64: "amd64",
+    arm64: "arm64",
+    arm: "armhf",
+    ia32: "i386",
+    s390x: "s390x",
+    ppc64: "ppc64el",
+    riscv64: "riscv64",
+    loong64: "loong64",
+  };
   return map[hostNodeArch()] ?? hostNodeArch();
 }
 
@@ -133,14 +146,26 @@ export function planRun(dir: string, argv: readonly string[], debArch: string, e
   const isRoot = userInfo().uid === 0;
   if (isRoot) {
     const chroot = which("chroot", env);
-    if (chroot === undefined) return { ok: false, reason: "running as root, but chroot is not on PATH", install: "install Debian's coreutils package (chroot is in it)" };
+    if (chroot === undefined)
+      return { ok: false, reason: "running as root, but chroot is not on PATH", install: "install Debian's coreutils package (chroot is in it)" };
     return { ok: true, plan: { argv: [chroot, dir, ...prefix, ...argv], method: "chroot", ...(emulator === undefined ? {} : { emulator }) } };
   }
   const unshare = which("unshare", env);
   if (unshare === undefined) {
-    return { ok: false, reason: "not running as root, and unshare (for an unprivileged user namespace) is not on PATH", install: "install Debian's util-linux package, or run deb-lock verify --run as root" };
+    return {
+      ok: false,
+      reason: "not running as root, and unshare (for an unprivileged user namespace) is not on PATH",
+      install: "install Debian's util-linux package, or run deb-lock verify --run as root",
+    };
   }
-  return { ok: true, plan: { argv: [unshare, "--user", "--map-root-user", `--root=${dir}`, ...prefix, ...argv], method: "unshare", ...(emulator === undefined ? {} : { emulator }) } };
+  return {
+    ok: true,
+    plan: {
+      argv: [unshare, "--user", "--map-root-user", `--root=${dir}`, ...prefix, ...argv],
+      method: "unshare",
+      ...(emulator === undefined ? {} : { emulator }),
+    },
+  };
 }
 
 export interface RunResult {
@@ -165,7 +190,9 @@ export function runPlanned(plan: RunPlan, options: { timeoutMs?: number } = {}):
     child.stdout.on("data", (c: Buffer) => out.push(c));
     child.stderr.on("data", (c: Buffer) => err.push(c));
     child.on("error", (e) => resolve({ exitCode: null, signal: null, stdout: "", stderr: "", spawnError: e.message }));
-    child.on("close", (code, signal) => resolve({ exitCode: code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+    child.on("close", (code, signal) =>
+      resolve({ exitCode: code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }),
+    );
   });
 }
 

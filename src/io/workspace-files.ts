@@ -47,12 +47,15 @@ async function readWorkspaceText(path: string): Promise<string> {
     info = await stat(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR" && code !== "ELOOP") throw fileAccessError(e, path) ?? unreadable(path, e, await describeMissing(path, e));
+    if (code !== "ENOENT" && code !== "ENOTDIR" && code !== "ELOOP")
+      throw fileAccessError(e, path) ?? unreadable(path, e, await describeMissing(path, e));
     throw unreadable(path, e, await describeMissing(path, e));
   }
   if (!info.isFile()) {
     const kind = info.isDirectory() ? "a directory" : info.isFIFO() ? "a FIFO (named pipe)" : info.isSocket() ? "a socket" : "a device";
-    throw new ProblemError("NOT_A_FILE", `${path}: is ${kind}, not a file`, { hint: "deb-lock reads this path as a file: replace it with one, or correct the label that names it" });
+    throw new ProblemError("NOT_A_FILE", `${path}: is ${kind}, not a file`, {
+      hint: "deb-lock reads this path as a file: replace it with one, or correct the label that names it",
+    });
   }
   try {
     return await readFile(path, "utf8");
@@ -65,7 +68,10 @@ async function describeMissing(path: string, e: unknown): Promise<string> {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "ELOOP") return "is a symlink loop";
   if (code === "ENOENT") {
-    const isLink = await lstat(path).then((l) => l.isSymbolicLink(), () => false);
+    const isLink = await lstat(path).then(
+      (l) => l.isSymbolicLink(),
+      () => false,
+    );
     return isLink ? "is a dangling symlink (its target does not exist)" : "does not exist";
   }
   if (code === "ENOTDIR") return "does not exist (a parent is not a directory)";

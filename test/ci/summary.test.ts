@@ -82,8 +82,7 @@ describe(".ci/summary.mjs", () => {
 
   it("accepts, and prints, a live test skipped because the network is unreachable", () => {
     const report = vitestReport("live", {
-      "test/live/a.test.js":
-        'describe("live", { skip: true, meta: { skipReason: "NETWORK_UNREACHABLE" } }, () => { it("fetches", () => {}); });\n',
+      "test/live/a.test.js": 'describe("live", { skip: true, meta: { skipReason: "NETWORK_UNREACHABLE" } }, () => { it("fetches", () => {}); });\n',
     });
     const s = judge(report, join(root, "live"));
     expect(s).toMatchObject({ ok: true, passed: 0, disallowed: [] });

@@ -20,7 +20,10 @@ describe("deb-lock installed from git", () => {
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", `git+file://${ROOT}#${rev}`], { cwd: project, stdio: "pipe" });
     const ws = join(dir, "ws");
     cpSync(join(ROOT, "test/fixtures/workspaces/distroless-2026/workspace"), ws, { recursive: true });
-    const r = await runAsync(join(project, "node_modules/.bin/deb-lock"), ["check", "-C", ws], { cwd: project, env: { ...process.env, NO_COLOR: "1" } });
+    const r = await runAsync(join(project, "node_modules/.bin/deb-lock"), ["check", "-C", ws], {
+      cwd: project,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     expect(r.stderr).toMatch(/^deb-lock check: ok /m);
     expect(r.status).toBe(0);
   });

@@ -18,7 +18,18 @@ let rev: string;
 
 const git = (...args: string[]) => execFileSync("git", args, { cwd: ws, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const preCommit = (...args: string[]) =>
-  runAsync("pre-commit", args, { cwd: ws, env: { ...process.env, PRE_COMMIT_HOME: HOME, NO_COLOR: "1", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } });
+  runAsync("pre-commit", args, {
+    cwd: ws,
+    env: {
+      ...process.env,
+      PRE_COMMIT_HOME: HOME,
+      NO_COLOR: "1",
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    },
+  });
 
 beforeAll(() => {
   // Fails (rather than skips) without the client: .ci/run installs it.

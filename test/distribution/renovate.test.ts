@@ -3,8 +3,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSnapshotService, type SnapshotService } from "../support/snapshot-listing.js";
-import { renovateBin, ROOT, runAsync } from "./toolchain.js";
+import { type SnapshotService, startSnapshotService } from "../support/snapshot-listing.js";
+import { ROOT, renovateBin, runAsync } from "./toolchain.js";
 
 // templates/renovate.json through the real Renovate CLI: the config validator, then a dry run on the local
 // platform in a distroless-shaped repository whose snapshot URLs point at a month listing served on 127.0.0.1.
@@ -72,7 +72,13 @@ describe("templates/renovate.json", () => {
     const logs = r.stdout
       .split("\n")
       .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as { msg: string; config?: Record<string, { packageFile: string; deps: { depName: string; currentValue: string; updates: { newValue: string }[] }[] }[]> });
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            msg: string;
+            config?: Record<string, { packageFile: string; deps: { depName: string; currentValue: string; updates: { newValue: string }[] }[] }[]>;
+          },
+      );
     const withUpdates = logs.find((l) => l.msg === "packageFiles with updates");
     expect(withUpdates, r.stdout.slice(-3000)).toBeDefined();
     const files = withUpdates!.config!.regex!;
@@ -82,7 +88,9 @@ describe("templates/renovate.json", () => {
       "private/repos/deb/trixie.yaml",
       "private/repos/deb/trixie_python.yaml",
     ]);
-    const proposals = new Set(files.flatMap((f) => f.deps.map((d) => `${d.depName} ${d.currentValue} -> ${d.updates.map((u) => u.newValue).join(",")}`)));
+    const proposals = new Set(
+      files.flatMap((f) => f.deps.map((d) => `${d.depName} ${d.currentValue} -> ${d.updates.map((u) => u.newValue).join(",")}`)),
+    );
     expect([...proposals].sort()).toEqual(["debian 20260818T205150Z -> 20260921T202832Z", "debian-security 20260818T224315Z -> 20260919T141208Z"]);
     // It read the September listings of both archives from the local service.
     expect(service.served).toEqual(expect.arrayContaining(["debian 202609", "debian-security 202609"]));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseLock } from "../../src/core/lock/index.js";
-import { startArchiveServer, type ArchiveServer } from "../support/archive-server.js";
+import { type ArchiveServer, startArchiveServer } from "../support/archive-server.js";
 
 // The package as users get it: `npm pack`, installed into an empty project, run through `npx deb-lock`.
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -62,7 +62,17 @@ describe("the packed CLI", () => {
     );
     const keyring = join(dir, "archive.asc");
     writeFileSync(keyring, server.publicKeyArmored);
-    const r = await npx(["lock", "-C", ws, "--cache-dir", join(dir, "cache"), "--keyring", keyring, "--mirror", `https://snapshot.debian.org/archive=${server.url}/archive`]);
+    const r = await npx([
+      "lock",
+      "-C",
+      ws,
+      "--cache-dir",
+      join(dir, "cache"),
+      "--keyring",
+      keyring,
+      "--mirror",
+      `https://snapshot.debian.org/archive=${server.url}/archive`,
+    ]);
     expect(r.stderr).not.toContain("error");
     expect(r.status).toBe(0);
     const lock = parseLock(readFileSync(join(ws, "private/repos/deb/bookworm.lock.json"), "utf8"), "bookworm.lock.json").lock;

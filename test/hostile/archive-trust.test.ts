@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startArchiveServer, type ArchiveServer } from "../support/archive-server.js";
-import { fixtureStanzas, lockWith, SNAPSHOT, tempDirs, TS, writeTree } from "../support/bookworm-archive.js";
+import { type ArchiveServer, startArchiveServer } from "../support/archive-server.js";
+import { fixtureStanzas, lockWith, SNAPSHOT, TS, tempDirs, writeTree } from "../support/bookworm-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 // An archive that is validly signed but says more than it should: another suite's Release at this suite's URL,
@@ -23,7 +23,11 @@ beforeAll(async () => {
           "bookworm-updates": { suite: "oldstable-updates", codename: "bookworm-updates", components: { main: { amd64 } } },
           "bookworm-passwd": { components: { main: { amd64: withFilename("libc6", "../../../../etc/passwd") } } },
           "bookworm-absolute": { components: { main: { amd64: withFilename("libc6", "/etc/passwd") } } },
-          "bookworm-baddeps": { components: { main: { amd64: amd64.map((st) => (st.startsWith("Package: libc6\n") ? st.replace(/^Depends: .*$/m, "Depends: Libgcc-s1 (>> )") : st)) } } },
+          "bookworm-baddeps": {
+            components: {
+              main: { amd64: amd64.map((st) => (st.startsWith("Package: libc6\n") ? st.replace(/^Depends: .*$/m, "Depends: Libgcc-s1 (>> )") : st)) },
+            },
+          },
           "bookworm-url": { components: { main: { amd64: withFilename("libc6", "https://evil.example/libc6.deb") } } },
         },
       },

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -32,7 +32,11 @@ export function builtCli(): string {
   mkdirSync(base, { recursive: true });
   const staging = `${out}.${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
-  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", staging], { stdio: "pipe" });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", staging],
+    { stdio: "pipe" },
+  );
   try {
     renameSync(staging, out);
   } catch {
@@ -49,9 +53,17 @@ export interface Spawned {
 }
 
 /** Starts the built CLI in its own process. */
-export function spawnCli(bin: string, args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined>; nodeArgs?: readonly string[] }): Spawned {
+export function spawnCli(
+  bin: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; nodeArgs?: readonly string[] },
+): Spawned {
   const started = Date.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, NO_COLOR: "1", HOME: options.cwd, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, NO_COLOR: "1", HOME: options.cwd, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   const waiters: { text: string; resolve: () => void }[] = [];

@@ -11,7 +11,8 @@ import { builtCli, spawnCli } from "./built-cli.js";
 // real process: SIGINT must roll back before exiting 130; after SIGKILL the next `check` must complete or roll
 // back. Either way the workspace is then entirely old or entirely new, with no temporary file left.
 
-const manifest = (packages: string[]): string => `version: 1\n${BOOKWORM_SOURCES}archs: [amd64]\npackages:\n${packages.map((p) => `  - ${p}\n`).join("")}`;
+const manifest = (packages: string[]): string =>
+  `version: 1\n${BOOKWORM_SOURCES}archs: [amd64]\npackages:\n${packages.map((p) => `  - ${p}\n`).join("")}`;
 const FULL = { a: ["bash"], b: ["libssl3", "ca-certificates"], c: ["libc6"] };
 const SMALL = { a: ["base-files"], b: ["libc6"] };
 
@@ -46,7 +47,11 @@ beforeAll(async () => {
     "private/repos/deb/b.yaml": manifest(SMALL.b),
   });
   expect((await lockWith(server, oldWs, cache)).code).toBe(0);
-  writeTree(oldWs, { "private/repos/deb/a.yaml": manifest(FULL.a), "private/repos/deb/b.yaml": manifest(FULL.b), "private/repos/deb/c.yaml": manifest(FULL.c) });
+  writeTree(oldWs, {
+    "private/repos/deb/a.yaml": manifest(FULL.a),
+    "private/repos/deb/b.yaml": manifest(FULL.b),
+    "private/repos/deb/c.yaml": manifest(FULL.c),
+  });
   newWs = temp.make("deb-lock-kill-new-");
   cpSync(oldWs, newWs, { recursive: true });
   // The step list of the write, traced in a real process (which also gives the new state).

@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { tempDirs, writeTree } from "../support/bookworm-archive.js";
-import { snapshotTree } from "../support/workspace-snapshot.js";
 import { clearsign, getTestKey, type TestKey } from "../support/test-key.js";
+import { snapshotTree } from "../support/workspace-snapshot.js";
 import { builtCli, spawnCli } from "./built-cli.js";
 
 // A hostile HTTP server on 127.0.0.1: decompression bombs, endless and trickling bodies, a server that never
@@ -48,7 +48,16 @@ function bomb(kind: "gz" | "xz", size: number): Uint8Array {
 }
 
 function releaseText(files: Record<string, { size: number; sha256: string }>): string {
-  const lines = ["Origin: Debian", "Label: Debian", "Suite: bookworm", "Codename: bookworm", "Date: Sat, 01 Nov 2026 00:00:00 UTC", "Architectures: amd64", "Components: main", "SHA256:"];
+  const lines = [
+    "Origin: Debian",
+    "Label: Debian",
+    "Suite: bookworm",
+    "Codename: bookworm",
+    "Date: Sat, 01 Nov 2026 00:00:00 UTC",
+    "Architectures: amd64",
+    "Components: main",
+    "SHA256:",
+  ];
   for (const [path, f] of Object.entries(files)) lines.push(` ${f.sha256} ${String(f.size).padStart(16)} ${path}`);
   return `${lines.join("\n")}\n`;
 }
@@ -82,7 +91,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   switch (kind) {
     case "gzbomb":
       // The Release states the uncompressed size too (as Debian's do): the bound is exact.
-      if (inRelease) return signed({ "main/binary-amd64/Packages.gz": { size: gzBomb.byteLength, sha256: sha(gzBomb) }, "main/binary-amd64/Packages": { size: 4096, sha256: "0".repeat(64) } });
+      if (inRelease)
+        return signed({
+          "main/binary-amd64/Packages.gz": { size: gzBomb.byteLength, sha256: sha(gzBomb) },
+          "main/binary-amd64/Packages": { size: 4096, sha256: "0".repeat(64) },
+        });
       if (path === "dists/bookworm/main/binary-amd64/Packages.gz") return void res.writeHead(200).end(gzBomb);
       break;
     case "xzbomb":
@@ -165,19 +178,23 @@ describe("hostile servers end in exit 3, quickly, in bounded memory, writing not
     ["a body trickling at 2 bytes/s", "drip", /\[TIMEOUT\].*InRelease: timed out waiting for the body \(less than 1 KiB in 2 s\)/],
     ["a server that never answers", "silent", /\[TIMEOUT\].*InRelease: timed out/],
     ["Retry-After: 3600", "retry-after", /\[HTTP_STATUS\].*503.*the server asks to retry in 3600 s; one transfer may take at most 8 s/],
-  ])("%s", async (_what, kind, message) => {
-    const ws = workspace([`${base}/${kind}`]);
-    const before = snapshotTree(ws);
-    const r = await lock(ws);
-    expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr.replace(/\n\s+/g, " ")).toMatch(message);
-    expect(r.stderr).not.toContain("internal error");
-    expect(r.ms).toBeLessThan(WALL_BOUND_MS);
-    expect(r.rss).toBeGreaterThan(0);
-    expect(r.rss).toBeLessThan(RSS_LIMIT);
-    expect(snapshotTree(ws)).toEqual(before);
-    process.stdout.write(`hostile ${kind}: exit ${r.code} in ${r.ms} ms, peak RSS ${Math.round(r.rss / 2 ** 20)} MiB\n`);
-  }, 60_000);
+  ])(
+    "%s",
+    async (_what, kind, message) => {
+      const ws = workspace([`${base}/${kind}`]);
+      const before = snapshotTree(ws);
+      const r = await lock(ws);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr.replace(/\n\s+/g, " ")).toMatch(message);
+      expect(r.stderr).not.toContain("internal error");
+      expect(r.ms).toBeLessThan(WALL_BOUND_MS);
+      expect(r.rss).toBeGreaterThan(0);
+      expect(r.rss).toBeLessThan(RSS_LIMIT);
+      expect(snapshotTree(ws)).toEqual(before);
+      process.stdout.write(`hostile ${kind}: exit ${r.code} in ${r.ms} ms, peak RSS ${Math.round(r.rss / 2 ** 20)} MiB\n`);
+    },
+    60_000,
+  );
 
   it("a proxy's 407 is reported as proxy authentication, without retrying", async () => {
     const ws = workspace(["http://deb.example.invalid/debian"]);
@@ -202,7 +219,10 @@ describe("hostile servers end in exit 3, quickly, in bounded memory, writing not
 });
 
 describe("signals outside the write", () => {
-  it.each([["SIGINT", 130], ["SIGTERM", 143]] as const)("%s while downloading ends the run at once with %i, writing nothing", async (signal, code) => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s while downloading ends the run at once with %i, writing nothing", async (signal, code) => {
     const ws = workspace([`${base}/silent`]);
     const before = snapshotTree(ws);
     const cache = temp.make("deb-lock-hostile-cache-");
@@ -222,7 +242,11 @@ describe("credentials never appear in output", () => {
     const mirrorSecret = "m1rr0r-pa55";
     const ws = workspace([`http://alice:${secret}@127.0.0.1:1/debian`]);
     for (const args of [["-v"], ["--json"]]) {
-      const r = await lock(ws, {}, [...args, "--mirror", `http://alice:${secret}@127.0.0.1:1=http://bob:${mirrorSecret}@${base.slice("http://".length)}/nothing`]);
+      const r = await lock(ws, {}, [
+        ...args,
+        "--mirror",
+        `http://alice:${secret}@127.0.0.1:1=http://bob:${mirrorSecret}@${base.slice("http://".length)}/nothing`,
+      ]);
       expect(r.code).not.toBe(0);
       const out = r.stdout + r.stderr;
       expect(out).toContain("***@");

@@ -92,22 +92,38 @@ describe("writes stay inside the workspace", () => {
 describe("ordinary conditions are exit 1 with the file named, never an internal error", () => {
   const setups: [string, (ws: string) => void, RegExp][] = [
     ["missing", (ws) => execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]), /bookworm\.yaml: does not exist/],
-    ["a directory", (ws) => {
-      execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]);
-      mkdirSync(join(ws, "private/repos/deb/bookworm.yaml"));
-    }, /bookworm\.yaml: is a directory, not a file/],
-    ["a dangling symlink", (ws) => {
-      execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]);
-      symlinkSync("nowhere.yaml", join(ws, "private/repos/deb/bookworm.yaml"));
-    }, /bookworm\.yaml: is a dangling symlink/],
-    ["a symlink loop", (ws) => {
-      execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]);
-      symlinkSync("bookworm.yaml", join(ws, "private/repos/deb/bookworm.yaml"));
-    }, /bookworm\.yaml: is a symlink loop/],
-    ["a FIFO", (ws) => {
-      execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]);
-      execFileSync("mkfifo", [join(ws, "private/repos/deb/bookworm.yaml")]);
-    }, /bookworm\.yaml: is a FIFO/],
+    [
+      "a directory",
+      (ws) => {
+        execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]);
+        mkdirSync(join(ws, "private/repos/deb/bookworm.yaml"));
+      },
+      /bookworm\.yaml: is a directory, not a file/,
+    ],
+    [
+      "a dangling symlink",
+      (ws) => {
+        execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]);
+        symlinkSync("nowhere.yaml", join(ws, "private/repos/deb/bookworm.yaml"));
+      },
+      /bookworm\.yaml: is a dangling symlink/,
+    ],
+    [
+      "a symlink loop",
+      (ws) => {
+        execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]);
+        symlinkSync("bookworm.yaml", join(ws, "private/repos/deb/bookworm.yaml"));
+      },
+      /bookworm\.yaml: is a symlink loop/,
+    ],
+    [
+      "a FIFO",
+      (ws) => {
+        execFileSync("rm", [join(ws, "private/repos/deb/bookworm.yaml")]);
+        execFileSync("mkfifo", [join(ws, "private/repos/deb/bookworm.yaml")]);
+      },
+      /bookworm\.yaml: is a FIFO/,
+    ],
   ];
   for (const [what, setup, message] of setups) {
     it(`a manifest that is ${what}: lock exits 1 at once`, async () => {
@@ -134,7 +150,9 @@ describe("ordinary conditions are exit 1 with the file named, never an internal 
   });
 
   it("a missing include() names the including file and line", async () => {
-    const { ws } = layout({ "MODULE.bazel": 'bazel_dep(name = "rules_distroless", version = "0.5.1")\n\ninclude("//private/repos/deb:deb.MODULE.bazel")\n' });
+    const { ws } = layout({
+      "MODULE.bazel": 'bazel_dep(name = "rules_distroless", version = "0.5.1")\n\ninclude("//private/repos/deb:deb.MODULE.bazel")\n',
+    });
     const r = await runCli(["check", "-C", ws], { cwd: ws });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("[INCLUDE_NOT_FOUND]");

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileHash } from "../../src/app/module-lock.js";
-import { parseLock } from "../../src/core/lock/index.js";
 import { formatUnifiedDiff } from "../../src/cli/render/diff.js";
-import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { parseLock } from "../../src/core/lock/index.js";
+import { type ArchiveServer, type SuiteSpec, startArchiveServer } from "../support/archive-server.js";
 import { readFixtureSuites } from "../support/fixture-archive.js";
 import { runCli } from "../support/run-cli.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
@@ -28,7 +28,8 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
-  for (const [archive, suites] of Object.entries(await readFixtureSuites(ARCHIVE))) archives[archive] = Object.fromEntries(TIMESTAMPS.map((ts) => [ts, suites]));
+  for (const [archive, suites] of Object.entries(await readFixtureSuites(ARCHIVE)))
+    archives[archive] = Object.fromEntries(TIMESTAMPS.map((ts) => [ts, suites]));
   server = await startArchiveServer({ archives });
   cache = mkdtempSync(join(tmpdir(), "deb-lock-cli-cache-"));
   dirs.push(cache);
@@ -50,13 +51,19 @@ function copyWorkspace(layout: string): string {
 
 /** Runs deb-lock in-process (the registered command table), against the fake archive. */
 async function cli(root: string, argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runCli([...argv, "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], { cwd: root, homeDir: cache });
+  return runCli([...argv, "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], {
+    cwd: root,
+    homeDir: cache,
+  });
 }
 
 function workspaceDiff(before: Record<string, string>, root: string): string {
   const after = snapshotTree(root);
   const text = (b64: string | undefined) => (b64 === undefined ? null : Buffer.from(b64, "base64").toString("utf8"));
-  return [...new Set([...Object.keys(before), ...Object.keys(after)])].sort().map((f) => formatUnifiedDiff(f, text(before[f]), text(after[f]))).join("");
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .sort()
+    .map((f) => formatUnifiedDiff(f, text(before[f]), text(after[f])))
+    .join("");
 }
 
 function golden(layout: string, name: string, run: { code: number; stdout: string; stderr: string }, diff: string): string {
@@ -85,11 +92,24 @@ function amd64OnlyPython(root: string): void {
 
 const CASES: { layout: string; name: string; argv: string[]; setup?: string[][]; prepare?: (root: string) => void }[] = [
   { layout: "distroless-2024", name: "add-postgresql-client", argv: ["add", "postgresql-client", "--image", "python3"] },
-  { layout: "distroless-2026", name: "add-postgresql-client-debian12", argv: ["add", "postgresql-client", "--image", "python3", "--distro", "debian12"] },
-  { layout: "distroless-2026", name: "add-postgresql-client-dry-run", argv: ["add", "postgresql-client", "--image", "python3", "--distro", "bookworm", "--dry-run"] },
+  {
+    layout: "distroless-2026",
+    name: "add-postgresql-client-debian12",
+    argv: ["add", "postgresql-client", "--image", "python3", "--distro", "debian12"],
+  },
+  {
+    layout: "distroless-2026",
+    name: "add-postgresql-client-dry-run",
+    argv: ["add", "postgresql-client", "--image", "python3", "--distro", "bookworm", "--dry-run"],
+  },
   { layout: "distroless-2024", name: "add-ffmpeg", argv: ["add", "ffmpeg", "--image", "python3"] },
   { layout: "distroless-2026", name: "add-ffmpeg", argv: ["add", "ffmpeg", "--image", "python3"] },
-  { layout: "distroless-2026", name: "add-ffmpeg-amd64-only", prepare: amd64OnlyPython, argv: ["add", "ffmpeg", "--image", "python3", "--distro", "debian12"] },
+  {
+    layout: "distroless-2026",
+    name: "add-ffmpeg-amd64-only",
+    prepare: amd64OnlyPython,
+    argv: ["add", "ffmpeg", "--image", "python3", "--distro", "debian12"],
+  },
   { layout: "distroless-2026", name: "add-libquadmath0-arch-specific", argv: ["add", "libquadmath0", "--image", "python3", "--distro", "debian13"] },
   { layout: "distroless-2024", name: "remove-still-needed", argv: ["remove", "libexpat1", "--image", "python3"] },
   // A typo (the package is in no list of the image): exit 1 naming it, nothing written.
@@ -207,9 +227,14 @@ describe("conformance with apt", () => {
       amd64OnlyPython(root);
       const run = await cli(root, ["add", pkg, "--image", "python3", "--distro", "debian12", "--dry-run", "--json"]);
       expect(run.code).toBe(0);
-      const report = JSON.parse(run.stdout) as { targets: { archs: { arch: string; added: { name: string; version: string }[]; skipped: { name: string; version: string }[] }[] }[] };
+      const report = JSON.parse(run.stdout) as {
+        targets: { archs: { arch: string; added: { name: string; version: string }[]; skipped: { name: string; version: string }[] }[] }[];
+      };
       const amd64 = report.targets[0]!.archs.find((a) => a.arch === "amd64")!;
-      const oracle = readFileSync(join(FIXTURES, "distroless-2026", "oracle", `apt-${pkg}-bookworm-amd64.txt`), "utf8").trim().split("\n").sort();
+      const oracle = readFileSync(join(FIXTURES, "distroless-2026", "oracle", `apt-${pkg}-bookworm-amd64.txt`), "utf8")
+        .trim()
+        .split("\n")
+        .sort();
       const added = amd64.added.map((p) => `${p.name} ${p.version}`);
       // every package add chose is apt's choice, at apt's version
       expect(added.filter((a) => !oracle.includes(a))).toEqual([]);
@@ -217,7 +242,9 @@ describe("conformance with apt", () => {
       const missing = oracle.filter((o) => !added.includes(o) && !notFollowed[pkg]!.includes(o.split(" ")[0]!));
       for (const m of missing) {
         const [name, version] = m.split(" ");
-        const why = JSON.parse((await cli(root, ["why", name!, "--image", "python3", "--distro", "debian12", "--arch", "amd64", "--json"])).stdout) as { distros: { archs: { present: boolean; version?: string }[] }[] };
+        const why = JSON.parse(
+          (await cli(root, ["why", name!, "--image", "python3", "--distro", "debian12", "--arch", "amd64", "--json"])).stdout,
+        ) as { distros: { archs: { present: boolean; version?: string }[] }[] };
         expect(why.distros[0]!.archs[0], m).toMatchObject({ present: true, version });
       }
     });
@@ -259,15 +286,26 @@ ${packages}`;
 
   it("writes the lock `deb-lock lock` would write for the new manifest; remove restores it", async () => {
     const root = plainWorkspace("  - libc6\n  - netbase # for /etc/services\n");
-    const lock = await runCli(["lock", "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], { cwd: root });
+    const lock = await runCli(
+      ["lock", "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"],
+      { cwd: root },
+    );
     expect(lock.stderr).toBe("");
     const before = snapshotTree(root);
     const added = await cli(root, ["add", "postgresql-client", "--manifest", "apt/bookworm.yaml"]);
     expect(added.stderr).toBe("");
-    expect(readFileSync(join(root, "apt/bookworm.yaml"), "utf8")).toBe(manifest("  - libc6\n  - netbase # for /etc/services\n  - postgresql-client\n"));
+    expect(readFileSync(join(root, "apt/bookworm.yaml"), "utf8")).toBe(
+      manifest("  - libc6\n  - netbase # for /etc/services\n  - postgresql-client\n"),
+    );
 
     const fresh = plainWorkspace("  - libc6\n  - netbase # for /etc/services\n  - postgresql-client\n");
-    expect((await runCli(["lock", "-C", fresh, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], { cwd: fresh })).code).toBe(0);
+    expect(
+      (
+        await runCli(["lock", "-C", fresh, "--cache-dir", cache, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, "--quiet"], {
+          cwd: fresh,
+        })
+      ).code,
+    ).toBe(0);
     expect(readFileSync(join(root, "apt/bookworm.lock.json"), "utf8")).toBe(readFileSync(join(fresh, "apt/bookworm.lock.json"), "utf8"));
 
     const why = await cli(root, ["why", "libpq5", "--manifest", "apt/bookworm.yaml", "--arch", "amd64"]);
@@ -283,7 +321,10 @@ ${packages}`;
     const added = await cli(root, ["add", "libpq5=15.18-0+deb12u1", "--manifest", "apt/bookworm.yaml"]);
     expect(added.code).toBe(0);
     expect(readFileSync(join(root, "apt/bookworm.yaml"), "utf8")).toBe(manifest("  - libc6\n  - libpq5 (= 15.18-0+deb12u1)\n"));
-    const pinned = () => parseLock(readFileSync(join(root, "apt/bookworm.lock.json"), "utf8"), "bookworm.lock.json").lock.packages.filter((p) => p.name === "libpq5").map((p) => p.version);
+    const pinned = () =>
+      parseLock(readFileSync(join(root, "apt/bookworm.lock.json"), "utf8"), "bookworm.lock.json")
+        .lock.packages.filter((p) => p.name === "libpq5")
+        .map((p) => p.version);
     expect(pinned().length).toBeGreaterThan(0);
     expect(new Set(pinned())).toEqual(new Set(["15.18-0+deb12u1"]));
     const relocked = await runCli(["lock", "-C", root, ...args], { cwd: root });
@@ -385,15 +426,19 @@ describe("property: add S then remove S restores every byte", () => {
   it("for random sets of packages, in both layouts", async () => {
     const pool = ["postgresql-client", "sensible-utils", "libgdbm6", "perl", "libpq5", "liblz4-1", "tar"];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("distroless-2024", "distroless-2026"), fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 }), async (layout, set) => {
-        const root = copyWorkspace(layout);
-        const before = snapshotTree(root);
-        const add = await cli(root, ["add", ...set, "--image", "python3", "--distro", "debian12"]);
-        expect(add.stderr).toBe("");
-        const remove = await cli(root, ["remove", ...set, "--image", "python3", "--distro", "debian12"]);
-        expect(remove.stderr).toBe("");
-        expect(workspaceDiff(before, root)).toBe("");
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("distroless-2024", "distroless-2026"),
+        fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 }),
+        async (layout, set) => {
+          const root = copyWorkspace(layout);
+          const before = snapshotTree(root);
+          const add = await cli(root, ["add", ...set, "--image", "python3", "--distro", "debian12"]);
+          expect(add.stderr).toBe("");
+          const remove = await cli(root, ["remove", ...set, "--image", "python3", "--distro", "debian12"]);
+          expect(remove.stderr).toBe("");
+          expect(workspaceDiff(before, root)).toBe("");
+        },
+      ),
       { numRuns: 8 },
     );
   });
@@ -401,18 +446,27 @@ describe("property: add S then remove S restores every byte", () => {
   it("for two sets added one after the other, then removed together", async () => {
     const pool = ["postgresql-client", "sensible-utils", "libgdbm6", "perl", "libpq5", "liblz4-1", "tar"];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("distroless-2024", "distroless-2026"), fc.shuffledSubarray(pool, { minLength: 2, maxLength: 4 }), fc.nat(), async (layout, picked, cut) => {
-        const at = 1 + (cut % (picked.length - 1));
-        const [first, second] = [picked.slice(0, at), picked.slice(at)];
-        const root = copyWorkspace(layout);
-        const before = snapshotTree(root);
-        // (Removing one set alone may be refused: a package of the other set may need it.)
-        for (const [verb, set] of [["add", first], ["add", second], ["remove", picked]] as const) {
-          const run = await cli(root, [verb, ...set, "--image", "python3", "--distro", "debian12"]);
-          expect(run.stderr, `${verb} ${set.join(" ")}`).toBe("");
-        }
-        expect(workspaceDiff(before, root)).toBe("");
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("distroless-2024", "distroless-2026"),
+        fc.shuffledSubarray(pool, { minLength: 2, maxLength: 4 }),
+        fc.nat(),
+        async (layout, picked, cut) => {
+          const at = 1 + (cut % (picked.length - 1));
+          const [first, second] = [picked.slice(0, at), picked.slice(at)];
+          const root = copyWorkspace(layout);
+          const before = snapshotTree(root);
+          // (Removing one set alone may be refused: a package of the other set may need it.)
+          for (const [verb, set] of [
+            ["add", first],
+            ["add", second],
+            ["remove", picked],
+          ] as const) {
+            const run = await cli(root, [verb, ...set, "--image", "python3", "--distro", "debian12"]);
+            expect(run.stderr, `${verb} ${set.join(" ")}`).toBe("");
+          }
+          expect(workspaceDiff(before, root)).toBe("");
+        },
+      ),
       { numRuns: 8 },
     );
   });

@@ -8,7 +8,7 @@ import { discoverRepos } from "../../src/app/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 import { missingTools } from "../oracle/apt-oracle.js";
-import { fixturePackages, startFixtureArchive, type FixtureArchive } from "../support/fixture-archive.js";
+import { type FixtureArchive, fixturePackages, startFixtureArchive } from "../support/fixture-archive.js";
 import { startSnapshotService } from "../support/snapshot-listing.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
@@ -59,7 +59,10 @@ async function labelsResolve(root: string, image: string): Promise<Map<string, {
         const decl = repos.find((r) => r.name === l.repo);
         expect(decl, `@${l.repo} is declared`).toBeDefined();
         const lock = parseLock(readFileSync(join(root, decl!.lockPath), "utf8"), decl!.lockPath);
-        expect(lock.lock.packages.some((p) => p.name === l.name && p.arch === debArch), `@${l.repo}//${l.name}/${debArch} is locked`).toBe(true);
+        expect(
+          lock.lock.packages.some((p) => p.name === l.name && p.arch === debArch),
+          `@${l.repo}//${l.name}/${debArch} is locked`,
+        ).toBe(true);
       }
       out.set(`${d.codename} ${debArch}`, labels);
     }
@@ -97,7 +100,11 @@ async function aptClosure(suites: readonly string[], arch: string, pkg: string):
       `Suite: ${suite}\nCodename: ${suite}\nArchitectures: ${arch}\nComponents: main\nSHA256:\n ${hashOf(rel)} ${sizeOf(rel)} ${rel}\n ${hashOf(`${rel}.xz`)} ${sizeOf(`${rel}.xz`)} ${rel}.xz\n`,
     );
   }
-  const r = spawnSync(join(import.meta.dirname, "..", "oracle", "apt-closure.sh"), ["--root", root, "--suites", suites.join(" "), "--arch", arch, pkg], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(
+    join(import.meta.dirname, "..", "oracle", "apt-closure.sh"),
+    ["--root", root, "--suites", suites.join(" "), "--arch", arch, pkg],
+    { encoding: "utf8", maxBuffer: 1 << 26 },
+  );
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim().split("\n");
 }
@@ -111,7 +118,12 @@ interface Layout {
   /** The file the arch-specific additions are written in, and what they look like there. */
   readonly additions: { readonly file: string; readonly contains: readonly string[] };
   /** Per codename: the suites apt reads, and the companion repo. */
-  readonly distros: readonly { readonly codename: string; readonly suites: readonly string[]; readonly companion: string; readonly amd64Only: readonly string[] }[];
+  readonly distros: readonly {
+    readonly codename: string;
+    readonly suites: readonly string[];
+    readonly companion: string;
+    readonly amd64Only: readonly string[];
+  }[];
 }
 
 const LAYOUTS: readonly Layout[] = [
@@ -126,7 +138,9 @@ const LAYOUTS: readonly Layout[] = [
       "python3/BUILD",
     ],
     additions: { file: "python3/BUILD", contains: ['"@bookworm_python_amd64_only//libmfx1/amd64",', '] if arch == "amd64" else []),'] },
-    distros: [{ codename: "bookworm", suites: BOOKWORM, companion: "bookworm_python_amd64_only", amd64Only: ["libmfx1", "libdrm-intel1", "libquadmath0"] }],
+    distros: [
+      { codename: "bookworm", suites: BOOKWORM, companion: "bookworm_python_amd64_only", amd64Only: ["libmfx1", "libdrm-intel1", "libquadmath0"] },
+    ],
   },
   {
     layout: "distroless-2026",
@@ -146,11 +160,21 @@ const LAYOUTS: readonly Layout[] = [
     ],
     additions: {
       file: "python3/python.bzl",
-      contains: ['"@bookworm_python_amd64_only//libmfx1/amd64",', '] if arch == "amd64" and distro == "debian12" else [])', '"@trixie_python_amd64_only//libvpl2/amd64",', '] if arch == "amd64" and distro == "debian13" else []),'],
+      contains: [
+        '"@bookworm_python_amd64_only//libmfx1/amd64",',
+        '] if arch == "amd64" and distro == "debian12" else [])',
+        '"@trixie_python_amd64_only//libvpl2/amd64",',
+        '] if arch == "amd64" and distro == "debian13" else []),',
+      ],
     },
     distros: [
       { codename: "bookworm", suites: BOOKWORM, companion: "bookworm_python_amd64_only", amd64Only: ["libmfx1", "libdrm-intel1", "libquadmath0"] },
-      { codename: "trixie", suites: ["trixie", "trixie-updates", "trixie-security"], companion: "trixie_python_amd64_only", amd64Only: ["libvpl2", "libdrm-intel1"] },
+      {
+        codename: "trixie",
+        suites: ["trixie", "trixie-updates", "trixie-security"],
+        companion: "trixie_python_amd64_only",
+        amd64Only: ["libvpl2", "libdrm-intel1"],
+      },
     ],
   },
 ];
@@ -202,7 +226,13 @@ for (const L of LAYOUTS) {
       const check = await archive.cli(root, ["check"]);
       expect(check.code, check.stdout + check.stderr).toBe(0);
       // One key per finding: the entry and what it needs (which images lack it may change: python3 now has debconf).
-      const findings = (run: { stdout: string; stderr: string }) => new Set((run.stdout + run.stderr).split("\n").filter((l) => /needs|no entry/.test(l)).map((l) => l.split(" which ")[0]));
+      const findings = (run: { stdout: string; stderr: string }) =>
+        new Set(
+          (run.stdout + run.stderr)
+            .split("\n")
+            .filter((l) => /needs|no entry/.test(l))
+            .map((l) => l.split(" which ")[0]),
+        );
       const fresh = archive.copyWorkspace(L.layout);
       const deepBefore = await archive.cli(fresh, ["check", "--deep"]);
       gapsBefore = deepBefore.stdout + deepBefore.stderr;
@@ -219,15 +249,21 @@ for (const L of LAYOUTS) {
 
     for (const d of L.distros) {
       for (const arch of ["amd64", "arm64"]) {
-        it.skipIf(noApt !== undefined)(`holds apt's whole closure of ffmpeg on ${d.codename} ${arch} across the ${d.codename} locks`, async () => {
-          const locked = lockedOnArch(root, arch, d.codename);
-          const apt = await aptClosure(d.suites, arch, "ffmpeg");
-          expect(apt.length).toBeGreaterThan(150);
-          // Only what the ancestor images already did without before the add (check --deep said so then), e.g.
-          // trixie's libssl3t64 → openssl-provider-legacy, which distroless's base image leaves out.
-          const missing = apt.filter((p) => !locked.has(p)).filter((p) => !new RegExp(`needs [^\\n]*\\b${p.split(" ")[0]!.replace(/[.+]/g, "\\$&")}\\b`).test(gapsBefore));
-          expect(missing).toEqual([]);
-        }, 120_000);
+        it.skipIf(noApt !== undefined)(
+          `holds apt's whole closure of ffmpeg on ${d.codename} ${arch} across the ${d.codename} locks`,
+          async () => {
+            const locked = lockedOnArch(root, arch, d.codename);
+            const apt = await aptClosure(d.suites, arch, "ffmpeg");
+            expect(apt.length).toBeGreaterThan(150);
+            // Only what the ancestor images already did without before the add (check --deep said so then), e.g.
+            // trixie's libssl3t64 → openssl-provider-legacy, which distroless's base image leaves out.
+            const missing = apt
+              .filter((p) => !locked.has(p))
+              .filter((p) => !new RegExp(`needs [^\\n]*\\b${p.split(" ")[0]!.replace(/[.+]/g, "\\$&")}\\b`).test(gapsBefore));
+            expect(missing).toEqual([]);
+          },
+          120_000,
+        );
       }
     }
 
@@ -296,7 +332,11 @@ use_repo(apt, "bookworm")
 });
 
 function lockedIn(root: string, rel: string, arch: string): Set<string> {
-  return new Set(parseLock(readFileSync(join(root, rel), "utf8"), rel).lock.packages.filter((p) => p.arch === arch).map((p) => `${p.name} ${p.version}`));
+  return new Set(
+    parseLock(readFileSync(join(root, rel), "utf8"), rel)
+      .lock.packages.filter((p) => p.arch === arch)
+      .map((p) => `${p.name} ${p.version}`),
+  );
 }
 
 describe("--arch: a package on some archs only", () => {
@@ -343,7 +383,10 @@ describe("update with a companion repo", () => {
   it("moves the companion's sources with the others; check passes afterwards and lock changes nothing", async () => {
     const root = archive.copyWorkspace("distroless-2024");
     expect((await archive.cli(root, ["add", "ffmpeg", "--image", "python3"])).code).toBe(0);
-    const service = await startSnapshotService({ debian: ["20240706T203757Z", "20260818T205150Z"], "debian-security": ["20240706T203757Z", "20260818T224315Z"] }, archive.server.url);
+    const service = await startSnapshotService(
+      { debian: ["20240706T203757Z", "20260818T205150Z"], "debian-security": ["20240706T203757Z", "20260818T224315Z"] },
+      archive.server.url,
+    );
     try {
       const run = await archive.cli(root, ["update", "--snapshot", "20260820T000000Z"], service.url);
       expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -352,7 +395,9 @@ describe("update with a companion repo", () => {
     }
     const companion = readFileSync(join(root, "private/repos/deb/bookworm_python_amd64_only.yaml"), "utf8");
     expect(companion).toContain("/archive/debian/20260818T205150Z");
-    expect(readFileSync(join(root, "private/repos/deb/bookworm_python_amd64_only.lock.json"), "utf8")).toContain("/archive/debian/20260818T205150Z/pool/");
+    expect(readFileSync(join(root, "private/repos/deb/bookworm_python_amd64_only.lock.json"), "utf8")).toContain(
+      "/archive/debian/20260818T205150Z/pool/",
+    );
     expect((await archive.cli(root, ["check"])).code).toBe(0);
     const after = snapshotTree(root);
     expect((await archive.cli(root, ["lock"])).code).toBe(0);

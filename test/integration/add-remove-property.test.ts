@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFixtureArchive, type FixtureArchive } from "../support/fixture-archive.js";
+import { type FixtureArchive, startFixtureArchive } from "../support/fixture-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 // Random add/remove sequences on python3 (2024 layout, amd64 + arm64) with packages only amd64 has: after every

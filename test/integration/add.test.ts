@@ -2,16 +2,16 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planAdd, type AddPlan, type RequestedPackage } from "../../src/app/add.js";
-import { planRemove } from "../../src/app/remove.js";
+import { type AddPlan, planAdd, type RequestedPackage } from "../../src/app/add.js";
 import { createIndexLoader, type IndexLoader } from "../../src/app/index-loader.js";
-import { createArchiveServices, type ArchiveServices } from "../../src/app/services.js";
+import { planRemove } from "../../src/app/remove.js";
+import { type ArchiveServices, createArchiveServices } from "../../src/app/services.js";
 import { discoverRepos } from "../../src/app/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { applyChangeSet } from "../../src/io/files.js";
 import { parseMirrorRules } from "../../src/io/mirrors.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
-import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { type ArchiveServer, type SuiteSpec, startArchiveServer } from "../support/archive-server.js";
 import { readFixtureSuites } from "../support/fixture-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
@@ -60,7 +60,11 @@ function copyWorkspace(layout: string): string {
   return root;
 }
 
-async function add(root: string, packages: readonly (string | RequestedPackage)[], where: { image?: string; manifest?: string; distro?: string }): Promise<AddPlan> {
+async function add(
+  root: string,
+  packages: readonly (string | RequestedPackage)[],
+  where: { image?: string; manifest?: string; distro?: string },
+): Promise<AddPlan> {
   const files = nodeWorkspaceFiles();
   const repos = await discoverRepos(root, files);
   return planAdd({ root, packages: packages.map((p) => (typeof p === "string" ? { name: p } : p)), ...where }, { files, loader, repos });
@@ -82,7 +86,9 @@ describe("add postgresql-client --image python3 --distro debian12", () => {
       expect(added).toContain("libpq5");
       // provided by the image itself or its ancestors: never added again
       for (const present of ["libc6", "libssl3", "zlib1g", "libreadline8", "libgcc-s1", "netbase"]) expect(added).not.toContain(present);
-      expect(amd64.skipped.map((s) => `${s.name}@${s.providedBy}`)).toEqual(expect.arrayContaining(["libc6@base", "libssl3@base", "libreadline8@python3"]));
+      expect(amd64.skipped.map((s) => `${s.name}@${s.providedBy}`)).toEqual(
+        expect.arrayContaining(["libc6@base", "libssl3@base", "libreadline8@python3"]),
+      );
       expect(amd64.installedSize).toBe(amd64.added.reduce((n, a) => n + a.installedSize, 0));
       expect(amd64.installedSize).toBeGreaterThan(1000);
       const libpq = amd64.added.find((a) => a.name === "libpq5")!;
@@ -91,9 +97,11 @@ describe("add postgresql-client --image python3 --distro debian12", () => {
 
       await applyChangeSet(plan.changes);
       const changed = plan.changes.map((c) => c.path.slice(root.length + 1)).sort();
-      expect(changed).toEqual(layout === "distroless-2024"
-        ? ["private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/BUILD"]
-        : ["MODULE.bazel.lock", "private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/config.bzl"]);
+      expect(changed).toEqual(
+        layout === "distroless-2024"
+          ? ["private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/BUILD"]
+          : ["MODULE.bazel.lock", "private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/config.bzl"],
+      );
       const manifest = text(root, "private/repos/deb/bookworm_python.yaml");
       expect(manifest).toContain("\n  - postgresql-client\n");
       expect(manifest).toContain("\n  - libpq5 # dependency of postgresql-client\n");
@@ -117,7 +125,10 @@ describe("add then remove", () => {
       expect(again.changes).toEqual([]);
       expect(again.targets[0]!.alreadyPresent).toEqual(["postgresql-client"]);
       const files = nodeWorkspaceFiles();
-      const removal = await planRemove({ root, packages: ["postgresql-client"], image: "python3", distro: "debian12" }, { files, loader, repos: await discoverRepos(root, files) });
+      const removal = await planRemove(
+        { root, packages: ["postgresql-client"], image: "python3", distro: "debian12" },
+        { files, loader, repos: await discoverRepos(root, files) },
+      );
       expect(removal.targets[0]!.removed).toEqual(["postgresql-client"]);
       expect(removal.targets[0]!.pruned).toContain("libpq5");
       await applyChangeSet(removal.changes);

@@ -1,10 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staleRecordedInputs } from "../../src/app/module-lock.js";
-import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec, type SuiteSpec } from "../support/archive-server.js";
+import { type ArchiveServer, type ArchiveServerSpec, type SuiteSpec, startArchiveServer } from "../support/archive-server.js";
 import { readFixtureSuites } from "../support/fixture-archive.js";
 import { runCli } from "../support/run-cli.js";
 
@@ -47,7 +47,9 @@ function declareGaps(ws: string): void {
   };
   for (const file of ["bookworm", "bookworm_python", "trixie", "trixie_python"]) {
     edit(ws, `private/repos/deb/${file}.yaml`, (t) =>
-      t.replace(/^(\s*- )([a-z0-9.+-]+)$/gm, (line, dash: string, name: string) => (gaps[name] === undefined ? line : `${dash}${name} # deb-lock: without=${gaps[name]} (not needed in a distroless image)`)),
+      t.replace(/^(\s*- )([a-z0-9.+-]+)$/gm, (line, dash: string, name: string) =>
+        gaps[name] === undefined ? line : `${dash}${name} # deb-lock: without=${gaps[name]} (not needed in a distroless image)`,
+      ),
     );
   }
 }
@@ -59,19 +61,35 @@ function copy(layout: string): string {
 }
 const edit = (ws: string, path: string, f: (text: string) => string) => writeFileSync(join(ws, path), f(readFileSync(join(ws, path), "utf8")));
 const check = (ws: string, ...argv: string[]) =>
-  runCli(["check", ...argv, "--mirror", `https://snapshot.debian.org=${archive.url}`, "--keyring", join(tmp, "key.asc"), "--cache-dir", join(tmp, "cache"), "--quiet"], { cwd: ws, homeDir: tmp });
+  runCli(
+    [
+      "check",
+      ...argv,
+      "--mirror",
+      `https://snapshot.debian.org=${archive.url}`,
+      "--keyring",
+      join(tmp, "key.asc"),
+      "--cache-dir",
+      join(tmp, "cache"),
+      "--quiet",
+    ],
+    { cwd: ws, homeDir: tmp },
+  );
 
 /** The hand edit of the blog post: ffmpeg in the manifest and the image list, one lock entry per arch with "dependencies": []. */
 function handEditFfmpeg(ws: string): void {
   // The hand edit: ffmpeg in the manifest and the image list, one lock entry per arch with "dependencies": [].
-  const stanzas = (arch: string) => execFileSync("xz", ["-dc", join(FIXTURES, "distroless-2026/archive/debian/bookworm", arch, "Packages.xz")], { encoding: "utf8" });
+  const stanzas = (arch: string) =>
+    execFileSync("xz", ["-dc", join(FIXTURES, "distroless-2026/archive/debian/bookworm", arch, "Packages.xz")], { encoding: "utf8" });
   const field = (stanza: string, name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(stanza)![1]!;
   edit(ws, "private/repos/deb/bookworm_python.yaml", (t) => `${t.trimEnd()}\n  - ffmpeg\n`);
   edit(ws, "python3/config.bzl", (t) => t.replace('        "libffi8",\n', '        "libffi8",\n        "ffmpeg",\n'));
   edit(ws, "private/repos/deb/bookworm_python.lock.json", (t) => {
     const lock = JSON.parse(t) as { packages: unknown[]; version: number };
     for (const arch of ["amd64", "arm64"]) {
-      const stanza = stanzas(arch).split(/\n\n+/).find((s) => s.startsWith("Package: ffmpeg\n"))!;
+      const stanza = stanzas(arch)
+        .split(/\n\n+/)
+        .find((s) => s.startsWith("Package: ffmpeg\n"))!;
       const version = field(stanza, "Version");
       lock.packages.push({
         arch,
@@ -90,7 +108,9 @@ function handEditFfmpeg(ws: string): void {
   const lockPath = "private/repos/deb/bookworm_python.lock.json";
   if (existsSync(join(ws, "MODULE.bazel.lock"))) {
     const content = readFileSync(join(ws, lockPath), "utf8");
-    edit(ws, "MODULE.bazel.lock", (t) => staleRecordedInputs(t, new Map([[lockPath, content]])).reduce((out, s) => out.replace(s.hash, s.newHash), t));
+    edit(ws, "MODULE.bazel.lock", (t) =>
+      staleRecordedInputs(t, new Map([[lockPath, content]])).reduce((out, s) => out.replace(s.hash, s.newHash), t),
+    );
   }
 }
 
@@ -131,14 +151,34 @@ describe("check covers every image of the workspace", () => {
   it("images named unlike their directory (java:java_base, base:static) and in nested packages are checked", async () => {
     const ws = copy("distroless-2024");
     mkdirSync(join(ws, "java"));
-    writeFileSync(join(ws, "java/BUILD"), `${imageBuild("java_base", "//cc:cc", ["zlib1g"])}\n${imageBuild("java17", ":java_base", ["libjpeg62-turbo"]).replace(/^load.*\n/gm, "").trimStart()}`);
+    writeFileSync(
+      join(ws, "java/BUILD"),
+      `${imageBuild("java_base", "//cc:cc", ["zlib1g"])}\n${imageBuild("java17", ":java_base", ["libjpeg62-turbo"])
+        .replace(/^load.*\n/gm, "")
+        .trimStart()}`,
+    );
     mkdirSync(join(ws, "experimental/nodejs"), { recursive: true });
     writeFileSync(join(ws, "experimental/nodejs/BUILD"), imageBuild("nodejs20", "//cc:cc", ["libatomic1"]));
-    edit(ws, "base/base.bzl", (t) => t.replace('deb.package(arch, distro, "netbase"),', 'deb.package(arch, distro, "netbase"),\n                    deb.package(arch, distro, "libcap2"),'));
+    edit(ws, "base/base.bzl", (t) =>
+      t.replace(
+        'deb.package(arch, distro, "netbase"),',
+        'deb.package(arch, distro, "netbase"),\n                    deb.package(arch, distro, "libcap2"),',
+      ),
+    );
     const r = await check(ws);
     expect(r.code).toBe(1);
-    const used = r.stdout.trim().split("\n").map((l) => / image (\S+) \(debian12\) uses (\S+),/.exec(l)?.slice(1, 3).join(" uses "));
-    expect(used.sort()).toEqual(["base:static uses libcap2", "experimental/nodejs:nodejs20 uses libatomic1", "java:java17 uses libjpeg62-turbo", "java:java_base uses zlib1g"].sort());
+    const used = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => / image (\S+) \(debian12\) uses (\S+),/.exec(l)?.slice(1, 3).join(" uses "));
+    expect(used.sort()).toEqual(
+      [
+        "base:static uses libcap2",
+        "experimental/nodejs:nodejs20 uses libatomic1",
+        "java:java17 uses libjpeg62-turbo",
+        "java:java_base uses zlib1g",
+      ].sort(),
+    );
     // every finding says once what to run, and what it says names the image as --image takes it
     expect(r.stdout).toContain("run `deb-lock add zlib1g --image java:java_base`");
   });
@@ -150,8 +190,13 @@ describe("check on the distroless-2026 layout", () => {
     edit(ws, "python3/config.bzl", (t) => t.replace('        "libffi8",\n', '        "libffi8",\n        "libmpdec3",\n'));
     const r = await check(ws);
     expect(r.code).toBe(1);
-    const line = readFileSync(join(ws, "python3/config.bzl"), "utf8").split("\n").findIndex((l) => l.includes('"libmpdec3"')) + 1;
-    expect(r.stdout).toContain(`python3/config.bzl:${line}: image python3 (debian12) uses libmpdec3, which the bookworm_python lock has no entry for on amd64, arm64 — run \`deb-lock add libmpdec3 --image python3\``);
+    const line =
+      readFileSync(join(ws, "python3/config.bzl"), "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes('"libmpdec3"')) + 1;
+    expect(r.stdout).toContain(
+      `python3/config.bzl:${line}: image python3 (debian12) uses libmpdec3, which the bookworm_python lock has no entry for on amd64, arm64 — run \`deb-lock add libmpdec3 --image python3\``,
+    );
   });
 
   it("--image narrows to one image", async () => {
@@ -165,7 +210,10 @@ describe("check on the distroless-2026 layout", () => {
     const ws = copy("distroless-2026");
     const strict = await check(ws, "--deep");
     expect(strict.code).toBe(1);
-    const unmet = strict.stdout.trim().split("\n").map((l) => /: (\S+) \S+ \(amd64, arm64\) needs (.*?) \[/.exec(l)?.slice(1, 3).join(" → "));
+    const unmet = strict.stdout
+      .trim()
+      .split("\n")
+      .map((l) => /: (\S+) \S+ \(amd64, arm64\) needs (.*?) \[/.exec(l)?.slice(1, 3).join(" → "));
     expect([...new Set(unmet)].sort()).toEqual([
       "base-files → awk",
       "libc6 → libgcc-s1",
@@ -176,7 +224,9 @@ describe("check on the distroless-2026 layout", () => {
       "libtirpc3t64 → libtirpc-common (>= 1.3.6+ds-1)",
       "tzdata → debconf (>= 0.5) | debconf-2.0",
     ]);
-    expect(strict.stdout).toContain("image base:base_nossl (debian12), image base (debian12), image cc (debian12), image python3 (debian12), image static (debian12) do not contain");
+    expect(strict.stdout).toContain(
+      "image base:base_nossl (debian12), image base (debian12), image cc (debian12), image python3 (debian12), image static (debian12) do not contain",
+    );
     expect(strict.stdout).toContain("which image python3 (debian12) does not contain");
     declareGaps(ws);
     const clean = await check(ws, "--deep");
@@ -187,10 +237,24 @@ describe("check on the distroless-2026 layout", () => {
   it("--deep's hint, when it names a command, is one that fixes the finding", async () => {
     const ws = copy("distroless-2026");
     const before = await check(ws, "--deep");
-    const finding = before.stdout.split("\n").find((l) => l.startsWith("private/repos/deb/bookworm_python.lock.json") && l.includes("libreadline8 "))!;
+    const finding = before.stdout
+      .split("\n")
+      .find((l) => l.startsWith("private/repos/deb/bookworm_python.lock.json") && l.includes("libreadline8 "))!;
     const command = /— run `deb-lock ([^`]+)`/.exec(finding)?.[1];
     expect(command).toBe("add readline-common --image python3");
-    const add = await runCli([...command!.split(" "), "--mirror", `https://snapshot.debian.org=${archive.url}`, "--keyring", join(tmp, "key.asc"), "--cache-dir", join(tmp, "cache"), "--quiet"], { cwd: ws, homeDir: tmp });
+    const add = await runCli(
+      [
+        ...command!.split(" "),
+        "--mirror",
+        `https://snapshot.debian.org=${archive.url}`,
+        "--keyring",
+        join(tmp, "key.asc"),
+        "--cache-dir",
+        join(tmp, "cache"),
+        "--quiet",
+      ],
+      { cwd: ws, homeDir: tmp },
+    );
     expect(add.stderr).toBe("");
     expect(add.stdout).toContain("+ readline-common 8.2-1.3 (requested)");
     expect(add.code).toBe(0);
@@ -210,8 +274,19 @@ describe("check on the distroless-2026 layout", () => {
     expect(deep.code).toBe(1);
     const findings = deep.stdout.trim().split("\n");
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatch(/^private\/repos\/deb\/bookworm_python\.lock\.json:\d+: ffmpeg 7:5\.1\.9-0\+deb12u1 \(amd64, arm64\) needs libavcodec59 \(>= 7:5\.0\) \[Depends\], libavdevice59 /);
-    for (const lib of ["libavcodec59", "libavfilter8", "libavformat59", "libavutil57", "libpostproc56", "libsdl2-2.0-0", "libswresample4", "libswscale6"]) {
+    expect(findings[0]).toMatch(
+      /^private\/repos\/deb\/bookworm_python\.lock\.json:\d+: ffmpeg 7:5\.1\.9-0\+deb12u1 \(amd64, arm64\) needs libavcodec59 \(>= 7:5\.0\) \[Depends\], libavdevice59 /,
+    );
+    for (const lib of [
+      "libavcodec59",
+      "libavfilter8",
+      "libavformat59",
+      "libavutil57",
+      "libpostproc56",
+      "libsdl2-2.0-0",
+      "libswresample4",
+      "libswscale6",
+    ]) {
       expect(findings[0]).toContain(lib);
     }
   });
@@ -228,7 +303,10 @@ describe("check --deep with a baseline (distroless-2026, untouched: its intentio
     const write = await check(ws, "--deep", "--write-baseline");
     expect(write.code).toBe(0);
     expect(write.stderr).toContain(`recorded ${accepted.length} finding(s) in deb-lock.baseline.json`);
-    const baseline = JSON.parse(readFileSync(join(ws, "deb-lock.baseline.json"), "utf8")) as { schemaVersion: number; findings: { code: string; key: string }[] };
+    const baseline = JSON.parse(readFileSync(join(ws, "deb-lock.baseline.json"), "utf8")) as {
+      schemaVersion: number;
+      findings: { code: string; key: string }[];
+    };
     expect(baseline.schemaVersion).toBe(1);
     expect(baseline.findings.map((f) => f.key)).toContain("tzdata needs debconf|debconf-2.0");
 

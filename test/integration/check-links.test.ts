@@ -28,10 +28,15 @@ describe("deb-lock check and links layers", () => {
     expect(baseline.filter((c) => c.startsWith("LINKS_"))).toEqual([]);
 
     const build = join(root, "python3/BUILD");
-    writeFileSync(build, `${readFileSync(build, "utf8").replace('load(":config.bzl"', 'load("@rules_pkg//pkg:tar.bzl", "pkg_tar")\nload(":config.bzl"')}${layer("python3_links_amd64_debian12")}${layer("python3_links_riscv64_debian12")}`);
+    writeFileSync(
+      build,
+      `${readFileSync(build, "utf8").replace('load(":config.bzl"', 'load("@rules_pkg//pkg:tar.bzl", "pkg_tar")\nload(":config.bzl"')}${layer("python3_links_amd64_debian12")}${layer("python3_links_riscv64_debian12")}`,
+    );
     const r = await runCli(["check", "-C", root, "--json"], { cwd: root });
     expect(r.code).toBe(1);
-    const findings = (JSON.parse(r.stdout) as { findings: { code: string; file: string; message: string }[] }).findings.filter((f) => f.code.startsWith("LINKS_"));
+    const findings = (JSON.parse(r.stdout) as { findings: { code: string; file: string; message: string }[] }).findings.filter((f) =>
+      f.code.startsWith("LINKS_"),
+    );
     expect(findings.map((f) => [f.code, f.file])).toEqual([
       ["LINKS_LAYER_NOT_IN_TARS", "python3/BUILD"],
       ["LINKS_LAYER_UNUSED", "python3/BUILD"],

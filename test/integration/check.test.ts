@@ -2,16 +2,16 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCheck, type CheckResult } from "../../src/app/check.js";
+import { type CheckResult, runCheck } from "../../src/app/check.js";
 import { formatFinding } from "../../src/app/check-finding.js";
 import type { ImageCheckInput } from "../../src/app/check-images.js";
 import { createIndexLoader } from "../../src/app/index-loader.js";
 import { planLock } from "../../src/app/lock.js";
-import { createArchiveServices, type ArchiveServices } from "../../src/app/services.js";
+import { type ArchiveServices, createArchiveServices } from "../../src/app/services.js";
 import { discoverRepos } from "../../src/app/workspace.js";
 import { applyChangeSet } from "../../src/io/files.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
-import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec } from "../support/archive-server.js";
+import { type ArchiveServer, type ArchiveServerSpec, startArchiveServer } from "../support/archive-server.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const CHECK_FIXTURE = join(ROOT, "test/fixtures/check/bookworm");
@@ -58,7 +58,9 @@ describe("check (offline) on a real explicit-closure repo", () => {
     const r = await check(ws);
     expect(codes(r)).toEqual(["MODULE_LOCK_HASH_MISMATCH", "PACKAGE_NOT_LOCKED"]);
     const lines = r.findings.map(formatFinding);
-    expect(lines[1]).toMatch(/^private\/repos\/deb\/bookworm\.yaml:\d+: package tzdata has no entry for arm64 in private\/repos\/deb\/bookworm\.lock\.json — run `deb-lock lock/);
+    expect(lines[1]).toMatch(
+      /^private\/repos\/deb\/bookworm\.yaml:\d+: package tzdata has no entry for arm64 in private\/repos\/deb\/bookworm\.lock\.json — run `deb-lock lock/,
+    );
     expect(lines[0]).toMatch(/^MODULE\.bazel\.lock:11: records sha256 .* of private\/repos\/deb\/bookworm\.lock\.json/);
   });
 
@@ -114,16 +116,27 @@ describe("check (offline) on a real explicit-closure repo", () => {
     const names = Array.from({ length: 330 }, (_, i) => `pkg${i}`);
     const template = base.packages[0]!;
     const packages = archs.flatMap((arch) =>
-      names.map((name) => ({ ...template, arch, name, key: `${name}_${template.version.replaceAll("+", "-p-")}_${arch}`, url: template.url.replace("base-files", name) })),
+      names.map((name) => ({
+        ...template,
+        arch,
+        name,
+        key: `${name}_${template.version.replaceAll("+", "-p-")}_${arch}`,
+        url: template.url.replace("base-files", name),
+      })),
     );
     const bigLock = JSON.stringify({ packages, version: 1 }, null, "\t");
-    const bigManifest = manifestText.replace(/archs:[\s\S]*$/, `archs:\n${archs.map((a) => `  - ${a}`).join("\n")}\n\npackages:\n${names.map((x) => `  - ${x}`).join("\n")}\n`);
-    const module = ["module(name = \"scale\")", 'apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")'];
+    const bigManifest = manifestText.replace(
+      /archs:[\s\S]*$/,
+      `archs:\n${archs.map((a) => `  - ${a}`).join("\n")}\n\npackages:\n${names.map((x) => `  - ${x}`).join("\n")}\n`,
+    );
+    const module = ['module(name = "scale")', 'apt = use_extension("@rules_distroless//apt:extensions.bzl", "apt")'];
     cpSync(CHECK_FIXTURE, ws, { recursive: true });
     for (let i = 0; i < 12; i++) {
       write(ws, `private/repos/deb/r${i}.yaml`, bigManifest);
       write(ws, `private/repos/deb/r${i}.lock.json`, bigLock);
-      module.push(`apt.install(name = "r${i}", lock = "//private/repos/deb:r${i}.lock.json", manifest = "//private/repos/deb:r${i}.yaml", resolve_transitive = False)`);
+      module.push(
+        `apt.install(name = "r${i}", lock = "//private/repos/deb:r${i}.lock.json", manifest = "//private/repos/deb:r${i}.yaml", resolve_transitive = False)`,
+      );
     }
     write(ws, "MODULE.bazel", `${module.join("\n")}\n`);
     // Speed is measured by `npm run bench`, not here; this checks that a workspace of this size is read whole.
@@ -141,7 +154,14 @@ describe("check --deep against a fake archive", () => {
   beforeAll(async () => {
     archive = await startArchiveServer(data.spec);
     writeFileSync(join(tmp, "key.asc"), archive.publicKeyArmored);
-    services = createArchiveServices({ mirrors: [{ from: "https://snapshot.debian.org", to: archive.url }], cacheDir: join(tmp, "cache"), offline: false, keyrings: [join(tmp, "key.asc")], env: {}, homeDir: tmp });
+    services = createArchiveServices({
+      mirrors: [{ from: "https://snapshot.debian.org", to: archive.url }],
+      cacheDir: join(tmp, "cache"),
+      offline: false,
+      keyrings: [join(tmp, "key.asc")],
+      env: {},
+      homeDir: tmp,
+    });
   });
   afterAll(async () => {
     await services?.close();
@@ -152,7 +172,11 @@ describe("check --deep against a fake archive", () => {
     const ws = copy(join(UPDATE_FIXTURE, "workspace"));
     if (extraPackages.length > 0) write(ws, MANIFEST, `${read(ws, MANIFEST)}${extraPackages.map((p) => `  - ${p}\n`).join("")}`);
     const files = nodeWorkspaceFiles();
-    const plan = await planLock(ws, await discoverRepos(ws, files), { files, loader: createIndexLoader(services), defaults: { dialect: "urls", keyStyle: "tilde-replaced" } });
+    const plan = await planLock(ws, await discoverRepos(ws, files), {
+      files,
+      loader: createIndexLoader(services),
+      defaults: { dialect: "urls", keyStyle: "tilde-replaced" },
+    });
     expect(plan.problems).toEqual([]);
     await applyChangeSet(plan.changes);
     return ws;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BOOKWORM_SOURCES, lockWith, SNAPSHOT, useBookwormArchive, TS, writeTree } from "../support/bookworm-archive.js";
+import { BOOKWORM_SOURCES, lockWith, SNAPSHOT, TS, useBookwormArchive, writeTree } from "../support/bookworm-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 /**
@@ -75,9 +75,18 @@ function moduleLock(opts: { versions?: string; apt?: boolean } = {}): Record<str
       recordedDirentsInputs: {},
       envVariables: {},
       generatedRepoSpecs: {
-        versions: { bzlFile: "@@//private/extensions:version.bzl", ruleClassName: "version_repo", attributes: { versions: opts.versions ?? OLD_VERSIONS } },
+        versions: {
+          bzlFile: "@@//private/extensions:version.bzl",
+          ruleClassName: "version_repo",
+          attributes: { versions: opts.versions ?? OLD_VERSIONS },
+        },
       },
-      moduleExtensionMetadata: { explicitRootModuleDirectDeps: ["versions"], explicitRootModuleDirectDevDeps: [], useAllRepos: "NO", reproducible: false },
+      moduleExtensionMetadata: {
+        explicitRootModuleDirectDeps: ["versions"],
+        explicitRootModuleDirectDevDeps: [],
+        useAllRepos: "NO",
+        reproducible: false,
+      },
       recordedRepoMappingEntries: [["", "rules_distroless", "rules_distroless~"]],
     },
   };
@@ -89,7 +98,11 @@ function moduleLock(opts: { versions?: string; apt?: boolean } = {}): Record<str
       recordedDirentsInputs: {},
       envVariables: {},
       generatedRepoSpecs: {
-        bookworm: { bzlFile: "@@rules_distroless~//apt/private:deb_translate_lock.bzl", ruleClassName: "deb_translate_lock", attributes: { lock_content: OLD_BOOKWORM } },
+        bookworm: {
+          bzlFile: "@@rules_distroless~//apt/private:deb_translate_lock.bzl",
+          ruleClassName: "deb_translate_lock",
+          attributes: { lock_content: OLD_BOOKWORM },
+        },
       },
     },
   };
@@ -116,7 +129,13 @@ function expectedVersions(locks: Record<string, string>): string {
     }
   }
   const sorted = (x: unknown): unknown =>
-    x !== null && typeof x === "object" ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sorted((x as Record<string, unknown>)[k])])) : x;
+    x !== null && typeof x === "object"
+      ? Object.fromEntries(
+          Object.keys(x)
+            .sort()
+            .map((k) => [k, sorted((x as Record<string, unknown>)[k])]),
+        )
+      : x;
   return JSON.stringify(sorted(out));
 }
 
@@ -161,7 +180,10 @@ describe("deb-lock lock and MODULE.bazel.lock", () => {
     hub.generatedRepoSpecs.versions.attributes.versions = expectedVersions({ bookworm, flat });
     expect(read(root, "MODULE.bazel.lock")).toBe(bazelJson(expected));
     // The values a BUILD file reads through versions.bzl.
-    const versions = JSON.parse(hub.generatedRepoSpecs.versions.attributes.versions as string) as Record<string, Record<string, Record<string, unknown>>>;
+    const versions = JSON.parse(hub.generatedRepoSpecs.versions.attributes.versions as string) as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >;
     expect(versions.flat!.libc6!.amd64).toEqual({ epoch: null, raw: "2.36-9+deb12u14", revision: "9+deb12u14", upstream: "2.36" });
     expect(versions.flat!.libssl3!.amd64).toEqual({ epoch: null, raw: "3.0.22-1~deb12u2", revision: "1~deb12u2", upstream: "3.0.22" });
     expect(Object.keys(versions.bookworm!.bash!)).toEqual(["amd64", "arm64"]);
@@ -183,7 +205,14 @@ describe("deb-lock lock and MODULE.bazel.lock", () => {
     const json = await lock(root, "--dry-run", "--json");
     const doc = JSON.parse(json.stdout) as { moduleLock: { updated: unknown[]; notices: unknown[] } };
     expect(doc.moduleLock.updated).toEqual([{ extension: HUB, section: "general", files: [FLAT, BOOKWORM], action: "recomputed" }]);
-    expect(doc.moduleLock.notices).toEqual([expect.objectContaining({ code: "MODULE_LOCK_NOT_RECOMPUTABLE", extension: APT, files: [BOOKWORM], command: "bazel mod deps --lockfile_mode=update" })]);
+    expect(doc.moduleLock.notices).toEqual([
+      expect.objectContaining({
+        code: "MODULE_LOCK_NOT_RECOMPUTABLE",
+        extension: APT,
+        files: [BOOKWORM],
+        command: "bazel mod deps --lockfile_mode=update",
+      }),
+    ]);
   });
 
   it("leaves an extension it cannot recompute exactly as it was, with a warning naming the command, and still updates the hub", async () => {
@@ -193,14 +222,16 @@ describe("deb-lock lock and MODULE.bazel.lock", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`MODULE.bazel.lock records the old hash of ${BOOKWORM} for ${APT}, left as it is`);
     expect(result.stderr).toContain("`bazel mod deps --lockfile_mode=update`");
-    const after = JSON.parse(read(root, "MODULE.bazel.lock")) as { moduleExtensions: Record<string, { general: { recordedFileInputs: Record<string, string> } }> };
+    const after = JSON.parse(read(root, "MODULE.bazel.lock")) as {
+      moduleExtensions: Record<string, { general: { recordedFileInputs: Record<string, string> } }>;
+    };
     expect(after.moduleExtensions[APT]).toEqual(original.moduleExtensions[APT]);
     expect(after.moduleExtensions[HUB]!.general.recordedFileInputs[`@@//${BOOKWORM}`]).toBe(sha256(read(root, BOOKWORM)));
     expect(read(root, "MODULE.bazel.lock")).toBe(bazelJson(after));
   });
 
   it("leaves a hub whose recorded versions the recorded locks do not give, with a warning", async () => {
-    const text = bazelJson(moduleLock({ versions: OLD_VERSIONS.replace("9+deb12u13\",\"upstream", "9+deb12u12\",\"upstream") }));
+    const text = bazelJson(moduleLock({ versions: OLD_VERSIONS.replace('9+deb12u13","upstream', '9+deb12u12","upstream') }));
     const root = workspace(text);
     const result = await lock(root);
     expect(result.code, result.stderr).toBe(0);

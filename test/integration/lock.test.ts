@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseLock } from "../../src/core/lock/index.js";
 import type { Fault } from "../support/archive-server.js";
-import { BOOKWORM_SOURCES, fixtureStanzas, lockWith, SNAPSHOT, useBookwormArchive, TS, writeTree } from "../support/bookworm-archive.js";
+import { BOOKWORM_SOURCES, fixtureStanzas, lockWith, SNAPSHOT, TS, useBookwormArchive, writeTree } from "../support/bookworm-archive.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 const MODULE = `bazel_dep(name = "rules_distroless", version = "0.5.1")
@@ -91,7 +91,15 @@ describe("deb-lock lock", () => {
     ]);
     expect(amd64[0]!.name).toBe("bash");
     const bash = amd64[0]!;
-    expect(bash.dependencies.map((d) => d.name).sort()).toEqual(["base-files", "debianutils", "gcc-12-base", "libc6", "libgcc-s1", "libtinfo6", "mawk"]);
+    expect(bash.dependencies.map((d) => d.name).sort()).toEqual([
+      "base-files",
+      "debianutils",
+      "gcc-12-base",
+      "libc6",
+      "libgcc-s1",
+      "libtinfo6",
+      "mawk",
+    ]);
     const ssl = amd64.find((p) => p.name === "libssl3")!;
     expect(ssl.key).toBe("libssl3_3.0.22-1_deb12u2_amd64");
     expect(ssl.urls).toEqual([`${SNAPSHOT}/debian-security/${TS}/pool/updates/main/o/openssl/libssl3_3.0.22-1~deb12u2_amd64.deb`]);
@@ -122,7 +130,10 @@ describe("deb-lock lock", () => {
 
   it("recovers from 503 and 429 answers", async () => {
     const root = workspace();
-    archive.server.faults.push({ path: "bookworm/InRelease", status: [503, 200] }, { path: /binary-amd64\/.*Packages/, status: [429, 200], retryAfter: 0 });
+    archive.server.faults.push(
+      { path: "bookworm/InRelease", status: [503, 200] },
+      { path: /binary-amd64\/.*Packages/, status: [429, 200], retryAfter: 0 },
+    );
     const result = await lock(root);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("retrying");

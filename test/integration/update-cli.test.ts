@@ -3,14 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staleRecordedInputs } from "../../src/app/module-lock.js";
-import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec } from "../support/archive-server.js";
+import { type ArchiveServer, type ArchiveServerSpec, startArchiveServer } from "../support/archive-server.js";
 import { runCli } from "../support/run-cli.js";
-import { startSnapshotService, type SnapshotService } from "../support/snapshot-listing.js";
+import { type SnapshotService, startSnapshotService } from "../support/snapshot-listing.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/update");
-const data = JSON.parse(readFileSync(join(FIXTURE, "archive.json"), "utf8")) as { now: string; runs: Record<string, string[]>; spec: ArchiveServerSpec };
+const data = JSON.parse(readFileSync(join(FIXTURE, "archive.json"), "utf8")) as {
+  now: string;
+  runs: Record<string, string[]>;
+  spec: ArchiveServerSpec;
+};
 const MANIFEST = "private/repos/deb/bookworm.yaml";
 const LOCK = "private/repos/deb/bookworm.lock.json";
 
@@ -19,7 +23,15 @@ let service: SnapshotService;
 let tmp: string;
 let n = 0;
 
-const common = () => ["--mirror", `https://snapshot.debian.org=${service.url}`, "--keyring", join(tmp, "key.asc"), "--cache-dir", join(tmp, "cache"), "--quiet"];
+const common = () => [
+  "--mirror",
+  `https://snapshot.debian.org=${service.url}`,
+  "--keyring",
+  join(tmp, "key.asc"),
+  "--cache-dir",
+  join(tmp, "cache"),
+  "--quiet",
+];
 const env = { DEB_LOCK_NOW: data.now };
 const cli = (ws: string, ...argv: string[]) => runCli([...argv, ...common()], { cwd: ws, env, homeDir: tmp });
 
@@ -30,7 +42,9 @@ async function workspace(): Promise<string> {
   const locked = await cli(ws, "lock");
   expect(locked.code, locked.stderr).toBe(0);
   const { createHash } = await import("node:crypto");
-  const hash = createHash("sha256").update(readFileSync(join(ws, LOCK))).digest("hex");
+  const hash = createHash("sha256")
+    .update(readFileSync(join(ws, LOCK)))
+    .digest("hex");
   writeFileSync(
     join(ws, "MODULE.bazel.lock"),
     `${JSON.stringify(
@@ -40,7 +54,14 @@ async function workspace(): Promise<string> {
         selectedYankedVersions: {},
         moduleExtensions: {
           "@@rules_distroless+//apt:extensions.bzl%apt": {
-            general: { bzlTransitiveDigest: "x", usagesDigest: "y", recordedFileInputs: { [`@@//${LOCK}`]: hash }, recordedDirentsInputs: {}, envVariables: {}, generatedRepoSpecs: {} },
+            general: {
+              bzlTransitiveDigest: "x",
+              usagesDigest: "y",
+              recordedFileInputs: { [`@@//${LOCK}`]: hash },
+              recordedDirentsInputs: {},
+              envVariables: {},
+              generatedRepoSpecs: {},
+            },
           },
         },
         facts: {},
@@ -102,7 +123,9 @@ describe("deb-lock update / outdated / check", () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("would write 3 file(s): private/repos/deb/bookworm.yaml, private/repos/deb/bookworm.lock.json, MODULE.bazel.lock");
     expect(dry.stdout).toContain("--- a/private/repos/deb/bookworm.yaml\n+++ b/private/repos/deb/bookworm.yaml\n");
-    expect(dry.stdout).toContain("\n-    url: https://snapshot.debian.org/archive/debian/20260701T024210Z\n+    url: https://snapshot.debian.org/archive/debian/20260801T021544Z\n");
+    expect(dry.stdout).toContain(
+      "\n-    url: https://snapshot.debian.org/archive/debian/20260701T024210Z\n+    url: https://snapshot.debian.org/archive/debian/20260801T021544Z\n",
+    );
     expect(dry.stdout).toContain("\n+  - libpsl5 # dependency of libcurl4\n");
     expect(snapshotTree(ws)).toEqual(before);
     expect(readFileSync(body, "utf8")).toContain("### :warning: Security updates");

@@ -8,10 +8,10 @@ import { discoverRepos } from "../../src/app/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 import { missingTools } from "../oracle/apt-oracle.js";
-import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "../support/archive-server.js";
+import { type ArchiveServer, type SuiteSpec, startArchiveServer } from "../support/archive-server.js";
 import { FIXTURE_ARCHIVE, FIXTURES, readFixtureSuites } from "../support/fixture-archive.js";
 import { runCli } from "../support/run-cli.js";
-import { startSnapshotService, type SnapshotService } from "../support/snapshot-listing.js";
+import { type SnapshotService, startSnapshotService } from "../support/snapshot-listing.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 
 // update keeps arch-specific companion repos in step. The fixture workspaces get ffmpeg on python3 (amd64 +
@@ -70,7 +70,21 @@ afterAll(async () => {
 });
 
 function cli(root: string, argv: readonly string[]) {
-  return runCli([...argv, "-C", root, "--cache-dir", join(tmp, "cache"), "--keyring", join(tmp, "key.asc"), "--mirror", `https://snapshot.debian.org=${service.url}`, "--quiet"], { cwd: root, homeDir: tmp });
+  return runCli(
+    [
+      ...argv,
+      "-C",
+      root,
+      "--cache-dir",
+      join(tmp, "cache"),
+      "--keyring",
+      join(tmp, "key.asc"),
+      "--mirror",
+      `https://snapshot.debian.org=${service.url}`,
+      "--quiet",
+    ],
+    { cwd: root, homeDir: tmp },
+  );
 }
 
 function changedFiles(before: Record<string, string>, after: Record<string, string>): string[] {
@@ -98,7 +112,10 @@ async function labelsResolve(root: string): Promise<Map<string, { repo: string; 
         const decl = repos.find((r) => r.name === l.repo);
         expect(decl, `@${l.repo} is declared`).toBeDefined();
         const lock = parseLock(read(root, decl!.lockPath), decl!.lockPath);
-        expect(lock.lock.packages.some((p) => p.name === l.name && p.arch === debArch), `@${l.repo}//${l.name}/${debArch} is locked`).toBe(true);
+        expect(
+          lock.lock.packages.some((p) => p.name === l.name && p.arch === debArch),
+          `@${l.repo}//${l.name}/${debArch} is locked`,
+        ).toBe(true);
       }
       out.set(`${d.codename} ${debArch}`, labels);
     }
@@ -134,7 +151,11 @@ function aptClosure(suites: readonly string[], arch: string, pkg: string): strin
       `Suite: ${suite}\nCodename: ${suite}\nArchitectures: ${arch}\nComponents: main\nSHA256:\n ${hashOf(rel)} ${sizeOf(rel)} ${rel}\n ${hashOf(`${rel}.xz`)} ${sizeOf(`${rel}.xz`)} ${rel}.xz\n`,
     );
   }
-  const r = spawnSync(join(import.meta.dirname, "..", "oracle", "apt-closure.sh"), ["--root", root, "--suites", suites.join(" "), "--arch", arch, pkg], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(
+    join(import.meta.dirname, "..", "oracle", "apt-closure.sh"),
+    ["--root", root, "--suites", suites.join(" "), "--arch", arch, pkg],
+    { encoding: "utf8", maxBuffer: 1 << 26 },
+  );
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim().split("\n");
 }
@@ -224,7 +245,11 @@ for (const L of LAYOUTS) {
         const companion = `private/repos/deb/${d.codename}_python_amd64_only`;
         expect(updateStderr).toContain(`warning: ${companion}.yaml: ${STAYS} is now built for arm64, but stays in ${d.codename}_python_amd64_only: `);
         expect(read(root, `${companion}.yaml`)).toContain(`  - ${STAYS} # dependency of ffmpeg\n`);
-        expect(parseLock(read(root, `${companion}.lock.json`), companion).lock.packages.filter((p) => p.name === STAYS).map((p) => p.arch)).toEqual(["amd64"]);
+        expect(
+          parseLock(read(root, `${companion}.lock.json`), companion)
+            .lock.packages.filter((p) => p.name === STAYS)
+            .map((p) => p.arch),
+        ).toEqual(["amd64"]);
         expect(read(root, `private/repos/deb/${d.codename}_python.yaml`)).not.toMatch(new RegExp(`- ${STAYS}\\b`));
       }
     });
@@ -282,15 +307,21 @@ for (const L of LAYOUTS) {
 
     for (const d of L.distros) {
       for (const arch of ["amd64", "arm64"]) {
-        it.skipIf(noApt !== undefined)(`holds apt's closure of ffmpeg at the new snapshot on ${d.codename} ${arch} across the ${d.codename} locks`, () => {
-          const locked = lockedOnArch(root, arch, d.codename);
-          const apt = aptClosure(d.suites, arch, "ffmpeg");
-          expect(apt.length).toBeGreaterThan(150);
-          if (arch === "amd64") expect(apt.some((p) => p.startsWith(`${LOSES} `))).toBe(true);
-          // Only what the ancestor images already left out before (check --deep said so then).
-          const missing = apt.filter((p) => !locked.has(p)).filter((p) => !new RegExp(`needs [^\\n]*\\b${p.split(" ")[0]!.replace(/[.+]/g, "\\$&")}\\b`).test(gapsBefore));
-          expect(missing).toEqual([]);
-        }, 120_000);
+        it.skipIf(noApt !== undefined)(
+          `holds apt's closure of ffmpeg at the new snapshot on ${d.codename} ${arch} across the ${d.codename} locks`,
+          () => {
+            const locked = lockedOnArch(root, arch, d.codename);
+            const apt = aptClosure(d.suites, arch, "ffmpeg");
+            expect(apt.length).toBeGreaterThan(150);
+            if (arch === "amd64") expect(apt.some((p) => p.startsWith(`${LOSES} `))).toBe(true);
+            // Only what the ancestor images already left out before (check --deep said so then).
+            const missing = apt
+              .filter((p) => !locked.has(p))
+              .filter((p) => !new RegExp(`needs [^\\n]*\\b${p.split(" ")[0]!.replace(/[.+]/g, "\\$&")}\\b`).test(gapsBefore));
+            expect(missing).toEqual([]);
+          },
+          120_000,
+        );
       }
     }
   });
@@ -317,102 +348,137 @@ function everythingOnArm64(suites: Record<string, Record<string, SuiteSpec>>): R
 
 const EMPTYING = [
   { ...LAYOUTS[0]!, decl: "private/repos/deb/repositories.bzl", codenames: ["bookworm"], condition: () => `] if arch == "amd64" else [])` },
-  { ...LAYOUTS[1]!, decl: "private/repos/deb/deb.MODULE.bazel", codenames: ["bookworm", "trixie"], condition: (codename: string) => `] if arch == "amd64" and distro == "${codename === "bookworm" ? "debian12" : "debian13"}" else [])` },
+  {
+    ...LAYOUTS[1]!,
+    decl: "private/repos/deb/deb.MODULE.bazel",
+    codenames: ["bookworm", "trixie"],
+    condition: (codename: string) => `] if arch == "amd64" and distro == "${codename === "bookworm" ? "debian12" : "debian13"}" else [])`,
+  },
 ];
 
-for (const E of EMPTYING) describe(`update removes a companion left empty and creates one when needed (${E.layout})`, () => {
-  const B = "20261010T000000Z";
-  const C = "20261020T000000Z";
-  let archive: ArchiveServer;
-  let snapshots: SnapshotService;
-  let root: string;
-  let start: Record<string, string>;
-  let added: Record<string, string>;
-  const run = (argv: readonly string[]) =>
-    runCli([...argv, "-C", root, "--cache-dir", join(tmp, `cache-${E.layout}`), "--keyring", join(tmp, `key-${E.layout}.asc`), "--mirror", `https://snapshot.debian.org=${snapshots.url}`, "--quiet"], { cwd: root, homeDir: tmp });
+for (const E of EMPTYING)
+  describe(`update removes a companion left empty and creates one when needed (${E.layout})`, () => {
+    const B = "20261010T000000Z";
+    const C = "20261020T000000Z";
+    let archive: ArchiveServer;
+    let snapshots: SnapshotService;
+    let root: string;
+    let start: Record<string, string>;
+    let added: Record<string, string>;
+    const run = (argv: readonly string[]) =>
+      runCli(
+        [
+          ...argv,
+          "-C",
+          root,
+          "--cache-dir",
+          join(tmp, `cache-${E.layout}`),
+          "--keyring",
+          join(tmp, `key-${E.layout}.asc`),
+          "--mirror",
+          `https://snapshot.debian.org=${snapshots.url}`,
+          "--quiet",
+        ],
+        { cwd: root, homeDir: tmp },
+      );
 
-  beforeAll(async () => {
-    const old = await readFixtureSuites(FIXTURE_ARCHIVE);
-    const b = everythingOnArm64(old);
-    const c = newerSuites(b);
-    const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
-    for (const name of Object.keys(old)) archives[name] = { ...Object.fromEntries(OLD.map((ts) => [ts, old[name]!])), [B]: b[name]!, [C]: c[name]! };
-    archive = await startArchiveServer({ archives });
-    writeFileSync(join(tmp, `key-${E.layout}.asc`), archive.publicKeyArmored);
-    snapshots = await startSnapshotService({ debian: [...OLD, B, C], "debian-security": [...OLD, B, C] }, archive.url);
-    root = mkdtempSync(join(tmp, "empty-companion-"));
-    const { cpSync } = await import("node:fs");
-    cpSync(join(FIXTURES, E.layout, "workspace"), root, { recursive: true });
-    start = snapshotTree(root);
+    beforeAll(async () => {
+      const old = await readFixtureSuites(FIXTURE_ARCHIVE);
+      const b = everythingOnArm64(old);
+      const c = newerSuites(b);
+      const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
+      for (const name of Object.keys(old))
+        archives[name] = { ...Object.fromEntries(OLD.map((ts) => [ts, old[name]!])), [B]: b[name]!, [C]: c[name]! };
+      archive = await startArchiveServer({ archives });
+      writeFileSync(join(tmp, `key-${E.layout}.asc`), archive.publicKeyArmored);
+      snapshots = await startSnapshotService({ debian: [...OLD, B, C], "debian-security": [...OLD, B, C] }, archive.url);
+      root = mkdtempSync(join(tmp, "empty-companion-"));
+      const { cpSync } = await import("node:fs");
+      cpSync(join(FIXTURES, E.layout, "workspace"), root, { recursive: true });
+      start = snapshotTree(root);
+    });
+    afterAll(async () => {
+      await snapshots?.close();
+      await archive?.close();
+    });
+
+    it("moves every package of the companion into the image's repo, then deletes the companion, its declaration and the image's addition", async () => {
+      const add = await run(["add", "ffmpeg", "--image", "python3"]);
+      expect(add.code, add.stderr).toBe(0);
+      added = snapshotTree(root);
+      const update = await run(["update", "--snapshot", B, "--json"]);
+      expect(update.code, update.stderr).toBe(0);
+      const moves = JSON.parse(update.stdout).report.moves as { name: string; from: string; to: string; reason: string }[];
+      const after = snapshotTree(root);
+      for (const codename of E.codenames) {
+        const companion = `private/repos/deb/${codename}_python_amd64_only`;
+        const amd64Only = parseManifestNames(text(added, `${companion}.yaml`));
+        expect(amd64Only).toContain(codename === "bookworm" ? "libmfx1" : "libvpl2");
+        const mine = moves.filter((m) => m.from === `${codename}_python_amd64_only`);
+        expect(mine.map((m) => m.name).sort()).toEqual([...amd64Only].sort());
+        for (const m of mine) expect(m).toMatchObject({ to: `${codename}_python`, reason: "now built for arm64" });
+        expect(after[`${companion}.yaml`]).toBeUndefined();
+        expect(after[`${companion}.lock.json`]).toBeUndefined();
+        for (const name of amd64Only) expect(text(after, E.listFile)).toContain(E.element(name));
+      }
+      expect(moves.every((m) => m.to.endsWith("_python"))).toBe(true);
+      // The declarations go as add wrote them: the file is the fixture's again; the image has no addition left.
+      expect(after[E.decl]).toBe(start[E.decl]);
+      expect(text(after, E.additionsFile)).not.toContain("_amd64_only");
+      const check = await run(["check"]);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      expect((await run(["lock"])).code).toBe(0);
+      expect(changedFiles(after, snapshotTree(root))).toEqual([]);
+    }, 240_000);
+
+    it("creates the companion again, as add does, when a package is no longer built for arm64", async () => {
+      const before = snapshotTree(root);
+      const update = await run(["update", "--snapshot", C, "--json"]);
+      expect(update.code, update.stderr).toBe(0);
+      expect(JSON.parse(update.stdout).report.moves).toEqual(
+        E.codenames.map((codename) => ({
+          name: LOSES,
+          from: `${codename}_python`,
+          to: `${codename}_python_amd64_only`,
+          reason: "no longer built for arm64",
+        })),
+      );
+      const after = snapshotTree(root);
+      expect(changedFiles(before, after)).toEqual(expect.arrayContaining([E.decl, E.listFile, E.additionsFile]));
+      // Declared exactly as add declares them, and written in the same form.
+      expect(after[E.decl]).toBe(added[E.decl]);
+      for (const codename of E.codenames) {
+        const companion = `private/repos/deb/${codename}_python_amd64_only`;
+        expect(before[`${companion}.yaml`]).toBeUndefined();
+        expect(text(after, `${companion}.yaml`)).toBe(
+          text(added, `${companion}.yaml`)
+            .replace(/packages:\n(?: {2}- .*\n)+/, `packages:\n  - ${LOSES} # dependency of ffmpeg\n`)
+            .replaceAll(/\/\d{8}T\d{6}Z/g, `/${C}`),
+        );
+        expect(parseLock(text(after, `${companion}.lock.json`), companion).lock.packages.map((p) => [p.name, p.arch])).toEqual([[LOSES, "amd64"]]);
+        const additions = text(after, E.additionsFile);
+        const label = additions.indexOf(`"@${codename}_python_amd64_only//${LOSES}/amd64",`);
+        expect(label).toBeGreaterThan(0);
+        expect(additions.indexOf(E.condition(codename), label)).toBeGreaterThan(label);
+      }
+      expect(text(after, E.listFile)).not.toContain(E.element(LOSES));
+      for (const f of [E.decl, E.additionsFile]) {
+        const r = spawnSync(
+          BUILDIFIER,
+          ["--mode=check", `--type=${/BUILD$/.test(f) ? "build" : /MODULE\.bazel$/.test(f) ? "module" : "bzl"}`, join(root, f)],
+          { encoding: "utf8" },
+        );
+        expect(r.status, f + r.stdout + r.stderr).toBe(0);
+      }
+      const labels = await labelsResolve(root);
+      for (const codename of E.codenames)
+        expect(labels.get(`${codename} amd64`)).toContainEqual({ repo: `${codename}_python_amd64_only`, name: LOSES });
+      const check = await run(["check"]);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      expect((await run(["lock"])).code).toBe(0);
+      expect(changedFiles(after, snapshotTree(root))).toEqual([]);
+    }, 240_000);
   });
-  afterAll(async () => {
-    await snapshots?.close();
-    await archive?.close();
-  });
-
-  it("moves every package of the companion into the image's repo, then deletes the companion, its declaration and the image's addition", async () => {
-    const add = await run(["add", "ffmpeg", "--image", "python3"]);
-    expect(add.code, add.stderr).toBe(0);
-    added = snapshotTree(root);
-    const update = await run(["update", "--snapshot", B, "--json"]);
-    expect(update.code, update.stderr).toBe(0);
-    const moves = JSON.parse(update.stdout).report.moves as { name: string; from: string; to: string; reason: string }[];
-    const after = snapshotTree(root);
-    for (const codename of E.codenames) {
-      const companion = `private/repos/deb/${codename}_python_amd64_only`;
-      const amd64Only = parseManifestNames(text(added, `${companion}.yaml`));
-      expect(amd64Only).toContain(codename === "bookworm" ? "libmfx1" : "libvpl2");
-      const mine = moves.filter((m) => m.from === `${codename}_python_amd64_only`);
-      expect(mine.map((m) => m.name).sort()).toEqual([...amd64Only].sort());
-      for (const m of mine) expect(m).toMatchObject({ to: `${codename}_python`, reason: "now built for arm64" });
-      expect(after[`${companion}.yaml`]).toBeUndefined();
-      expect(after[`${companion}.lock.json`]).toBeUndefined();
-      for (const name of amd64Only) expect(text(after, E.listFile)).toContain(E.element(name));
-    }
-    expect(moves.every((m) => m.to.endsWith("_python"))).toBe(true);
-    // The declarations go as add wrote them: the file is the fixture's again; the image has no addition left.
-    expect(after[E.decl]).toBe(start[E.decl]);
-    expect(text(after, E.additionsFile)).not.toContain("_amd64_only");
-    const check = await run(["check"]);
-    expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect((await run(["lock"])).code).toBe(0);
-    expect(changedFiles(after, snapshotTree(root))).toEqual([]);
-  }, 240_000);
-
-  it("creates the companion again, as add does, when a package is no longer built for arm64", async () => {
-    const before = snapshotTree(root);
-    const update = await run(["update", "--snapshot", C, "--json"]);
-    expect(update.code, update.stderr).toBe(0);
-    expect(JSON.parse(update.stdout).report.moves).toEqual(
-      E.codenames.map((codename) => ({ name: LOSES, from: `${codename}_python`, to: `${codename}_python_amd64_only`, reason: "no longer built for arm64" })),
-    );
-    const after = snapshotTree(root);
-    expect(changedFiles(before, after)).toEqual(expect.arrayContaining([E.decl, E.listFile, E.additionsFile]));
-    // Declared exactly as add declares them, and written in the same form.
-    expect(after[E.decl]).toBe(added[E.decl]);
-    for (const codename of E.codenames) {
-      const companion = `private/repos/deb/${codename}_python_amd64_only`;
-      expect(before[`${companion}.yaml`]).toBeUndefined();
-      expect(text(after, `${companion}.yaml`)).toBe(text(added, `${companion}.yaml`).replace(/packages:\n(?: {2}- .*\n)+/, `packages:\n  - ${LOSES} # dependency of ffmpeg\n`).replaceAll(/\/\d{8}T\d{6}Z/g, `/${C}`));
-      expect(parseLock(text(after, `${companion}.lock.json`), companion).lock.packages.map((p) => [p.name, p.arch])).toEqual([[LOSES, "amd64"]]);
-      const additions = text(after, E.additionsFile);
-      const label = additions.indexOf(`"@${codename}_python_amd64_only//${LOSES}/amd64",`);
-      expect(label).toBeGreaterThan(0);
-      expect(additions.indexOf(E.condition(codename), label)).toBeGreaterThan(label);
-    }
-    expect(text(after, E.listFile)).not.toContain(E.element(LOSES));
-    for (const f of [E.decl, E.additionsFile]) {
-      const r = spawnSync(BUILDIFIER, ["--mode=check", `--type=${/BUILD$/.test(f) ? "build" : /MODULE\.bazel$/.test(f) ? "module" : "bzl"}`, join(root, f)], { encoding: "utf8" });
-      expect(r.status, f + r.stdout + r.stderr).toBe(0);
-    }
-    const labels = await labelsResolve(root);
-    for (const codename of E.codenames) expect(labels.get(`${codename} amd64`)).toContainEqual({ repo: `${codename}_python_amd64_only`, name: LOSES });
-    const check = await run(["check"]);
-    expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect((await run(["lock"])).code).toBe(0);
-    expect(changedFiles(after, snapshotTree(root))).toEqual([]);
-  }, 240_000);
-});
 
 function parseManifestNames(text: string): string[] {
   return [...text.slice(text.indexOf("\npackages:")).matchAll(/^ {2}- (\S+)/gm)].map((m) => m[1]!);

@@ -1,5 +1,5 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,9 +11,9 @@ import { discoverRepos } from "../../src/app/workspace.js";
 import { parseSnapshotTimestamp } from "../../src/core/snapshot/timestamp.js";
 import { applyChangeSet } from "../../src/io/files.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
-import { startArchiveServer, type ArchiveServer } from "../support/archive-server.js";
+import { type ArchiveServer, startArchiveServer } from "../support/archive-server.js";
 import { readFixtureSuites } from "../support/fixture-archive.js";
-import { startSnapshotService, type SnapshotService } from "../support/snapshot-listing.js";
+import { type SnapshotService, startSnapshotService } from "../support/snapshot-listing.js";
 
 // The distroless-2026 fixture (explicit-closure repos, config.bzl image lists) and its real indexes, served
 // as two snapshots: in the newer one libpython3.11-stdlib also depends on libacl1.
@@ -41,7 +41,10 @@ beforeAll(async () => {
     },
   });
   writeFileSync(join(tmp, "key.asc"), archive.publicKeyArmored);
-  service = await startSnapshotService({ debian: [OLD.debian, NEW.debian], "debian-security": [OLD["debian-security"], NEW["debian-security"]] }, archive.url);
+  service = await startSnapshotService(
+    { debian: [OLD.debian, NEW.debian], "debian-security": [OLD["debian-security"], NEW["debian-security"]] },
+    archive.url,
+  );
 });
 afterAll(async () => {
   await service?.close();
@@ -59,17 +62,35 @@ describe.each([
     const files = nodeWorkspaceFiles();
     const workspaceRepos = await discoverRepos(ws, files);
     const repos = narrowed ? workspaceRepos.filter((r) => r.name === "bookworm_python") : workspaceRepos;
-    const services = createArchiveServices({ mirrors: [{ from: "https://snapshot.debian.org", to: service.url }], cacheDir: join(tmp, "cache"), offline: false, keyrings: [join(tmp, "key.asc")], env: {}, homeDir: tmp });
+    const services = createArchiveServices({
+      mirrors: [{ from: "https://snapshot.debian.org", to: service.url }],
+      cacheDir: join(tmp, "cache"),
+      offline: false,
+      keyrings: [join(tmp, "key.asc")],
+      env: {},
+      homeDir: tmp,
+    });
     const configBefore = readFileSync(join(ws, "python3/config.bzl"), "utf8");
     try {
-      const plan = await planUpdate({ root: ws, repos, workspaceRepos, snapshot: "latest", newDeps: true }, { files, loader: createIndexLoader(services), http: services.http, now: parseSnapshotTimestamp("20260905T000000Z") });
+      const plan = await planUpdate(
+        { root: ws, repos, workspaceRepos, snapshot: "latest", newDeps: true },
+        { files, loader: createIndexLoader(services), http: services.http, now: parseSnapshotTimestamp("20260905T000000Z") },
+      );
       expect(plan.problems).toEqual([]);
-      expect(plan.report.added.map((a) => [a.repo, a.name, a.archs, a.requiredBy])).toEqual([["bookworm_python", "libacl1", ["amd64", "arm64"], ["libpython3.11-stdlib"]]]);
+      expect(plan.report.added.map((a) => [a.repo, a.name, a.archs, a.requiredBy])).toEqual([
+        ["bookworm_python", "libacl1", ["amd64", "arm64"], ["libpython3.11-stdlib"]],
+      ]);
       // The changed package is in python3's debian12 list (and in no other image's): the report says which image it reaches.
       expect(plan.report.changes.map((c) => [c.repo, c.name, c.images])).toEqual([["bookworm_python", "libpython3.11-stdlib", ["python3"]]]);
       expect(configBefore).toContain('"libpython3.11-stdlib"');
       for (const other of ["base", "cc", "static"]) expect(readFileSync(join(ws, other, "config.bzl"), "utf8")).not.toContain("libpython3.11-stdlib");
-      if (narrowed) expect(plan.changes.map((c) => relative(ws, c.path)).sort()).toEqual(["MODULE.bazel.lock", "private/repos/deb/bookworm_python.lock.json", "private/repos/deb/bookworm_python.yaml", "python3/config.bzl"]);
+      if (narrowed)
+        expect(plan.changes.map((c) => relative(ws, c.path)).sort()).toEqual([
+          "MODULE.bazel.lock",
+          "private/repos/deb/bookworm_python.lock.json",
+          "private/repos/deb/bookworm_python.yaml",
+          "python3/config.bzl",
+        ]);
       await applyChangeSet(plan.changes);
     } finally {
       await services.close();

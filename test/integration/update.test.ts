@@ -4,17 +4,17 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIndexLoader } from "../../src/app/index-loader.js";
 import { planLock } from "../../src/app/lock.js";
-import { createArchiveServices, type ArchiveServices } from "../../src/app/services.js";
+import { type ArchiveServices, createArchiveServices } from "../../src/app/services.js";
 import { planUpdate } from "../../src/app/update.js";
 import { discoverRepos } from "../../src/app/workspace.js";
-import { parseSnapshotTimestamp } from "../../src/core/snapshot/timestamp.js";
-import { formatPrBody } from "../../src/core/report/format-markdown.js";
 import { formatReportJson } from "../../src/core/report/format-json.js";
+import { formatPrBody } from "../../src/core/report/format-markdown.js";
+import { parseSnapshotTimestamp } from "../../src/core/snapshot/timestamp.js";
 import { parseManifest } from "../../src/edit/manifest.js";
 import { applyChangeSet } from "../../src/io/files.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
-import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec } from "../support/archive-server.js";
-import { startSnapshotService, type SnapshotService } from "../support/snapshot-listing.js";
+import { type ArchiveServer, type ArchiveServerSpec, startArchiveServer } from "../support/archive-server.js";
+import { type SnapshotService, startSnapshotService } from "../support/snapshot-listing.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/update");
@@ -50,7 +50,11 @@ async function lockedWorkspace(name: string): Promise<string> {
   const files = nodeWorkspaceFiles();
   const s = services(join(tmp, "cache"));
   try {
-    const plan = await planLock(ws, await discoverRepos(ws, files), { files, loader: createIndexLoader(s), defaults: { dialect: "urls", keyStyle: "tilde-replaced" } });
+    const plan = await planLock(ws, await discoverRepos(ws, files), {
+      files,
+      loader: createIndexLoader(s),
+      defaults: { dialect: "urls", keyStyle: "tilde-replaced" },
+    });
     expect(plan.problems).toEqual([]);
     await applyChangeSet(plan.changes);
   } finally {
@@ -163,9 +167,15 @@ describe("update, end to end against a fake snapshot service", () => {
     const s = services(join(tmp, "cache"), [{ from: "https://snapshot.ubuntu.com", to: `${archive.url}/archive` }]);
     try {
       const repos = await discoverRepos(ws, files);
-      expect(repos.map((r) => [r.name, r.resolveTransitive])).toEqual([["bookworm", false], ["noble", true]]);
+      expect(repos.map((r) => [r.name, r.resolveTransitive])).toEqual([
+        ["bookworm", false],
+        ["noble", true],
+      ]);
       await applyChangeSet((await planLock(ws, repos, { files, loader: createIndexLoader(s) })).changes);
-      const plan = await planUpdate({ root: ws, repos, snapshot: "latest", newDeps: true }, { files, loader: createIndexLoader(s), http: s.http, now: parseSnapshotTimestamp(data.now) });
+      const plan = await planUpdate(
+        { root: ws, repos, snapshot: "latest", newDeps: true },
+        { files, loader: createIndexLoader(s), http: s.http, now: parseSnapshotTimestamp(data.now) },
+      );
       expect(plan.problems).toEqual([]);
       expect(plan.report.snapshots.map((x) => [x.host, x.archive, x.to])).toEqual([
         ["snapshot.debian.org", "debian", "20260801T021544Z"],
@@ -178,7 +188,11 @@ describe("update, end to end against a fake snapshot service", () => {
       expect(manifest).toContain("    url: https://snapshot.ubuntu.com/ubuntu/20260802T000000Z # any instant works\n");
       // The transitive lock records libc6's dependencies.
       const lock = plan.changes.find((c) => c.path.endsWith("noble.lock.json"))?.after ?? "";
-      expect((JSON.parse(lock) as { packages: { name: string; dependencies: { name: string }[] }[] }).packages.find((p) => p.name === "libc6")?.dependencies.map((d) => d.name)).toEqual(["libgcc-s1", "gcc-14-base"]);
+      expect(
+        (JSON.parse(lock) as { packages: { name: string; dependencies: { name: string }[] }[] }).packages
+          .find((p) => p.name === "libc6")
+          ?.dependencies.map((d) => d.name),
+      ).toEqual(["libgcc-s1", "gcc-14-base"]);
     } finally {
       await s.close();
     }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDeb, buildElf, type DebSpec } from "../support/deb-builder.js";
-import { startHttpTestServer, type HttpTestServer } from "../support/http-test-server.js";
+import { type HttpTestServer, startHttpTestServer } from "../support/http-test-server.js";
 import { runCli } from "../support/run-cli.js";
 
 const T = "x86_64-linux-gnu";
@@ -28,12 +28,16 @@ const DEBS: Record<string, DebSpec> = {
     ],
   },
   app: { files: [{ path: "/usr/bin/app", kind: "file", mode: 0o755, data: buildElf({ interpreter: LD, needed: ["libc.so.6"] }) }] },
-  "app-blas": { files: [{ path: "/usr/bin/app-blas", kind: "file", mode: 0o755, data: buildElf({ interpreter: LD, needed: ["libc.so.6", "libblas.so.3"] }) }] },
+  "app-blas": {
+    files: [{ path: "/usr/bin/app-blas", kind: "file", mode: 0o755, data: buildElf({ interpreter: LD, needed: ["libc.so.6", "libblas.so.3"] }) }],
+  },
   libblas3: {
     files: [{ path: `/usr/lib/${T}/blas/libblas.so.3`, kind: "file", data: buildElf({ soname: "libblas.so.3" }) }],
     postinst: `#!/bin/sh\nset -e\nupdate-alternatives --install /usr/lib/${T}/libblas.so.3 \\\n  libblas.so.3-${T} /usr/lib/${T}/blas/libblas.so.3 10\n`,
   },
-  "app-foo": { files: [{ path: "/usr/bin/app-foo", kind: "file", mode: 0o755, data: buildElf({ interpreter: LD, needed: ["libc.so.6", "libfoo.so.2"] }) }] },
+  "app-foo": {
+    files: [{ path: "/usr/bin/app-foo", kind: "file", mode: 0o755, data: buildElf({ interpreter: LD, needed: ["libc.so.6", "libfoo.so.2"] }) }],
+  },
   "bad-compression": { files: [{ path: "/usr/share/x", kind: "file", data: "x" }], compression: "bz2" },
 };
 
@@ -78,7 +82,15 @@ function workspace(entries: readonly Entry[]): string {
     packages: entries.map((e) => {
       const file = e.file ?? e.name;
       const served = bytes.get(file) ?? new Uint8Array();
-      return { arch: "amd64", dependencies: [], key: `${e.name}_1_amd64`, name: e.name, sha256: e.sha ?? sha256(served), urls: [`${server.origin}/pool/${file}_1_amd64.deb`], version: "1" };
+      return {
+        arch: "amd64",
+        dependencies: [],
+        key: `${e.name}_1_amd64`,
+        name: e.name,
+        sha256: e.sha ?? sha256(served),
+        urls: [`${server.origin}/pool/${file}_1_amd64.deb`],
+        version: "1",
+      };
     }),
     version: 1,
   };
@@ -100,7 +112,16 @@ function snapshot(root: string): Record<string, string> {
   return out;
 }
 
-const verifyArgs = (root: string, ...more: string[]): string[] => ["verify", "-C", root, "--manifest", "private/repos/deb/test.yaml", "--cache-dir", join(root, ".cache"), ...more];
+const verifyArgs = (root: string, ...more: string[]): string[] => [
+  "verify",
+  "-C",
+  root,
+  "--manifest",
+  "private/repos/deb/test.yaml",
+  "--cache-dir",
+  join(root, ".cache"),
+  ...more,
+];
 
 describe("deb-lock verify", () => {
   it("passes a clean image, and a warm run fetches nothing", async () => {
@@ -119,10 +140,22 @@ describe("deb-lock verify", () => {
     const root = workspace([{ name: "libc6" }, { name: "libblas3" }, { name: "app-blas" }]);
     const r = await runCli(verifyArgs(root, "--json"), { cwd: root });
     expect(r.code).toBe(1);
-    const json = JSON.parse(r.stdout) as { ok: boolean; targets: { findings: { code: string; needs: string; file: string; pkg: string; link: { link: string; target: string; pkg: string }; fix: string }[]; neededLinks: unknown[] }[] };
+    const json = JSON.parse(r.stdout) as {
+      ok: boolean;
+      targets: {
+        findings: { code: string; needs: string; file: string; pkg: string; link: { link: string; target: string; pkg: string }; fix: string }[];
+        neededLinks: unknown[];
+      }[];
+    };
     expect(json.ok).toBe(false);
     expect(json.targets[0]!.findings).toMatchObject([
-      { code: "LINK_NEEDED", needs: "libblas.so.3", file: "/usr/bin/app-blas", pkg: "app-blas", link: { link: `/usr/lib/${T}/libblas.so.3`, target: `/usr/lib/${T}/blas/libblas.so.3`, pkg: "libblas3" } },
+      {
+        code: "LINK_NEEDED",
+        needs: "libblas.so.3",
+        file: "/usr/bin/app-blas",
+        pkg: "app-blas",
+        link: { link: `/usr/lib/${T}/libblas.so.3`, target: `/usr/lib/${T}/blas/libblas.so.3`, pkg: "libblas3" },
+      },
     ]);
     expect(json.targets[0]!.findings[0]!.fix).toContain(`add the link /usr/lib/${T}/libblas.so.3 -> /usr/lib/${T}/blas/libblas.so.3`);
     expect(json.targets[0]!.findings[0]!.fix).toContain("pkg_tar(symlinks = {...})");
@@ -163,7 +196,13 @@ describe("deb-lock verify", () => {
     for (const rel of ["private/repos/deb/test.yaml", "private/repos/deb/test.lock.json"]) {
       const path = join(root, rel);
       // the arch of the manifest and of each lock entry (the served files keep their names)
-      writeFileSync(path, readFileSync(path, "utf8").replace("[amd64]", `[${foreign}]`).replaceAll('"arch": "amd64"', `"arch": "${foreign}"`).replace(/_1_amd64",/g, `_1_${foreign}",`));
+      writeFileSync(
+        path,
+        readFileSync(path, "utf8")
+          .replace("[amd64]", `[${foreign}]`)
+          .replaceAll('"arch": "amd64"', `"arch": "${foreign}"`)
+          .replace(/_1_amd64",/g, `_1_${foreign}",`),
+      );
     }
     // No emulator on this PATH: the run cannot happen, and verify says so (the check itself still runs).
     const r = await runCli(verifyArgs(root, "--run", "/usr/bin/app --version"), { cwd: root, env: { PATH: "/nonexistent" } });

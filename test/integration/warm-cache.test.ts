@@ -35,7 +35,16 @@ describe("a warm cache and snapshot URLs", () => {
     expect(archive.server.requests.length).toBeGreaterThan(0);
 
     archive.server.requests.length = 0;
-    const common = ["-C", root, "--cache-dir", cache, "--keyring", join(cache, "archive.asc"), "--mirror", `${SNAPSHOT}=${archive.server.url}/archive`];
+    const common = [
+      "-C",
+      root,
+      "--cache-dir",
+      cache,
+      "--keyring",
+      join(cache, "archive.asc"),
+      "--mirror",
+      `${SNAPSHOT}=${archive.server.url}/archive`,
+    ];
     const why = await runCli(["why", "libc6", "--manifest", "private/repos/deb/bookworm.yaml", ...common], { cwd: root });
     expect(why.stderr).toMatch(/from cache/);
     expect(why.code).toBe(0);

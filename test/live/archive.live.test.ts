@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fetchPackagesIndex, type ArchiveEvent } from "../../src/io/archive.js";
+import { type ArchiveEvent, fetchPackagesIndex } from "../../src/io/archive.js";
 import { openCache } from "../../src/io/cache.js";
 import { createHttpClient } from "../../src/io/http.js";
 import { loadTrustedKeys } from "../../src/io/keys.js";

@@ -1,6 +1,6 @@
 import { connect } from "node:net";
-import { readAptDebianMirrors, type AptDebianMirrors } from "../../src/io/apt-sources.js";
-import { skipWhen, type SkipReason } from "../support/skip-reason.js";
+import { type AptDebianMirrors, readAptDebianMirrors } from "../../src/io/apt-sources.js";
+import { type SkipReason, skipWhen } from "../support/skip-reason.js";
 
 export type LiveMirror =
   | { readonly mirrors: Required<AptDebianMirrors>; readonly skipReason?: undefined }

@@ -22,8 +22,17 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveClosure } from "../../src/core/resolve/resolve-closure.js";
 import { buildUniverse } from "../../src/core/resolve/universe.js";
-import { archiveOf, BOOKWORM_SUITES, closureLines, loadSources, missingTools, readPackageList, runAptOracle, type AptAnswer } from "../oracle/apt-oracle.js";
-import { liveMirror, liveSuiteOptions, type LiveMirror } from "./live-mirror.js";
+import {
+  type AptAnswer,
+  archiveOf,
+  BOOKWORM_SUITES,
+  closureLines,
+  loadSources,
+  missingTools,
+  readPackageList,
+  runAptOracle,
+} from "../oracle/apt-oracle.js";
+import { type LiveMirror, liveMirror, liveSuiteOptions } from "./live-mirror.js";
 
 const TRIMMED = join(import.meta.dirname, "../fixtures/resolve/bookworm");
 const TRIM_TOOL = join(import.meta.dirname, "../tools/trim-index.mjs");
@@ -95,9 +104,13 @@ describe("resolver on full bookworm indexes", suiteOptions, () => {
   const fresh = mkdtempSync(join(tmpdir(), "deb-lock-trimmed-"));
   const sameDataAsFixtures = BOOKWORM_SUITES.every((s) => releaseDate(root, s) !== undefined && releaseDate(root, s) === releaseDate(TRIMMED, s));
   beforeAll(() => {
-    execFileSync(process.execPath, [TRIM_TOOL, "--from", root, "--to", fresh, "--suites", BOOKWORM_SUITES.join(" "), "--archs", ARCHS.join(" "), ...PACKAGES], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    execFileSync(
+      process.execPath,
+      [TRIM_TOOL, "--from", root, "--to", fresh, "--suites", BOOKWORM_SUITES.join(" "), "--archs", ARCHS.join(" "), ...PACKAGES],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
   }, 900_000);
   afterAll(() => {
     rmSync(fresh, { recursive: true, force: true });

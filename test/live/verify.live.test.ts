@@ -82,7 +82,19 @@ describe.skipIf(live.skipReason !== undefined)("deb-lock verify on real Debian p
   });
 
   it("verifies the python3 image clean, and python runs in it", async () => {
-    const r = await cli(root2026, "verify", "--image", "python3", "--distro", "debian12", "--arch", "amd64", "--run", "/usr/bin/python3.11 -c 'import ssl, sqlite3, decimal; print(21 * 2)'", "-q");
+    const r = await cli(
+      root2026,
+      "verify",
+      "--image",
+      "python3",
+      "--distro",
+      "debian12",
+      "--arch",
+      "amd64",
+      "--run",
+      "/usr/bin/python3.11 -c 'import ssl, sqlite3, decimal; print(21 * 2)'",
+      "-q",
+    );
     expect(r.stdout).toMatch(/python3 \(debian12, amd64\): \d+ packages, \d+ dynamically linked ELF files checked — ok/);
     expect(r.stdout).toContain("exit 0");
     expect(r.stdout).toContain("| 42");
@@ -101,7 +113,9 @@ describe.skipIf(live.skipReason !== undefined)("deb-lock verify on real Debian p
       expect(readFileSync(join(root2026, "private/repos/deb", `${companion}.yaml`), "utf8")).toMatch(/archs:\n {2}- amd64\n/);
       const r = await cli(root2026, "verify", "--image", "python3", "--distro", distro, "--json", "-q");
       expect(r.code).toBe(1);
-      const report = JSON.parse(r.stdout) as { targets: { arch: string; findings: { code: string; needs?: string; scope: string }[]; neededLinks: NeededLink[] }[] };
+      const report = JSON.parse(r.stdout) as {
+        targets: { arch: string; findings: { code: string; needs?: string; scope: string }[]; neededLinks: NeededLink[] }[];
+      };
       expect(report.targets.map((t) => t.arch).sort()).toEqual(["amd64", "arm64"]);
       for (const t of report.targets) {
         const startup = t.findings.filter((f) => f.scope === "startup");
@@ -116,11 +130,19 @@ describe.skipIf(live.skipReason !== undefined)("deb-lock verify on real Debian p
       const links = await cli(root2026, "add", "ffmpeg", "--image", "python3", "--distro", distro, "--links", "-q");
       expect(links.code, links.stderr).toBe(0);
       const build = readFileSync(join(root2026, "python3/BUILD"), "utf8");
-      for (const t of report.targets) for (const l of t.neededLinks) expect(build).toContain(`${JSON.stringify(l.link)}: ${JSON.stringify(l.target)},`);
+      for (const t of report.targets)
+        for (const l of t.neededLinks) expect(build).toContain(`${JSON.stringify(l.link)}: ${JSON.stringify(l.target)},`);
       if (!wired) {
-        expect(links.stderr).toContain(`the links layer ${linkLayerName("python3", "amd64", distro)} is written in python3's BUILD file, but the image's tars do not list it yet`);
+        expect(links.stderr).toContain(
+          `the links layer ${linkLayerName("python3", "amd64", distro)} is written in python3's BUILD file, but the image's tars do not list it yet`,
+        );
         // what the warning asks for, once for every arch and distro of the macro
-        edit(root2026, "python3/python.bzl", /(tars = \[\n\s*deb\.package\(arch, distro, pkg, "python"\)\n\s*for pkg in packages\n\s*\])/, '$1 + [":python3_links_" + arch + "_" + distro]');
+        edit(
+          root2026,
+          "python3/python.bzl",
+          /(tars = \[\n\s*deb\.package\(arch, distro, pkg, "python"\)\n\s*for pkg in packages\n\s*\])/,
+          '$1 + [":python3_links_" + arch + "_" + distro]',
+        );
       }
       const clean = await cli(root2026, "verify", "--image", "python3", "--distro", distro, "--run", "/usr/bin/ffmpeg -version", "-q");
       for (const arch of ["amd64", "arm64"]) {
@@ -139,7 +161,12 @@ describe.skipIf(live.skipReason !== undefined)("deb-lock verify on real Debian p
   it("fails the seed's hand edit (ffmpeg alone, no dependencies) naming the missing libraries and their packages", async () => {
     const root = copyWorkspace("distroless-2024");
     edit(root, "private/repos/deb/bookworm_python.yaml", /packages:\n/, "packages:\n  - ffmpeg\n");
-    edit(root, "python3/BUILD", 'deb.package(arch, distro, "libbz2-1.0"),', 'deb.package(arch, distro, "ffmpeg"),\n            deb.package(arch, distro, "libbz2-1.0"),');
+    edit(
+      root,
+      "python3/BUILD",
+      'deb.package(arch, distro, "libbz2-1.0"),',
+      'deb.package(arch, distro, "ffmpeg"),\n            deb.package(arch, distro, "libbz2-1.0"),',
+    );
     const lock = await cli(root, "lock", "-q");
     expect(lock.code).toBe(0);
     const lockText = readFileSync(join(root, "private/repos/deb/bookworm_python.lock.json"), "utf8");

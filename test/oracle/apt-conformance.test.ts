@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resolveClosure } from "../../src/core/resolve/resolve-closure.js";
 import { buildUniverse, type Universe, type UniverseSource } from "../../src/core/resolve/universe.js";
 import {
+  type AptAnswer,
   BOOKWORM_SUITES,
   closureLines,
   entryLines,
@@ -12,7 +13,6 @@ import {
   readPackageList,
   runAptOracle,
   runAptOracleTogether,
-  type AptAnswer,
 } from "./apt-oracle.js";
 
 // apt is the judge: for every package of packages.txt, on real bookworm + bookworm-updates +

@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { resolveRepo } from "../../src/app/resolve-repo.js";
 import { parsePackagesIndex } from "../../src/core/debian/packages-index.js";
-import type { ResolveResult } from "../../src/core/resolve/resolve-closure.js";
-import type { UniverseSource } from "../../src/core/resolve/universe.js";
 import type { Release } from "../../src/core/debian/release.js";
 import { buildLock, type Lock, type LockPackage } from "../../src/core/lock/index.js";
-import { resolveRepo } from "../../src/app/resolve-repo.js";
+import type { ResolveResult } from "../../src/core/resolve/resolve-closure.js";
+import type { UniverseSource } from "../../src/core/resolve/universe.js";
 import type { Manifest } from "../../src/edit/manifest.js";
 
 /** The suites of the conformance data, in sources.list order. */
@@ -72,9 +72,7 @@ export function runAptOracle(root: string, suites: readonly string[], arch: stri
       current.lines.push(line);
     }
   }
-  return new Map(
-    [...answers].map(([name, a]) => [name, { ok: a.ok, closure: a.ok ? a.lines : [], message: a.ok ? "" : a.lines.join("\n") }]),
-  );
+  return new Map([...answers].map(([name, a]) => [name, { ok: a.ok, closure: a.ok ? a.lines : [], message: a.ok ? "" : a.lines.join("\n") }]));
 }
 
 /** Runs apt-closure.sh once for all packages together. */
@@ -117,7 +115,10 @@ export function lockOf(sources: readonly UniverseSource[], arch: string, package
     index: { records: s.records, release: {} as Release, pin: s.pin, url: `http://archive.invalid/${s.id}` },
   }));
   const resolution = resolveRepo(manifest, [{ arch, indexes }], true);
-  return { lock: buildLock(resolution.resolutions, { resolveTransitive: true }), problems: resolution.problems.map((p) => `${p.code} ${p.package}: ${p.message}`) };
+  return {
+    lock: buildLock(resolution.resolutions, { resolveTransitive: true }),
+    problems: resolution.problems.map((p) => `${p.code} ${p.package}: ${p.message}`),
+  };
 }
 
 /** A lock entry and its `dependencies` as "name version" lines, sorted like the oracle's. */

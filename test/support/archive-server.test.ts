@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VerificationError } from "../../src/core/errors.js";
 import { verifyInRelease } from "../../src/core/trust/inrelease.js";
 import { parseKeyring } from "../../src/core/trust/keyring.js";
-import { startArchiveServer, type ArchiveServer, type ArchiveServerSpec } from "./archive-server.js";
+import { type ArchiveServer, type ArchiveServerSpec, startArchiveServer } from "./archive-server.js";
 import { getTestKey } from "./test-key.js";
 
 // A real stanza from Debian bookworm main amd64, served verbatim.
@@ -45,7 +45,11 @@ const SPEC: ArchiveServerSpec = {
       [TS]: {
         bookworm: {
           suite: "stable",
-          components: { main: { amd64: [BASH, { Package: "libc6", Version: "2.36-9+deb12u7", "Multi-Arch": "same", Description: "GNU C Library\nShared libraries." }] } },
+          components: {
+            main: {
+              amd64: [BASH, { Package: "libc6", Version: "2.36-9+deb12u7", "Multi-Arch": "same", Description: "GNU C Library\nShared libraries." }],
+            },
+          },
         },
       },
     },
@@ -88,7 +92,11 @@ describe("startArchiveServer", () => {
     expect(text).toMatch(/^Acquire-By-Hash: yes$/m);
     expect(text).toMatch(/^Architectures: amd64$/m);
     const section = text.split("SHA256:\n")[1]!.trimEnd().split("\n");
-    expect(section.map((l) => l.trim().split(/\s+/)[2])).toEqual(["main/binary-amd64/Packages", "main/binary-amd64/Packages.gz", "main/binary-amd64/Packages.xz"]);
+    expect(section.map((l) => l.trim().split(/\s+/)[2])).toEqual([
+      "main/binary-amd64/Packages",
+      "main/binary-amd64/Packages.gz",
+      "main/binary-amd64/Packages.xz",
+    ]);
     for (const line of section) {
       const [hash, size, path] = line.trim().split(/\s+/) as [string, string, string];
       const file = await get(server, `${dists}/${path}`);
@@ -162,7 +170,10 @@ describe("startArchiveServer", () => {
   it("injects 404, wrong content, truncation and delay", async () => {
     const path = `${dists}/main/binary-amd64/Packages.gz`;
     const good = server.file(path)!;
-    server.faults = [{ path: /by-hash/, notFound: true }, { path: "Packages.gz", wrongContent: true, times: 1 }];
+    server.faults = [
+      { path: /by-hash/, notFound: true },
+      { path: "Packages.gz", wrongContent: true, times: 1 },
+    ];
     expect((await get(server, `${dists}/main/binary-amd64/by-hash/SHA256/${sha256(good)}`)).status).toBe(404);
     const wrong = await get(server, path);
     expect(wrong.body.length).toBe(good.length);

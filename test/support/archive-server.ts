@@ -308,7 +308,10 @@ function formatRelease(dist: string, timestamp: string, suite: SuiteSpec, listed
     ["Description", `Test archive ${dist}`],
   ];
   const lines = fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`);
-  for (const [section, algo] of [["MD5Sum", "md5"], ["SHA256", "sha256"]] as const) {
+  for (const [section, algo] of [
+    ["MD5Sum", "md5"],
+    ["SHA256", "sha256"],
+  ] as const) {
     lines.push(`${section}:`);
     for (const { path, bytes } of listed) {
       lines.push(` ${createHash(algo).update(bytes).digest("hex")} ${String(bytes.length).padStart(16)} ${path}`);
@@ -327,7 +330,13 @@ function formatStanza(stanza: Stanza, arch: string, component: string, files: Ma
   if (name === "") throw new Error(`archive server: stanza without Package: ${JSON.stringify(stanza)}`);
   const version = String(stanza.Version ?? "1.0-1");
   const architecture = String(stanza.Architecture ?? arch);
-  const fields: Record<string, string | number> = { Package: name, Version: version, Architecture: architecture, Maintainer: "Test Maintainers <test@test.invalid>", ...stanza };
+  const fields: Record<string, string | number> = {
+    Package: name,
+    Version: version,
+    Architecture: architecture,
+    Maintainer: "Test Maintainers <test@test.invalid>",
+    ...stanza,
+  };
   if (stanza.Filename === undefined) {
     const prefix = name.startsWith("lib") ? name.slice(0, 4) : name.slice(0, 1);
     const filename = `pool/${component}/${prefix}/${name}/${name}_${version.replace(/^\d+:/, "")}_${architecture}.deb`;
@@ -338,7 +347,9 @@ function formatStanza(stanza: Stanza, arch: string, component: string, files: Ma
     fields.SHA256 ??= sha256(deb);
   }
   fields.Description ??= `${name} test package`;
-  return `${Object.entries(fields).map(([k, v]) => `${k}: ${formatValue(String(v))}`).join("\n")}\n`;
+  return `${Object.entries(fields)
+    .map(([k, v]) => `${k}: ${formatValue(String(v))}`)
+    .join("\n")}\n`;
 }
 
 function formatValue(value: string): string {

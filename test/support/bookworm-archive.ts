@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { startArchiveServer, type ArchiveServer } from "./archive-server.js";
-import { runCli, type CliResult } from "./run-cli.js";
+import { type ArchiveServer, startArchiveServer } from "./archive-server.js";
+import { type CliResult, runCli } from "./run-cli.js";
 
 /**
  * The small real-data archive of the CLI tests: bookworm and bookworm-security (xz and plain only, as Debian
@@ -30,12 +30,18 @@ export const BOOKWORM_SOURCES = `sources:
 export function startBookwormArchive(): Promise<ArchiveServer> {
   return startArchiveServer({
     archives: {
-      debian: { [TS]: { bookworm: { components: { main: { amd64: fixtureStanzas("bookworm-amd64.Packages"), arm64: fixtureStanzas("bookworm-arm64.Packages") } } } } },
+      debian: {
+        [TS]: {
+          bookworm: { components: { main: { amd64: fixtureStanzas("bookworm-amd64.Packages"), arm64: fixtureStanzas("bookworm-arm64.Packages") } } },
+        },
+      },
       "debian-security": {
         [TS]: {
           "bookworm-security": {
             compressions: ["plain", "xz"],
-            components: { main: { amd64: fixtureStanzas("bookworm-security-amd64.Packages"), arm64: fixtureStanzas("bookworm-security-arm64.Packages") } },
+            components: {
+              main: { amd64: fixtureStanzas("bookworm-security-amd64.Packages"), arm64: fixtureStanzas("bookworm-security-arm64.Packages") },
+            },
           },
         },
       },
@@ -70,7 +76,9 @@ export function writeTree(root: string, files: Readonly<Record<string, string>>)
 export async function lockWith(server: ArchiveServer, root: string, cacheDir: string, ...extra: string[]): Promise<CliResult> {
   const keyring = join(cacheDir, "archive.asc");
   writeFileSync(keyring, server.publicKeyArmored);
-  return runCli(["lock", "-C", root, "--cache-dir", cacheDir, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, ...extra], { cwd: root });
+  return runCli(["lock", "-C", root, "--cache-dir", cacheDir, "--keyring", keyring, "--mirror", `${SNAPSHOT}=${server.url}/archive`, ...extra], {
+    cwd: root,
+  });
 }
 
 /**

@@ -71,10 +71,11 @@ export function buildElf(spec: ElfSpec): Uint8Array {
   if (hasDynamic) phdr(2, dynAt, dyn.length * dynent);
   out.set(interpBytes, interpAt);
   out.set(strings, strtabAt);
-  if (hasDynamic) dyn.forEach(([tag, val], i) => {
-    word(dynAt + i * dynent, tag);
-    word(dynAt + i * dynent + dynent / 2, val);
-  });
+  if (hasDynamic)
+    dyn.forEach(([tag, val], i) => {
+      word(dynAt + i * dynent, tag);
+      word(dynAt + i * dynent + dynent / 2, val);
+    });
   return out;
 }
 
@@ -151,7 +152,9 @@ export function buildAr(members: readonly { name: string; data: Uint8Array }[]):
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [enc.encode("!<arch>\n")];
   for (const m of members) {
-    parts.push(enc.encode(`${m.name.padEnd(16)}${"0".padEnd(12)}${"0".padEnd(6)}${"0".padEnd(6)}${"100644".padEnd(8)}${String(m.data.length).padEnd(10)}\`\n`));
+    parts.push(
+      enc.encode(`${m.name.padEnd(16)}${"0".padEnd(12)}${"0".padEnd(6)}${"0".padEnd(6)}${"100644".padEnd(8)}${String(m.data.length).padEnd(10)}\`\n`),
+    );
     parts.push(m.data);
     if (m.data.length % 2 === 1) parts.push(enc.encode("\n"));
   }
@@ -179,6 +182,15 @@ export function buildDeb(spec: DebSpec): Uint8Array {
   ]);
   const data = buildTar(spec.files);
   const compression = spec.compression ?? "gz";
-  const dataMember = compression === "none" ? { name: "data.tar", data } : compression === "gz" ? { name: "data.tar.gz", data: gzipSync(data) } : { name: "data.tar.bz2", data: gzipSync(data) };
-  return buildAr([{ name: "debian-binary", data: new TextEncoder().encode("2.0\n") }, { name: "control.tar.gz", data: gzipSync(control) }, dataMember]);
+  const dataMember =
+    compression === "none"
+      ? { name: "data.tar", data }
+      : compression === "gz"
+        ? { name: "data.tar.gz", data: gzipSync(data) }
+        : { name: "data.tar.bz2", data: gzipSync(data) };
+  return buildAr([
+    { name: "debian-binary", data: new TextEncoder().encode("2.0\n") },
+    { name: "control.tar.gz", data: gzipSync(control) },
+    dataMember,
+  ]);
 }

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decompress } from "../../src/io/decompress.js";
-import { startArchiveServer, type ArchiveServer, type SuiteSpec } from "./archive-server.js";
+import { type ArchiveServer, type SuiteSpec, startArchiveServer } from "./archive-server.js";
 import { runCli } from "./run-cli.js";
 
 /**
@@ -67,7 +67,8 @@ export interface FixtureArchive {
 /** The distroless-2026 fixture archive served at each of the fixture workspaces' snapshot timestamps. */
 export async function startFixtureArchive(): Promise<FixtureArchive> {
   const archives: Record<string, Record<string, Record<string, SuiteSpec>>> = {};
-  for (const [archive, suites] of Object.entries(await readFixtureSuites(FIXTURE_ARCHIVE))) archives[archive] = Object.fromEntries(TIMESTAMPS.map((ts) => [ts, suites]));
+  for (const [archive, suites] of Object.entries(await readFixtureSuites(FIXTURE_ARCHIVE)))
+    archives[archive] = Object.fromEntries(TIMESTAMPS.map((ts) => [ts, suites]));
   const server = await startArchiveServer({ archives });
   const dirs: string[] = [];
   const cache = mkdtempSync(join(tmpdir(), "deb-lock-fixture-cache-"));
@@ -77,10 +78,24 @@ export async function startFixtureArchive(): Promise<FixtureArchive> {
   return {
     server,
     cli: (root, argv, snapshotService) =>
-      runCli([...argv, "-C", root, "--cache-dir", cache, "--keyring", keyring, "--mirror", snapshotService === undefined ? `${SNAPSHOT}=${server.url}/archive` : `https://snapshot.debian.org=${snapshotService}`, "--quiet"], {
-        cwd: root,
-        homeDir: cache,
-      }),
+      runCli(
+        [
+          ...argv,
+          "-C",
+          root,
+          "--cache-dir",
+          cache,
+          "--keyring",
+          keyring,
+          "--mirror",
+          snapshotService === undefined ? `${SNAPSHOT}=${server.url}/archive` : `https://snapshot.debian.org=${snapshotService}`,
+          "--quiet",
+        ],
+        {
+          cwd: root,
+          homeDir: cache,
+        },
+      ),
     copyWorkspace(layout) {
       const root = mkdtempSync(join(tmpdir(), `deb-lock-${layout}-`));
       dirs.push(root);

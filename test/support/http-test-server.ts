@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { connect, type AddressInfo, type Socket } from "node:net";
+import { type AddressInfo, connect, type Socket } from "node:net";
 
 /** One scripted answer. Omitted fields: status 200, empty body. */
 export interface ScriptedResponse {
@@ -125,7 +125,7 @@ export async function startForwardProxy(): Promise<{ origin: string; log: Logged
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
-    upstream.on("error", () => res.headersSent ? res.destroy() : res.writeHead(502).end("bad gateway\n"));
+    upstream.on("error", () => (res.headersSent ? res.destroy() : res.writeHead(502).end("bad gateway\n")));
     req.pipe(upstream);
   });
   server.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {

@@ -7,7 +7,10 @@ export interface CliResult {
 }
 
 /** Runs deb-lock in-process, as main.ts would, capturing its output. */
-export async function runCli(argv: readonly string[], options: { cwd: string; env?: Record<string, string | undefined>; homeDir?: string }): Promise<CliResult> {
+export async function runCli(
+  argv: readonly string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; homeDir?: string },
+): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const code = await run({

@@ -1,5 +1,5 @@
-import * as openpgp from "openpgp";
 import type { PrivateKey, PublicKey } from "openpgp";
+import * as openpgp from "openpgp";
 
 /** An OpenPGP signing key made at test time; never a real key, never written to the repository. */
 export interface TestKey {

@@ -22,10 +22,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parsePackagesIndex } from "../../dist/core/debian/packages-index.js";
-import { buildUniverse } from "../../dist/core/resolve/universe.js";
-import { resolveClosure } from "../../dist/core/resolve/resolve-closure.js";
-import { dependencyClosureOf } from "../../dist/core/resolve/dependency-closure.js";
 import { buildLock } from "../../dist/core/lock/build-lock.js";
+import { dependencyClosureOf } from "../../dist/core/resolve/dependency-closure.js";
+import { resolveClosure } from "../../dist/core/resolve/resolve-closure.js";
+import { buildUniverse } from "../../dist/core/resolve/universe.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const APT_CLOSURE = join(ROOT, "test/oracle/apt-closure.sh");
@@ -64,7 +64,10 @@ const archiveOf = (suite) => (suite.endsWith("-security") ? "debian-security" : 
 
 function readIndex(suite, arch) {
   const dir = join(DATA, archiveOf(suite), "dists", suite, "main", `binary-${arch}`);
-  for (const [name, tool] of [["Packages.xz", "xz"], ["Packages.gz", "gzip"]]) {
+  for (const [name, tool] of [
+    ["Packages.xz", "xz"],
+    ["Packages.gz", "gzip"],
+  ]) {
     const file = join(dir, name);
     if (existsSync(file)) return parsePackagesIndex(new Uint8Array(execFileSync(tool, ["-dc", file], { maxBuffer: 1 << 30 })), file);
   }
@@ -167,11 +170,22 @@ function resolveOne(universe, arch, name) {
   if (!result.ok) return { ok: false, result };
   const root = result.roots[0];
   if (root === undefined) return { ok: true, result, entryDiffers: false, closure: [] };
-  const candidate = (p) => ({ name: p.name, version: p.version, filename: p.record.filename, sha256: p.record.sha256, sourceUrls: ["http://archive.invalid"] });
-  const lock = buildLock([{ arch, roots: [{ package: candidate(root), dependencies: dependencyClosureOf(result, root.name).map(candidate) }] }], { resolveTransitive: true });
+  const candidate = (p) => ({
+    name: p.name,
+    version: p.version,
+    filename: p.record.filename,
+    sha256: p.record.sha256,
+    sourceUrls: ["http://archive.invalid"],
+  });
+  const lock = buildLock([{ arch, roots: [{ package: candidate(root), dependencies: dependencyClosureOf(result, root.name).map(candidate) }] }], {
+    resolveTransitive: true,
+  });
   const entry = lock.packages[0];
   const listed = entry.dependencies.map((d) => `${d.name} ${d.version}`).sort();
-  const chosen = result.packages.filter((p) => p.name !== root.name).map((p) => `${p.name} ${p.version}`).sort();
+  const chosen = result.packages
+    .filter((p) => p.name !== root.name)
+    .map((p) => `${p.name} ${p.version}`)
+    .sort();
   const closure = result.packages.map((p) => `${p.name} ${p.version}`).sort();
   return { ok: true, result, entryDiffers: listed.join("\n") !== chosen.join("\n"), closure };
 }
@@ -198,7 +212,17 @@ async function sweepCase(distro, arch, answers, sample) {
     if (answers?.has(name)) mine.set(name, r);
   }
   const resolveMs = performance.now() - started;
-  const out = { distro, arch, names: names.length, resolved, refused, entriesDiffer, differing, loadMs: Math.round(loadMs), resolveMs: Math.round(resolveMs) };
+  const out = {
+    distro,
+    arch,
+    names: names.length,
+    resolved,
+    refused,
+    entriesDiffer,
+    differing,
+    loadMs: Math.round(loadMs),
+    resolveMs: Math.round(resolveMs),
+  };
   if (answers !== undefined) {
     let agree = 0;
     const disagreements = [];

@@ -26,9 +26,25 @@ import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 
 const KEEP_FIELDS = new Set([
-  "Package", "Source", "Version", "Installed-Size", "Architecture", "Multi-Arch", "Essential", "Important",
-  "Protected", "Priority", "Section", "Pre-Depends", "Depends", "Conflicts", "Breaks", "Provides",
-  "Filename", "Size", "SHA256",
+  "Package",
+  "Source",
+  "Version",
+  "Installed-Size",
+  "Architecture",
+  "Multi-Arch",
+  "Essential",
+  "Important",
+  "Protected",
+  "Priority",
+  "Section",
+  "Pre-Depends",
+  "Depends",
+  "Conflicts",
+  "Breaks",
+  "Provides",
+  "Filename",
+  "Size",
+  "SHA256",
 ]);
 const RELEASE_FIELDS = ["Origin", "Label", "Suite", "Version", "Codename", "Date", "NotAutomatic", "ButAutomaticUpgrades", "Acquire-By-Hash"];
 
@@ -127,7 +143,12 @@ function main(from, to, suites, archs, roots) {
     for (const { suite, stanzas } of indexes) {
       const text = stanzas
         .filter((st) => kept.has(st))
-        .map((st) => st.fields.filter(([k]) => KEEP_FIELDS.has(k)).map(([k, v]) => `${k}: ${v}\n`).join(""))
+        .map((st) =>
+          st.fields
+            .filter(([k]) => KEEP_FIELDS.has(k))
+            .map(([k, v]) => `${k}: ${v}\n`)
+            .join(""),
+        )
         .join("\n");
       const out = join(to, archiveOf(suite), "dists", suite, "main", `binary-${arch}`, "Packages.xz");
       mkdirSync(dirname(out), { recursive: true });
@@ -162,7 +183,10 @@ function writeRelease(from, to, suite, archs) {
     const rel = `main/binary-${arch}/Packages`;
     const xz = readFileSync(join(outDist, `${rel}.xz`));
     const plain = execFileSync("xz", ["-dc"], { input: xz, maxBuffer: 1 << 28 });
-    for (const [name, bytes] of [[rel, plain], [`${rel}.xz`, xz]]) {
+    for (const [name, bytes] of [
+      [rel, plain],
+      [`${rel}.xz`, xz],
+    ]) {
       lines.push(` ${createHash("sha256").update(bytes).digest("hex")} ${String(bytes.length).padStart(8)} ${name}`);
     }
   }

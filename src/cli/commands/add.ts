@@ -1,9 +1,9 @@
 import { relative } from "node:path";
-import { type AddArchReport, planAdd, type AddPlan } from "../../app/add.js";
+import { type AddArchReport, type AddPlan, planAdd } from "../../app/add.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
-import { writeJson, type Command } from "../command.js";
+import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { archOption, requestedPackages, targetOptions } from "../image-target.js";
 import { LINKS_HELP, withImageLinks } from "../links-option.js";
@@ -32,15 +32,20 @@ export function formatAddReport(plan: AddPlan, root: string, written: boolean): 
     }
     for (const archs of groups.values()) {
       const a = archs[0]!;
-      lines.push(`  ${archs.map((x) => x.arch).join(", ")}: +${a.added.length} package${a.added.length === 1 ? "" : "s"}, +${kib(a.installedSize)} installed`);
+      lines.push(
+        `  ${archs.map((x) => x.arch).join(", ")}: +${a.added.length} package${a.added.length === 1 ? "" : "s"}, +${kib(a.installedSize)} installed`,
+      );
       for (const p of a.added) lines.push(`    + ${p.name} ${p.version}${p.requested ? " (requested)" : `  (${p.chain.join(" → ")})`}`);
       const fromAncestors = a.skipped.filter((s) => s.providedBy !== plan.image);
       const inImage = a.skipped.filter((s) => s.providedBy === plan.image);
-      if (fromAncestors.length > 0) lines.push(`    skipped, an ancestor image provides them: ${fromAncestors.map((s) => `${s.name} (${s.providedBy})`).join(", ")}`);
+      if (fromAncestors.length > 0)
+        lines.push(`    skipped, an ancestor image provides them: ${fromAncestors.map((s) => `${s.name} (${s.providedBy})`).join(", ")}`);
       if (inImage.length > 0) lines.push(`    skipped, already in ${plan.image ?? t.repo}: ${inImage.map((s) => s.name).join(", ")}`);
     }
     for (const c of t.companions ?? []) {
-      lines.push(`  ${c.arch} only (no package on the other archs), into ${c.created ? "new " : ""}companion repo ${c.repo} (${c.manifestFile}): ${c.packages.join(", ")}`);
+      lines.push(
+        `  ${c.arch} only (no package on the other archs), into ${c.created ? "new " : ""}companion repo ${c.repo} (${c.manifestFile}): ${c.packages.join(", ")}`,
+      );
     }
   }
   if (plan.changes.length === 0) lines.push("nothing to change");
@@ -71,15 +76,27 @@ Options:
                          that arch. Without --arch, packages some of the image's archs lack go there too
   --dry-run              print a unified diff of every file that would change; write nothing
 ${LINKS_HELP}`,
-  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" }, "dry-run": { type: "boolean" }, links: { type: "boolean" } },
+  options: {
+    image: { type: "string" },
+    manifest: { type: "string" },
+    distro: { type: "string" },
+    arch: { type: "string" },
+    "dry-run": { type: "boolean" },
+    links: { type: "boolean" },
+  },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "add");
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     ctx.reporter.progress(`resolving ${packages.map((p) => p.name).join(", ")}`);
     const archs = archOption(ctx.values.arch);
-    const planned = await withArchive(ctx, ({ loader }) => planAdd({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }));
-    const plan = ctx.values.links === true && planned.image !== undefined ? { ...planned, changes: (await withImageLinks(ctx, root, repos, planned.image, target.distro, planned.changes)).changes } : planned;
+    const planned = await withArchive(ctx, ({ loader }) =>
+      planAdd({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }),
+    );
+    const plan =
+      ctx.values.links === true && planned.image !== undefined
+        ? { ...planned, changes: (await withImageLinks(ctx, root, repos, planned.image, target.distro, planned.changes)).changes }
+        : planned;
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);

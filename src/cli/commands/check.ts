@@ -1,13 +1,13 @@
 import { relative, resolve } from "node:path";
+import { type CheckRequest, runCheck } from "../../app/check.js";
 import { applyBaseline, DEFAULT_BASELINE, formatBaseline, parseBaseline } from "../../app/check-baseline.js";
+import { imageCheckInputs } from "../../app/check-images.js";
+import { discoverImage } from "../../app/images.js";
 import { readTextIfExists } from "../../app/read-text-if-exists.js";
 import { UsageError } from "../../core/errors.js";
 import { applyChangeSet } from "../../io/files.js";
-import { runCheck, type CheckRequest } from "../../app/check.js";
-import { imageCheckInputs } from "../../app/check-images.js";
-import { discoverImage } from "../../app/images.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
-import { writeJson, type Command } from "../command.js";
+import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { workspaceImageArg } from "../image-target.js";
 import { stdoutPaint } from "../render/color.js";
@@ -46,7 +46,12 @@ Options:
                          A finding is known when its code, file and subject match (not its line or versions).
 
 Exit status: 0 when everything agrees (or every finding is in the baseline), 1 when a problem is found.`,
-  options: { deep: { type: "boolean" }, image: { type: "string", multiple: true }, baseline: { type: "string" }, "write-baseline": { type: "boolean" } },
+  options: {
+    deep: { type: "boolean" },
+    image: { type: "string", multiple: true },
+    baseline: { type: "string" },
+    "write-baseline": { type: "boolean" },
+  },
   async run(ctx) {
     const imageDirs = (ctx.values.image as string[] | undefined) ?? [];
     const writeBaseline = ctx.values["write-baseline"] === true;
@@ -64,7 +69,11 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
       repos,
       deep,
       ...(imageDirs.length > 0
-        ? { images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, workspaceImageArg(ctx.io.cwd, root, dir), files, repos)))).flatMap(imageCheckInputs) }
+        ? {
+            images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, workspaceImageArg(ctx.io.cwd, root, dir), files, repos)))).flatMap(
+              imageCheckInputs,
+            ),
+          }
         : { discoverImages: ctx.positionals.length === 0 }),
     };
     // Offline checks never load the archive layer (nor its keys), nor open a connection.
@@ -86,7 +95,8 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
     if (explicit !== undefined && existing === undefined) {
       throw new UsageError(`baseline ${shown} does not exist`, { hint: "write it with `deb-lock check --deep --write-baseline --baseline FILE`" });
     }
-    const { fresh, known, gone } = existing === undefined ? { fresh: [...result.findings], known: [], gone: [] } : applyBaseline(result.findings, parseBaseline(existing, shown));
+    const { fresh, known, gone } =
+      existing === undefined ? { fresh: [...result.findings], known: [], gone: [] } : applyBaseline(result.findings, parseBaseline(existing, shown));
     const ok = fresh.length === 0;
     if (ctx.options.json) {
       writeJson(ctx.io, "check", {
@@ -100,7 +110,11 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
       const paint = stdoutPaint(ctx.io, ctx.options.noColor);
       for (const f of fresh) ctx.io.stdout.write(`${paintFinding(f, paint)}\n`);
       const accepted = existing === undefined ? "" : `; ${known.length} known in ${shown}`;
-      ctx.io.stderr.write(ok ? `deb-lock check: ok (${summary}${accepted})\n` : `deb-lock check: ${fresh.length} ${existing === undefined ? "" : "new "}problem(s) (${summary}${accepted})\n`);
+      ctx.io.stderr.write(
+        ok
+          ? `deb-lock check: ok (${summary}${accepted})\n`
+          : `deb-lock check: ${fresh.length} ${existing === undefined ? "" : "new "}problem(s) (${summary}${accepted})\n`,
+      );
       // Entries a narrowed or offline check cannot see again are not "gone".
       if (gone.length > 0 && deep && imageDirs.length === 0 && ctx.positionals.length === 0) {
         ctx.io.stderr.write(`deb-lock check: ${gone.length} finding(s) of ${shown} no longer occur; run with --write-baseline to drop them\n`);

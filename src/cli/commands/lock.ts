@@ -3,7 +3,7 @@ import { formatProblem } from "../../core/resolve/problem.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
-import { writeJson, type Command } from "../command.js";
+import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { reportModuleLock } from "../module-lock-notice.js";
 import { selectRepos } from "../workspace-context.js";

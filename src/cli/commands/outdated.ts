@@ -1,5 +1,5 @@
 import { formatReportTable } from "../../core/report/format-table.js";
-import { writeJson, type Command } from "../command.js";
+import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { planFromCli, UPDATE_OPTIONS } from "./update.js";
 

@@ -4,7 +4,7 @@ import { ProblemError } from "../../core/errors.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
-import { writeJson, type Command } from "../command.js";
+import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { archOption, requestedPackages, targetOptions } from "../image-target.js";
 import { withImageLinks } from "../links-option.js";
@@ -47,27 +47,49 @@ Options:
   --dry-run              print a unified diff of every file that would change; write nothing
   --links                also rewrite the image's links layer (see deb-lock add --help): links no file of
                          the image needs any more go, and the layer with its last link`,
-  options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" }, "dry-run": { type: "boolean" }, links: { type: "boolean" } },
+  options: {
+    image: { type: "string" },
+    manifest: { type: "string" },
+    distro: { type: "string" },
+    arch: { type: "string" },
+    "dry-run": { type: "boolean" },
+    links: { type: "boolean" },
+  },
   async run(ctx) {
     const packages = requestedPackages(ctx.positionals, "remove").map((p) => p.name);
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     const archs = archOption(ctx.values.arch);
-    const planned = await withArchive(ctx, ({ loader }) => planRemove({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }));
+    const planned = await withArchive(ctx, ({ loader }) =>
+      planRemove({ root, packages, ...target, ...(archs === undefined ? {} : { archs }) }, { files: nodeWorkspaceFiles(), loader, repos }),
+    );
     // A package no target lists is a typo or a wrong image: say so and write nothing, rather than "nothing to do".
     const nowhere = packages.filter((name) => planned.targets.every((t) => t.notListed.includes(name)));
     if (nowhere.length > 0) {
       const where = planned.image === undefined ? planned.targets.map((t) => t.manifestFile).join(", ") : `image ${planned.image}`;
-      throw new ProblemError("REMOVE_NOT_LISTED", `${nowhere.join(", ")} ${nowhere.length === 1 ? "is" : "are"} not listed in ${where}; nothing was written`, {
-        hint: "check the spelling and the --image/--manifest; `deb-lock why PKG --image DIR` shows how a package that is installed gets there",
-      });
+      throw new ProblemError(
+        "REMOVE_NOT_LISTED",
+        `${nowhere.join(", ")} ${nowhere.length === 1 ? "is" : "are"} not listed in ${where}; nothing was written`,
+        {
+          hint: "check the spelling and the --image/--manifest; `deb-lock why PKG --image DIR` shows how a package that is installed gets there",
+        },
+      );
     }
-    const plan = ctx.values.links === true && planned.image !== undefined ? { ...planned, changes: (await withImageLinks(ctx, root, repos, planned.image, target.distro, planned.changes)).changes } : planned;
+    const plan =
+      ctx.values.links === true && planned.image !== undefined
+        ? { ...planned, changes: (await withImageLinks(ctx, root, repos, planned.image, target.distro, planned.changes)).changes }
+        : planned;
     const dryRun = ctx.values["dry-run"] === true;
     if (!dryRun) await applyWorkspaceChanges(ctx, root, plan.changes);
     for (const warning of plan.warnings) ctx.reporter.warn(warning);
     if (ctx.options.json) {
-      writeJson(ctx.io, "remove", { ok: true, dryRun, ...(plan.image === undefined ? {} : { image: plan.image }), targets: plan.targets, files: plan.changes.map((c) => relative(root, c.path)) });
+      writeJson(ctx.io, "remove", {
+        ok: true,
+        dryRun,
+        ...(plan.image === undefined ? {} : { image: plan.image }),
+        targets: plan.targets,
+        files: plan.changes.map((c) => relative(root, c.path)),
+      });
       return ExitCode.OK;
     }
     if (dryRun) ctx.io.stdout.write(paintDiff(formatChangeSetDiff(root, plan.changes), stdoutPaint(ctx.io, ctx.options.noColor)));

@@ -2,7 +2,7 @@ import { DEFAULT_TIMELINES, findLatestSnapshots, ruleOfService, type SnapshotTim
 import { UsageError } from "../../core/errors.js";
 import { isSnapshotTimestamp } from "../../core/snapshot/timestamp.js";
 import { withArchive } from "../archive-session.js";
-import { writeJson, type Command } from "../command.js";
+import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { clockOf } from "./update.js";
 
@@ -29,9 +29,11 @@ The clock is the system's; set DEB_LOCK_NOW=YYYYMMDDTHHMMSSZ to run as of anothe
     "include-today": { type: "boolean" },
   },
   async run(ctx) {
-    if (ctx.positionals.length > 0) throw new UsageError(`snapshots takes no arguments (got ${ctx.positionals.join(" ")})`, { hint: "use --archive NAME" });
+    if (ctx.positionals.length > 0)
+      throw new UsageError(`snapshots takes no arguments (got ${ctx.positionals.join(" ")})`, { hint: "use --archive NAME" });
     const at = ctx.values.at as string | undefined;
-    if (at !== undefined && !isSnapshotTimestamp(at)) throw new UsageError(`--at ${JSON.stringify(at)} is not a snapshot timestamp`, { hint: "write a UTC timestamp like 20240706T203757Z" });
+    if (at !== undefined && !isSnapshotTimestamp(at))
+      throw new UsageError(`--at ${JSON.stringify(at)} is not a snapshot timestamp`, { hint: "write a UTC timestamp like 20240706T203757Z" });
     const service = ((ctx.values.service as string | undefined) ?? "https://snapshot.debian.org").replace(/\/+$/, "");
     const archives = ctx.values.archive as string[] | undefined;
     const timelines: SnapshotTimeline[] =

@@ -1,8 +1,8 @@
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { planUpdate, updateProblemsError, type UpdatePlan } from "../../app/update.js";
+import { planUpdate, type UpdatePlan, updateProblemsError } from "../../app/update.js";
 import { UsageError } from "../../core/errors.js";
 import { formatPrBody } from "../../core/report/format-markdown.js";
 import { formatReportTable } from "../../core/report/format-table.js";
@@ -10,7 +10,7 @@ import { isSnapshotTimestamp, parseSnapshotTimestamp } from "../../core/snapshot
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";
-import { writeJson, type Command, type CommandContext } from "../command.js";
+import { type Command, type CommandContext, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { withWorkspaceLinks } from "../links-option.js";
 import { stdoutPaint } from "../render/color.js";
@@ -21,7 +21,8 @@ import { selectRepos } from "../workspace-context.js";
 export function clockOf(env: Readonly<Record<string, string | undefined>>): number {
   const fixed = env.DEB_LOCK_NOW;
   if (fixed === undefined || fixed === "") return Date.now();
-  if (!isSnapshotTimestamp(fixed)) throw new UsageError(`DEB_LOCK_NOW=${fixed} is not a timestamp`, { hint: "write it like 20260801T120000Z, or unset it" });
+  if (!isSnapshotTimestamp(fixed))
+    throw new UsageError(`DEB_LOCK_NOW=${fixed} is not a timestamp`, { hint: "write it like 20260801T120000Z, or unset it" });
   return parseSnapshotTimestamp(fixed);
 }
 
@@ -34,7 +35,9 @@ export function readPrBodyTemplate(): string {
 export async function planFromCli(ctx: CommandContext): Promise<{ root: string; plan: UpdatePlan }> {
   const snapshot = (ctx.values.snapshot as string | undefined) ?? "latest";
   if (snapshot !== "latest" && !isSnapshotTimestamp(snapshot)) {
-    throw new UsageError(`--snapshot ${JSON.stringify(snapshot)} is neither "latest" nor a snapshot timestamp`, { hint: "write a UTC timestamp like 20240706T203757Z, or latest" });
+    throw new UsageError(`--snapshot ${JSON.stringify(snapshot)} is neither "latest" nor a snapshot timestamp`, {
+      hint: "write a UTC timestamp like 20240706T203757Z, or latest",
+    });
   }
   const now = clockOf(ctx.io.env);
   const { root, repos } = await selectRepos(ctx, ctx.positionals);

@@ -1,11 +1,11 @@
-import { type ReportedFinding, verify, type VerifyReport } from "../../app/verify.js";
-import { UsageError } from "../../core/errors.js";
 import { createIndexLoader } from "../../app/index-loader.js";
 import { createArchiveServices } from "../../app/services.js";
+import { type ReportedFinding, type VerifyReport, verify } from "../../app/verify.js";
+import { UsageError } from "../../core/errors.js";
 import { nodeRootRunner } from "../../io/rootfs-run.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { archiveProgress } from "../archive-session.js";
-import { writeJson, type Command } from "../command.js";
+import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { targetOptions } from "../image-target.js";
 import { selectRepos } from "../workspace-context.js";
@@ -62,7 +62,10 @@ export function formatVerifyReport(report: VerifyReport): string {
   for (const t of report.targets) {
     const errors = t.findings.filter((f) => f.scope === "startup");
     const warnings = t.findings.filter((f) => f.scope !== "startup");
-    const counts = [errors.length > 0 ? `${errors.length} finding${errors.length === 1 ? "" : "s"}` : "ok", ...(warnings.length > 0 ? [`${warnings.length} in modules loaded on demand`] : [])];
+    const counts = [
+      errors.length > 0 ? `${errors.length} finding${errors.length === 1 ? "" : "s"}` : "ok",
+      ...(warnings.length > 0 ? [`${warnings.length} in modules loaded on demand`] : []),
+    ];
     lines.push(`${t.label}: ${t.packages} packages, ${t.objects} dynamically linked ELF files checked — ${counts.join(", ")}`);
     const render = (list: readonly ReportedFinding[], indent: string): void => {
       const groups = new Map<string, ReportedFinding[]>();
@@ -92,20 +95,26 @@ export function formatVerifyReport(report: VerifyReport): string {
         lines.push(`    to run it: ${t.run.unavailable.install}`);
       } else if (t.run.result !== undefined) {
         const r = t.run.result;
-        lines.push(`  run ${cmd} (${r.method}${r.emulator === undefined ? "" : `, ${r.emulator.replace(/^\/\.deb-lock-/, "")}`}): ${r.exitCode === null ? `killed by ${r.signal}` : `exit ${r.exitCode}`}`);
+        lines.push(
+          `  run ${cmd} (${r.method}${r.emulator === undefined ? "" : `, ${r.emulator.replace(/^\/\.deb-lock-/, "")}`}): ${r.exitCode === null ? `killed by ${r.signal}` : `exit ${r.exitCode}`}`,
+        );
         for (const l of `${r.stdout}${r.stderr}`.trimEnd().split("\n")) if (l !== "") lines.push(`    | ${l}`);
       }
     }
   }
   const findings = report.targets.reduce((n, t) => n + t.findings.filter((f) => f.scope === "startup").length, 0);
-  lines.push(report.ok ? "verify: ok" : `verify: ${findings} finding${findings === 1 ? "" : "s"}${report.targets.some((t) => t.run !== undefined && t.run.result?.exitCode !== 0) ? ", and a --run that did not exit 0" : ""}`);
+  lines.push(
+    report.ok
+      ? "verify: ok"
+      : `verify: ${findings} finding${findings === 1 ? "" : "s"}${report.targets.some((t) => t.run !== undefined && t.run.result?.exitCode !== 0) ? ", and a --run that did not exit 0" : ""}`,
+  );
   return `${lines.join("\n")}\n`;
 }
 
 export const verifyCommand: Command = {
   name: "verify",
   summary: "prove an image starts: fetch its .debs, assemble its root filesystem, check every ELF file's libraries",
-  usage: "deb-lock verify (--image DIR | --manifest FILE) [--distro NAME] [--arch ARCH] [--run \"CMD ARG...\"] [options]",
+  usage: 'deb-lock verify (--image DIR | --manifest FILE) [--distro NAME] [--arch ARCH] [--run "CMD ARG..."] [options]',
   help: `Fetches every .deb of the image and its base images (checked against the lock's SHA-256, cached by it),
 assembles the root filesystem the way rules_distroless builds it (each package's data archive in image order,
 no maintainer scripts run), and checks every dynamically linked ELF executable and library: its program
@@ -124,7 +133,8 @@ Options:
                          the root); prints its exit code and output; exit 1 unless it exits 0`,
   options: { image: { type: "string" }, manifest: { type: "string" }, distro: { type: "string" }, arch: { type: "string" }, run: { type: "string" } },
   async run(ctx) {
-    if (ctx.positionals.length > 0) throw new UsageError(`verify takes no positional arguments (got ${ctx.positionals.join(" ")})`, { hint: "deb-lock verify --image DIR" });
+    if (ctx.positionals.length > 0)
+      throw new UsageError(`verify takes no positional arguments (got ${ctx.positionals.join(" ")})`, { hint: "deb-lock verify --image DIR" });
     const { root, repos } = await selectRepos(ctx, []);
     const target = targetOptions(ctx, root);
     const arch = ctx.values.arch as string | undefined;
@@ -132,7 +142,11 @@ Options:
     const run = runText === undefined ? undefined : splitCommand(runText);
     if (run !== undefined && run.length === 0) throw new UsageError("--run needs a command", { hint: '--run "/usr/bin/python3 --version"' });
     const progress = archiveProgress(ctx.reporter);
-    const services = createArchiveServices({ ...ctx.options, env: ctx.io.env, homeDir: ctx.io.homeDir, onHttpEvent: (e) => {
+    const services = createArchiveServices({
+      ...ctx.options,
+      env: ctx.io.env,
+      homeDir: ctx.io.homeDir,
+      onHttpEvent: (e) => {
         if (e.type === "retry") progress.onHttp(e);
       },
     });
@@ -147,7 +161,10 @@ Options:
           loader: createIndexLoader(services, progress.onArchive),
           runner: nodeRootRunner(ctx.io.env),
           onEvent: (e) => {
-            if (e.type === "deb") ctx.reporter.progress(`${progressBar(e.done, e.total)} .debs ${e.done}/${e.total}${e.downloadedBytes > 0 ? ` (${(e.downloadedBytes / 1e6).toFixed(1)} MB downloaded)` : ""}: ${e.name}`);
+            if (e.type === "deb")
+              ctx.reporter.progress(
+                `${progressBar(e.done, e.total)} .debs ${e.done}/${e.total}${e.downloadedBytes > 0 ? ` (${(e.downloadedBytes / 1e6).toFixed(1)} MB downloaded)` : ""}: ${e.name}`,
+              );
             else if (e.type === "target") ctx.reporter.progress(`checking ${e.label} (${e.packages} packages)`);
             else ctx.reporter.progress(`running ${e.argv.join(" ")} in ${e.label}`);
           },

@@ -2,7 +2,7 @@ import { explainWhy, type WhyReport } from "../../app/why.js";
 import { UsageError } from "../../core/errors.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { withArchive } from "../archive-session.js";
-import { writeJson, type Command } from "../command.js";
+import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { targetOptions } from "../image-target.js";
 import { selectRepos } from "../workspace-context.js";
@@ -14,12 +14,16 @@ export function formatWhyReport(report: WhyReport): string {
     lines.push(`${report.package} in ${report.image === undefined ? d.repo : `${report.image} (${d.distro})`}:`);
     for (const a of d.archs) {
       if (!a.present) {
-        lines.push(`  ${a.arch}: not in the image${a.available === undefined ? "; no such package in the sources" : `; the sources offer ${a.available}`}`);
+        lines.push(
+          `  ${a.arch}: not in the image${a.available === undefined ? "; no such package in the sources" : `; the sources offer ${a.available}`}`,
+        );
         continue;
       }
       const from = a.providedByAncestor !== undefined ? `provided by ancestor image ${a.providedByAncestor}` : `listed by ${a.listedBy}`;
       const repo = a.repo === undefined ? "" : ` (repo ${a.repo})`;
-      lines.push(`  ${a.arch}: ${a.version}${a.suite === undefined ? "" : ` from ${a.suite}`}, ${from}${repo}${a.marker === undefined ? "" : ` (${a.marker})`}`);
+      lines.push(
+        `  ${a.arch}: ${a.version}${a.suite === undefined ? "" : ` from ${a.suite}`}, ${from}${repo}${a.marker === undefined ? "" : ` (${a.marker})`}`,
+      );
       for (const p of a.paths) lines.push(`    ${p.join(" → ")}`);
       if (a.paths.length === 0) lines.push("    listed for its own sake: no other package of the image depends on it");
     }
@@ -48,7 +52,10 @@ Options:
     const target = targetOptions(ctx, root);
     const arch = ctx.values.arch as string | undefined;
     const report = await withArchive(ctx, ({ loader }) =>
-      explainWhy({ root, package: ctx.positionals[0]!, ...target, ...(arch === undefined ? {} : { arch }) }, { files: nodeWorkspaceFiles(), loader, repos }),
+      explainWhy(
+        { root, package: ctx.positionals[0]!, ...target, ...(arch === undefined ? {} : { arch }) },
+        { files: nodeWorkspaceFiles(), loader, repos },
+      ),
     );
     if (ctx.options.json) writeJson(ctx.io, "why", { ok: true, ...report });
     else ctx.io.stdout.write(formatWhyReport(report));

@@ -4,13 +4,19 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../../test/support/run-cli.js";
+import { type CheckFinding, formatFinding } from "../../app/check-finding.js";
 import { run } from "../run.js";
-import { formatFinding, type CheckFinding } from "../../app/check-finding.js";
 import { isColorEnabled, painter } from "./color.js";
 import { formatUnifiedDiff, paintDiff } from "./diff.js";
 import { paintFinding } from "./finding.js";
 
-const finding: CheckFinding = { code: "PACKAGE_NOT_LOCKED", file: "private/repos/deb/trixie.yaml", line: 20, message: "package curl has no entry for amd64", hint: "run `deb-lock lock` to regenerate the lock" };
+const finding: CheckFinding = {
+  code: "PACKAGE_NOT_LOCKED",
+  file: "private/repos/deb/trixie.yaml",
+  line: 20,
+  message: "package curl has no entry for amd64",
+  hint: "run `deb-lock lock` to regenerate the lock",
+};
 const ESC = "\x1b[";
 
 describe("colour", () => {
@@ -57,7 +63,16 @@ describe("colour", () => {
       writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/^ {2}- tzdata$/m, "  - tzdata\n  - curl"));
       const check = async (argv: string[], env: Record<string, string>) => {
         let stdout = "";
-        const code = await run({ argv, env, cwd: dir, homeDir: dir, stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true }, isTTY: false, stdoutIsTTY: true });
+        const code = await run({
+          argv,
+          env,
+          cwd: dir,
+          homeDir: dir,
+          stdout: { write: (s: string) => (stdout += s) },
+          stderr: { write: () => true },
+          isTTY: false,
+          stdoutIsTTY: true,
+        });
         return { code, stdout };
       };
       const colored = await check(["check"], {});

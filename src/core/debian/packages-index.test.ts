@@ -227,7 +227,10 @@ describe("parsePackagesIndex syntax", () => {
     ["Size", 5],
     ["SHA256", 6],
   ])("reports a stanza without %s with the stanza's line", (field) => {
-    const stanza = minimal().split("\n").filter((l) => !l.startsWith(`${field}:`)).join("\n");
+    const stanza = minimal()
+      .split("\n")
+      .filter((l) => !l.startsWith(`${field}:`))
+      .join("\n");
     const e = parseErrorOf(() => parsePackagesIndex(enc(`${minimal()}\n${stanza}`), "dists/x/Packages"));
     expect(e.code).toBe("BAD_PACKAGES_INDEX");
     expect(e.file).toBe("dists/x/Packages");

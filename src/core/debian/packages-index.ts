@@ -249,7 +249,10 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
       sha256: sha256(buf),
     };
     if (!isArchiveRelativePath(record.filename)) {
-      fail(`Filename of ${record.name} is ${JSON.stringify(record.filename)}, not a relative path inside the archive (like pool/main/...)`, lines[F_FILENAME]!);
+      fail(
+        `Filename of ${record.name} is ${JSON.stringify(record.filename)}, not a relative path inside the archive (like pool/main/...)`,
+        lines[F_FILENAME]!,
+      );
     }
     if (seen & (1 << F_MULTI_ARCH)) {
       const m = interned(buf, F_MULTI_ARCH);

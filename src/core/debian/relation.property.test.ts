@@ -29,7 +29,10 @@ const relation: fc.Arbitrary<Relation> = fc
       name: packageName,
       archQualifier,
       constraint: fc.tuple(op, version),
-      archRestrictions: fc.array(fc.tuple(fc.boolean(), archName).map(([not, a]) => (not ? `!${a}` : a)), { minLength: 1, maxLength: 3 }),
+      archRestrictions: fc.array(
+        fc.tuple(fc.boolean(), archName).map(([not, a]) => (not ? `!${a}` : a)),
+        { minLength: 1, maxLength: 3 },
+      ),
       profiles: fc.array(profile, { minLength: 1, maxLength: 2 }),
     },
     { requiredKeys: ["name"] },

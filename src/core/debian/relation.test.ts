@@ -11,7 +11,10 @@ describe("parseRelations", () => {
   it("parses and-of-or groups with versions and arch qualifiers", () => {
     expect(parseRelations("libc6 (>= 2.36), libfoo1:any | libbar (<< 1:2.0~rc1-1), perl:native")).toEqual([
       [{ name: "libc6", op: ">=", version: "2.36" }],
-      [{ name: "libfoo1", archQualifier: "any" }, { name: "libbar", op: "<<", version: "1:2.0~rc1-1" }],
+      [
+        { name: "libfoo1", archQualifier: "any" },
+        { name: "libbar", op: "<<", version: "1:2.0~rc1-1" },
+      ],
       [{ name: "perl", archQualifier: "native" }],
     ]);
   });

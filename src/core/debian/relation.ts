@@ -49,7 +49,11 @@ function parseRelation(text: string, whole: string): Relation {
     rel.version = version!;
   }
   if (arches !== undefined) rel.archRestrictions = arches.trim().split(/\s+/).filter(Boolean);
-  if (profiles !== undefined && profiles.trim() !== "") rel.profiles = profiles.trim().split(/(?<=>)\s*/).filter(Boolean);
+  if (profiles !== undefined && profiles.trim() !== "")
+    rel.profiles = profiles
+      .trim()
+      .split(/(?<=>)\s*/)
+      .filter(Boolean);
   return rel;
 }
 

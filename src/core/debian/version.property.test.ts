@@ -26,12 +26,10 @@ const canonicalVersion: fc.Arbitrary<string> = fc
   });
 
 /** Versions and small variations of them, so equal and adjacent versions appear often. */
-const version: fc.Arbitrary<Version> = fc
-  .tuple(canonicalVersion, fc.constantFrom("", "~", "~~", "0", "+b1", "a", ".0", "-0"))
-  .map(([v, suffix]) => {
-    const withSuffix = suffix === "-0" ? (v.includes("-") ? v : `${v}-0`) : `${v}${suffix}`;
-    return parseVersion(withSuffix);
-  });
+const version: fc.Arbitrary<Version> = fc.tuple(canonicalVersion, fc.constantFrom("", "~", "~~", "0", "+b1", "a", ".0", "-0")).map(([v, suffix]) => {
+  const withSuffix = suffix === "-0" ? (v.includes("-") ? v : `${v}-0`) : `${v}${suffix}`;
+  return parseVersion(withSuffix);
+});
 
 const sign = (n: number): number => Math.sign(n);
 const RUNS = { numRuns: 200 };

@@ -25,7 +25,7 @@ function ascii(bytes: Uint8Array, start: number, length: number): string {
 /** Splits an ar archive into its members; a damaged or truncated archive is a problem, not an exception. */
 export function parseAr(bytes: Uint8Array): ArResult {
   if (bytes.byteLength < MAGIC.length || ascii(bytes, 0, MAGIC.length) !== MAGIC) {
-    return { ok: false, problem: "not an ar archive (a .deb starts with \"!<arch>\")" };
+    return { ok: false, problem: 'not an ar archive (a .deb starts with "!<arch>")' };
   }
   const members: ArMember[] = [];
   let at = MAGIC.length;
@@ -38,7 +38,8 @@ export function parseAr(bytes: Uint8Array): ArResult {
     if (end !== "`\n" || !/^\d+$/.test(sizeText)) return { ok: false, problem: `damaged member header at byte ${at}` };
     const size = Number(sizeText);
     const start = at + HEADER;
-    if (start + size > bytes.byteLength) return { ok: false, problem: `truncated: member ${name} needs ${size} bytes, ${bytes.byteLength - start} present` };
+    if (start + size > bytes.byteLength)
+      return { ok: false, problem: `truncated: member ${name} needs ${size} bytes, ${bytes.byteLength - start} present` };
     members.push({ name, data: bytes.subarray(start, start + size) });
     at = start + size + (size % 2);
   }

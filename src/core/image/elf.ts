@@ -115,7 +115,9 @@ export function parseElf(bytes: Uint8Array): ElfResult {
   const strtabAddr = tags.find((t) => t.tag === DT_STRTAB)?.val;
   const strtabLoad = strtabAddr === undefined ? undefined : loads.find((l) => strtabAddr >= l.vaddr && strtabAddr < l.vaddr + l.filesz);
   if (strtabAddr === undefined || strtabLoad === undefined) {
-    return tags.some((t) => t.tag === DT_NEEDED) ? { ok: false, problem: "DT_STRTAB is missing or outside the loaded segments" } : { ok: true, elf: { ...withInterp, needed: [] } };
+    return tags.some((t) => t.tag === DT_NEEDED)
+      ? { ok: false, problem: "DT_STRTAB is missing or outside the loaded segments" }
+      : { ok: true, elf: { ...withInterp, needed: [] } };
   }
   const strtab = strtabAddr - strtabLoad.vaddr + strtabLoad.offset;
   const str = (off: number): string | undefined => {

@@ -64,14 +64,17 @@ export function defaultLibraryDirs(elf: Pick<ElfInfo, "bits" | "machine" | "bigE
 export function expandSearchPath(entry: string, origin: string, elf: Pick<ElfInfo, "bits" | "machine" | "bigEndian">): string | undefined {
   const triplet = multiarchTriplet(elf);
   let unknown = false;
-  const out = entry.replace(/\$(\{)?(ORIGIN|LIB|PLATFORM|[A-Za-z_]+)(\})?/g, (_m, open: string | undefined, name: string, close: string | undefined) => {
-    if ((open === undefined) !== (close === undefined)) unknown = true;
-    if (name === "ORIGIN") return origin;
-    if (name === "LIB") return triplet === undefined ? "lib" : `lib/${triplet}`;
-    if (name === "PLATFORM") return PLATFORM[elf.machine] ?? "unknown";
-    unknown = true;
-    return "";
-  });
+  const out = entry.replace(
+    /\$(\{)?(ORIGIN|LIB|PLATFORM|[A-Za-z_]+)(\})?/g,
+    (_m, open: string | undefined, name: string, close: string | undefined) => {
+      if ((open === undefined) !== (close === undefined)) unknown = true;
+      if (name === "ORIGIN") return origin;
+      if (name === "LIB") return triplet === undefined ? "lib" : `lib/${triplet}`;
+      if (name === "PLATFORM") return PLATFORM[elf.machine] ?? "unknown";
+      unknown = true;
+      return "";
+    },
+  );
   return unknown ? undefined : out;
 }
 
@@ -149,7 +152,10 @@ export function resolveLibrary(ctx: LoaderContext, obj: LoadingObject, soname: s
   }
   if (obj.elf.nodeflib !== true) {
     if (ctx.cache !== undefined) {
-      const hit = tryPaths(ctx.cache.filter((e) => e.soname === soname).map((e) => e.path), "ld.so.cache");
+      const hit = tryPaths(
+        ctx.cache.filter((e) => e.soname === soname).map((e) => e.path),
+        "ld.so.cache",
+      );
       if (hit !== undefined) return hit;
     }
     const hit = tryPaths(defaultLibraryDirs(obj.elf).map(inDir), "default");

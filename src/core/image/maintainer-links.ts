@@ -80,7 +80,10 @@ function commands(ws: readonly string[]): string[][] {
 }
 
 function substitute(word: string, vars: ReadonlyMap<string, string>): string | undefined {
-  const replaced = word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a: string | undefined, b: string | undefined) => vars.get(a ?? b ?? "") ?? m);
+  const replaced = word.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, a: string | undefined, b: string | undefined) => vars.get(a ?? b ?? "") ?? m,
+  );
   return /[$`]/.test(replaced) ? undefined : replaced;
 }
 
@@ -123,7 +126,8 @@ function alternativesOf(args: readonly string[], vars: ReadonlyMap<string, strin
   for (let i = 4; i + 3 < resolved.length + 1; i++) {
     if (resolved[i] !== "--slave") continue;
     const [sLink, sName, sPath] = [resolved[i + 1], resolved[i + 2], resolved[i + 3]];
-    if (sLink?.startsWith("/") && sName !== undefined && sPath?.startsWith("/")) out.push({ kind: "alternative", link: sLink, target: sPath, name: sName, priority, script });
+    if (sLink?.startsWith("/") && sName !== undefined && sPath?.startsWith("/"))
+      out.push({ kind: "alternative", link: sLink, target: sPath, name: sName, priority, script });
     i += 3;
   }
   return out;

@@ -89,7 +89,8 @@ export function parseTar(bytes: Uint8Array): TarResult {
     if (size === undefined) return { ok: false, problem: `damaged size field in the tar header at byte ${at}` };
     if (pax?.has("size")) size = Number(pax.get("size"));
     const start = at + BLOCK;
-    if (start + size > bytes.byteLength) return { ok: false, problem: `truncated: tar entry at byte ${at} needs ${size} bytes, ${bytes.byteLength - start} present` };
+    if (start + size > bytes.byteLength)
+      return { ok: false, problem: `truncated: tar entry at byte ${at} needs ${size} bytes, ${bytes.byteLength - start} present` };
     const data = bytes.subarray(start, start + size);
     at = start + Math.ceil(size / BLOCK) * BLOCK;
     if (type === "L") {

@@ -3,7 +3,7 @@ import { type ElfInfo, machineName } from "./elf.js";
 import { matchesGlob, parseLdSoConf } from "./ld-so-conf.js";
 import { defaultLibraryDirs, type LibraryResolution, type LoaderContext, type Mismatch, resolveLibrary } from "./loader.js";
 import type { MaintainerLink } from "./maintainer-links.js";
-import { type RootNode, RootFs } from "./rootfs.js";
+import { RootFs, type RootNode } from "./rootfs.js";
 
 /**
  * Checks that an image can start: its root filesystem assembled from .debs in image order (no maintainer
@@ -184,7 +184,8 @@ export function verifyImage(layers: readonly ImageLayer[]): ImageVerification {
       const mismatches: Mismatch[] = [];
       const check = (f: RootFs): { ok: boolean; via: readonly string[]; path: string } => {
         const r = f.resolve(elf.interpreter!);
-        if (r.node?.elf !== undefined && !sameArch(r.node.elf, elf)) mismatches.push({ path: r.path, bits: r.node.elf.bits, machine: r.node.elf.machine });
+        if (r.node?.elf !== undefined && !sameArch(r.node.elf, elf))
+          mismatches.push({ path: r.path, bits: r.node.elf.bits, machine: r.node.elf.machine });
         return { ok: r.node?.kind === "file" && r.node.elf !== undefined && sameArch(r.node.elf, elf), via: r.via, path: r.path };
       };
       if (!check(fs).ok) {
@@ -193,7 +194,8 @@ export function verifyImage(layers: readonly ImageLayer[]): ImageVerification {
         if (link !== undefined) {
           used.set(link.link, link);
           findings.push({ code: "LINK_NEEDED", file: node.path, pkg: node.pkg, needs: elf.interpreter, link, object: node.path });
-        } else findings.push({ code: "INTERPRETER_MISSING", file: node.path, pkg: node.pkg, interpreter: elf.interpreter, mismatches, object: node.path });
+        } else
+          findings.push({ code: "INTERPRETER_MISSING", file: node.path, pkg: node.pkg, interpreter: elf.interpreter, mismatches, object: node.path });
       }
     }
     const plain = elf.rpath === undefined && elf.runpath === undefined && elf.nodeflib !== true;
@@ -239,7 +241,17 @@ export function verifyImage(layers: readonly ImageLayer[]): ImageVerification {
           return target?.elf !== undefined && sameArch(target.elf, elf);
         })
         .map((n) => ({ path: n.path, pkg: n.pkg }));
-      findings.push({ code: "LIBRARY_MISSING", file: node.path, pkg: node.pkg, soname, searched: res.searched, mismatches: res.mismatches, elsewhere, ldSoConf, object: node.path });
+      findings.push({
+        code: "LIBRARY_MISSING",
+        file: node.path,
+        pkg: node.pkg,
+        soname,
+        searched: res.searched,
+        mismatches: res.mismatches,
+        elsewhere,
+        ldSoConf,
+        object: node.path,
+      });
     }
   }
   const startup = new Set<string>();
@@ -250,9 +262,18 @@ export function verifyImage(layers: readonly ImageLayer[]): ImageVerification {
     startup.add(p);
     for (const next of edges.get(p) ?? []) if (!startup.has(next)) queue.push(next);
   }
-  const scoped: VerifyFinding[] = findings.map(({ object, ...f }) => ({ ...f, scope: f.code === "ELF_UNREADABLE" || startup.has(object) ? "startup" : "module" }));
+  const scoped: VerifyFinding[] = findings.map(({ object, ...f }) => ({
+    ...f,
+    scope: f.code === "ELF_UNREADABLE" || startup.has(object) ? "startup" : "module",
+  }));
   // Links only modules need are still worth making, but are not what an image needs to start.
-  for (const f of scoped) if (f.code === "LINK_NEEDED" && f.scope === "module" && !scoped.some((g) => g.code === "LINK_NEEDED" && g.scope === "startup" && g.link.link === f.link.link)) used.delete(f.link.link);
+  for (const f of scoped)
+    if (
+      f.code === "LINK_NEEDED" &&
+      f.scope === "module" &&
+      !scoped.some((g) => g.code === "LINK_NEEDED" && g.scope === "startup" && g.link.link === f.link.link)
+    )
+      used.delete(f.link.link);
   const neededLinks = [...used.values()].sort((a, b) => (a.link < b.link ? -1 : a.link > b.link ? 1 : 0));
   return { findings: scoped, neededLinks, files, objects };
 }

@@ -18,7 +18,7 @@ function formatPackage(pkg: LockPackage, dialect: LockDialect): Record<string, u
   if (dialect === "url") {
     if (urls.length !== 1) {
       throw new DebLockError("LOCK_DIALECT", `lock entry ${pkg.key} has ${urls.length} URLs but the lock file's "url" field holds exactly one`, {
-        hint: "write the lock with the \"urls\" field, or give each source a single URL",
+        hint: 'write the lock with the "urls" field, or give each source a single URL',
       });
     }
     return { arch: pkg.arch, dependencies, key: pkg.key, name: pkg.name, sha256: pkg.sha256, url: urls[0], version: pkg.version };

@@ -56,7 +56,12 @@ export function parseJsonTree(text: string, file: string, code: ErrorCode): Json
   let pos = 0;
 
   const fail = (message: string, at = pos): never => {
-    throw new ParseError(code, message, { file, ...positionOf(text, at) }, { hint: "the file is not valid JSON; restore it from version control or regenerate it" });
+    throw new ParseError(
+      code,
+      message,
+      { file, ...positionOf(text, at) },
+      { hint: "the file is not valid JSON; restore it from version control or regenerate it" },
+    );
   };
 
   const skipSpace = (): void => {
@@ -168,7 +173,11 @@ export function parseJsonTree(text: string, file: string, code: ErrorCode): Json
       }
     }
     if (c === '"') return parseString();
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (text.startsWith(word, pos)) {
         pos += word.length;
         return { kind: value === null ? "null" : "boolean", value, start, end: pos };

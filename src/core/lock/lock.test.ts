@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decompress } from "../../io/decompress.js";
 import { ParseError } from "../errors.js";
 import { buildLock, type LockArchResolution, type LockCandidate } from "./build-lock.js";
 import { formatLock } from "./format-lock.js";
 import type { Lock, LockPackage } from "./lock.js";
-import { decompress } from "../../io/decompress.js";
 import { packageKey } from "./package-key.js";
 import { parseLock } from "./parse-lock.js";
 
@@ -104,7 +104,15 @@ describe("parseLock + formatLock", () => {
   });
 
   it("writes keys in sorted order whatever order the objects were built in", () => {
-    const pkg = { version: "1.0-1", urls: ["https://a/pool/x_1.0-1_all.deb"], sha256: "a".repeat(64), name: "x", key: "x_1.0-1_amd64", dependencies: [], arch: "amd64" };
+    const pkg = {
+      version: "1.0-1",
+      urls: ["https://a/pool/x_1.0-1_all.deb"],
+      sha256: "a".repeat(64),
+      name: "x",
+      key: "x_1.0-1_amd64",
+      dependencies: [],
+      arch: "amd64",
+    };
     const out = formatLock({ version: 1, packages: [pkg] }, "urls");
     expect(out.indexOf('"arch"')).toBeLessThan(out.indexOf('"dependencies"'));
     expect(out.indexOf('"sha256"')).toBeLessThan(out.indexOf('"urls"'));
@@ -133,7 +141,15 @@ describe("parseLock + formatLock", () => {
           const key = packageKey(it.name, it.version, it.arch);
           if (seen.has(key)) continue;
           seen.add(key);
-          packages.push({ arch: it.arch, dependencies: [], key, name: it.name, sha256: it.sha, urls: [`https://h/pool/${it.name}.deb`], version: it.version });
+          packages.push({
+            arch: it.arch,
+            dependencies: [],
+            key,
+            name: it.name,
+            sha256: it.sha,
+            urls: [`https://h/pool/${it.name}.deb`],
+            version: it.version,
+          });
         }
         const lock: Lock = { version: 1, packages };
         const text = formatLock(lock, dialect);
@@ -196,7 +212,21 @@ describe("buildLock", () => {
   it("orders entries like rules_distroless: reproduces a real transitive lock byte for byte", async () => {
     const text = await readXz("rules-distroless-bullseye-urls-full.lock.json.xz");
     const { lock } = parseLock(text, "bullseye.lock.json");
-    const manifest = ["ncurses-base", "libncurses6", "tzdata", "coreutils", "dpkg", "apt", "perl", "ca-certificates", "nvidia-kernel-common", "bash", "nginx-full", "nginx-core", "google-cloud-cli"];
+    const manifest = [
+      "ncurses-base",
+      "libncurses6",
+      "tzdata",
+      "coreutils",
+      "dpkg",
+      "apt",
+      "perl",
+      "ca-certificates",
+      "nvidia-kernel-common",
+      "bash",
+      "nginx-full",
+      "nginx-core",
+      "google-cloud-cli",
+    ];
     // Shuffle the view the way a resolver would hand it over: only roots and their dependency lists.
     const rebuilt = buildLock(resolutionsFrom(lock, manifest), { resolveTransitive: true });
     expect(formatLock(rebuilt, "urls")).toBe(text);
@@ -216,8 +246,19 @@ describe("buildLock", () => {
           const url = p.urls?.[0] ?? p.url!;
           const cut = url.indexOf("/pool/");
           // A non-transitive repo records no dependencies even if the resolver reports some.
-          const bogusDep = { name: "libfoo", version: "1", filename: "pool/main/f/foo/libfoo_1_all.deb", sha256: "0".repeat(64), sourceUrls: ["https://x"] };
-          return [{ package: { name, version: p.version, filename: url.slice(cut + 1), sha256: p.sha256, sourceUrls: [`${url.slice(0, cut)}/`] }, dependencies: [bogusDep] }];
+          const bogusDep = {
+            name: "libfoo",
+            version: "1",
+            filename: "pool/main/f/foo/libfoo_1_all.deb",
+            sha256: "0".repeat(64),
+            sourceUrls: ["https://x"],
+          };
+          return [
+            {
+              package: { name, version: p.version, filename: url.slice(cut + 1), sha256: p.sha256, sourceUrls: [`${url.slice(0, cut)}/`] },
+              dependencies: [bogusDep],
+            },
+          ];
         }),
       }));
       expect(formatLock(buildLock(resolutions, { resolveTransitive: false, dialect, keyStyle }), dialect)).toBe(text);
@@ -225,22 +266,50 @@ describe("buildLock", () => {
   }
 
   it("uses the target arch for Architecture: all packages, canonical roots, and each package once per arch", () => {
-    const tz: LockCandidate = { name: "tzdata", version: "2024a-0+deb12u1", filename: "pool/main/t/tzdata/tzdata_2024a-0+deb12u1_all.deb", sha256: "1".repeat(64), sourceUrls: ["https://snapshot.debian.org/archive/debian/20240706T203757Z"] };
-    const libc: LockCandidate = { name: "libc6", version: "2.36-9+deb12u7", filename: "pool/updates/main/g/glibc/libc6_2.36-9+deb12u7_amd64.deb", sha256: "2".repeat(64), sourceUrls: ["https://snapshot.debian.org/archive/debian-security/20240706T203757Z"] };
+    const tz: LockCandidate = {
+      name: "tzdata",
+      version: "2024a-0+deb12u1",
+      filename: "pool/main/t/tzdata/tzdata_2024a-0+deb12u1_all.deb",
+      sha256: "1".repeat(64),
+      sourceUrls: ["https://snapshot.debian.org/archive/debian/20240706T203757Z"],
+    };
+    const libc: LockCandidate = {
+      name: "libc6",
+      version: "2.36-9+deb12u7",
+      filename: "pool/updates/main/g/glibc/libc6_2.36-9+deb12u7_amd64.deb",
+      sha256: "2".repeat(64),
+      sourceUrls: ["https://snapshot.debian.org/archive/debian-security/20240706T203757Z"],
+    };
     const app: LockCandidate = { ...tz, name: "app", version: "1:2~rc1", filename: "pool/main/a/app/app_2~rc1_amd64.deb" };
     const lock = buildLock(
       [
-        { arch: "amd64", roots: [{ package: libc, dependencies: [] }, { package: app, dependencies: [libc, tz, libc] }, { package: tz, dependencies: [] }] },
+        {
+          arch: "amd64",
+          roots: [
+            { package: libc, dependencies: [] },
+            { package: app, dependencies: [libc, tz, libc] },
+            { package: tz, dependencies: [] },
+          ],
+        },
         { arch: "arm64", roots: [{ package: tz, dependencies: [] }] },
       ],
       { resolveTransitive: true },
     );
-    expect(lock.packages.map((p) => p.key)).toEqual(["libc6_2.36-9-p-deb12u7_amd64", "app_1-2_rc1_amd64", "tzdata_2024a-0-p-deb12u1_amd64", "tzdata_2024a-0-p-deb12u1_arm64"]);
+    expect(lock.packages.map((p) => p.key)).toEqual([
+      "libc6_2.36-9-p-deb12u7_amd64",
+      "app_1-2_rc1_amd64",
+      "tzdata_2024a-0-p-deb12u1_amd64",
+      "tzdata_2024a-0-p-deb12u1_arm64",
+    ]);
     expect(lock.packages[1]!.dependencies.map((d) => d.key)).toEqual(["libc6_2.36-9-p-deb12u7_amd64", "tzdata_2024a-0-p-deb12u1_amd64"]);
-    expect(lock.packages[0]!.urls).toEqual(["https://snapshot.debian.org/archive/debian-security/20240706T203757Z/pool/updates/main/g/glibc/libc6_2.36-9+deb12u7_amd64.deb"]);
+    expect(lock.packages[0]!.urls).toEqual([
+      "https://snapshot.debian.org/archive/debian-security/20240706T203757Z/pool/updates/main/g/glibc/libc6_2.36-9+deb12u7_amd64.deb",
+    ]);
     expect(lock.packages[3]!.arch).toBe("arm64");
     const asUrl = buildLock([{ arch: "amd64", roots: [{ package: tz, dependencies: [] }] }], { resolveTransitive: false, dialect: "url" });
-    expect(asUrl.packages[0]!.url).toBe("https://snapshot.debian.org/archive/debian/20240706T203757Z/pool/main/t/tzdata/tzdata_2024a-0+deb12u1_all.deb");
+    expect(asUrl.packages[0]!.url).toBe(
+      "https://snapshot.debian.org/archive/debian/20240706T203757Z/pool/main/t/tzdata/tzdata_2024a-0+deb12u1_all.deb",
+    );
     expect(asUrl.packages[0]!.urls).toBeUndefined();
   });
 });

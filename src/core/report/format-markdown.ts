@@ -48,9 +48,13 @@ function changeTable(changes: readonly PackageChange[]): { lines: string[]; rows
   const groups = groupBySource(changes);
   const lines = ["| Source | Binary packages | Version | Suite |", "| --- | --- | --- | --- |"];
   for (const g of groups) {
-    const binaries = distinct(g.changes.map((c) => c.name)).map(code).join(", ");
+    const binaries = distinct(g.changes.map((c) => c.name))
+      .map(code)
+      .join(", ");
     const moves = distinct(g.changes.map((c) => `${code(c.from)} → ${code(c.to)}${c.direction === "downgrade" ? " (downgrade)" : ""}`)).join("<br>");
-    const suites = distinct(g.changes.map((c) => c.suite ?? "")).filter(Boolean).join(", ");
+    const suites = distinct(g.changes.map((c) => c.suite ?? ""))
+      .filter(Boolean)
+      .join(", ");
     const repos = distinct(g.changes.map((c) => c.repo));
     const archs = distinct(g.changes.flatMap((c) => c.archs));
     const images = distinct(g.changes.flatMap((c) => c.images ?? [])).sort((a, b) => a.localeCompare(b, "en"));
@@ -144,7 +148,9 @@ export function formatPrBody(report: UpdateReport, template: string): string {
     const value = sections[name];
     if (value === undefined) {
       throw new DebLockError("BAD_PR_BODY_TEMPLATE", `the PR body template names an unknown section {{${name}}}`, {
-        hint: `use only ${Object.keys(sections).map((k) => `{{${k}}}`).join(", ")}`,
+        hint: `use only ${Object.keys(sections)
+          .map((k) => `{{${k}}}`)
+          .join(", ")}`,
       });
     }
     return value;

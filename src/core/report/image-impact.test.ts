@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { formatPrBody } from "./format-markdown.js";
-import { withAffectedImages, type ImagePackages } from "./image-impact.js";
+import { type ImagePackages, withAffectedImages } from "./image-impact.js";
 import { buildUpdateReport, type ReportEntry } from "./model.js";
 
-const entry = (repo: string, name: string, version: string, arch: string, dependencies: string[] = []): ReportEntry => ({ repo, name, version, arch, dependencies });
+const entry = (repo: string, name: string, version: string, arch: string, dependencies: string[] = []): ReportEntry => ({
+  repo,
+  name,
+  version,
+  arch,
+  dependencies,
+});
 
 // bookworm: base lists libc6 and tzdata; cc (on base) lists libstdc++6, which depends on libgcc-s1 → libc6.
 // bookworm_python: python3 (on cc) lists python3.11-minimal, which depends on libexpat1.

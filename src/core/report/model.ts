@@ -148,10 +148,7 @@ function mergeArchs<T extends { archs: readonly string[] }>(rows: readonly (T & 
   });
 }
 
-function compareRows(
-  a: { security: boolean; source: string; name: string; repo: string; archs: readonly string[] },
-  b: typeof a,
-): number {
+function compareRows(a: { security: boolean; source: string; name: string; repo: string; archs: readonly string[] }, b: typeof a): number {
   if (a.security !== b.security) return a.security ? -1 : 1;
   return (
     a.source.localeCompare(b.source, "en") ||
@@ -229,9 +226,7 @@ export function buildUpdateReport(input: {
   const presenceKey = (r: PackagePresence) => JSON.stringify([r.repo, r.name, r.version, r.suite, r.security, r.requiredBy, r.source]);
   const added = mergeArchs<PackagePresence>(addedRows, presenceKey).sort(compareRows);
   const removed = mergeArchs<PackagePresence>(removedRows, presenceKey).sort(compareRows);
-  const snapshots = [...(input.snapshots ?? [])].sort(
-    (a, b) => a.host.localeCompare(b.host, "en") || a.archive.localeCompare(b.archive, "en"),
-  );
+  const snapshots = [...(input.snapshots ?? [])].sort((a, b) => a.host.localeCompare(b.host, "en") || a.archive.localeCompare(b.archive, "en"));
 
   return {
     schemaVersion: UPDATE_REPORT_SCHEMA_VERSION,
@@ -242,7 +237,11 @@ export function buildUpdateReport(input: {
     problems: [...(input.problems ?? [])],
     ...(input.moves === undefined || input.moves.length === 0
       ? {}
-      : { moves: [...input.moves].sort((a, b) => a.name.localeCompare(b.name, "en") || a.from.localeCompare(b.from, "en") || a.to.localeCompare(b.to, "en")) }),
+      : {
+          moves: [...input.moves].sort(
+            (a, b) => a.name.localeCompare(b.name, "en") || a.from.localeCompare(b.from, "en") || a.to.localeCompare(b.to, "en"),
+          ),
+        }),
     summary: {
       changed: changes.length,
       added: added.length,

@@ -4,7 +4,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { DebLockError } from "../errors.js";
 import { formatReportJson } from "./format-json.js";
-import { changelogUrl, COLLAPSE_AT, formatPrBody, trackerUrl } from "./format-markdown.js";
+import { COLLAPSE_AT, changelogUrl, formatPrBody, trackerUrl } from "./format-markdown.js";
 import { formatReportTable } from "./format-table.js";
 import { buildUpdateReport, isEmptyReport, isSecurityEntry, type ReportEntry, type SnapshotMove } from "./model.js";
 
@@ -34,15 +34,17 @@ describe("buildUpdateReport", () => {
     const libcurl = report.changes.find((c) => c.name === "libcurl4")!;
     expect([libcurl.addedDeps, libcurl.removedDeps]).toEqual([["libpsl5"], ["librtmp1"]]);
     expect(report.added.map((a) => [a.name, a.requiredBy])).toEqual([["libpsl5", ["libcurl4"]]]);
-    expect(report.removed.map((a) => [a.name, a.sourceVersion, a.requiredBy])).toEqual([
-      ["librtmp1", "2.4+20151223.gitfa8646d.1-2", ["libcurl4"]],
-    ]);
+    expect(report.removed.map((a) => [a.name, a.sourceVersion, a.requiredBy])).toEqual([["librtmp1", "2.4+20151223.gitfa8646d.1-2", ["libcurl4"]]]);
     expect(report.summary).toEqual({ changed: 5, added: 1, removed: 1, security: 2, sourcePackages: 3 });
     expect(report.snapshots.map((s) => s.archive)).toEqual(["debian", "debian-security"]);
   });
 
   it("does not depend on the order of its input", () => {
-    const shuffled = buildUpdateReport({ ...input, before: [...input.before].reverse(), after: [...input.after].sort((a, b) => a.arch.localeCompare(b.arch)) });
+    const shuffled = buildUpdateReport({
+      ...input,
+      before: [...input.before].reverse(),
+      after: [...input.after].sort((a, b) => a.arch.localeCompare(b.arch)),
+    });
     expect(formatReportJson(shuffled)).toBe(formatReportJson(report));
   });
 
@@ -57,7 +59,9 @@ describe("buildUpdateReport", () => {
   it("recognises security entries by suite or by URL", () => {
     expect(isSecurityEntry({ suite: "bookworm-security" })).toBe(true);
     expect(isSecurityEntry({ suite: "buster/updates" })).toBe(true);
-    expect(isSecurityEntry({ url: "https://snapshot.debian.org/archive/debian-security/20260801T025533Z/pool/updates/main/o/openssl/x.deb" })).toBe(true);
+    expect(isSecurityEntry({ url: "https://snapshot.debian.org/archive/debian-security/20260801T025533Z/pool/updates/main/o/openssl/x.deb" })).toBe(
+      true,
+    );
     expect(isSecurityEntry({ suite: "bookworm-updates" })).toBe(false);
   });
 });
@@ -173,7 +177,9 @@ describe("moves between a repo and its arch-specific companions", () => {
 
   it("are said in the PR body and the table", () => {
     const body = formatPrBody(report, TEMPLATE);
-    expect(body).toContain("**Moved between repos**\n\n- `libmfx1` moved from bookworm_python_amd64_only to bookworm_python: now built for arm64\n- `libshine3` moved from bookworm_python to bookworm_python_amd64_only: no longer built for arm64");
+    expect(body).toContain(
+      "**Moved between repos**\n\n- `libmfx1` moved from bookworm_python_amd64_only to bookworm_python: now built for arm64\n- `libshine3` moved from bookworm_python to bookworm_python_amd64_only: no longer built for arm64",
+    );
     expect(formatReportTable(report)).toContain("moved libmfx1: bookworm_python_amd64_only → bookworm_python (now built for arm64)\n");
   });
 });

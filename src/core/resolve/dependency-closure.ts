@@ -1,4 +1,4 @@
-import type { ResolveResult, ResolvedPackage } from "./resolve-closure.js";
+import type { ResolvedPackage, ResolveResult } from "./resolve-closure.js";
 
 /**
  * The transitive dependencies of one root, in the order rules_distroless writes a lock entry's

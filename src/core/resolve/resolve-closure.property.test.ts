@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { PackageRecord } from "../debian/package.js";
 import { dependencyClosureOf } from "./dependency-closure.js";
-import { resolveClosure, type ResolveResult } from "./resolve-closure.js";
+import { type ResolveResult, resolveClosure } from "./resolve-closure.js";
 import { buildUniverse, type UniverseSource } from "./universe.js";
 
 // Random small universes: a handful of names, a few versions each spread over two sources, Depends with

@@ -5,7 +5,7 @@ import { parsePackagesIndex } from "../debian/packages-index.js";
 import { dependencyClosureOf } from "./dependency-closure.js";
 import { explainPaths } from "./explain-paths.js";
 import { formatProblem } from "./problem.js";
-import { resolveClosure, type InstalledPackage, type ResolveResult, type RootRequest } from "./resolve-closure.js";
+import { type InstalledPackage, type ResolveResult, type RootRequest, resolveClosure } from "./resolve-closure.js";
 import { buildUniverse, type Universe, type UniverseSource } from "./universe.js";
 
 // Small universes in real stanza format, one directory per bug class, one <suite>.Packages per source.
@@ -284,7 +284,9 @@ describe("architectures", () => {
     expect(names(amd)).toContain("tzdata=2024a-0+deb12u1");
     const arm = resolve(universe("arch-missing", "arm64"), ["gdb"]);
     expect(arm.ok).toBe(false);
-    expect(arm.ok ? [] : arm.problems.map((p) => [p.code, p.package, p.arch, p.chain])).toEqual([["NOT_FOUND", "libipt2", "arm64", ["gdb", "libipt2"]]]);
+    expect(arm.ok ? [] : arm.problems.map((p) => [p.code, p.package, p.arch, p.chain])).toEqual([
+      ["NOT_FOUND", "libipt2", "arm64", ["gdb", "libipt2"]],
+    ]);
     // the rest of the closure is still there, Architecture: all included
     expect(names(arm)).toEqual(["gdb=13.1-3", "libc6=2.36-9+deb12u4", "tzdata=2024a-0+deb12u1"]);
   });

@@ -1,5 +1,5 @@
 import type { PackageRecord } from "../debian/package.js";
-import { formatRelations, parseRelations, versionSatisfies, type Alternatives, type Relation, type RelationOp } from "../debian/relation.js";
+import { type Alternatives, formatRelations, parseRelations, type Relation, type RelationOp, versionSatisfies } from "../debian/relation.js";
 import { compareVersions, formatVersion, type Version } from "../debian/version.js";
 import type { Problem, ProblemCode } from "./problem.js";
 import type { PackageVersion, Universe } from "./universe.js";
@@ -246,7 +246,8 @@ class ClosureResolver {
       for (const pv of versions) if (fits(pv.version) && (pick === undefined || compareVersions(pv.version, pick.version) > 0)) pick = pv;
     }
     if (pick === undefined) {
-      const clash = constraints.length > 1 && constraints.every((c) => versions.some((pv) => versionSatisfies(pv.version, c.op!, this.parse(c.version!))));
+      const clash =
+        constraints.length > 1 && constraints.every((c) => versions.some((pv) => versionSatisfies(pv.version, c.op!, this.parse(c.version!))));
       this.problem(
         clash ? "VERSION_CLASH" : "NO_SATISFYING_VERSION",
         name,
@@ -356,7 +357,8 @@ class ClosureResolver {
     if (real !== undefined && this.realMatches(rel, real.record, real.version)) return true;
     for (const prov of this.universe.providersOf(rel.name)) {
       const owner = prov.by;
-      if (owner.record.name !== rel.name && this.candidateOf(owner.record.name) === owner && this.provisionMatches(rel, owner.record, prov.version)) return true;
+      if (owner.record.name !== rel.name && this.candidateOf(owner.record.name) === owner && this.provisionMatches(rel, owner.record, prov.version))
+        return true;
     }
     return false;
   }
@@ -544,15 +546,22 @@ class ClosureResolver {
     if (clash !== undefined) {
       const p = this.present.get(clash.name)!;
       const where = this.installedNames.has(clash.name) ? "installed" : "chosen";
-      this.problem("VERSION_CLASH", clash.name, `${needs}, but ${clash.name} ${formatVersion(p.version)} is ${where} (one version per package and arch)`, [
-        ...this.chainOf(parent),
+      this.problem(
+        "VERSION_CLASH",
         clash.name,
-      ]);
+        `${needs}, but ${clash.name} ${formatVersion(p.version)} is ${where} (one version per package and arch)`,
+        [...this.chainOf(parent), clash.name],
+      );
       return;
     }
     const known = group.filter((rel) => this.universe.versionsOf(rel.name).length > 0 || this.universe.providersOf(rel.name).length > 0);
     if (known.length === 0) {
-      this.problem("NOT_FOUND", first.name, `${needs}, but no package or provider of ${group.map((r) => r.name).join(" or ")} exists for ${this.arch}`, chain);
+      this.problem(
+        "NOT_FOUND",
+        first.name,
+        `${needs}, but no package or provider of ${group.map((r) => r.name).join(" or ")} exists for ${this.arch}`,
+        chain,
+      );
       return;
     }
     const rel = known[0]!;
@@ -614,7 +623,6 @@ class ClosureResolver {
   private parse(text: string): Version {
     return this.universe.parsedVersion(text);
   }
-
 }
 
 function cmpStr(a: string, b: string): number {

@@ -5,7 +5,15 @@ import { formatProblem, formatProblems, type Problem } from "./problem.js";
 import { buildUniverse } from "./universe.js";
 
 function rec(name: string, version: string, architecture: string, extra: Partial<PackageRecord> = {}): PackageRecord {
-  return { name, version, architecture, filename: `pool/main/${name[0]}/${name}/${name}_${version}_${architecture}.deb`, size: 1, sha256: "0".repeat(64), ...extra };
+  return {
+    name,
+    version,
+    architecture,
+    filename: `pool/main/${name[0]}/${name}/${name}_${version}_${architecture}.deb`,
+    size: 1,
+    sha256: "0".repeat(64),
+    ...extra,
+  };
 }
 
 describe("buildUniverse", () => {
@@ -45,15 +53,30 @@ describe("buildUniverse", () => {
 
   it("merges one version found in several sources: the last source's record (rules_distroless's), the highest pin", () => {
     const low = { id: "low", pin: 1, records: [rec("mawk", "1.3.4.20200120-3.1", "amd64")] };
-    expect(buildUniverse([low, bookworm], "amd64").versionsOf("mawk").map((v) => [v.sourceId, v.pin])).toEqual([["bookworm", 500]]);
-    expect(buildUniverse([bookworm, low], "amd64").versionsOf("mawk").map((v) => [v.sourceId, v.pin])).toEqual([["low", 500]]);
-    const record = buildUniverse([bookworm, security], "amd64").versionsOf("libssl3").find((v) => v.record.version === "3.0.11-1~deb12u2")!.record;
+    expect(
+      buildUniverse([low, bookworm], "amd64")
+        .versionsOf("mawk")
+        .map((v) => [v.sourceId, v.pin]),
+    ).toEqual([["bookworm", 500]]);
+    expect(
+      buildUniverse([bookworm, low], "amd64")
+        .versionsOf("mawk")
+        .map((v) => [v.sourceId, v.pin]),
+    ).toEqual([["low", 500]]);
+    const record = buildUniverse([bookworm, security], "amd64")
+      .versionsOf("libssl3")
+      .find((v) => v.record.version === "3.0.11-1~deb12u2")!.record;
     expect(record).toBe(security.records[1]);
   });
 
   it("indexes Provides, with the provided version when there is one", () => {
     const u = buildUniverse([bookworm, backports], "amd64");
-    expect(u.providersOf("awk").map((p) => p.by.record.name).sort()).toEqual(["gawk", "mawk"]);
+    expect(
+      u
+        .providersOf("awk")
+        .map((p) => p.by.record.name)
+        .sort(),
+    ).toEqual(["gawk", "mawk"]);
     expect(u.providersOf("awk").every((p) => p.version === undefined)).toBe(true);
     expect(u.providersOf("libssl").map((p) => (p.version === undefined ? undefined : formatVersion(p.version)))).toEqual(["3.1.0"]);
     expect(u.providersOf("tzdata-bookworm").map((p) => p.by.record.name)).toEqual(["tzdata"]);
@@ -66,7 +89,11 @@ describe("buildUniverse", () => {
   });
 
   it("parses relation fields on first use, Pre-Depends before Depends, and caches them", () => {
-    const r = rec("perl-base", "5.36.0-7", "amd64", { preDepends: "libc6 (>= 2.35)", depends: "dpkg (>= 1.17.17) | dpkg-dev", conflicts: "perl (<< 5.36)" });
+    const r = rec("perl-base", "5.36.0-7", "amd64", {
+      preDepends: "libc6 (>= 2.35)",
+      depends: "dpkg (>= 1.17.17) | dpkg-dev",
+      conflicts: "perl (<< 5.36)",
+    });
     const u = buildUniverse([{ id: "x", pin: 500, records: [r] }], "amd64");
     const parsed = u.relationsOf(r);
     expect(parsed.dependencies.map((g) => g.map((rel) => rel.name))).toEqual([["libc6"], ["dpkg", "dpkg-dev"]]);

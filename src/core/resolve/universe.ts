@@ -1,7 +1,7 @@
 import type { PackageRecord } from "../debian/package.js";
-import { DebLockError, ProblemError } from "../errors.js";
 import { parseRelations, type RelationField } from "../debian/relation.js";
 import { compareVersions, parseVersion, type Version } from "../debian/version.js";
+import { DebLockError, ProblemError } from "../errors.js";
 
 /** One source of package records (a suite of an archive, for one architecture), with its apt pin priority. */
 export interface UniverseSource {
@@ -94,7 +94,11 @@ class IndexedVersion implements PackageVersion {
     public pin: number,
   ) {}
   get version(): Version {
-    return (this.#version ??= inIndex(this.record, () => this.sourceId, () => parseVersion(this.record.version)));
+    return (this.#version ??= inIndex(
+      this.record,
+      () => this.sourceId,
+      () => parseVersion(this.record.version),
+    ));
   }
 }
 
@@ -153,16 +157,20 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     let parsed = relations.get(record);
     if (parsed === undefined) {
       // The source is looked up only when the record does not parse (a scan, on the error path alone).
-      parsed = inIndex(record, () => sources.find((src) => src.records.includes(record))?.id, () => {
-        const preDepends = record.preDepends === undefined ? [] : parseRelations(record.preDepends);
-        const depends = record.depends === undefined ? [] : parseRelations(record.depends);
-        return {
-          dependencies: preDepends.length === 0 ? depends : depends.length === 0 ? preDepends : [...preDepends, ...depends],
-          conflicts: record.conflicts === undefined ? [] : parseRelations(record.conflicts),
-          breaks: record.breaks === undefined ? [] : parseRelations(record.breaks),
-          provides: record.provides === undefined ? [] : parseRelations(record.provides),
-        };
-      });
+      parsed = inIndex(
+        record,
+        () => sources.find((src) => src.records.includes(record))?.id,
+        () => {
+          const preDepends = record.preDepends === undefined ? [] : parseRelations(record.preDepends);
+          const depends = record.depends === undefined ? [] : parseRelations(record.depends);
+          return {
+            dependencies: preDepends.length === 0 ? depends : depends.length === 0 ? preDepends : [...preDepends, ...depends],
+            conflicts: record.conflicts === undefined ? [] : parseRelations(record.conflicts),
+            breaks: record.breaks === undefined ? [] : parseRelations(record.breaks),
+            provides: record.provides === undefined ? [] : parseRelations(record.provides),
+          };
+        },
+      );
       relations.set(record, parsed);
     }
     return parsed;

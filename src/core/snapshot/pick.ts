@@ -1,4 +1,4 @@
-import { formatSnapshotTimestamp, snapshotDay, type SnapshotTimestamp } from "./timestamp.js";
+import { formatSnapshotTimestamp, type SnapshotTimestamp, snapshotDay } from "./timestamp.js";
 
 export interface PickSnapshotOptions {
   /** Skip runs from the UTC day of `now`: the import of the current day may still be incomplete. Default true. */
@@ -35,5 +35,5 @@ export function pickLatestSnapshot(
 export function pickAnyInstantSnapshot(now: number, options: PickSnapshotOptions = {}): SnapshotTimestamp {
   if (options.at !== undefined) return options.at;
   const ts = formatSnapshotTimestamp(now);
-  return options.skipToday ?? true ? `${snapshotDay(ts)}T000000Z` : ts;
+  return (options.skipToday ?? true) ? `${snapshotDay(ts)}T000000Z` : ts;
 }

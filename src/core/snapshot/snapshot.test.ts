@@ -102,8 +102,12 @@ describe("snapshot URLs", () => {
 
   it("puts mirrors of one service on one timeline, archives on their own", () => {
     const key = (url: string) => snapshotTimelineKey(snapshotOf(url)!);
-    expect(key("https://snapshot-cloudflare.debian.org/archive/debian/20240210T223313Z")).toBe(key("https://snapshot.debian.org/archive/debian/20200101T000000Z"));
-    expect(key("https://snapshot.debian.org/archive/debian/20240210T223313Z")).not.toBe(key("https://snapshot.debian.org/archive/debian-security/20240210T223313Z"));
+    expect(key("https://snapshot-cloudflare.debian.org/archive/debian/20240210T223313Z")).toBe(
+      key("https://snapshot.debian.org/archive/debian/20200101T000000Z"),
+    );
+    expect(key("https://snapshot.debian.org/archive/debian/20240210T223313Z")).not.toBe(
+      key("https://snapshot.debian.org/archive/debian-security/20240210T223313Z"),
+    );
     expect(key("https://snapshot.ubuntu.com/ubuntu/20240301T030400Z")).toBe("snapshot.ubuntu.com/ubuntu");
   });
 

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import * as openpgp from "openpgp";
 import type { PublicKey } from "openpgp";
+import * as openpgp from "openpgp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { VerificationError } from "../errors.js";
 import { clearsign, combineSignatures, generateTestKey, getTestKey } from "../../../test/support/test-key.js";
+import { VerificationError } from "../errors.js";
 import { verifyInRelease } from "./inrelease.js";
 import { parseKeyring } from "./keyring.js";
 
@@ -14,7 +14,9 @@ const fixture = (name: string) => gunzipSync(readFileSync(join(ROOT, "test/fixtu
 
 async function bundledKeys(filter: (file: string) => boolean = () => true): Promise<PublicKey[]> {
   const dir = join(ROOT, "keys");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".gpg") && filter(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".gpg") && filter(f))
+    .sort();
   const keys: PublicKey[] = [];
   for (const file of files) keys.push(...(await parseKeyring(readFileSync(join(dir, file)), file)));
   return keys;
@@ -30,7 +32,8 @@ async function rejection(promise: Promise<unknown>): Promise<VerificationError> 
 }
 
 const URL_ = "http://127.0.0.1/archive/debian/20240706T203757Z/dists/bookworm/InRelease";
-const RELEASE_TEXT = "Origin: Debian\nSuite: stable\nCodename: bookworm\nDate: Sat, 06 Jul 2024 20:37:57 UTC\nSHA256:\n 0123 42 main/binary-amd64/Packages\n";
+const RELEASE_TEXT =
+  "Origin: Debian\nSuite: stable\nCodename: bookworm\nDate: Sat, 06 Jul 2024 20:37:57 UTC\nSHA256:\n 0123 42 main/binary-amd64/Packages\n";
 
 describe("verifyInRelease with real Debian InRelease files and the bundled keys", () => {
   let keys: PublicKey[];

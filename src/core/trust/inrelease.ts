@@ -1,5 +1,5 @@
-import * as openpgp from "openpgp";
 import type { PublicKey } from "openpgp";
+import * as openpgp from "openpgp";
 import { VerificationError } from "../errors.js";
 import { errorText, judgeSignatures, KEYRING_HINT } from "./signatures.js";
 
@@ -65,4 +65,3 @@ async function readSignaturePackets(armored: string): Promise<openpgp.SignatureP
   const signature = await openpgp.readSignature({ armoredSignature: block[0] });
   return signature.packets.filter((p): p is openpgp.SignaturePacket => p instanceof openpgp.SignaturePacket);
 }
-

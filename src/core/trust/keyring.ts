@@ -1,5 +1,5 @@
-import * as openpgp from "openpgp";
 import type { PublicKey } from "openpgp";
+import * as openpgp from "openpgp";
 
 /** What went wrong while reading a keyring: the caller decides which error class the user sees. */
 export class KeyringFormatError extends Error {

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import * as openpgp from "openpgp";
 import type { PublicKey } from "openpgp";
+import * as openpgp from "openpgp";
 import { describe, expect, it } from "vitest";
-import { VerificationError } from "../errors.js";
 import { generateTestKey, getTestKey, type TestKey } from "../../../test/support/test-key.js";
+import { VerificationError } from "../errors.js";
 import { parseKeyring } from "./keyring.js";
 import { verifyDetachedRelease } from "./release-gpg.js";
 
@@ -16,7 +16,9 @@ const RELEASE = new TextEncoder().encode("Origin: Example\nSuite: stable\nSHA256
 
 /** A detached signature like `gpg --armor --detach-sign` makes (binary mode unless `text`). */
 async function detach(bytes: Uint8Array, keys: TestKey[], options: { date?: Date; text?: boolean; armor?: boolean } = {}): Promise<Uint8Array> {
-  const message = options.text ? await openpgp.createMessage({ text: new TextDecoder().decode(bytes) }) : await openpgp.createMessage({ binary: bytes });
+  const message = options.text
+    ? await openpgp.createMessage({ text: new TextDecoder().decode(bytes) })
+    : await openpgp.createMessage({ binary: bytes });
   const signingKeys = keys.map((k) => k.privateKey);
   const date = options.date === undefined ? {} : { date: options.date };
   if (options.armor === false) return openpgp.sign({ message, signingKeys, detached: true, format: "binary", ...date }) as Promise<Uint8Array>;
@@ -60,7 +62,8 @@ describe("verifyDetachedRelease", () => {
 
   it("rejects a real stale pair: a mirror's bookworm-security Release.gpg from an older sync than its Release (gpgv: BAD signature)", async () => {
     const keys: PublicKey[] = [];
-    for (const f of readdirSync(join(ROOT, "keys")).filter((f) => f.endsWith(".gpg"))) keys.push(...(await parseKeyring(readFileSync(join(ROOT, "keys", f)), f)));
+    for (const f of readdirSync(join(ROOT, "keys")).filter((f) => f.endsWith(".gpg")))
+      keys.push(...(await parseKeyring(readFileSync(join(ROOT, "keys", f)), f)));
     const release = gunzipSync(readFileSync(join(ROOT, "test/fixtures/trust/bookworm-security-Release.gz")));
     const signature = readFileSync(join(ROOT, "test/fixtures/trust/bookworm-security-Release-stale.gpg"));
     expect(await code(verifyDetachedRelease(release, signature, keys, URL_))).toBe("BAD_SIGNATURE");

@@ -1,5 +1,5 @@
-import * as openpgp from "openpgp";
 import type { PublicKey } from "openpgp";
+import * as openpgp from "openpgp";
 import { VerificationError } from "../errors.js";
 import type { VerifiedInRelease } from "./inrelease.js";
 import { errorText, judgeSignatures } from "./signatures.js";
@@ -9,12 +9,7 @@ import { errorText, judgeSignatures } from "./signatures.js";
  * repositories that publish no InRelease. Same policy and errors as verifyInRelease: each signature is
  * judged at its creation time; NOT_SIGNED when `signature` holds no signature. `url` names the Release.
  */
-export async function verifyDetachedRelease(
-  release: Uint8Array,
-  signature: Uint8Array,
-  keys: PublicKey[],
-  url: string,
-): Promise<VerifiedInRelease> {
+export async function verifyDetachedRelease(release: Uint8Array, signature: Uint8Array, keys: PublicKey[], url: string): Promise<VerifiedInRelease> {
   let parsed: openpgp.Signature;
   try {
     const head = new TextDecoder().decode(signature.subarray(0, 64));

@@ -93,9 +93,7 @@ export interface DictExpr extends Span {
 }
 
 /** One `for vars in iter` or `if cond` clause of a comprehension. */
-export type ComprehensionClause =
-  | { readonly kind: "for"; readonly vars: Expr; readonly iter: Expr }
-  | { readonly kind: "if"; readonly cond: Expr };
+export type ComprehensionClause = { readonly kind: "for"; readonly vars: Expr; readonly iter: Expr } | { readonly kind: "if"; readonly cond: Expr };
 
 /** `[x for x in y if z]`, `{k: v for ...}`, `(x for ...)`. */
 export interface ComprehensionExpr extends Span {

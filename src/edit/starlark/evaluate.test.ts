@@ -26,8 +26,18 @@ describe("evaluate", () => {
 
   it("evaluates literals, concatenation, dict(), format and indexing", () => {
     expect(scope.get("ALL")).toEqual(["amd64", "arm64", "arm", "s390x"]);
-    expect(scope.get("PACKAGES")).toEqual(new Map([["debian12", ["libc6", "libssl3"]], ["debian13", ["libc6"]]]));
-    expect(scope.get("ALIAS")).toEqual(new Map<string, unknown>([["debian12", "bookworm"], ["n", 3]]));
+    expect(scope.get("PACKAGES")).toEqual(
+      new Map([
+        ["debian12", ["libc6", "libssl3"]],
+        ["debian13", ["libc6"]],
+      ]),
+    );
+    expect(scope.get("ALIAS")).toEqual(
+      new Map<string, unknown>([
+        ["debian12", "bookworm"],
+        ["n", 3],
+      ]),
+    );
     expect(scope.get("LABEL")).toBe("//private/repos/deb:bookworm.lock.json");
     expect(scope.get("PICK")).toBe("libssl3");
     expect(scope.get("ARCHS")).toEqual(["amd64"]);
@@ -71,6 +81,14 @@ M = 1 + "x" if mode else 3
   });
 
   it("lists load statements with their local names", () => {
-    expect(loadsOf(file)).toEqual([{ label: "//:checksums.bzl", symbols: new Map([["ARCHS", "BASE_ARCHITECTURES"], ["VERSIONS", "VERSIONS"]]) }]);
+    expect(loadsOf(file)).toEqual([
+      {
+        label: "//:checksums.bzl",
+        symbols: new Map([
+          ["ARCHS", "BASE_ARCHITECTURES"],
+          ["VERSIONS", "VERSIONS"],
+        ]),
+      },
+    ]);
   });
 });

@@ -70,7 +70,12 @@ function evaluateCall(call: CallExpr, text: string, scope: Scope): StarlarkValue
 
 /** The operator text before each child (index 0: before the first) and after the last, comments and blanks removed. */
 function operatorTexts(text: string, start: number, children: readonly Expr[]): string[] {
-  const clean = (t: string) => t.replace(/#[^\n]*/g, "").replace(/\\\r?\n/g, " ").trim().replace(/\s+/g, " ");
+  const clean = (t: string) =>
+    t
+      .replace(/#[^\n]*/g, "")
+      .replace(/\\\r?\n/g, " ")
+      .trim()
+      .replace(/\s+/g, " ");
   const out = [clean(text.slice(start, children[0]?.start ?? start))];
   for (let i = 1; i < children.length; i++) out.push(clean(text.slice(children[i - 1]!.end, children[i]!.start)));
   return out;

@@ -12,7 +12,8 @@ describe("parseLabel", () => {
   });
 
   it("refuses other repositories' labels and malformed ones", () => {
-    for (const bad of ["@distroless_base//:static", "@rules_oci//oci:defs.bzl", "//a/b:", "//a:b:c", "/abs", "", "//a/b/"]) expect(parseLabel(bad, "cc"), bad).toBeUndefined();
+    for (const bad of ["@distroless_base//:static", "@rules_oci//oci:defs.bzl", "//a/b:", "//a:b:c", "/abs", "", "//a/b/"])
+      expect(parseLabel(bad, "cc"), bad).toBeUndefined();
   });
 
   it("gives the path of the file a label names", () => {

@@ -12,23 +12,53 @@ describe("lexStarlark", () => {
     expect(tokens.map((t) => t.text).join("")).toBe(text);
     for (let i = 1; i < tokens.length; i++) expect(tokens[i]!.start).toBe(tokens[i - 1]!.end);
     expect(kinds(text)).toEqual([
-      ["comment", "# head"], ["newline", "\r\n"],
-      ["ident", "x"], ["space", " "], ["op", "="], ["space", " "], ["op", "["], ["space", "  "], ["comment", "# c"], ["newline", "\n"],
-      ["space", "\t"], ["string", '"a"'], ["op", ","], ["space", "\\\n  "], ["string", 'r"b\\""'], ["space", " "], ["op", ","], ["newline", "\n"],
-      ["op", "]"], ["newline", "\n"], ["newline", "\n"],
-      ["space", "  "], ["ident", "y"], ["op", "="], ["number", "0x1F"], ["op", "+"], ["number", ".5e3"], ["space", " "], ["comment", "# tail"],
+      ["comment", "# head"],
+      ["newline", "\r\n"],
+      ["ident", "x"],
+      ["space", " "],
+      ["op", "="],
+      ["space", " "],
+      ["op", "["],
+      ["space", "  "],
+      ["comment", "# c"],
+      ["newline", "\n"],
+      ["space", "\t"],
+      ["string", '"a"'],
+      ["op", ","],
+      ["space", "\\\n  "],
+      ["string", 'r"b\\""'],
+      ["space", " "],
+      ["op", ","],
+      ["newline", "\n"],
+      ["op", "]"],
+      ["newline", "\n"],
+      ["newline", "\n"],
+      ["space", "  "],
+      ["ident", "y"],
+      ["op", "="],
+      ["number", "0x1F"],
+      ["op", "+"],
+      ["number", ".5e3"],
+      ["space", " "],
+      ["comment", "# tail"],
     ]);
   });
 
   it("reads every string form: quotes, triple quotes spanning lines, raw and bytes prefixes", () => {
     const text = `'a' "b" """c\n"d"\n""" '''e''' rb'f' Br"g" b"\\x41"`;
-    expect(lexStarlark(text).filter((t) => t.kind === "string").map((t) => t.text)).toEqual([
-      "'a'", '"b"', '"""c\n"d"\n"""', "'''e'''", "rb'f'", 'Br"g"', 'b"\\x41"',
-    ]);
+    expect(
+      lexStarlark(text)
+        .filter((t) => t.kind === "string")
+        .map((t) => t.text),
+    ).toEqual(["'a'", '"b"', '"""c\n"d"\n"""', "'''e'''", "rb'f'", 'Br"g"', 'b"\\x41"']);
   });
 
   it("takes the longest operator", () => {
-    expect(kinds("a//=b**c<<=d->e!=f").filter(([k]) => k === "op").map(([, t]) => t)).toEqual(["//=", "**", "<<=", "->", "!="]);
+    expect(
+      kinds("a//=b**c<<=d->e!=f")
+        .filter(([k]) => k === "op")
+        .map(([, t]) => t),
+    ).toEqual(["//=", "**", "<<=", "->", "!="]);
   });
 
   it("reports an unterminated string with its line and column", () => {
@@ -60,11 +90,38 @@ describe("lexStarlark", () => {
   });
 
   it("round-trips any text built from Starlark-ish pieces", () => {
-    const piece = fc.constantFrom("x", "deb.package", "(", ")", "[", "]", ",", " ", "\t", "\n", "\r\n", "# c\n", '"s"', "'t'", 'r"\\d"', '"""m\nl"""', "12", "0x1f", "=", "+", "//", "\\\n");
+    const piece = fc.constantFrom(
+      "x",
+      "deb.package",
+      "(",
+      ")",
+      "[",
+      "]",
+      ",",
+      " ",
+      "\t",
+      "\n",
+      "\r\n",
+      "# c\n",
+      '"s"',
+      "'t'",
+      'r"\\d"',
+      '"""m\nl"""',
+      "12",
+      "0x1f",
+      "=",
+      "+",
+      "//",
+      "\\\n",
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
         const text = parts.join("");
-        expect(lexStarlark(text).map((t) => t.text).join("")).toBe(text);
+        expect(
+          lexStarlark(text)
+            .map((t) => t.text)
+            .join(""),
+        ).toBe(text);
       }),
       { numRuns: 300 },
     );

@@ -20,9 +20,49 @@ export interface Token {
 
 // Longest operators first so that matching is greedy.
 const OPERATORS = [
-  "//=", "<<=", ">>=", "**",
-  "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "//", "<<", ">>", "->",
-  "+", "-", "*", "/", "%", "&", "|", "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "=", "!",
+  "//=",
+  "<<=",
+  ">>=",
+  "**",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "&=",
+  "|=",
+  "^=",
+  "//",
+  "<<",
+  ">>",
+  "->",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "&",
+  "|",
+  "^",
+  "~",
+  "<",
+  ">",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  ";",
+  ":",
+  ".",
+  "=",
+  "!",
 ];
 
 const STRING_PREFIX_RE = /(?:[rR][bB]?|[bB][rR]?)?(?="|')/y;
@@ -67,9 +107,14 @@ function scanString(text: string, at: number, file: string): number {
     i++;
   }
   const { line, col } = positionOf(text, at);
-  throw new ParseError("STARLARK_UNTERMINATED_STRING", "unterminated string literal", { file, line, col }, {
-    hint: "close the string with the same quote it opens with",
-  });
+  throw new ParseError(
+    "STARLARK_UNTERMINATED_STRING",
+    "unterminated string literal",
+    { file, line, col },
+    {
+      hint: "close the string with the same quote it opens with",
+    },
+  );
 }
 
 /**
@@ -133,9 +178,14 @@ export function lexStarlark(text: string, file = "<input>"): Token[] {
       continue;
     }
     const { line, col } = positionOf(text, i);
-    throw new ParseError("STARLARK_BAD_CHARACTER", `unexpected character ${JSON.stringify(c)}`, { file, line, col }, {
-      hint: "the file is not valid Starlark; check it with buildifier",
-    });
+    throw new ParseError(
+      "STARLARK_BAD_CHARACTER",
+      `unexpected character ${JSON.stringify(c)}`,
+      { file, line, col },
+      {
+        hint: "the file is not valid Starlark; check it with buildifier",
+      },
+    );
   }
   return tokens;
 }

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { dottedName, findCalls, keywordArg, topLevelAssignments, type Expr, type ListExpr, type StarlarkFile } from "./ast.js";
+import { dottedName, type Expr, findCalls, keywordArg, type ListExpr, type StarlarkFile, topLevelAssignments } from "./ast.js";
 import { lexStarlark } from "./lexer.js";
-import { insertListElements, removeListElementsByKey, stringElementKey, type ElementKey } from "./list-editor.js";
+import { type ElementKey, insertListElements, removeListElementsByKey, stringElementKey } from "./list-editor.js";
 import { parseStarlark } from "./parser.js";
 
 // Golden cases: test/golden/starlark/<case>/{case.json, input.<ext>, output.<ext>}. case.json says which
@@ -59,7 +59,12 @@ function apply(text: string, c: Case): string {
     const code = (p: string) => (c.key === "deb.package" ? `deb.package(arch, distro, "${p}")` : JSON.stringify(p));
     let at: number | undefined;
     if (c.atEndOfKeyed) at = list.elements.findLastIndex((e) => keyOf(e) !== undefined) + 1;
-    out = insertListElements(out, list, c.insert.map((p) => ({ code: code(p), key: p })), { keyOf, format: c.format, ...(at === undefined ? {} : { at }) });
+    out = insertListElements(
+      out,
+      list,
+      c.insert.map((p) => ({ code: code(p), key: p })),
+      { keyOf, format: c.format, ...(at === undefined ? {} : { at }) },
+    );
   }
   if (c.remove !== undefined) out = removeListElementsByKey(out, locate(parseStarlark(out), c), c.remove, keyOf);
   return out;
@@ -101,11 +106,18 @@ describe("Starlark list editor golden cases", () => {
 
     it(`${name}: output re-lexes losslessly, re-parses, and holds exactly the expected elements`, () => {
       const output = apply(input, c);
-      expect(lexStarlark(output).map((t) => t.text).join("")).toBe(output);
+      expect(
+        lexStarlark(output)
+          .map((t) => t.text)
+          .join(""),
+      ).toBe(output);
       const keyOf = c.key === "deb.package" ? debPackageKey : stringElementKey;
       const before = locate(parseStarlark(input), c).elements.map(keyOf);
       const after = locate(parseStarlark(output), c).elements.map(keyOf);
-      const expected = [...before.filter((k) => k === undefined || !(c.remove ?? []).includes(k)), ...(c.insert ?? []).filter((k) => !before.includes(k))];
+      const expected = [
+        ...before.filter((k) => k === undefined || !(c.remove ?? []).includes(k)),
+        ...(c.insert ?? []).filter((k) => !before.includes(k)),
+      ];
       expect([...after].sort()).toEqual([...expected].sort());
       // Lines outside the edited list are untouched.
       const list = locate(parseStarlark(input), c);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { topLevelAssignments, type ListExpr } from "./ast.js";
+import { type ListExpr, topLevelAssignments } from "./ast.js";
 import { insertListElements, listStyle, removeListElements, removeListElementsByKey, stringElementKey } from "./list-editor.js";
 import { parseStarlark } from "./parser.js";
 
@@ -14,7 +14,12 @@ const values = (text: string) => listOf(text).elements.map(stringElementKey);
 
 describe("listStyle", () => {
   it("tells one-per-line from inline lists, their indent, trailing comma and order", () => {
-    expect(listStyle('X = [\n\t"a",\n\t"b",\n]\n', listOf('X = [\n\t"a",\n\t"b",\n]\n'))).toEqual({ multiline: true, indent: "\t", trailingComma: true, sorted: true });
+    expect(listStyle('X = [\n\t"a",\n\t"b",\n]\n', listOf('X = [\n\t"a",\n\t"b",\n]\n'))).toEqual({
+      multiline: true,
+      indent: "\t",
+      trailingComma: true,
+      sorted: true,
+    });
     const inline = 'X = ["b", "a"]\n';
     expect(listStyle(inline, listOf(inline))).toEqual({ multiline: false, indent: "    ", trailingComma: false, sorted: false });
   });
@@ -58,7 +63,11 @@ describe("insertListElements / removeListElements", () => {
           } else {
             text = `X = [${els.map((e) => `"${e}"`).join(", ")}${trailing && els.length > 0 ? "," : ""}]\n`;
           }
-          const out = insertListElements(text, listOf(text), added.map((a) => ({ code: JSON.stringify(a), key: a })));
+          const out = insertListElements(
+            text,
+            listOf(text),
+            added.map((a) => ({ code: JSON.stringify(a), key: a })),
+          );
           expect(new Set(values(out))).toEqual(new Set([...els, ...added]));
           if (listStyle(text, listOf(text)).sorted) expect(values(out)).toEqual([...els, ...added].sort());
           expect(removeListElementsByKey(out, listOf(out), added)).toBe(text);

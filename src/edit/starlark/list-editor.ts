@@ -1,6 +1,6 @@
 import { InternalError } from "../../core/errors.js";
 import { applyEdits, type TextEdit } from "../text-edit.js";
-import { walkExpressions, type Expr, type ListExpr } from "./ast.js";
+import { type Expr, type ListExpr, walkExpressions } from "./ast.js";
 import { parseStarlark } from "./parser.js";
 
 /** An element to insert: its source text (e.g. `"zlib1g"`) and the key it sorts by (e.g. `zlib1g`). */
@@ -170,7 +170,8 @@ function listAt(text: string, start: number, file: string): ListExpr {
   walkExpressions(parseStarlark(text, file), (e) => {
     if (e.kind === "list" && e.start === start) found = e;
   });
-  if (found === undefined) throw new InternalError("STARLARK_LIST_LOST", `${file}: the edited list at offset ${start} no longer parses as a list`, { report: "the file" });
+  if (found === undefined)
+    throw new InternalError("STARLARK_LIST_LOST", `${file}: the edited list at offset ${start} no longer parses as a list`, { report: "the file" });
   return found;
 }
 

@@ -74,7 +74,7 @@ describe("macro definitions", () => {
     'def python_image(distro, packages, archs = ["amd64", "arm64"], *args, **kwargs):',
     "    # one image per arch",
     "    for arch in archs:",
-    "        if distro == \"debian13\":",
+    '        if distro == "debian13":',
     '            oci_image(name = "py_" + arch, tars = [])',
     "        else:",
     '            [oci_image(name = "py_" + arch + "_" + user) for user in ["root", "nonroot"]]',
@@ -98,10 +98,11 @@ describe("macro definitions", () => {
   it("finds the oci_image calls of that def only, each inside its for-loops and comprehensions", () => {
     const { index } = defNamed(file, "python_image")!;
     const calls = ociCallsInDef(file, index);
-    expect(calls.map((c) => evaluate(keywordArg(c.call, "name")!.value, bzl, { get: (n) => (n === "arch" ? "amd64" : n === "user" ? "root" : undefined) }))).toEqual([
-      "py_amd64",
-      "py_amd64_root",
-    ]);
+    expect(
+      calls.map((c) =>
+        evaluate(keywordArg(c.call, "name")!.value, bzl, { get: (n) => (n === "arch" ? "amd64" : n === "user" ? "root" : undefined) }),
+      ),
+    ).toEqual(["py_amd64", "py_amd64_root"]);
     expect(calls.map((c) => c.clauses.map((x) => (x.vars?.kind === "ident" ? x.vars.name : "?")))).toEqual([["arch"], ["arch", "user"]]);
     expect(ociCallsInDef(file, defNamed(file, "other")!.index)).toHaveLength(1);
   });
@@ -166,7 +167,13 @@ describe("file kinds and directory suffixes", () => {
   });
 
   it("reads the repo suffix a deb.bzl picks by directory", () => {
-    const text = ['def package(arch, dist, pkg):', '    if native.package_name() in ["python3", "python3-debug"]:', '        dist += "_python"', "    return dist", ""].join("\n");
+    const text = [
+      "def package(arch, dist, pkg):",
+      '    if native.package_name() in ["python3", "python3-debug"]:',
+      '        dist += "_python"',
+      "    return dist",
+      "",
+    ].join("\n");
     const file = parseStarlark(text, "private/util/deb.bzl");
     expect(dirSuffixFor(file, "python3")).toBe("python");
     expect(dirSuffixFor(file, "cc")).toBeUndefined();
@@ -190,12 +197,12 @@ describe("forEachCallBinding", () => {
   };
 
   it("visits a call once per binding of the comprehensions around it", () => {
-    expect(visit(`REPOS = ["bookworm", "trixie"]\n[apt.install(name = r, manifest = "//:" + r + ".yaml") for r in REPOS]\napt.install(name = "flat")\n`)).toEqual([
-      "bookworm",
-      "trixie",
-      "flat",
+    expect(
+      visit(`REPOS = ["bookworm", "trixie"]\n[apt.install(name = r, manifest = "//:" + r + ".yaml") for r in REPOS]\napt.install(name = "flat")\n`),
+    ).toEqual(["bookworm", "trixie", "flat"]);
+    expect(visit(`[apt.install(name = r + "_" + a) for r in ["bookworm"] for a in ["amd64", "arm64"] if a != "arm64"]\n`)).toEqual([
+      "bookworm_amd64",
     ]);
-    expect(visit(`[apt.install(name = r + "_" + a) for r in ["bookworm"] for a in ["amd64", "arm64"] if a != "arm64"]\n`)).toEqual(["bookworm_amd64"]);
   });
 
   it("visits a call in a comprehension over an unknown list once, its loop variable unbound", () => {

@@ -1,4 +1,14 @@
-import { type CallExpr, type ComprehensionClause, childrenOf, dottedName, type Expr, type KeywordStatement, type ListExpr, type StarlarkFile, type Statement } from "./ast.js";
+import {
+  type CallExpr,
+  type ComprehensionClause,
+  childrenOf,
+  dottedName,
+  type Expr,
+  type KeywordStatement,
+  type ListExpr,
+  type StarlarkFile,
+  type Statement,
+} from "./ast.js";
 import { bindScope, evaluate, isList, isTruthy, type Scope, type StarlarkValue } from "./evaluate.js";
 
 /**
@@ -101,7 +111,9 @@ export function defParams(def: KeywordStatement): { name: string; defaultValue?:
 
 /** The `def name(...)` statement of a file and its index among the file's statements. */
 export function defNamed(f: StarlarkFile, name: string): { def: KeywordStatement; index: number } | undefined {
-  const index = f.statements.findIndex((st) => st.kind === "keyword" && st.keyword === "def" && st.children[0]?.kind === "call" && dottedName(st.children[0].callee) === name);
+  const index = f.statements.findIndex(
+    (st) => st.kind === "keyword" && st.keyword === "def" && st.children[0]?.kind === "call" && dottedName(st.children[0].callee) === name,
+  );
   return index === -1 ? undefined : { def: f.statements[index] as KeywordStatement, index };
 }
 
@@ -161,7 +173,11 @@ export function bindMacroArgs(
   params.forEach((p, i) => {
     const arg = call.args.find((a) => a.name === p.name) ?? positional[i];
     const value =
-      arg !== undefined ? evaluate(arg.value, caller.text, caller.scope) : p.defaultValue !== undefined ? evaluate(p.defaultValue, macro.text, macro.scope) : undefined;
+      arg !== undefined
+        ? evaluate(arg.value, caller.text, caller.scope)
+        : p.defaultValue !== undefined
+          ? evaluate(p.defaultValue, macro.text, macro.scope)
+          : undefined;
     if (value !== undefined) bindings[p.name] = value;
     if (arg !== undefined) args.set(p.name, arg.value);
   });
@@ -222,8 +238,19 @@ export function companionAddition(e: Expr, text: string): CompanionAddition | un
   const otherwise = inner.children[inner.children.length - 1]!;
   const condFirst = inner.children[1]!;
   const condLast = inner.children[inner.children.length - 2]!;
-  const between = (a: Expr, b: Expr): string => text.slice(a.end, b.start).replace(/#[^\n]*/g, "").trim();
-  if (then.kind !== "list" || otherwise.kind !== "list" || otherwise.elements.length !== 0 || between(then, condFirst) !== "if" || between(condLast, otherwise) !== "else") return undefined;
+  const between = (a: Expr, b: Expr): string =>
+    text
+      .slice(a.end, b.start)
+      .replace(/#[^\n]*/g, "")
+      .trim();
+  if (
+    then.kind !== "list" ||
+    otherwise.kind !== "list" ||
+    otherwise.elements.length !== 0 ||
+    between(then, condFirst) !== "if" ||
+    between(condLast, otherwise) !== "else"
+  )
+    return undefined;
   const labels: { name: string; start: number }[] = [];
   let repo: string | undefined;
   let arch: string | undefined;
@@ -291,7 +318,8 @@ export function dirSuffixFor(file: StarlarkFile, pkg: string): string | undefine
     };
     st.children.forEach(collect);
     const next = sts[i + 1];
-    if (strings.includes(pkg) && next?.kind === "assign" && next.op === "+=" && next.value.kind === "string") dirSuffix = next.value.value.replace(/^_/, "");
+    if (strings.includes(pkg) && next?.kind === "assign" && next.op === "+=" && next.value.kind === "string")
+      dirSuffix = next.value.value.replace(/^_/, "");
   });
   return dirSuffix;
 }

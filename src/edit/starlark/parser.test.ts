@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../core/errors.js";
-import { dottedName, findCalls, keywordArg, topLevelAssignments, walkExpressions, type Expr, type ListExpr } from "./ast.js";
+import { dottedName, type Expr, findCalls, keywordArg, type ListExpr, topLevelAssignments, walkExpressions } from "./ast.js";
 import { parseStarlark } from "./parser.js";
 
 const BUILD = `load("//private/util:deb.bzl", "deb")
@@ -42,7 +42,10 @@ describe("parseStarlark", () => {
     const image = findCalls(file, "oci_image")[0]!;
     expect(image.args.map((a) => a.name)).toEqual(["name", "base", "env", "tars"]);
     const load = findCalls(file, "load")[1]!;
-    expect(load.args.map((a) => [a.name, text(BUILD, a.value)])).toEqual([[undefined, '":config.bzl"'], ["ARCHS", '"ARCHITECTURES"']]);
+    expect(load.args.map((a) => [a.name, text(BUILD, a.value)])).toEqual([
+      [undefined, '":config.bzl"'],
+      ["ARCHS", '"ARCHITECTURES"'],
+    ]);
   });
 
   it("gives list elements, commas and brackets, inside operators and comprehensions", () => {
@@ -79,10 +82,18 @@ describe("parseStarlark", () => {
       e.key.kind === "string" ? e.key.value : "?",
       e.value.kind === "list" ? e.value.elements.map((x: Expr) => (x.kind === "string" ? x.value : "?")) : [],
     ]);
-    expect(byDistro).toEqual([["debian12", ["a", "b"]], ["debian13", ["c"]]]);
+    expect(byDistro).toEqual([
+      ["debian12", ["a", "b"]],
+      ["debian13", ["c"]],
+    ]);
     const nested = file.statements.filter((s) => s.kind === "assign" && s.indent === 4);
     expect(nested.length).toBe(1);
-    expect(file.statements.filter((s) => s.kind === "keyword").map((s) => (s.kind === "keyword" ? s.keyword : ""))).toEqual(["def", "if", "return", "return"]);
+    expect(file.statements.filter((s) => s.kind === "keyword").map((s) => (s.kind === "keyword" ? s.keyword : ""))).toEqual([
+      "def",
+      "if",
+      "return",
+      "return",
+    ]);
   });
 
   it("gives comprehension bodies and clauses", () => {
@@ -117,7 +128,9 @@ describe("parseStarlark", () => {
 
   it("reports syntax errors with the file, line and column", () => {
     expect(() => parseStarlark("x = [1, 2\ny = 3\n", "a/BUILD")).toThrow(ParseError);
-    expect(() => parseStarlark("x = (1]\n", "a/BUILD")).toThrow(expect.objectContaining({ code: "STARLARK_SYNTAX", file: "a/BUILD", line: 1, col: 7 }));
+    expect(() => parseStarlark("x = (1]\n", "a/BUILD")).toThrow(
+      expect.objectContaining({ code: "STARLARK_SYNTAX", file: "a/BUILD", line: 1, col: 7 }),
+    );
     expect(() => parseStarlark("f(a b)\n")).toThrow(expect.objectContaining({ code: "STARLARK_SYNTAX" }));
     expect(() => parseStarlark("x = \n")).toThrow(expect.objectContaining({ code: "STARLARK_SYNTAX", line: 1 }));
   });

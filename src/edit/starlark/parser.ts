@@ -1,12 +1,5 @@
 import { ParseError } from "../../core/errors.js";
-import type {
-  Arg,
-  ComprehensionClause,
-  DictEntry,
-  Expr,
-  StarlarkFile,
-  Statement,
-} from "./ast.js";
+import type { Arg, ComprehensionClause, DictEntry, Expr, StarlarkFile, Statement } from "./ast.js";
 import { decodeStringToken, lexStarlark, positionOf, type Token } from "./lexer.js";
 
 /** The deepest expression nesting accepted. */
@@ -62,15 +55,21 @@ class Parser {
 
   private expectOp(op: string): Token {
     const t = this.peek();
-    if (!this.isOp(t, op)) this.fail(t?.start ?? this.text.length, `expected "${op}", found ${t === undefined ? "end of file" : JSON.stringify(t.text)}`);
+    if (!this.isOp(t, op))
+      this.fail(t?.start ?? this.text.length, `expected "${op}", found ${t === undefined ? "end of file" : JSON.stringify(t.text)}`);
     return this.next();
   }
 
   fail(offset: number, message: string): never {
     const { line, col } = positionOf(this.text, offset);
-    throw new ParseError("STARLARK_SYNTAX", message, { file: this.file, line, col }, {
-      hint: "the file is not valid Starlark; run buildifier on it to see the problem",
-    });
+    throw new ParseError(
+      "STARLARK_SYNTAX",
+      message,
+      { file: this.file, line, col },
+      {
+        hint: "the file is not valid Starlark; run buildifier on it to see the problem",
+      },
+    );
   }
 
   parseFile(): Statement[] {
@@ -238,7 +237,7 @@ class Parser {
     const args: Arg[] = [];
     while (!this.isOp(this.peek(), ")")) {
       const t = this.peek();
-      if (t === undefined) this.fail(this.text.length, "unclosed \"(\"");
+      if (t === undefined) this.fail(this.text.length, 'unclosed "("');
       let arg: Arg;
       if (this.isOp(t, "*", "**")) {
         this.next();
@@ -275,7 +274,7 @@ class Parser {
       if (this.isWord(this.peek(), "for")) {
         this.next();
         const vars = this.parseExprList(STOP_IN);
-        if (!this.isWord(this.peek(), "in")) this.fail(this.peek()?.start ?? this.text.length, "expected \"in\" in comprehension");
+        if (!this.isWord(this.peek(), "in")) this.fail(this.peek()?.start ?? this.text.length, 'expected "in" in comprehension');
         this.next();
         clauses.push({ kind: "for", vars, iter: this.parseExpr(STOP_IF) });
       } else if (this.isWord(this.peek(), "if")) {
@@ -377,9 +376,14 @@ function significantTokens(text: string, file: string, tokens: readonly Token[])
       const open = stack.pop();
       if (open === undefined || open.text !== OPENER_OF[t.text]) {
         const { line, col } = positionOf(text, t.start);
-        throw new ParseError("STARLARK_SYNTAX", `unbalanced "${t.text}"`, { file, line, col }, {
-          hint: "the file is not valid Starlark; run buildifier on it to see the problem",
-        });
+        throw new ParseError(
+          "STARLARK_SYNTAX",
+          `unbalanced "${t.text}"`,
+          { file, line, col },
+          {
+            hint: "the file is not valid Starlark; run buildifier on it to see the problem",
+          },
+        );
       }
     }
     out.push(t);
@@ -387,9 +391,14 @@ function significantTokens(text: string, file: string, tokens: readonly Token[])
   const unclosed = stack.pop();
   if (unclosed !== undefined) {
     const { line, col } = positionOf(text, unclosed.start);
-    throw new ParseError("STARLARK_SYNTAX", `"${unclosed.text}" is never closed`, { file, line, col }, {
-      hint: "the file is not valid Starlark; run buildifier on it to see the problem",
-    });
+    throw new ParseError(
+      "STARLARK_SYNTAX",
+      `"${unclosed.text}" is never closed`,
+      { file, line, col },
+      {
+        hint: "the file is not valid Starlark; run buildifier on it to see the problem",
+      },
+    );
   }
   return out;
 }

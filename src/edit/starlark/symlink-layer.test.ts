@@ -27,7 +27,10 @@ package(default_visibility = ["//visibility:public"])
     for arch in ["amd64"]
 ]
 `;
-const LINKS = { "/usr/lib/x86_64-linux-gnu/libblas.so.3": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3", "/usr/lib/x86_64-linux-gnu/liblapack.so.3": "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3" };
+const LINKS = {
+  "/usr/lib/x86_64-linux-gnu/libblas.so.3": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3",
+  "/usr/lib/x86_64-linux-gnu/liblapack.so.3": "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3",
+};
 const NAME = "python3_links_amd64_debian12";
 
 describe("links layers in BUILD files", () => {
@@ -45,9 +48,17 @@ describe("links layers in BUILD files", () => {
 
   it("replaces the links of an existing layer in place, and removes it with its comment", () => {
     const once = upsertSymlinkLayer(BUILD, "python3/BUILD", NAME, LINKS, ["Links maintainer scripts make."]);
-    const fewer = upsertSymlinkLayer(once, "python3/BUILD", NAME, { "/usr/lib/x86_64-linux-gnu/libblas.so.3": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3" }, []);
+    const fewer = upsertSymlinkLayer(
+      once,
+      "python3/BUILD",
+      NAME,
+      { "/usr/lib/x86_64-linux-gnu/libblas.so.3": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3" },
+      [],
+    );
     expect(buildifierClean(fewer)).toBe(true);
-    expect(readSymlinkLayers(fewer, "python3/BUILD")[0]!.symlinks).toEqual({ "/usr/lib/x86_64-linux-gnu/libblas.so.3": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3" });
+    expect(readSymlinkLayers(fewer, "python3/BUILD")[0]!.symlinks).toEqual({
+      "/usr/lib/x86_64-linux-gnu/libblas.so.3": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3",
+    });
     const removed = removeSymlinkLayer(fewer, "python3/BUILD", NAME);
     expect(removed).toBe(BUILD.replace('load(":python.bzl"', 'load("@rules_pkg//pkg:tar.bzl", "pkg_tar")\nload(":python.bzl"'));
     expect(buildifierClean(removed)).toBe(true);

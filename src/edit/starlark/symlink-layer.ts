@@ -1,4 +1,4 @@
-import { dottedName, keywordArg, type CallExpr } from "./ast.js";
+import { type CallExpr, dottedName, keywordArg } from "./ast.js";
 import { evaluate, fileScope, isDict, loadsOf } from "./evaluate.js";
 import { parseStarlark } from "./parser.js";
 
@@ -24,7 +24,8 @@ function topLevelPkgTars(text: string, file: string): { call: CallExpr; start: n
   const parsed = parseStarlark(text, file);
   const out: { call: CallExpr; start: number; end: number }[] = [];
   for (const st of parsed.statements) {
-    if (st.kind === "expr" && st.indent === 0 && st.expr.kind === "call" && dottedName(st.expr.callee) === "pkg_tar") out.push({ call: st.expr, start: st.start, end: st.end });
+    if (st.kind === "expr" && st.indent === 0 && st.expr.kind === "call" && dottedName(st.expr.callee) === "pkg_tar")
+      out.push({ call: st.expr, start: st.start, end: st.end });
   }
   return out;
 }
@@ -66,7 +67,13 @@ export function formatSymlinkLayer(name: string, symlinks: Readonly<Record<strin
  * Writes the layer `name` with these links: replaces the existing pkg_tar of that name, or appends one (with
  * the rules_pkg load when the file has none for pkg_tar). Returns the text unchanged when nothing differs.
  */
-export function upsertSymlinkLayer(text: string, file: string, name: string, symlinks: Readonly<Record<string, string>>, comment: readonly string[]): string {
+export function upsertSymlinkLayer(
+  text: string,
+  file: string,
+  name: string,
+  symlinks: Readonly<Record<string, string>>,
+  comment: readonly string[],
+): string {
   const existing = readSymlinkLayers(text, file).find((l) => l.name === name);
   if (existing !== undefined) {
     const same = JSON.stringify(Object.entries(existing.symlinks).sort()) === JSON.stringify(Object.entries(symlinks).sort());
@@ -78,11 +85,15 @@ export function upsertSymlinkLayer(text: string, file: string, name: string, sym
   const hasLoad = loadsOf(parseStarlark(text, file)).some((l) => [...l.symbols.keys()].includes("pkg_tar"));
   if (!hasLoad) {
     const parsed = parseStarlark(text, file);
-    const loads = parsed.statements.filter((s) => s.kind === "expr" && s.indent === 0 && s.expr.kind === "call" && dottedName(s.expr.callee) === "load");
+    const loads = parsed.statements.filter(
+      (s) => s.kind === "expr" && s.indent === 0 && s.expr.kind === "call" && dottedName(s.expr.callee) === "load",
+    );
     // buildifier keeps loads sorted: external repositories, then the main repository, then the package.
     const rank = (label: string): string => `${label.startsWith("@") ? 0 : label.startsWith("//") ? 1 : 2}${label}`;
     const ours = rank(PKG_TAR_LOAD_LABEL);
-    const after = loads.find((l) => l.kind === "expr" && l.expr.kind === "call" && l.expr.args[0]?.value.kind === "string" && rank(l.expr.args[0].value.value) > ours);
+    const after = loads.find(
+      (l) => l.kind === "expr" && l.expr.kind === "call" && l.expr.args[0]?.value.kind === "string" && rank(l.expr.args[0].value.value) > ours,
+    );
     const last = loads[loads.length - 1];
     if (last === undefined) out = `${PKG_TAR_LOAD}\n\n${out}`;
     else if (after !== undefined) {
