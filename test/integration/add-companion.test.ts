@@ -8,6 +8,7 @@ import { discoverRepos } from "../../src/app/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 import { missingTools } from "../oracle/apt-oracle.js";
+import { aptClosureOf } from "../support/apt-closure.js";
 import { type FixtureArchive, fixturePackages, startFixtureArchive } from "../support/fixture-archive.js";
 import { startSnapshotService } from "../support/snapshot-listing.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
@@ -85,28 +86,7 @@ async function aptClosure(suites: readonly string[], arch: string, pkg: string):
   const root = mkdtempSync(join(tmpdir(), "deb-lock-apt-root-"));
   dirs.push(root);
   const packages = await fixturePackages();
-  for (const suite of suites) {
-    const archiveName = suite.endsWith("-security") ? "debian-security" : "debian";
-    const dist = join(root, archiveName, "dists", suite);
-    const text = packages[archiveName]![suite]![arch]!;
-    mkdirSync(join(dist, "main", `binary-${arch}`), { recursive: true });
-    const rel = `main/binary-${arch}/Packages`;
-    writeFileSync(join(dist, rel), text);
-    spawnSync("xz", ["-k", join(dist, rel)]);
-    const hashOf = (f: string) => spawnSync("sha256sum", [join(dist, f)], { encoding: "utf8" }).stdout.split(" ")[0];
-    const sizeOf = (f: string) => readFileSync(join(dist, f)).length;
-    writeFileSync(
-      join(dist, "Release"),
-      `Suite: ${suite}\nCodename: ${suite}\nArchitectures: ${arch}\nComponents: main\nSHA256:\n ${hashOf(rel)} ${sizeOf(rel)} ${rel}\n ${hashOf(`${rel}.xz`)} ${sizeOf(`${rel}.xz`)} ${rel}.xz\n`,
-    );
-  }
-  const r = spawnSync(
-    join(import.meta.dirname, "..", "oracle", "apt-closure.sh"),
-    ["--root", root, "--suites", suites.join(" "), "--arch", arch, pkg],
-    { encoding: "utf8", maxBuffer: 1 << 26 },
-  );
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim().split("\n");
+  return aptClosureOf(root, suites, arch, pkg, (archive, suite) => packages[archive]![suite]![arch]!);
 }
 
 const noApt = missingTools();

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { discoverRepos } from "../../src/app/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 import { missingTools } from "../oracle/apt-oracle.js";
+import { aptClosureOf } from "../support/apt-closure.js";
 import { type ArchiveServer, type SuiteSpec, startArchiveServer } from "../support/archive-server.js";
 import { FIXTURE_ARCHIVE, FIXTURES, readFixtureSuites } from "../support/fixture-archive.js";
 import { runCli } from "../support/run-cli.js";
@@ -136,28 +137,13 @@ function lockedOnArch(root: string, arch: string, codename: string): Set<string>
 /** apt's closure of `pkg` on an empty system for one arch, from the newer snapshot's indexes (test/oracle/apt-closure.sh). */
 function aptClosure(suites: readonly string[], arch: string, pkg: string): string[] {
   const root = mkdtempSync(join(tmp, "apt-root-"));
-  for (const suite of suites) {
-    const archiveName = suite.endsWith("-security") ? "debian-security" : "debian";
-    const dist = join(root, archiveName, "dists", suite);
-    const text = `${(packagesByTime.new[archiveName]![suite]!.components.main![arch] as string[]).join("\n\n")}\n`;
-    mkdirSync(join(dist, "main", `binary-${arch}`), { recursive: true });
-    const rel = `main/binary-${arch}/Packages`;
-    writeFileSync(join(dist, rel), text);
-    spawnSync("xz", ["-k", join(dist, rel)]);
-    const hashOf = (f: string) => spawnSync("sha256sum", [join(dist, f)], { encoding: "utf8" }).stdout.split(" ")[0];
-    const sizeOf = (f: string) => readFileSync(join(dist, f)).length;
-    writeFileSync(
-      join(dist, "Release"),
-      `Suite: ${suite}\nCodename: ${suite}\nArchitectures: ${arch}\nComponents: main\nSHA256:\n ${hashOf(rel)} ${sizeOf(rel)} ${rel}\n ${hashOf(`${rel}.xz`)} ${sizeOf(`${rel}.xz`)} ${rel}.xz\n`,
-    );
-  }
-  const r = spawnSync(
-    join(import.meta.dirname, "..", "oracle", "apt-closure.sh"),
-    ["--root", root, "--suites", suites.join(" "), "--arch", arch, pkg],
-    { encoding: "utf8", maxBuffer: 1 << 26 },
+  return aptClosureOf(
+    root,
+    suites,
+    arch,
+    pkg,
+    (archive, suite) => `${(packagesByTime.new[archive]![suite]!.components.main![arch] as string[]).join("\n\n")}\n`,
   );
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim().split("\n");
 }
 
 const noApt = missingTools();
