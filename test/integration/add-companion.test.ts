@@ -1,14 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverImage } from "../../src/app/images.js";
-import { discoverRepos } from "../../src/app/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
-import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 import { missingTools } from "../oracle/apt-oracle.js";
 import { aptClosureOf } from "../support/apt-closure.js";
+import { labelsResolve, lockedOnArch } from "../support/companion-oracle.js";
 import { type FixtureArchive, fixturePackages, startFixtureArchive } from "../support/fixture-archive.js";
 import { startSnapshotService } from "../support/snapshot-listing.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
@@ -37,48 +35,6 @@ function buildifierClean(root: string, rel: string): string | undefined {
   const type = /(^|\/)BUILD(\.bazel)?$/.test(rel) ? "build" : /(^|\/)(WORKSPACE|MODULE\.bazel)$/.test(rel) ? "default" : "bzl";
   const r = spawnSync(BUILDIFIER, ["--mode=check", `--type=${type}`, join(root, rel)], { encoding: "utf8" });
   return r.status === 0 ? undefined : `${rel}: ${r.stdout}${r.stderr}`;
-}
-
-/**
- * What Bazel would evaluate, per arch: every package label the image's build files produce for that arch
- * (deb.package(...) routed to the image's repo, and the arch-conditional companion labels) names a declared
- * repo whose lock has that package for that arch. Returns the (repo, package) pairs per "codename arch".
- */
-async function labelsResolve(root: string, image: string): Promise<Map<string, { repo: string; name: string }[]>> {
-  const files = nodeWorkspaceFiles();
-  const repos = await discoverRepos(root, files);
-  const info = await discoverImage(root, image, files, repos);
-  const out = new Map<string, { repo: string; name: string }[]>();
-  for (const d of info.distros) {
-    for (const arch of d.archs) {
-      const debArch = d.debianArch[arch]!;
-      const labels = [
-        ...d.packages.map((p) => ({ repo: d.repoByArch[arch]!.name, name: p.name })),
-        ...d.companions.filter((c) => c.arch === arch).flatMap((c) => c.packages.map((p) => ({ repo: c.repo, name: p.name }))),
-      ];
-      for (const l of labels) {
-        const decl = repos.find((r) => r.name === l.repo);
-        expect(decl, `@${l.repo} is declared`).toBeDefined();
-        const lock = parseLock(readFileSync(join(root, decl!.lockPath), "utf8"), decl!.lockPath);
-        expect(
-          lock.lock.packages.some((p) => p.name === l.name && p.arch === debArch),
-          `@${l.repo}//${l.name}/${debArch} is locked`,
-        ).toBe(true);
-      }
-      out.set(`${d.codename} ${debArch}`, labels);
-    }
-  }
-  return out;
-}
-
-/** Every "name version" the locks of one codename's repos (`bookworm*.lock.json`) hold for one arch. */
-function lockedOnArch(root: string, arch: string, codename: string): Set<string> {
-  const out = new Set<string>();
-  const dir = join(root, "private/repos/deb");
-  for (const f of readdirSync(dir).filter((n) => n.startsWith(codename) && n.endsWith(".lock.json"))) {
-    for (const p of parseLock(readFileSync(join(dir, f), "utf8"), f).lock.packages) if (p.arch === arch) out.add(`${p.name} ${p.version}`);
-  }
-  return out;
 }
 
 /** apt's closure of `pkg` on an empty system for one arch, from the fixture archive's indexes (test/oracle/apt-closure.sh). */

@@ -1,15 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverImage } from "../../src/app/images.js";
-import { discoverRepos } from "../../src/app/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
-import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 import { missingTools } from "../oracle/apt-oracle.js";
 import { aptClosureOf } from "../support/apt-closure.js";
 import { type ArchiveServer, type SuiteSpec, startArchiveServer } from "../support/archive-server.js";
+import { labelsResolve, lockedOnArch } from "../support/companion-oracle.js";
 import { FIXTURE_ARCHIVE, FIXTURES, readFixtureSuites } from "../support/fixture-archive.js";
 import { runCli } from "../support/run-cli.js";
 import { type SnapshotService, startSnapshotService } from "../support/snapshot-listing.js";
@@ -94,44 +92,6 @@ function changedFiles(before: Record<string, string>, after: Record<string, stri
 
 function read(root: string, rel: string): string {
   return readFileSync(join(root, rel), "utf8");
-}
-
-/** Every label the image's build files produce per "codename arch", each checked against the lock of the repo it names. */
-async function labelsResolve(root: string): Promise<Map<string, { repo: string; name: string }[]>> {
-  const files = nodeWorkspaceFiles();
-  const repos = await discoverRepos(root, files);
-  const info = await discoverImage(root, "python3", files, repos);
-  const out = new Map<string, { repo: string; name: string }[]>();
-  for (const d of info.distros) {
-    for (const arch of d.archs) {
-      const debArch = d.debianArch[arch]!;
-      const labels = [
-        ...d.packages.map((p) => ({ repo: d.repoByArch[arch]!.name, name: p.name })),
-        ...d.companions.filter((c) => c.arch === arch).flatMap((c) => c.packages.map((p) => ({ repo: c.repo, name: p.name }))),
-      ];
-      for (const l of labels) {
-        const decl = repos.find((r) => r.name === l.repo);
-        expect(decl, `@${l.repo} is declared`).toBeDefined();
-        const lock = parseLock(read(root, decl!.lockPath), decl!.lockPath);
-        expect(
-          lock.lock.packages.some((p) => p.name === l.name && p.arch === debArch),
-          `@${l.repo}//${l.name}/${debArch} is locked`,
-        ).toBe(true);
-      }
-      out.set(`${d.codename} ${debArch}`, labels);
-    }
-  }
-  return out;
-}
-
-/** Every "name version" the locks of one codename's repos hold for one arch. */
-function lockedOnArch(root: string, arch: string, codename: string): Set<string> {
-  const out = new Set<string>();
-  const dir = join(root, "private/repos/deb");
-  for (const f of readdirSync(dir).filter((n) => n.startsWith(codename) && n.endsWith(".lock.json"))) {
-    for (const p of parseLock(readFileSync(join(dir, f), "utf8"), f).lock.packages) if (p.arch === arch) out.add(`${p.name} ${p.version}`);
-  }
-  return out;
 }
 
 /** apt's closure of `pkg` on an empty system for one arch, from the newer snapshot's indexes (test/oracle/apt-closure.sh). */
@@ -275,7 +235,7 @@ for (const L of LAYOUTS) {
     });
 
     it("resolves every label the image's build files produce, per arch", async () => {
-      const labels = await labelsResolve(root);
+      const labels = await labelsResolve(root, "python3");
       for (const d of L.distros) {
         expect(labels.get(`${d.codename} arm64`)).toContainEqual({ repo: `${d.codename}_python`, name: d.gains });
         expect(labels.get(`${d.codename} amd64`)).toContainEqual({ repo: `${d.codename}_python_amd64_only`, name: LOSES });
@@ -456,7 +416,7 @@ for (const E of EMPTYING)
         );
         expect(r.status, f + r.stdout + r.stderr).toBe(0);
       }
-      const labels = await labelsResolve(root);
+      const labels = await labelsResolve(root, "python3");
       for (const codename of E.codenames)
         expect(labels.get(`${codename} amd64`)).toContainEqual({ repo: `${codename}_python_amd64_only`, name: LOSES });
       const check = await run(["check"]);
