@@ -52,6 +52,9 @@ const { values: opts } = parseArgs({
     "cpu-prof": { type: "string" },
     // Only the side-by-side ratios and peak-memory runs ((d) and (e)), not (a)-(c).
     "targets-only": { type: "boolean", default: false },
+    // Only the story: warm `add ffmpeg --image python3` on the two-arch image workspace (and warm `lock` of it),
+    // against the cache kept in .bench-cache/deb-lock-cache. For profiling with --cpu-prof.
+    story: { type: "boolean", default: false },
   },
 });
 
@@ -281,6 +284,14 @@ if (!opts["no-resolve-all"] && !opts["targets-only"]) {
 const server = await startServer();
 const port = server.address().port;
 const mirror = ["--mirror", `https://snapshot.debian.org=http://127.0.0.1:${port}`];
+if (opts.story) {
+  try {
+    await storyRuns(["--cache-dir", join(CACHE, "deb-lock-cache"), ...mirror, "-q"]);
+  } finally {
+    server.close();
+  }
+  process.exit(0);
+}
 if (opts["targets-only"]) {
   try {
     await targetRuns(indexes, mirror);
@@ -345,6 +356,30 @@ function prepareImageWorkspace(amd64OnlyPython) {
     writeFileSync(manifest, readFileSync(manifest, "utf8").replace("  - amd64\n  - arm64\n", "  - amd64\n"));
   }
   return dir;
+}
+
+async function storyRuns(mirrorArgs) {
+  const both = prepareImageWorkspace(false);
+  const out = [];
+  try {
+    await runCli(["lock", "-C", both, ...mirrorArgs], both); // setup, and fills the cache
+    for (let i = 0; i < Number(opts.warm); i++)
+      out.push({ run: `lock (images workspace), warm #${i + 1}`, ...(await runCli(["lock", "-C", both, ...mirrorArgs], both)) });
+    for (let i = 0; i < Number(opts.warm); i++) {
+      const d = mkdtempSync(join(tmpdir(), "deb-lock-bench-add-"));
+      cpSync(both, d, { recursive: true });
+      out.push({
+        run: `add ffmpeg --image python3 on a two-arch image (amd64+arm64, companion repos) #${i + 1}`,
+        ...(await runCli(["add", "ffmpeg", "--image", "python3", "-C", d, ...mirrorArgs], d)),
+      });
+      rmSync(d, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(both, { recursive: true, force: true });
+  }
+  printTable(
+    out.map((r) => ({ run: r.run, "process ms": Math.round(r.processMs), "command ms": Math.round(r.ms), "peak RSS MB": Math.round(r.maxRssMb) })),
+  );
 }
 
 async function imageRuns(common, mirrorArgs) {
