@@ -1,6 +1,5 @@
 import { availableParallelism } from "node:os";
 import type { PackageRecord } from "../core/debian/package.js";
-import { createRecordPool, type RecordPool } from "./record-pool.js";
 import type { VerifiedRelease } from "./release-fetch.js";
 
 /**
@@ -15,8 +14,6 @@ export interface ArchiveRun {
    * snapshot bump whose suite did not change, a mirror and its origin) is read and decoded once.
    */
   readonly indexes: Map<string, Promise<PackageRecord[]>>;
-  /** The pool of identical `Architecture: all` records of a suite and component (see RecordPool). */
-  recordPool(suiteComponent: string): RecordPool;
   /**
    * Runs `read` after the reads queued before it: cached parsed indexes are read and decoded one at a time.
    * Decoding is synchronous anyway, and a run that reads a dozen indexes then holds one file's bytes (tens of MB
@@ -32,7 +29,6 @@ export interface ArchiveRun {
 }
 
 export function createArchiveRun(options: { decodeSlots?: number } = {}): ArchiveRun {
-  const pools = new Map<string, RecordPool>();
   let reads: Promise<unknown> = Promise.resolve();
   const slots = options.decodeSlots ?? Math.max(1, Math.min(4, availableParallelism()));
   let busy = 0;
@@ -40,14 +36,6 @@ export function createArchiveRun(options: { decodeSlots?: number } = {}): Archiv
   return {
     releases: new Map(),
     indexes: new Map(),
-    recordPool(suiteComponent) {
-      let pool = pools.get(suiteComponent);
-      if (pool === undefined) {
-        pool = createRecordPool();
-        pools.set(suiteComponent, pool);
-      }
-      return pool;
-    },
     serialRead(read) {
       const next = reads.then(read);
       reads = next.catch(() => undefined);

@@ -104,11 +104,10 @@ async function loadIndexRecords(
 ): Promise<FetchedIndex> {
   let { release, signers, ref, indexUrl } = picked;
   const { distsUrl, inReleaseUrl } = picked;
-  const pool = run.recordPool(`${inReleaseUrl} ${source.component}`);
   const derived = await run.serialRead(() => readDerivedRecords(deps.cache, ref.sha256));
   if (derived !== undefined) {
     deps.onEvent?.({ type: "index", url: indexUrl, source: "derived", bytes: 0 });
-    return { records: pool.share(derived), release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
+    return { records: derived, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
   }
 
   let bytes = await deps.cache.get(ref.sha256);
@@ -149,10 +148,9 @@ async function loadIndexRecords(
     const started = performance.now();
     const parsed = await decompressAndParse(compressed, indexRef, indexUrl, decompressedLimit(release, indexRef));
     deps.onEvent?.({ type: "parsed", url: indexUrl, records: parsed.length, ms: Math.round(performance.now() - started) });
-    await writeDerivedRecords(deps.cache, indexRef.sha256, parsed);
-    return parsed;
+    return writeDerivedRecords(deps.cache, indexRef.sha256, parsed);
   });
-  return { records: pool.share(records), release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
+  return { records, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
 }
 
 /** apt's priority for a suite without pinning configuration. */

@@ -2,7 +2,7 @@ import type { PackageRecord } from "../core/debian/package.js";
 import type { Cache } from "./cache.js";
 
 /** Version of the derived-records format; bump when PackageRecord or the parser changes. */
-export const DERIVED_FORMAT = "deb-lock/packages-records/4";
+export const DERIVED_FORMAT = "deb-lock/packages-records/5";
 
 /*
  * Derived data: the parsed records of an index, keyed by the index SHA256 and a format version (the cache checks
@@ -11,10 +11,10 @@ export const DERIVED_FORMAT = "deb-lock/packages-records/4";
  * The format is binary and columnar: a table of strings (one UTF-8 blob and the end offset of each string; short
  * values that repeat, like versions, sources and the words of Section or Priority, are in it once), then per field
  * an Int32 column of string ids (-1: absent), Float64 columns for Size and Installed-Size and a byte column for
- * Essential. Reading it back decodes each string of the table once and creates one object per record; nothing
- * else is allocated. Measured on bookworm amd64 (63k records, 24 MB): ~45-50 ms and 35 MB of heap, against ~60 ms
- * for the same columns as JSON (plus a transient 23 MB string), ~75-90 ms and 63 MB of heap for an array of JSON
- * objects (the previous format), ~85 ms for v8.deserialize, and ~160 ms to parse the 50 MB Packages file again.
+ * Essential. Reading it back creates one small object per record over the columns (see TableRecord); a string is
+ * decoded when a record's field is first read. A warm run reads the name and architecture of every record and the
+ * other fields of a few hundred: decoding bookworm amd64 (63k records, 24 MB) into plain objects with every string
+ * took ~45-50 ms and 35 MB of heap per index, and most of a warm run's garbage collection.
  */
 const DERIVED_FIELDS = [
   "name",
@@ -80,8 +80,11 @@ function derivedKey(indexSha256: string): string {
   return `${DERIVED_FORMAT}/${indexSha256}`;
 }
 
+/** The first line(s) of an entry, padded so that magic + header end on a multiple of 8 bytes (see the columns). */
 function derivedMagic(indexSha256: string): Uint8Array {
-  return new TextEncoder().encode(`${DERIVED_FORMAT}\n${indexSha256}\n`);
+  const text = `${DERIVED_FORMAT}\n${indexSha256}`;
+  const padded = text.length + 1 + ((8 - ((text.length + 1 + HEADER_WORDS * 4) % 8)) % 8);
+  return new TextEncoder().encode(`${text.padEnd(padded - 1, " ")}\n`);
 }
 
 /** The records as derived data (see above). */
@@ -143,7 +146,8 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
     at += strings[i]!.length;
     ends[i] = at;
   }
-  const columns = [refs, size, installedSize, essential, ends].map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+  // Float64 columns first, then the 4-byte ones, then bytes: from an 8-byte aligned start, each is aligned for a view.
+  const columns = [size, installedSize, refs, ends, essential].map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
   const magic = derivedMagic(indexSha256);
   const assemble = (blobBytes: number, ascii: boolean): { out: Buffer; offset: number } => {
     const header = new Uint32Array([BYTE_ORDER_MARK, n, strings.length, blobBytes, ascii ? ASCII_BLOB : 0]);
@@ -179,44 +183,185 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
   }
 }
 
+/** The columns of one decoded entry; strings are decoded from the blob on first read and kept. */
+class RecordTable {
+  readonly #strings: (string | undefined)[];
+  constructor(
+    readonly n: number,
+    readonly refs: Int32Array,
+    readonly size: Float64Array,
+    readonly installedSize: Float64Array,
+    readonly essential: Uint8Array,
+    readonly ends: Uint32Array,
+    readonly blob: Buffer,
+    readonly encoding: "latin1" | "utf8",
+  ) {
+    this.#strings = new Array<string | undefined>(ends.length);
+  }
+
+  text(field: number, i: number): string | undefined {
+    const id = this.refs[field * this.n + i]!;
+    if (id < 0) return undefined;
+    let s = this.#strings[id];
+    if (s === undefined) {
+      s = this.blob.toString(this.encoding, id === 0 ? 0 : this.ends[id - 1]!, this.ends[id]!);
+      this.#strings[id] = s;
+    }
+    return s;
+  }
+}
+
+/**
+ * A record of a decoded entry: its fields are read from the table when first asked for (a run reads the name and
+ * architecture of every record, and the rest of a few hundred). Not a plain object: `toJSON` and `plainRecord` give
+ * one.
+ */
+class TableRecord implements PackageRecord {
+  readonly #t: RecordTable;
+  readonly #i: number;
+  constructor(table: RecordTable, i: number) {
+    this.#t = table;
+    this.#i = i;
+  }
+  get name(): string {
+    return this.#t.text(D_NAME, this.#i)!;
+  }
+  get version(): string {
+    return this.#t.text(D_VERSION, this.#i)!;
+  }
+  get architecture(): string {
+    return this.#t.text(D_ARCHITECTURE, this.#i)!;
+  }
+  get multiArch(): PackageRecord["multiArch"] {
+    return this.#t.text(D_MULTI_ARCH, this.#i) as PackageRecord["multiArch"];
+  }
+  get essential(): true | undefined {
+    return this.#t.essential[this.#i] === 1 ? true : undefined;
+  }
+  get priority(): string | undefined {
+    return this.#t.text(D_PRIORITY, this.#i);
+  }
+  get source(): string | undefined {
+    return this.#t.text(D_SOURCE, this.#i);
+  }
+  get section(): string | undefined {
+    return this.#t.text(D_SECTION, this.#i);
+  }
+  get depends(): string | undefined {
+    return this.#t.text(D_DEPENDS, this.#i);
+  }
+  get preDepends(): string | undefined {
+    return this.#t.text(D_PRE_DEPENDS, this.#i);
+  }
+  get provides(): string | undefined {
+    return this.#t.text(D_PROVIDES, this.#i);
+  }
+  get conflicts(): string | undefined {
+    return this.#t.text(D_CONFLICTS, this.#i);
+  }
+  get breaks(): string | undefined {
+    return this.#t.text(D_BREAKS, this.#i);
+  }
+  get otherRelations(): string | undefined {
+    return this.#t.text(D_OTHER_RELATIONS, this.#i);
+  }
+  get filename(): string {
+    return this.#t.text(D_FILENAME, this.#i)!;
+  }
+  get size(): number {
+    return this.#t.size[this.#i]!;
+  }
+  get sha256(): string {
+    return this.#t.text(D_SHA256, this.#i)!;
+  }
+  get installedSize(): number | undefined {
+    const v = this.#t.installedSize[this.#i]!;
+    return v >= 0 ? v : undefined;
+  }
+  toJSON(): PackageRecord {
+    return plainRecord(this);
+  }
+}
+
+/** A plain object with the fields of `r` that are present, in the order the Packages parser sets them. */
+export function plainRecord(r: PackageRecord): PackageRecord {
+  const out: { -readonly [K in keyof PackageRecord]: PackageRecord[K] } = {
+    name: r.name,
+    version: r.version,
+    architecture: r.architecture,
+    filename: r.filename,
+    size: r.size,
+    sha256: r.sha256,
+  };
+  if (r.multiArch !== undefined) out.multiArch = r.multiArch;
+  if (r.essential === true) out.essential = true;
+  if (r.priority !== undefined) out.priority = r.priority;
+  if (r.source !== undefined) out.source = r.source;
+  if (r.section !== undefined) out.section = r.section;
+  if (r.depends !== undefined) out.depends = r.depends;
+  if (r.preDepends !== undefined) out.preDepends = r.preDepends;
+  if (r.provides !== undefined) out.provides = r.provides;
+  if (r.conflicts !== undefined) out.conflicts = r.conflicts;
+  if (r.breaks !== undefined) out.breaks = r.breaks;
+  if (r.installedSize !== undefined) out.installedSize = r.installedSize;
+  if (r.otherRelations !== undefined) out.otherRelations = r.otherRelations;
+  return out;
+}
+
 /**
  * Records from derived data, or undefined when the data is not in this format, not of this index, or not
- * consistent (the caller then parses the index again). Fields are set in the order the Packages parser sets them.
+ * consistent (the caller then parses the index again). The records read their fields from `data` when first asked
+ * (see TableRecord): decoding allocates one small object per record and nothing else.
  */
 export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): PackageRecord[] | undefined {
-  // A plain view: slice() of a Node Buffer would share memory instead of copying (see `column`).
+  // A plain view: slice() of a Node Buffer would share memory instead of copying (see `column`). The records keep
+  // views of `data`: it must not change afterwards.
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const magic = derivedMagic(indexSha256);
   if (bytes.byteLength < magic.byteLength + HEADER_WORDS * 4) return undefined;
   for (let i = 0; i < magic.byteLength; i++) if (bytes[i] !== magic[i]) return undefined;
-  // Typed-array views need aligned offsets; the payload may sit anywhere, so the fixed-size parts are copied.
-  const column = (offset: number, length: number): ArrayBuffer => bytes.slice(offset, offset + length).buffer as ArrayBuffer;
+  // Typed-array views need aligned offsets: where the payload sits 8-byte aligned (as a file read whole does), the
+  // columns are views of it; elsewhere they are copied.
+  const column = (offset: number, length: number, align: number): ArrayBuffer | [ArrayBuffer, number] =>
+    (bytes.byteOffset + offset) % align === 0
+      ? [bytes.buffer as ArrayBuffer, bytes.byteOffset + offset]
+      : (bytes.slice(offset, offset + length).buffer as ArrayBuffer);
+  const int32s = (offset: number, count: number): Int32Array => {
+    const c = column(offset, count * 4, 4);
+    return Array.isArray(c) ? new Int32Array(c[0], c[1], count) : new Int32Array(c);
+  };
+  const uint32s = (offset: number, count: number): Uint32Array => {
+    const c = column(offset, count * 4, 4);
+    return Array.isArray(c) ? new Uint32Array(c[0], c[1], count) : new Uint32Array(c);
+  };
+  const float64s = (offset: number, count: number): Float64Array => {
+    const c = column(offset, count * 8, 8);
+    return Array.isArray(c) ? new Float64Array(c[0], c[1], count) : new Float64Array(c);
+  };
   let at = magic.byteLength;
-  const header = new Uint32Array(column(at, HEADER_WORDS * 4));
+  const header = uint32s(at, HEADER_WORDS);
   at += HEADER_WORDS * 4;
   const [mark, n, stringCount, blobBytes, flags] = header as unknown as [number, number, number, number, number];
   if (mark !== BYTE_ORDER_MARK) return undefined;
   const expected = at + n * FIELDS * 4 + n * 8 * 2 + n + stringCount * 4 + blobBytes;
   if (bytes.byteLength !== expected) return undefined;
-  const refs = new Int32Array(column(at, n * FIELDS * 4));
+  const size = float64s(at, n);
+  at += n * 8;
+  const installedSize = float64s(at, n);
+  at += n * 8;
+  const refs = int32s(at, n * FIELDS);
   at += n * FIELDS * 4;
-  const size = new Float64Array(column(at, n * 8));
-  at += n * 8;
-  const installedSize = new Float64Array(column(at, n * 8));
-  at += n * 8;
+  const ends = uint32s(at, stringCount);
+  at += stringCount * 4;
   const essential = bytes.subarray(at, at + n);
   at += n;
-  const ends = new Uint32Array(column(at, stringCount * 4));
-  at += stringCount * 4;
   const blob = Buffer.from(bytes.buffer, bytes.byteOffset + at, blobBytes);
 
-  const encoding = (flags & ASCII_BLOB) !== 0 ? "latin1" : "utf8";
-  const strings = new Array<string>(stringCount);
+  // Checked up front, so that a field read later cannot fail: string bounds, ids, the fields every record has.
   let start = 0;
   for (let i = 0; i < stringCount; i++) {
     const end = ends[i]!;
     if (end < start || end > blobBytes) return undefined;
-    strings[i] = blob.toString(encoding, start, end);
     start = end;
   }
   for (let i = 0; i < refs.length; i++) if (refs[i]! >= stringCount || refs[i]! < -1) return undefined;
@@ -224,44 +369,9 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
     for (let i = field * n; i < (field + 1) * n; i++) if (refs[i]! < 0) return undefined;
   }
 
-  const text = (field: number, i: number): string | undefined => {
-    const id = refs[field * n + i]!;
-    return id < 0 ? undefined : strings[id];
-  };
+  const table = new RecordTable(n, refs, size, installedSize, essential, ends, blob, (flags & ASCII_BLOB) !== 0 ? "latin1" : "utf8");
   const records = new Array<PackageRecord>(n);
-  for (let i = 0; i < n; i++) {
-    const r: { -readonly [K in keyof PackageRecord]: PackageRecord[K] } = {
-      name: strings[refs[D_NAME * n + i]!]!,
-      version: strings[refs[D_VERSION * n + i]!]!,
-      architecture: strings[refs[D_ARCHITECTURE * n + i]!]!,
-      filename: strings[refs[D_FILENAME * n + i]!]!,
-      size: size[i]!,
-      sha256: strings[refs[D_SHA256 * n + i]!]!,
-    };
-    const multiArch = text(D_MULTI_ARCH, i);
-    if (multiArch !== undefined) r.multiArch = multiArch as PackageRecord["multiArch"];
-    if (essential[i] === 1) r.essential = true;
-    const priority = text(D_PRIORITY, i);
-    if (priority !== undefined) r.priority = priority;
-    const source = text(D_SOURCE, i);
-    if (source !== undefined) r.source = source;
-    const section = text(D_SECTION, i);
-    if (section !== undefined) r.section = section;
-    const depends = text(D_DEPENDS, i);
-    if (depends !== undefined) r.depends = depends;
-    const preDepends = text(D_PRE_DEPENDS, i);
-    if (preDepends !== undefined) r.preDepends = preDepends;
-    const provides = text(D_PROVIDES, i);
-    if (provides !== undefined) r.provides = provides;
-    const conflicts = text(D_CONFLICTS, i);
-    if (conflicts !== undefined) r.conflicts = conflicts;
-    const breaks = text(D_BREAKS, i);
-    if (breaks !== undefined) r.breaks = breaks;
-    if (installedSize[i]! >= 0) r.installedSize = installedSize[i]!;
-    const otherRelations = text(D_OTHER_RELATIONS, i);
-    if (otherRelations !== undefined) r.otherRelations = otherRelations;
-    records[i] = r;
-  }
+  for (let i = 0; i < n; i++) records[i] = new TableRecord(table, i);
   return records;
 }
 
@@ -271,6 +381,14 @@ export async function readDerivedRecords(cache: Cache, indexSha256: string): Pro
   return bytes === undefined ? undefined : decodeDerivedRecords(indexSha256, bytes);
 }
 
-export async function writeDerivedRecords(cache: Cache, indexSha256: string, records: readonly PackageRecord[]): Promise<void> {
-  await cache.putDerived(derivedKey(indexSha256), encodeDerivedRecords(indexSha256, records));
+/**
+ * Stores the records as derived data and returns them read back from it: the parsed objects (every string of the
+ * index) can then be collected, and a cold run holds the same compact form as a warm one.
+ */
+export async function writeDerivedRecords(cache: Cache, indexSha256: string, records: readonly PackageRecord[]): Promise<PackageRecord[]> {
+  const encoded = encodeDerivedRecords(indexSha256, records);
+  await cache.putDerived(derivedKey(indexSha256), encoded);
+  const back = decodeDerivedRecords(indexSha256, encoded);
+  if (back === undefined) throw new Error(`derived records of index ${indexSha256} do not read back`);
+  return back;
 }
