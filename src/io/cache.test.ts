@@ -136,8 +136,8 @@ describe("openCache on disk", () => {
     const files = await allFiles(dir);
     expect(files).toHaveLength(1);
     const file = await readFile(join(dir, files[0]!));
-    expect(file.subarray(0, 17).toString()).toBe("deb-lock-cache 1 ");
-    expect(file.byteLength).toBe(payload.byteLength + 82);
+    expect(file.subarray(0, 17).toString()).toBe("deb-lock-cache 2 ");
+    expect(file.byteLength).toBe(payload.byteLength + 32);
     expect(Buffer.from((await openCache(dir).getDerived("big"))!).equals(payload)).toBe(true);
   });
 

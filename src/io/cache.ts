@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { crc32 } from "node:zlib";
 
 /**
- * A local cache. An optimisation, never a source of truth: every entry is checked against a hash on read, and an
+ * A local cache. An optimisation, never a source of truth: every entry is checked on read (blobs against their SHA-256, keyed entries against a CRC-32), and an
  * entry that fails the check is removed and reported as a miss.
  *
  * - Content-addressed blobs (`get`/`put`), keyed by their SHA-256: downloaded index files.
@@ -56,13 +57,21 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
   return join(homedir, ".cache", "deb-lock");
 }
 
-// Keyed entries start with a header naming the hash of the payload, so damage is detected like for blobs.
-const KEYED_MAGIC = "deb-lock-cache 1 ";
-const KEYED_HEADER_LENGTH = KEYED_MAGIC.length + 64 + 1;
+// Keyed entries start with a 32-byte header holding the CRC-32 of the payload, so damage (a torn or altered file) is
+// detected like for blobs. Keyed entries are deb-lock's own data derived from verified files (or InRelease files,
+// re-verified on every read): the check is for accidents, and CRC-32 reads tens of MB per warm run 2-3x faster than
+// SHA-256. 32 bytes keep the payload 8-byte aligned for the typed-array views of derived data.
+const KEYED_MAGIC = "deb-lock-cache 2 ";
+const KEYED_HEADER_LENGTH = 32;
+
+function keyedHeader(payload: Uint8Array): string {
+  const crc = crc32(payload).toString(16).padStart(8, "0");
+  return `${KEYED_MAGIC}${crc}`.padEnd(KEYED_HEADER_LENGTH - 1, " ") + "\n";
+}
 
 /** The header and the payload of a keyed entry, written one after the other (never joined in memory). */
 function encodeKeyed(bytes: Uint8Array): [Uint8Array, Uint8Array] {
-  return [new TextEncoder().encode(`${KEYED_MAGIC}${sha256Hex(bytes)}\n`), bytes];
+  return [new TextEncoder().encode(keyedHeader(bytes)), bytes];
 }
 
 /**
@@ -91,9 +100,9 @@ async function writePartsAtomic(path: string, parts: readonly Uint8Array[]): Pro
 function decodeKeyed(file: Uint8Array): Uint8Array | undefined {
   if (file.byteLength < KEYED_HEADER_LENGTH) return undefined;
   const header = new TextDecoder().decode(file.subarray(0, KEYED_HEADER_LENGTH));
-  if (!header.startsWith(KEYED_MAGIC) || !header.endsWith("\n")) return undefined;
+  if (!header.startsWith(KEYED_MAGIC)) return undefined;
   const payload = file.subarray(KEYED_HEADER_LENGTH);
-  return sha256Hex(payload) === header.slice(KEYED_MAGIC.length, -1) ? payload : undefined;
+  return keyedHeader(payload) === header ? payload : undefined;
 }
 
 /**
