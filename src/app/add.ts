@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { ProblemError, UsageError } from "../core/errors.js";
 import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageKey } from "../core/lock/index.js";
 import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
-import { explainPaths } from "../core/resolve/explain-paths.js";
+import { pathExplainer } from "../core/resolve/explain-paths.js";
 import { formatProblem, type Problem } from "../core/resolve/problem.js";
 import {
   type InstalledPackage,
@@ -29,7 +29,7 @@ import { insertCompanionBlock, insertImageListPackages } from "./image-list-edit
 import { discoverImage, type ImageDistro, type ImageInfo, type ImageListLocation } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
-import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
+import { pinnedUniverseFor, pinsFor, recordOf } from "./pinned-universe.js";
 import { type Present, presentFor } from "./present-packages.js";
 import { declareRepo } from "./repo-declaration.js";
 import { currentState, lockedVersions, type RepoState, RepoStates, readRepo } from "./repo-state.js";
@@ -129,6 +129,8 @@ interface ArchPlan {
   readonly urlsOf: (sourceId: string) => readonly string[];
   readonly result: ResolveResult & { ok: true };
   readonly present: ReadonlyMap<string, Present>;
+  /** explainPaths over `result`, each name's paths computed once. */
+  readonly explain: (name: string, limit?: number) => string[][];
 }
 
 interface TargetInput {
@@ -198,7 +200,7 @@ async function resolveTarget(
   >();
   for (const arch of input.archs) {
     const present = new Map(input.present(arch).map((p) => [p.name, p]));
-    const { universe, urlsOf } = universeFor(pinnedIndexes(byArch.get(arch)!, pinsFor(input.state, arch, present.values())));
+    const { universe, urlsOf } = pinnedUniverseFor(byArch.get(arch)!, pinsFor(input.state, arch, present.values()), loader.universes);
     const installed: InstalledPackage[] = [...present.values()].map((p) => {
       const rec = recordOf(universe, p.name, p.version);
       return rec?.provides === undefined ? { name: p.name, version: p.version } : { name: p.name, version: p.version, provides: rec.provides };
@@ -234,9 +236,13 @@ async function resolveTarget(
       const result = resolveClosure({ universe: u.universe, roots: [...here, ...extra], installed: u.installed });
       if (!result.ok) {
         const pins = pinsFor(input.state, arch, u.present.values());
-        throw unresolvable(`${input.label} (${arch})`, result.problems, heldBack(result.problems, universeFor(byArch.get(arch)!).universe, pins));
+        throw unresolvable(
+          `${input.label} (${arch})`,
+          result.problems,
+          heldBack(result.problems, universeFor(byArch.get(arch)!, loader.universes).universe, pins),
+        );
       }
-      const plan = { arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present };
+      const plan = { arch, universe: u.universe, urlsOf: u.urlsOf, result, present: u.present, explain: pathExplainer(result) };
       previous.set(arch, { extras: key, plan });
       plans.push(plan);
     }
@@ -278,7 +284,7 @@ async function resolveTarget(
 /** The dependency path from a requested package to `name`: on this arch, else on the arch whose closure needs it. */
 function chainOf(plan: ArchPlan, name: string, all: readonly ArchPlan[] = [plan], requested?: ReadonlySet<string>): string[] {
   for (const p of [plan, ...all]) {
-    const path = explainPaths(p.result, name, 8).find((x) => requested === undefined || requested.has(x[0]!));
+    const path = p.explain(name, 8).find((x) => requested === undefined || requested.has(x[0]!));
     if (path !== undefined) return path;
   }
   return [name];
@@ -286,7 +292,7 @@ function chainOf(plan: ArchPlan, name: string, all: readonly ArchPlan[] = [plan]
 
 function rootsNeeding(plans: readonly ArchPlan[], name: string, requested: ReadonlySet<string>): string[] {
   const roots = new Set<string>();
-  for (const plan of plans) for (const path of explainPaths(plan.result, name, 8)) if (requested.has(path[0]!)) roots.add(path[0]!);
+  for (const plan of plans) for (const path of plan.explain(name, 8)) if (requested.has(path[0]!)) roots.add(path[0]!);
   return [...requested].filter((r) => roots.has(r));
 }
 

@@ -1,6 +1,7 @@
 import type { PackageRecord } from "../core/debian/package.js";
 import type { Release } from "../core/debian/release.js";
 import { FetchError } from "../core/errors.js";
+import type { Universe } from "../core/resolve/universe.js";
 import { type ArchiveEvent, fetchPackagesIndex } from "../io/archive.js";
 import { createArchiveRun } from "../io/archive-run.js";
 import type { ArchiveServices } from "./services.js";
@@ -24,6 +25,8 @@ export interface IndexRequest {
 
 export interface IndexLoader {
   load(request: IndexRequest): Promise<LoadedIndex>;
+  /** The universes built from this run's indexes (see universeFor): one per arch and set of indexes, whatever reads it. */
+  readonly universes: Map<string, Universe>;
 }
 
 /**
@@ -58,6 +61,7 @@ export function createIndexLoader(services: ArchiveServices, onEvent?: (event: A
     throw lastError;
   };
   return {
+    universes: new Map(),
     load(request) {
       const key = JSON.stringify([request.urls, request.suite, request.component, request.arch]);
       let pending = memo.get(key);

@@ -121,7 +121,7 @@ export async function planLock(
 
   const plans: RepoLockPlan[] = [];
   const problems: (Problem & { repo: string; manifestFile: string })[] = [];
-  const universes: UniverseCache = deps.universes ?? new Map();
+  const universes: UniverseCache = deps.universes ?? deps.loader.universes;
   // A lock whose keys do not show how they treat `~` (or no lock yet) takes the workspace's style.
   const parsed = read.map((r) => (r.lockText === null ? undefined : parseLock(r.lockText, r.lockFile)));
   const workspaceStyle = parsed.some((p) => p === undefined || !lockShowsKeyStyle(p)) ? await workspaceKeyStyle(root, deps.files) : undefined;

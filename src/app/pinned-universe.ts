@@ -1,7 +1,7 @@
 import type { PackageRecord } from "../core/debian/package.js";
-import type { Universe } from "../core/resolve/universe.js";
+import { pinnedUniverse, type Universe } from "../core/resolve/universe.js";
 import { lockedVersions, type RepoState } from "./repo-state.js";
-import type { ArchIndexes } from "./resolve-repo.js";
+import { type ArchIndexes, type ArchUniverse, type UniverseCache, universeFor } from "./resolve-repo.js";
 
 /**
  * What add, remove and why resolve against: the archive indexes of one arch with every package the repo
@@ -16,16 +16,13 @@ export function pinsFor(state: RepoState, arch: string, present: Iterable<{ read
   return pins;
 }
 
-/** The indexes of one arch with every version of a pinned package other than the pinned one removed. */
-export function pinnedIndexes(arch: ArchIndexes, pins: ReadonlyMap<string, string>): ArchIndexes {
-  if (pins.size === 0) return arch;
-  return {
-    arch: arch.arch,
-    indexes: arch.indexes.map((entry) => ({
-      ...entry,
-      index: { ...entry.index, records: entry.index.records.filter((r) => pins.get(r.name) === undefined || pins.get(r.name) === r.version) },
-    })),
-  };
+/**
+ * The universe of one arch's indexes with every pinned package held at its pinned version (see pinnedUniverse):
+ * a view over the run's universe of those indexes, built once per run whatever the pins.
+ */
+export function pinnedUniverseFor(arch: ArchIndexes, pins: ReadonlyMap<string, string>, universes: UniverseCache): ArchUniverse {
+  const { universe, urlsOf } = universeFor(arch, universes);
+  return { universe: pinnedUniverse(universe, pins), urlsOf };
 }
 
 /** The index record of one exact version, if the universe has it. */

@@ -12,12 +12,11 @@ import { removeCompanionBlock, removeImageListPackages } from "./image-list-edit
 import { type CompanionList, discoverImage, type ImageDistro, type ImageInfo } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
-import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
+import { pinnedUniverseFor, pinsFor, recordOf } from "./pinned-universe.js";
 import { presentFor } from "./present-packages.js";
 import { providesMeets, versionMeets } from "./relation-match.js";
 import { undeclareRepo } from "./repo-declaration.js";
 import { currentState, lockedVersions, type RepoState, RepoStates, readRepo } from "./repo-state.js";
-import { universeFor } from "./resolve-repo.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
 
@@ -151,7 +150,7 @@ async function neededAfterRemoval(
     if (ix === undefined) continue;
     const locked = lockedVersions(state, arch);
     const ancestors = ancestorsOf(arch);
-    const { universe } = universeFor(pinnedIndexes(ix, pinsFor(state, arch, ancestors)));
+    const { universe } = pinnedUniverseFor(ix, pinsFor(state, arch, ancestors), loader.universes);
     const entryOf = (name: string, version: string): PoolEntry & { deps: RelationField } => {
       const rec = recordOf(universe, name, version);
       const rel = rec === undefined ? undefined : universe.relationsOf(rec);

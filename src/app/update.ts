@@ -335,7 +335,7 @@ export async function planUpdate(request: UpdateRequest, deps: UpdateDeps): Prom
   const problems: ReportProblem[] = [];
   const warnings: string[] = [];
   // Old and new snapshots of an unchanged suite are the same index: one universe serves both.
-  const universes: UniverseCache = new Map();
+  const universes: UniverseCache = deps.loader.universes;
   const addedByRepo = new Map<string, Map<string, Set<string>>>();
   const prunedByRepo = new Map<string, string[]>();
   // Explicit-closure repos outside the update's scope still count as siblings (read as they are).

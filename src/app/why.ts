@@ -8,11 +8,10 @@ import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { discoverImage, type ImageDistro } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
 import { loadManifestIndexes } from "./lock.js";
-import { pinnedIndexes, pinsFor, recordOf } from "./pinned-universe.js";
+import { pinnedUniverseFor, pinsFor, recordOf } from "./pinned-universe.js";
 import { type Present, presentFor } from "./present-packages.js";
 import { providesMeets, versionMeets } from "./relation-match.js";
 import { lockedVersions, type RepoState, readRepo } from "./repo-state.js";
-import { universeFor } from "./resolve-repo.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
 
@@ -93,7 +92,7 @@ async function explainArch(
   const indexes = await loadManifestIndexes(state.manifest, loader);
   const ix = indexes.find((i) => i.arch === arch);
   if (ix === undefined) return { arch, present: false, paths: [] };
-  const { universe } = universeFor(pinnedIndexes(ix, pinsFor(state, arch, present)));
+  const { universe } = pinnedUniverseFor(ix, pinsFor(state, arch, present), loader.universes);
   const nodes = new Map<string, Node>();
   for (const p of present) {
     const rec = recordOf(universe, p.name, p.version);

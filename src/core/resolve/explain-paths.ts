@@ -37,9 +37,31 @@ export function pathsTo(edges: ReadonlyMap<string, readonly string[]>, roots: re
  * length come out alphabetically.
  */
 export function explainPaths(result: ResolveResult, name: string, limit = 5): string[][] {
-  const byName = new Map(result.packages.map((p) => [p.name, p]));
-  if (!byName.has(name) || limit <= 0) return [];
+  return pathExplainer(result)(name, limit);
+}
+
+/**
+ * explainPaths for many names of one closure: the graph is built once, and each (name, limit) walked once.
+ * The paths returned are shared between calls: do not change them.
+ */
+export function pathExplainer(result: ResolveResult): (name: string, limit?: number) => string[][] {
+  let graph: { edges: Map<string, string[]>; roots: string[] } | undefined;
+  const memo = new Map<string, string[][]>();
+  return (name, limit = 5) => {
+    const key = `${limit} ${name}`;
+    let paths = memo.get(key);
+    if (paths === undefined) {
+      graph ??= closureGraph(result);
+      paths = graph.edges.has(name) && limit > 0 ? pathsTo(graph.edges, graph.roots, name, limit) : [];
+      memo.set(key, paths);
+    }
+    return paths;
+  };
+}
+
+function closureGraph(result: ResolveResult): { edges: Map<string, string[]>; roots: string[] } {
+  const names = new Set(result.packages.map((p) => p.name));
   const edges = new Map<string, string[]>();
-  for (const p of result.packages) edges.set(p.name, [...p.dependsOn].filter((d) => byName.has(d)).sort());
-  return pathsTo(edges, [...result.roots.map((r) => r.name)].sort(), name, limit);
+  for (const p of result.packages) edges.set(p.name, [...p.dependsOn].filter((d) => names.has(d)).sort());
+  return { edges, roots: [...result.roots.map((r) => r.name)].sort() };
 }

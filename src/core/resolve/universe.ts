@@ -107,6 +107,9 @@ function byPinThenVersion(a: PackageVersion, b: PackageVersion): number {
   return compareVersions(b.version, a.version);
 }
 
+/** A record's place: source number × RECORD_SPAN + position in the source's records (a small integer, no object). */
+const RECORD_SPAN = 2 ** 24;
+
 /**
  * Indexes the records of `arch` and `all` from every source. The same version of a package in several
  * sources is one version, as apt merges them; its pin is the highest of them, and its record (so the URL a
@@ -115,28 +118,52 @@ function byPinThenVersion(a: PackageVersion, b: PackageVersion): number {
  * replaces an earlier one's (e.g. a version in both bookworm and bookworm-security is fetched from -security).
  */
 export function buildUniverse(sources: readonly UniverseSource[], arch: string): Universe {
-  // Only a name index is built up front. A name's versions are merged and ordered on first use, and the
-  // Provides index on the first providersOf: a run that reads a few hundred names out of ~60k never pays
-  // for the rest.
-  const entries = new Map<string, IndexedVersion[]>();
-  for (const source of sources) {
-    for (const record of source.records) {
-      if (record.architecture !== arch && record.architecture !== "all") continue;
-      const entry = new IndexedVersion(record, source.id, source.pin);
-      const list = entries.get(record.name);
-      if (list === undefined) entries.set(record.name, [entry]);
-      else list.push(entry);
+  // Only a name index is built up front, of record places (numbers: no object per record). A name's versions are
+  // merged and ordered on first use, and a provided name's providers on the first providersOf it: a run that reads
+  // a few hundred names out of ~60k never pays for the rest.
+  const entries = new Map<string, number | number[]>();
+  const withProvides: number[] = [];
+  for (let s = 0; s < sources.length; s++) {
+    const records = sources[s]!.records;
+    if (records.length >= RECORD_SPAN) throw new RangeError(`index ${sources[s]!.id} has ${records.length} records, more than deb-lock indexes`);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const a = record.architecture;
+      if (a !== arch && a !== "all") continue;
+      const place = s * RECORD_SPAN + i;
+      const name = record.name;
+      const seen = entries.get(name);
+      if (seen === undefined) entries.set(name, place);
+      else if (typeof seen === "number") entries.set(name, [seen, place]);
+      else seen.push(place);
+      if (record.provides !== undefined) withProvides.push(place);
     }
   }
+  const recordAt = (place: number): PackageRecord => sources[Math.floor(place / RECORD_SPAN)]!.records[place % RECORD_SPAN]!;
+  const entryAt = (place: number): IndexedVersion => {
+    const source = sources[Math.floor(place / RECORD_SPAN)]!;
+    return new IndexedVersion(source.records[place % RECORD_SPAN]!, source.id, source.pin);
+  };
+  /** Where a name first appears (sources in order): the order of names in provider lists. */
+  const firstPlace = (name: string): number => {
+    const seen = entries.get(name)!;
+    return typeof seen === "number" ? seen : seen[0]!;
+  };
 
   const merged = new Map<string, IndexedVersion[]>();
   const versionsOf = (name: string): readonly PackageVersion[] => {
     const done = merged.get(name);
     if (done !== undefined) return done;
-    const all = entries.get(name);
-    if (all === undefined) return NO_VERSIONS;
+    const seen = entries.get(name);
+    if (seen === undefined) return NO_VERSIONS;
+    if (typeof seen === "number") {
+      const one = [entryAt(seen)];
+      merged.set(name, one);
+      return one;
+    }
     const list: IndexedVersion[] = [];
-    for (const entry of all) {
+    for (const place of seen) {
+      const entry = entryAt(place);
       const at = list.findIndex((pv) => pv.record.version === entry.record.version || compareVersions(pv.version, entry.version) === 0);
       if (at < 0) {
         list.push(entry);
@@ -176,24 +203,52 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     return parsed;
   };
 
-  let providers: Map<string, Provision[]> | undefined;
-  const indexProviders = (): Map<string, Provision[]> => {
-    const index = new Map<string, Provision[]>();
-    // Names in order of first appearance, each name's versions best first: the order resolution relies on.
-    for (const [name, all] of entries) {
-      if (!all.some((e) => e.record.provides !== undefined)) continue;
-      for (const pv of versionsOf(name)) {
-        const text = pv.record.provides;
-        if (text === undefined) continue;
-        for (const [provided, versionText] of splitProvides(text)) {
-          const provision: Provision = { by: pv, version: versionText === undefined ? undefined : parseVersion(versionText) };
-          const existing = index.get(provided);
-          if (existing === undefined) index.set(provided, [provision]);
-          else existing.push(provision);
+  const provideItems = new WeakMap<PackageRecord, [string, string | undefined][]>();
+  const itemsOf = (record: PackageRecord): [string, string | undefined][] => {
+    let items = provideItems.get(record);
+    if (items === undefined) {
+      items = record.provides === undefined ? [] : splitProvides(record.provides);
+      provideItems.set(record, items);
+    }
+    return items;
+  };
+  // provided name → the names of the packages whose records provide it (each once)
+  let providerNames: Map<string, string[]> | undefined;
+  const indexProviderNames = (): Map<string, string[]> => {
+    const index = new Map<string, string[]>();
+    for (const place of withProvides) {
+      const record = recordAt(place);
+      const by = record.name;
+      const add = (provided: string): void => {
+        const names = index.get(provided);
+        if (names === undefined) index.set(provided, [by]);
+        else if (names[names.length - 1] !== by && !names.includes(by)) names.push(by);
+      };
+      // A superset is enough here (providersOf reads each provider's exact items): the names a scan finds, or the
+      // full split where the field is unusual.
+      if (!scanProvidedNames(record.provides!, add)) for (const [provided] of itemsOf(record)) add(provided);
+    }
+    return index;
+  };
+  const providers = new Map<string, Provision[]>();
+  // The providers of a name: providing packages in order of their names' first appearance, each one's versions
+  // best first (the order resolution relies on), every version whose own Provides lists the name.
+  const providersOf = (name: string): readonly Provision[] => {
+    const done = providers.get(name);
+    if (done !== undefined) return done;
+    const names = (providerNames ??= indexProviderNames()).get(name);
+    if (names === undefined) return NO_PROVISIONS;
+    const list: Provision[] = [];
+    for (const by of [...names].sort((a, b) => firstPlace(a) - firstPlace(b))) {
+      for (const pv of versionsOf(by)) {
+        for (const [provided, versionText] of itemsOf(pv.record)) {
+          if (provided !== name) continue;
+          list.push({ by: pv, version: versionText === undefined ? undefined : parsedVersion(versionText) });
         }
       }
     }
-    return index;
+    providers.set(name, list);
+    return list;
   };
 
   let registration: Map<string, number> | undefined;
@@ -235,11 +290,61 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
       return size;
     },
     versionsOf,
-    providersOf: (name) => (providers ??= indexProviders()).get(name) ?? NO_PROVISIONS,
+    providersOf,
     relationsOf,
     parsedVersion,
     registeredAt: (name) => (registration ??= indexRegistration()).get(name) ?? Number.MAX_SAFE_INTEGER,
     names: () => (names ??= [...entries.keys()].sort()),
+  };
+}
+
+/**
+ * `universe` with every package of `pins` held at its pinned version: other versions of it are not there (neither
+ * as versions nor as providers). What add, remove and why resolve against: deb-lock never upgrades what a lock
+ * pins. A view: the universe's indexes are shared, so one universe serves every pin set of a run.
+ */
+export function pinnedUniverse(universe: Universe, pins: ReadonlyMap<string, string>): Universe {
+  if (pins.size === 0) return universe;
+  const kept = (pv: PackageVersion): boolean => {
+    const pin = pins.get(pv.record.name);
+    return pin === undefined || pv.record.version === pin;
+  };
+  const versions = new Map<string, readonly PackageVersion[]>();
+  const versionsOf = (name: string): readonly PackageVersion[] => {
+    let list = versions.get(name);
+    if (list === undefined) {
+      const all = universe.versionsOf(name);
+      list = pins.has(name) ? all.filter(kept) : all;
+      versions.set(name, list);
+    }
+    return list;
+  };
+  const provisions = new Map<string, readonly Provision[]>();
+  let names: string[] | undefined;
+  let size: number | undefined;
+  return {
+    arch: universe.arch,
+    get size() {
+      if (size === undefined) {
+        size = 0;
+        for (const name of universe.names()) size += versionsOf(name).length;
+      }
+      return size;
+    },
+    versionsOf,
+    providersOf: (name) => {
+      let list = provisions.get(name);
+      if (list === undefined) {
+        const all = universe.providersOf(name);
+        list = all.some((p) => !kept(p.by)) ? all.filter((p) => kept(p.by)) : all;
+        provisions.set(name, list);
+      }
+      return list;
+    },
+    relationsOf: (record) => universe.relationsOf(record),
+    parsedVersion: (text) => universe.parsedVersion(text),
+    registeredAt: (name) => universe.registeredAt(name),
+    names: () => (names ??= universe.names().filter((n) => versionsOf(n).length > 0)),
   };
 }
 
@@ -283,6 +388,34 @@ function isNameStart(c: number): boolean {
 
 function isNameChar(c: number): boolean {
   return isNameStart(c) || c === 43 /* + */ || c === 45 /* - */ || c === 46 /* . */;
+}
+
+/**
+ * Calls `found` with the name of each item of a plain Provides field (`a, b (= 1.0), c`) and returns true; returns
+ * false as soon as the field holds anything else (the caller then splits it properly; names already passed on
+ * stay valid, as a superset is all that is asked).
+ */
+function scanProvidedNames(text: string, found: (name: string) => void): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && text.charCodeAt(i) === 32) i++;
+    const start = i;
+    while (i < n && isNameChar(text.charCodeAt(i))) i++;
+    if (i === start) return false;
+    found(text.slice(start, i));
+    while (i < n && text.charCodeAt(i) === 32) i++;
+    if (i < n && text.charCodeAt(i) === 40 /* ( */) {
+      const close = text.indexOf(")", i);
+      if (close < 0) return false;
+      i = close + 1;
+      while (i < n && text.charCodeAt(i) === 32) i++;
+    }
+    if (i === n) return true;
+    if (text.charCodeAt(i) !== 44 /* , */) return false;
+    i++;
+  }
+  return true;
 }
 
 const PROVIDES_ITEM = /^([a-z0-9][a-z0-9+.-]*)(?:\s*\(\s*=\s*([^\s()]+)\s*\))?$/;
