@@ -164,8 +164,17 @@ function removeOne(text: string, list: ListExpr, i: number): string {
   return applyEdits(text, [{ start: e.start, end: comma === undefined ? e.end : comma + 1, text: "" }]);
 }
 
-/** Finds the list literal starting at `start` in freshly parsed text (edits inside a list keep its start). */
-function listAt(text: string, start: number, file: string): ListExpr {
+/**
+ * Finds the list literal starting at `start` in freshly parsed text (edits inside a list keep its start). With
+ * `close`, where the edited list now ends, only the list is parsed: the text before it is replaced by one comment
+ * line of the same length (offsets stay), so inserting many packages into a large .bzl file does not parse the
+ * whole file once per package. Anything unexpected falls back to parsing the whole text.
+ */
+function listAt(text: string, start: number, file: string, close?: number): ListExpr {
+  if (close !== undefined) {
+    const found = listInRegion(text, start, close, file);
+    if (found !== undefined) return found;
+  }
   let found: ListExpr | undefined;
   walkExpressions(parseStarlark(text, file), (e) => {
     if (e.kind === "list" && e.start === start) found = e;
@@ -173,6 +182,25 @@ function listAt(text: string, start: number, file: string): ListExpr {
   if (found === undefined)
     throw new InternalError("STARLARK_LIST_LOST", `${file}: the edited list at offset ${start} no longer parses as a list`, { report: "the file" });
   return found;
+}
+
+function listInRegion(text: string, start: number, close: number, file: string): ListExpr | undefined {
+  if (text[start] !== "[" || text[close] !== "]") return undefined;
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const lead = start - lineStart;
+  // Text before the list's line: one comment line of the same length. Before the list on its line: a statement
+  // head the list completes (`_= [`, or `-[` with one column, or nothing at the start of a line).
+  const before = lineStart === 0 ? "" : lineStart === 1 ? "\n" : `#${" ".repeat(lineStart - 2)}\n`;
+  const head = lead === 0 ? "" : lead === 1 ? "-" : `_=${" ".repeat(lead - 2)}`;
+  let found: ListExpr | undefined;
+  try {
+    walkExpressions(parseStarlark(before + head + text.slice(start, close + 1), file), (e) => {
+      if (e.kind === "list" && e.start === start) found = e;
+    });
+  } catch {
+    return undefined;
+  }
+  return found?.close === close ? found : undefined;
 }
 
 export interface InsertOptions {
@@ -212,8 +240,10 @@ export function insertListElements(text: string, list: ListExpr, items: readonly
       const idx = current.elements.findIndex((e) => keyOf(e)! > item.key);
       gap = idx === -1 ? n : idx;
     } else gap = n;
+    const before = out.length;
     out = insertOne(out, current, item, gap, options.format ?? "bzl", file);
-    current = listAt(out, list.start, file);
+    // The edit is inside the brackets: the list now closes that many characters later.
+    current = listAt(out, list.start, file, current.close + out.length - before);
     offset++;
   }
   return out;
