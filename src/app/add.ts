@@ -22,7 +22,7 @@ import {
 } from "../edit/manifest.js";
 import type { FileChange } from "../io/files.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { ChangeSet } from "./change-set.js";
+import { ChangeSet } from "./async-change-set.js";
 import { additionCondition, companionRepoName, newAdditionOffset, newCompanionState } from "./companion.js";
 import { fixedPoint, sameSetMap, showSetMap } from "./fixed-point.js";
 import { insertCompanionBlock, insertImageListPackages } from "./image-list-edit.js";
