@@ -91,7 +91,7 @@ async function planManifestAdd(request: AddRequest, manifest: string, deps: AddD
  * fill), the indexes of the repos that get new packages, the files the edits may touch and whether the files
  * of a new companion repo exist.
  */
-async function loadImageAdd(request: AddRequest, image: string, deps: AddDeps): Promise<ImageAddInput> {
+export async function loadImageAdd(request: AddRequest, image: string, deps: AddDeps): Promise<ImageAddInput> {
   const info = await discoverImage(request.root, image, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
   const all = request.distro === undefined ? undefined : await discoverImage(request.root, image, deps.files, deps.repos);
   const mains = info.distros.flatMap((d) => [...distroRepoGroups(d, request.archs).groups.keys()].map((repo) => ({ distro: d, repo })));

@@ -103,7 +103,7 @@ async function planManifestRemove(request: RemoveRequest, manifest: string, deps
 }
 
 /** remove --image: discovers the image, then loads its repos, their indexes, the files the edits may touch and the workspace's other images. */
-async function loadImageRemove(request: RemoveRequest, image: string, deps: RemoveDeps): Promise<ImageRemoveInput> {
+export async function loadImageRemove(request: RemoveRequest, image: string, deps: RemoveDeps): Promise<ImageRemoveInput> {
   const info = await discoverImage(request.root, image, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
   const names = info.distros.flatMap((d) => [
     ...Object.values(d.ancestors)
