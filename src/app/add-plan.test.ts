@@ -157,6 +157,7 @@ describe("planImageAddition with one list shared by two distros (2024 layout)", 
     const shared = thrownBy(() => planImageAddition(one));
     expect(shared.code).toBe("ADD_SHARED_LIST");
     expect(shared.message).toContain("python3/BUILD:44 lists the packages of debian12 and debian13 at once");
+    expect(one.indexes.size).toBe(0); // refused before anything resolves: no index was loaded for it
 
     const both = await imageInput(ws, { packages: [{ name: "postgresql-client" }], image: "python3" });
     const lacking = thrownBy(() => planImageAddition(both));

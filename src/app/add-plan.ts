@@ -660,96 +660,104 @@ export function imageAddIndexedRepos(info: ImageInfo, packages: readonly Request
   return [...out];
 }
 
-/** add --image: every distro of a distroless image; the image's list, and the manifest and lock of its repo, take the new packages. */
-export function planImageAddition(input: ImageAddInput): AddPlan {
+/** One distro of the image (one repo group of it), resolved: what add puts where. */
+interface DistroPlan {
+  readonly distro: ImageDistro;
+  readonly state: RepoState;
+  readonly plans: readonly ArchPlan[];
+  readonly names: readonly string[];
+  readonly alreadyPresent: readonly string[];
+  readonly providedByAncestor: readonly { readonly name: string; readonly image: string }[];
+  /** Names some of the distro's archs do not have, with those archs. */
+  readonly missing: ReadonlyMap<string, string[]>;
+}
+
+/** The package list a distro's packages are written in: distros with the same key share one list (2024 layout). */
+function listKey(d: ImageDistro): string {
+  return `${d.list.file}@${d.list.listStart}`;
+}
+
+/**
+ * A list written once for several distros (2024 layout) cannot take a package for one distro only (--distro):
+ * the other distros' repos would have no entry for it. The refusal, or undefined.
+ */
+export function sharedListRefusal(info: ImageInfo, allDistros: readonly ImageDistro[]): ProblemError | undefined {
+  for (const d of info.distros) {
+    const sharing = allDistros.filter((o) => o.distro !== d.distro && o.list.file === d.list.file && o.list.listStart === d.list.listStart);
+    if (sharing.length === 0) continue;
+    const distros = [d, ...sharing].map((x) => x.distro).join(" and ");
+    return new ProblemError(
+      "ADD_SHARED_LIST",
+      `image ${info.image}: ${d.list.file}:${positionLine(d.list)} lists the packages of ${distros} at once, so a package cannot be added for ${d.distro} alone`,
+      {
+        hint: `run the add without --distro (it then resolves and locks the package for ${distros}); nothing was written`,
+      },
+    );
+  }
+  return undefined;
+}
+
+/**
+ * One round over the image's distros: resolves the new packages for each (per repo group of its archs), with
+ * `shared` (list key → names the distros sharing that list need) installed too wherever they exist.
+ */
+function planDistros(input: ImageAddInput, shared: ReadonlyMap<string, ReadonlySet<string>>): DistroPlan[] {
   const { info, repos } = input;
-  const cs = new ChangeSet(input.root, input.texts);
-  const requested = new Set(input.packages.map((p) => p.name));
-  const targets: AddTargetReport[] = [];
-  if (input.allDistros !== undefined) {
-    // A list written once for several distros (2024 layout) cannot take a package for one distro only: the
-    // other distros' repos would have no entry for it.
-    for (const d of info.distros) {
-      const sharing = input.allDistros.filter((o) => o.distro !== d.distro && o.list.file === d.list.file && o.list.listStart === d.list.listStart);
-      if (sharing.length > 0) {
-        throw new ProblemError(
-          "ADD_SHARED_LIST",
-          `image ${info.image}: ${d.list.file}:${positionLine(d.list)} lists the packages of ${[d, ...sharing].map((x) => x.distro).join(" and ")} at once, so a package cannot be added for ${d.distro} alone`,
-          {
-            hint: `run the add without --distro (it then resolves and locks the package for ${[d, ...sharing].map((x) => x.distro).join(" and ")}); nothing was written`,
-          },
-        );
+  const out: DistroPlan[] = [];
+  for (const distro of info.distros) {
+    for (const a of Object.values(distro.ancestors).flat()) repos.get(a.repo);
+    for (const c of distro.companions) repos.get(c.repo);
+    const { groups, wanted } = distroRepoGroups(distro, input.archs);
+    const { listed, alreadyPresent, providedByAncestor, roots } = distroRoots(distro, input.packages);
+    if (!distro.archs.some(wanted)) {
+      throw new UsageError(`image ${info.image} (${distro.distro}) is not built for ${input.archs!.join(", ")}`, {
+        hint: `give --arch some of ${distro.archs.join(", ")} (or their Debian names)`,
+      });
+    }
+    for (const [repoName, allArchs] of groups) {
+      const bazelArchs = allArchs.filter(wanted);
+      if (bazelArchs.length === 0) continue;
+      const state = repos.get(repoName)!;
+      if (roots.length === 0) {
+        out.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor, missing: new Map() });
+        continue;
       }
+      const target: TargetInput = {
+        label: `image ${info.image} (${distro.distro})`,
+        archs: bazelArchs.map((a) => distro.debianArch[a]!),
+        state,
+        present: (arch) => presentFor(distro, info.image, repos.states, arch),
+        listed,
+      };
+      const indexes = loadedEntry(input.indexes, repoName, "archive indexes of repo");
+      const { archs: plans, names, missing } = resolveTarget(target, roots, indexes, [...(shared.get(listKey(distro)) ?? [])]);
+      // Restricted to some archs: every new package is arch-specific, lacking on the archs left out.
+      const left = distro.archs.filter((a) => !wanted(a)).map((a) => distro.debianArch[a]!);
+      if (left.length > 0) for (const n of names) missing.set(n, [...new Set([...(missing.get(n) ?? []), ...left])]);
+      out.push({ distro, state, plans, names, alreadyPresent, providedByAncestor, missing });
     }
   }
-  // Plan every distro before writing anything; each distro may be served by one repo per arch group.
-  const pending: {
-    distro: ImageDistro;
-    state: RepoState;
-    plans: ArchPlan[];
-    names: string[];
-    alreadyPresent: string[];
-    providedByAncestor: { name: string; image: string }[];
-    /** Names some of the distro's archs do not have, with those archs. */
-    missing: Map<string, string[]>;
-  }[] = [];
-  // Distros that share one package list (2024 layout) must agree on it: what one needs is resolved, locked
-  // and listed for the others too. Iterate until the shared names are stable.
-  const listKey = (d: ImageDistro): string => `${d.list.file}@${d.list.listStart}`;
-  const round = (shared: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> => {
-    pending.length = 0;
-    for (const distro of info.distros) {
-      for (const a of Object.values(distro.ancestors).flat()) repos.get(a.repo);
-      for (const c of distro.companions) repos.get(c.repo);
-      const { groups, wanted } = distroRepoGroups(distro, input.archs);
-      const { listed, alreadyPresent, providedByAncestor, roots } = distroRoots(distro, input.packages);
-      if (!distro.archs.some(wanted)) {
-        throw new UsageError(`image ${info.image} (${distro.distro}) is not built for ${input.archs!.join(", ")}`, {
-          hint: `give --arch some of ${distro.archs.join(", ")} (or their Debian names)`,
-        });
-      }
-      for (const [repoName, allArchs] of groups) {
-        const bazelArchs = allArchs.filter(wanted);
-        if (bazelArchs.length === 0) continue;
-        const state = repos.get(repoName)!;
-        const debArchs = bazelArchs.map((a) => distro.debianArch[a]!);
-        const label = `image ${info.image} (${distro.distro})`;
-        if (roots.length === 0) {
-          pending.push({ distro, state, plans: [], names: [], alreadyPresent, providedByAncestor, missing: new Map() });
-          continue;
-        }
-        const {
-          archs: plans,
-          names,
-          missing,
-        } = resolveTarget(
-          { label, archs: debArchs, state, present: (arch) => presentFor(distro, info.image, repos.states, arch), listed },
-          roots,
-          loadedEntry(input.indexes, repoName, "archive indexes of repo"),
-          [...(shared.get(listKey(distro)) ?? [])],
-        );
-        // Restricted to some archs: every new package is arch-specific, lacking on the archs left out.
-        const left = distro.archs.filter((a) => !wanted(a)).map((a) => distro.debianArch[a]!);
-        if (left.length > 0) for (const n of names) missing.set(n, [...new Set([...(missing.get(n) ?? []), ...left])]);
-        pending.push({ distro, state, plans, names, alreadyPresent, providedByAncestor, missing });
-      }
-    }
-    const next = new Map<string, Set<string>>();
-    for (const p of pending) {
-      const set = next.get(listKey(p.distro)) ?? new Set<string>();
-      for (const n of p.names) set.add(n);
-      next.set(listKey(p.distro), set);
-    }
-    return next;
-  };
-  // Only a list several distros share needs the second round (what one distro needs, the others must have);
-  // with one distro per list, one round is the fixed point.
-  const listUsers = new Map<string, number>();
-  for (const d of info.distros) listUsers.set(listKey(d), (listUsers.get(listKey(d)) ?? 0) + 1);
-  const shared = [...listUsers.values()].some((n) => n > 1)
-    ? fixedPoint(`the package list shared by the distros of image ${info.image}`, new Map<string, Set<string>>(), round, sameSetMap, showSetMap)
-    : round(new Map());
-  for (const p of pending) {
+  return out;
+}
+
+/** list key → every name the distros writing to that list resolved. */
+function namesByList(distros: readonly DistroPlan[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of distros) {
+    const set = out.get(listKey(p.distro)) ?? new Set<string>();
+    for (const n of p.names) set.add(n);
+    out.set(listKey(p.distro), set);
+  }
+  return out;
+}
+
+/** A name one distro of a shared list needs that another distro's sources do not have: ADD_DISTRO_MISSING, or undefined. */
+function distroMissingRefusal(
+  info: ImageInfo,
+  distros: readonly DistroPlan[],
+  shared: ReadonlyMap<string, ReadonlySet<string>>,
+): ProblemError | undefined {
+  for (const p of distros) {
     const ancestorNames = new Set(
       Object.values(p.distro.ancestors)
         .flat()
@@ -758,70 +766,100 @@ export function planImageAddition(input: ImageAddInput): AddPlan {
     const lacking = [...(shared.get(listKey(p.distro)) ?? [])].filter(
       (n) => !p.names.includes(n) && !p.distro.packages.some((x) => x.name === n) && !ancestorNames.has(n),
     );
-    if (lacking.length > 0) {
-      const others = pending.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).map((o) => o.distro.distro);
-      throw new ProblemError(
-        "ADD_DISTRO_MISSING",
-        `image ${info.image}: ${p.distro.list.file}:${positionLine(p.distro.list)} lists the packages of ${[p.distro.distro, ...others].join(" and ")} at once, but ${lacking.join(", ")} (needed on ${others.join(", ")}) ${lacking.length === 1 ? "does" : "do"} not exist in the sources of ${p.state.manifestPath} (${p.distro.distro}); @${p.state.repo.name}//${lacking[0]}/... would not resolve`,
-        {
-          hint: `give ${p.distro.distro} and ${others.join(", ")} separate package lists (e.g. a dict keyed by distro in a .bzl file), then add per distro with --distro; nothing was written`,
-        },
-      );
-    }
-  }
-  for (const p of pending) {
-    // Asking for a package the image has only as someone's dependency makes it a package of its own.
-    const promote = new Map(
-      p.state.manifest.packages.filter((m) => p.alreadyPresent.includes(m.name) && markerOf(m) !== undefined).map((m) => [m.name, undefined]),
+    if (lacking.length === 0) continue;
+    const others = distros.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).map((o) => o.distro.distro);
+    const where = `${p.distro.list.file}:${positionLine(p.distro.list)}`;
+    return new ProblemError(
+      "ADD_DISTRO_MISSING",
+      `image ${info.image}: ${where} lists the packages of ${[p.distro.distro, ...others].join(" and ")} at once, ` +
+        `but ${lacking.join(", ")} (needed on ${others.join(", ")}) ${lacking.length === 1 ? "does" : "do"} not exist ` +
+        `in the sources of ${p.state.manifestPath} (${p.distro.distro}); @${p.state.repo.name}//${lacking[0]}/... would not resolve`,
+      {
+        hint: `give ${p.distro.distro} and ${others.join(", ")} separate package lists (e.g. a dict keyed by distro in a .bzl file), then add per distro with --distro; nothing was written`,
+      },
     );
-    if (promote.size > 0) {
-      const current = cs.edits.get(p.state.manifestPath)?.text ?? p.state.manifestText;
-      cs.set(p.state.manifestPath, p.state.manifestText, setManifestPackageComments(current, promote, p.state.manifestPath));
-    }
-    // Packages some archs lack go to arch-specific companion repos; the rest into the image's repo and list.
-    if (p.missing.size > 0) {
-      const refusal = companionRefusal(p.distro, pending.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).length > 0);
-      if (refusal !== undefined)
-        throw missingArchError(
-          `image ${info.image} (${p.distro.distro})`,
-          `${p.distro.list.file}:${positionLine(p.distro.list)}`,
-          p.distro,
-          p.plans,
-          p.missing,
-          p.state.repo.name,
-          p.state.manifestPath,
-          refusal,
-        );
-    }
-    const mainNames = p.names.filter((n) => !p.missing.has(n));
-    if (mainNames.length > 0) {
-      addToRepo(cs, p.state, p.plans, mainNames, requested, constraintsOf(input.packages));
-      const newNames = mainNames.filter((n) => !p.distro.packages.some((x) => x.name === n));
-      if (newNames.length > 0) {
-        const edit = cs.file(p.distro.list.file);
-        edit.record(p.distro.list.listStart, insertImageListPackages(edit.text, p.distro.list, edit.map(p.distro.list.listStart), newNames));
-      }
-    }
-    const companions: AddCompanionReport[] = [];
-    for (const plan of p.plans) {
-      const names = p.names.filter((n) => p.missing.has(n) && plan.result.packages.some((x) => x.name === n));
-      if (names.length > 0)
-        companions.push(addToCompanion(cs, input, p.distro, p.state, plan, p.plans, names, requested, constraintsOf(input.packages)));
-    }
-    targets.push({
-      ...(companions.length === 0 ? {} : { companions }),
-      distro: p.distro.distro,
-      repo: p.state.repo.name,
-      manifestFile: p.state.manifestPath,
-      lockFile: p.state.lockPath,
-      alreadyPresent: p.alreadyPresent,
-      providedByAncestor: p.providedByAncestor,
-      archs:
-        p.plans.length === 0
-          ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 }))
-          : archReports(p.plans, p.names, requested),
-    });
   }
+  return undefined;
+}
+
+/** Writes one resolved distro: its repo's manifest and lock, its list, and its companion repos. */
+function addDistro(cs: ChangeSet, input: ImageAddInput, p: DistroPlan, distros: readonly DistroPlan[]): AddTargetReport {
+  const requested = new Set(input.packages.map((x) => x.name));
+  const constraints = constraintsOf(input.packages);
+  // Asking for a package the image has only as someone's dependency makes it a package of its own.
+  const promote = new Map(
+    p.state.manifest.packages.filter((m) => p.alreadyPresent.includes(m.name) && markerOf(m) !== undefined).map((m) => [m.name, undefined]),
+  );
+  if (promote.size > 0) {
+    const current = cs.edits.get(p.state.manifestPath)?.text ?? p.state.manifestText;
+    cs.set(p.state.manifestPath, p.state.manifestText, setManifestPackageComments(current, promote, p.state.manifestPath));
+  }
+  // Packages some archs lack go to arch-specific companion repos; the rest into the image's repo and list.
+  if (p.missing.size > 0) {
+    const refusal = companionRefusal(p.distro, distros.filter((o) => o !== p && listKey(o.distro) === listKey(p.distro)).length > 0);
+    if (refusal !== undefined)
+      throw missingArchError(
+        `image ${input.info.image} (${p.distro.distro})`,
+        `${p.distro.list.file}:${positionLine(p.distro.list)}`,
+        p.distro,
+        p.plans,
+        p.missing,
+        p.state.repo.name,
+        p.state.manifestPath,
+        refusal,
+      );
+  }
+  const mainNames = p.names.filter((n) => !p.missing.has(n));
+  if (mainNames.length > 0) {
+    addToRepo(cs, p.state, p.plans, mainNames, requested, constraints);
+    const newNames = mainNames.filter((n) => !p.distro.packages.some((x) => x.name === n));
+    if (newNames.length > 0) {
+      const edit = cs.file(p.distro.list.file);
+      edit.record(p.distro.list.listStart, insertImageListPackages(edit.text, p.distro.list, edit.map(p.distro.list.listStart), newNames));
+    }
+  }
+  const companions: AddCompanionReport[] = [];
+  for (const plan of p.plans) {
+    const names = p.names.filter((n) => p.missing.has(n) && plan.result.packages.some((x) => x.name === n));
+    if (names.length > 0) companions.push(addToCompanion(cs, input, p.distro, p.state, plan, p.plans, names, requested, constraints));
+  }
+  return {
+    ...(companions.length === 0 ? {} : { companions }),
+    distro: p.distro.distro,
+    repo: p.state.repo.name,
+    manifestFile: p.state.manifestPath,
+    lockFile: p.state.lockPath,
+    alreadyPresent: p.alreadyPresent,
+    providedByAncestor: p.providedByAncestor,
+    archs:
+      p.plans.length === 0
+        ? p.distro.archs.map((a) => ({ arch: p.distro.debianArch[a]!, added: [], skipped: [], installedSize: 0 }))
+        : archReports(p.plans, p.names, requested),
+  };
+}
+
+/** add --image: every distro of a distroless image; the image's list, and the manifest and lock of its repo, take the new packages. */
+export function planImageAddition(input: ImageAddInput): AddPlan {
+  const { info } = input;
+  const sharedList = input.allDistros === undefined ? undefined : sharedListRefusal(info, input.allDistros);
+  if (sharedList !== undefined) throw sharedList;
+  // Plan every distro before writing anything. Distros that share one package list (2024 layout) must agree on
+  // it: what one needs is resolved, locked and listed for the others too, until the shared names are stable.
+  // With one distro per list, one round is the fixed point.
+  let distros: DistroPlan[] = [];
+  const round = (shared: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> => {
+    distros = planDistros(input, shared);
+    return namesByList(distros);
+  };
+  const listUsers = new Map<string, number>();
+  for (const d of info.distros) listUsers.set(listKey(d), (listUsers.get(listKey(d)) ?? 0) + 1);
+  const shared = [...listUsers.values()].some((n) => n > 1)
+    ? fixedPoint(`the package list shared by the distros of image ${info.image}`, new Map<string, Set<string>>(), round, sameSetMap, showSetMap)
+    : round(new Map());
+  const lacking = distroMissingRefusal(info, distros, shared);
+  if (lacking !== undefined) throw lacking;
+  const cs = new ChangeSet(input.root, input.texts);
+  const targets = distros.map((p) => addDistro(cs, input, p, distros));
   const warnings: string[] = [];
   const createdModuleRepos = targets.flatMap((t) => (t.companions ?? []).filter((c) => c.created));
   if (createdModuleRepos.length > 0 && input.moduleLockRecordsRepos) {

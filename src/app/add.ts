@@ -10,6 +10,7 @@ import {
   planImageAddition,
   planManifestAddition,
   type RequestedPackage,
+  sharedListRefusal,
 } from "./add-plan.js";
 import { companionFiles, companionRepoName } from "./companion.js";
 import { discoverImage } from "./images.js";
@@ -110,7 +111,9 @@ export async function loadImageAdd(request: AddRequest, image: string, deps: Add
     ...companions.map((c) => c.name),
   ]);
   const repos = new LoadedRepos(loaded);
-  const indexes = await loadRepoIndexes(loaded, imageAddIndexedRepos(info, request.packages, request.archs), deps.loader);
+  // A list several distros share refuses --distro before anything resolves: no index is needed then.
+  const refused = all !== undefined && sharedListRefusal(info, all.distros) !== undefined;
+  const indexes = refused ? new Map() : await loadRepoIndexes(loaded, imageAddIndexedRepos(info, request.packages, request.archs), deps.loader);
   const mainStates = [...new Set(mains.map((m) => m.repo))].flatMap((name) => (repos.states.has(name) ? [repos.states.get(name)!] : []));
   const texts = await loadTexts(request.root, deps.files, [
     ...info.distros.flatMap((d) => [
