@@ -528,20 +528,25 @@ export function manifestAddRoots(packages: readonly RequestedPackage[], state: R
   return { alreadyPresent, roots: requestRoots(packages.filter((p) => !alreadyPresent.includes(p.name))) };
 }
 
+/** --arch with a manifest: refused unless it names every arch the manifest lists (one package list for all). */
+export function manifestArchRefusal(state: RepoState, archs: readonly string[] | undefined): UsageError | undefined {
+  if (archs === undefined || state.manifest.archs.every((a) => archs.includes(a))) return undefined;
+  return new UsageError(
+    `${state.manifestPath} lists one set of packages for ${state.manifest.archs.join(", ")}: --arch ${archs.join(",")} cannot add to some of them only`,
+    {
+      hint: `leave --arch out, or keep the packages in a manifest of their own whose archs: are ${archs.join(", ")}`,
+    },
+  );
+}
+
 /** add --manifest: a plain rules_distroless repo; its manifest and lock take the new packages. */
 export function planManifestAddition(input: ManifestAddInput): AddPlan {
   const { state } = input;
   const repo = state.repo;
   const cs = new ChangeSet(input.root, new Map());
   const requested = new Set(input.packages.map((p) => p.name));
-  if (input.archs !== undefined && state.manifest.archs.some((a) => !input.archs!.includes(a))) {
-    throw new UsageError(
-      `${state.manifestPath} lists one set of packages for ${state.manifest.archs.join(", ")}: --arch ${input.archs.join(",")} cannot add to some of them only`,
-      {
-        hint: `leave --arch out, or keep the packages in a manifest of their own whose archs: are ${input.archs.join(", ")}`,
-      },
-    );
-  }
+  const archRefusal = manifestArchRefusal(state, input.archs);
+  if (archRefusal !== undefined) throw archRefusal;
   const inManifest = new Set(state.manifest.packages.map((p) => p.name));
   const { alreadyPresent, roots } = manifestAddRoots(input.packages, state);
   let archs: AddArchReport[] = state.manifest.archs.map((arch) => ({ arch, added: [], skipped: [], installedSize: 0 }));

@@ -7,6 +7,7 @@ import {
   type ImageAddInput,
   imageAddIndexedRepos,
   manifestAddRoots,
+  manifestArchRefusal,
   planImageAddition,
   planManifestAddition,
   type RequestedPackage,
@@ -76,7 +77,8 @@ export async function planAdd(request: AddRequest, deps: AddDeps): Promise<AddPl
 async function planManifestAdd(request: AddRequest, manifest: string, deps: AddDeps): Promise<AddPlan> {
   const repo = findManifestRepo(request.root, manifest, deps.repos);
   const state = await readRepo(request.root, repo, deps.files);
-  const needsIndexes = manifestAddRoots(request.packages, state).roots.length > 0;
+  // Nothing to resolve (every package listed already, or --arch refused): no index is needed.
+  const needsIndexes = manifestArchRefusal(state, request.archs) === undefined && manifestAddRoots(request.packages, state).roots.length > 0;
   const indexes = needsIndexes ? await settle(loadManifestIndexes(state.manifest, deps.loader)) : undefined;
   return planManifestAddition({
     root: request.root,

@@ -2,10 +2,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type MemoryWorkspace, memoryIndexLoader, memoryWorkspace } from "../../test/support/memory-workspace.js";
 import { DebLockError } from "../core/errors.js";
 import { loadImageAdd } from "./add.js";
-import { planImageAddition } from "./add-plan.js";
+import { planImageAddition, planManifestAddition } from "./add-plan.js";
 import type { IndexLoader } from "./index-loader.js";
+import { loadManifestIndexes } from "./lock.js";
 import { loadImageRemove, type RemoveRequest } from "./remove.js";
-import { type ImageRemoveInput, planImageRemoval } from "./remove-plan.js";
+import { type ImageRemoveInput, planImageRemoval, planManifestRemoval } from "./remove-plan.js";
+import { readRepo } from "./repo-state.js";
 import { discoverRepos } from "./workspace.js";
 
 // The remove planner on its own, on inputs loaded from a fixture workspace and the fixture archive held in
@@ -92,5 +94,60 @@ describe("planImageRemoval", () => {
     const plan = planImageRemoval(input);
     expect(plan.targets[0]!.notListed).toEqual(["ffmpg"]);
     expect(plan.changes).toEqual([]);
+  }, 60_000);
+});
+
+describe("planManifestRemoval", () => {
+  async function state(ws: MemoryWorkspace, name: string) {
+    const repos = await discoverRepos(ws.root, ws);
+    const st = await readRepo(ws.root, repos.find((r) => r.name === name)!, ws);
+    return { st, indexes: { ok: true as const, value: await loadManifestIndexes(st.manifest, loader) } };
+  }
+
+  it("undoes add --manifest of a package with dependencies, pruning the marked ones, byte for byte", async () => {
+    const ws = memoryWorkspace("distroless-2024");
+    const start = ws.snapshot();
+    const before = await state(ws, "bookworm");
+    const added = planManifestAddition({ root: ws.root, packages: [{ name: "postgresql-client" }], state: before.st, indexes: before.indexes });
+    ws.apply(added.changes);
+    expect(ws.text("private/repos/deb/bookworm.yaml")).toContain("# dependency of postgresql-client");
+    const after = await state(ws, "bookworm");
+    const plan = planManifestRemoval({ root: ws.root, packages: ["postgresql-client"], state: after.st, indexes: after.indexes });
+    expect(plan.targets[0]!.removed).toEqual(["postgresql-client"]);
+    expect(plan.targets[0]!.pruned.length).toBeGreaterThan(0);
+    ws.apply(plan.changes);
+    expect(ws.snapshot()).toEqual(start);
+  }, 60_000);
+
+  it("add --manifest refuses an --arch that leaves out one of the manifest's archs", async () => {
+    const ws = memoryWorkspace("distroless-2024");
+    const { st, indexes } = await state(ws, "bookworm_python");
+    const refused = thrownBy(() =>
+      planManifestAddition({ root: ws.root, packages: [{ name: "sensible-utils" }], archs: ["amd64"], state: st, indexes }),
+    );
+    expect(refused.code).toBe("USAGE");
+    expect(refused.message).toContain("--arch amd64 cannot add to some of them only");
+  }, 60_000);
+
+  it("keeps a dependency the add brought that a staying package needs, its marker naming that package", async () => {
+    const ws = memoryWorkspace("distroless-2024");
+    const before = await state(ws, "bookworm_python");
+    ws.apply(planManifestAddition({ root: ws.root, packages: [{ name: "postgresql-client" }], state: before.st, indexes: before.indexes }).changes);
+    const after = await state(ws, "bookworm_python");
+    const plan = planManifestRemoval({ root: ws.root, packages: ["postgresql-client"], state: after.st, indexes: after.indexes });
+    ws.apply(plan.changes);
+    // The manifest of python packages leaves libc6 to another repo; the add brought it as postgresql-client's
+    // dependency, and the python packages that stay need it: it stays, marked for one of them.
+    expect(plan.targets[0]!.pruned).toContain("libpq5");
+    expect(plan.targets[0]!.pruned).not.toContain("libc6");
+    const marker = /^ {2}- libc6 # dependency of (\S+)$/m.exec(ws.text("private/repos/deb/bookworm_python.yaml")!);
+    expect(marker).not.toBeNull();
+    const parent = marker![1]!;
+    expect(before.st.manifest.packages.map((p) => p.name)).toContain(parent);
+    const amd64 = after.indexes.value.find((a) => a.arch === "amd64")!.indexes.flatMap((e) => e.index.records);
+    expect(amd64.find((r) => r.name === parent)?.depends ?? "").toMatch(/(^|[ ,|])libc6( |,|$)/);
+    const lock = ws.text("private/repos/deb/bookworm_python.lock.json")!;
+    expect(lock).toContain('"name": "libc6"');
+    expect(lock).not.toContain('"name": "libpq5"');
   }, 60_000);
 });
