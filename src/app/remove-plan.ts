@@ -74,8 +74,11 @@ export interface ImageRemoveInput {
   readonly indexes: ReadonlyMap<string, Loaded<ArchIndexes[]>>;
   /** The image's list files and the declaration files of its companion repos, by workspace-relative path. */
   readonly texts: ReadonlyMap<string, Loaded<string>>;
-  /** Every image distro of the workspace, in Bazel package order (the image's own too: the planner skips it). */
-  readonly imageDistros: readonly OtherImageDistro[];
+  /**
+   * Every image distro of the workspace, in Bazel package order (the image's own too: the planner skips it);
+   * absent when the load step saw that the remove can drop nothing (no requested name listed, no marked entry).
+   */
+  readonly imageDistros?: readonly OtherImageDistro[];
 }
 
 /** Who needs what among the packages that stay, on one arch. */
@@ -234,10 +237,12 @@ interface CompanionState {
  * keep their manifest and lock entries when this image drops them.
  */
 function usedByOtherImages(
-  imageDistros: readonly OtherImageDistro[],
+  imageDistros: readonly OtherImageDistro[] | undefined,
   repo: string,
   self: { image: string; distro: string },
 ): Map<string, { file: string; line: number }> {
+  if (imageDistros === undefined)
+    throw new InternalError("INTERNAL", "the workspace's images were not loaded before planning a remove that drops packages");
   const used = new Map<string, { file: string; line: number }>();
   for (const d of imageDistros) {
     if (d.image === self.image && d.distro === self.distro) continue;

@@ -132,7 +132,7 @@ export async function loadImageRemove(request: RemoveRequest, image: string, dep
       d.companions.some((c) => c.packages.some((p) => wanted.has(p.name))) ||
       [d.repo.name, ...d.companions.map((c) => c.repo)].some((r) => repos.states.get(r)?.manifest.packages.some((p) => markerOf(p) !== undefined)),
   );
-  const imageDistros = mayDrop ? await workspaceImageDistros(request.root, deps.files, deps.repos) : [];
+  const imageDistros = mayDrop ? await workspaceImageDistros(request.root, deps.files, deps.repos) : undefined;
   return {
     root: request.root,
     packages: request.packages,
@@ -141,6 +141,6 @@ export async function loadImageRemove(request: RemoveRequest, image: string, dep
     repos,
     indexes,
     texts,
-    imageDistros,
+    ...(imageDistros === undefined ? {} : { imageDistros }),
   };
 }
