@@ -626,7 +626,7 @@ export interface ImageAddInput {
 }
 
 /** What add does with the requested packages for one distro of an image. */
-export function distroRoots(
+function distroRoots(
   distro: ImageDistro,
   packages: readonly RequestedPackage[],
 ): { listed: Set<string>; alreadyPresent: string[]; providedByAncestor: { name: string; image: string }[]; roots: RootRequest[] } {

@@ -253,7 +253,7 @@ function usedByOtherImages(
 }
 
 /** The companion repos of one distro with their states; throws IMAGE_REPO_UNKNOWN for one the workspace does not declare. */
-export function companionStates(info: ImageInfo, distro: ImageDistro, repos: LoadedRepos): CompanionState[] {
+function companionStates(info: ImageInfo, distro: ImageDistro, repos: LoadedRepos): CompanionState[] {
   const companions: CompanionState[] = [];
   for (const c of distro.companions) {
     const cstate = repos.get(c.repo);
