@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, normalize } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // src/core and src/edit are pure: no file system, network, process, clock or undici. This keeps them
@@ -34,6 +34,61 @@ describe("module purity", () => {
         if (/\bDate\.now\(\)|new Date\(\)/.test(text)) offenders.push(`${file}: reads the clock`);
       }
       expect(offenders).toEqual([]);
+    });
+  }
+});
+
+// The planners of add and remove are pure and synchronous: their command loads everything first (add.ts,
+// remove.ts), then calls them. Neither they nor anything they import as a value reach src/io, src/cli or an I/O
+// module, and they hold no Promise.
+const PLANNERS = ["app/add-plan.ts", "app/remove-plan.ts"];
+const IO_MODULE = /^(node:(?!path$)|fs$|http|https$|net$|child_process$|os$|undici$|openpgp$|lzma-native$|fzstd$)/;
+
+/** The modules a file imports as values (type-only imports erased), as paths for relative ones. */
+function valueImports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?([^;]*?)\s+from\s+"([^"]+)";/gms)) {
+    if (m[1] !== undefined) continue;
+    const braces = /^\{([^}]*)\}$/s.exec(m[2]!.trim());
+    if (
+      braces &&
+      braces[1]!
+        .split(",")
+        .map((n) => n.trim())
+        .filter((n) => n !== "")
+        .every((n) => n.startsWith("type "))
+    )
+      continue;
+    const spec = m[3]!;
+    out.push(spec.startsWith(".") ? normalize(join(dirname(file), spec.replace(/\.js$/, ".ts"))) : spec);
+  }
+  return out;
+}
+
+describe("planner purity", () => {
+  const src = import.meta.dirname;
+  for (const planner of PLANNERS) {
+    it(`src/${planner} is synchronous and reaches no I/O through its imports`, () => {
+      const text = readFileSync(join(src, planner), "utf8");
+      const offenders: string[] = [];
+      if (/\b(async|await|Promise)\b|\bimport\(/.test(text)) offenders.push(`${planner}: async code`);
+      if (/\bprocess\.|\bDate\.now\(\)|new Date\(/.test(text)) offenders.push(`${planner}: uses process or the clock`);
+      const seen = new Set<string>();
+      const queue: [string, string][] = [[join(src, planner), planner]];
+      while (queue.length > 0) {
+        const [file, chain] = queue.shift()!;
+        if (seen.has(file)) continue;
+        seen.add(file);
+        for (const dep of valueImports(file)) {
+          const via = `${chain} → ${dep.startsWith(src) ? dep.slice(src.length + 1) : dep}`;
+          if (dep.includes("/io/") || dep.includes("/cli/") || IO_MODULE.test(dep)) offenders.push(via);
+          else if (dep.startsWith(src)) queue.push([dep, via]);
+        }
+      }
+      expect(offenders).toEqual([]);
+      // The walk saw the planner's real imports (the pattern matched something).
+      expect(seen.size).toBeGreaterThan(5);
     });
   }
 });

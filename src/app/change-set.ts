@@ -1,12 +1,18 @@
 import { posix } from "node:path";
-import type { FileChange } from "../io/files.js";
-import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { formatModuleLockNotice, planModuleLockSync } from "./module-lock-sync.js";
+import { type Loaded, loadedEntry } from "./loaded.js";
 
 /**
  * The edits one command plans over workspace files, kept in memory until the caller applies them in one
  * transaction. Several targets may edit the same file: each edit starts from the text the set holds so far.
+ * Pure: the texts of the files the edits may touch are loaded before planning.
  */
+
+/** One file's change (absolute path); `null` before = create, `null` after = delete. */
+export interface FileChange {
+  readonly path: string;
+  readonly before: string | null;
+  readonly after: string | null;
+}
 
 /** A text file being edited in several places; list offsets of the original text are mapped through earlier edits. */
 export class FileEdit {
@@ -40,19 +46,18 @@ export class FileEdit {
 
 export class ChangeSet {
   readonly edits = new Map<string, FileEdit>();
-  /** What MODULE.bazel.lock could not follow safely, with the command to run (filled by changes()). */
-  readonly moduleLockNotices: string[] = [];
 
   constructor(
     private readonly root: string,
-    private readonly files: WorkspaceFiles,
+    /** The texts of the workspace files the edits may touch, by workspace-relative path. */
+    private readonly texts: ReadonlyMap<string, Loaded<string>>,
   ) {}
 
-  /** The edit of a workspace-relative file, read on first use. */
-  async file(rel: string): Promise<FileEdit> {
+  /** The edit of a workspace-relative file, started from its loaded text on first use. */
+  file(rel: string): FileEdit {
     let e = this.edits.get(rel);
     if (e === undefined) {
-      e = new FileEdit(rel, await this.files.readText(posix.join(this.root, rel)));
+      e = new FileEdit(rel, loadedEntry(this.texts, rel, "file"));
       this.edits.set(rel, e);
     }
     return e;
@@ -78,14 +83,19 @@ export class ChangeSet {
     this.edits.set(rel, e);
   }
 
-  /** File changes (absolute paths, sorted), with MODULE.bazel.lock brought in step with them. */
-  async changes(): Promise<FileChange[]> {
+  /**
+   * File changes (absolute paths, sorted). MODULE.bazel.lock is not among them: the command brings it in step
+   * afterwards (withModuleLock), as it reads files the plan does not edit.
+   */
+  changes(): FileChange[] {
     const changed = [...this.edits.values()].filter((e) => e.created || e.text !== e.before);
     const out: FileChange[] = changed.map((e) => ({ path: posix.join(this.root, e.path), before: e.created ? null : e.before, after: e.text }));
     for (const [rel, before] of this.deleted) out.push({ path: posix.join(this.root, rel), before, after: null });
-    const moduleLock = await planModuleLockSync(this.root, this.files, out);
-    if (moduleLock.change !== undefined) out.push(moduleLock.change);
-    this.moduleLockNotices.splice(0, this.moduleLockNotices.length, ...moduleLock.notices.map(formatModuleLockNotice));
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return sortChanges(out);
   }
+}
+
+/** Changes in path order (the order every plan reports them in). */
+export function sortChanges(changes: FileChange[]): FileChange[] {
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -40,11 +40,18 @@ export function companionManifestText(main: RepoState, debArch: string, purpose:
   return [`# ${purpose}`, "version: 1", "", ...sources, "", "archs:", `${dash}${debArch}`, "", "packages: []", ""].join(nl);
 }
 
+/** The manifest and lock (workspace-relative) of a new companion repo: beside the main repo's. */
+export function companionFiles(main: Pick<RepoState, "manifestPath">, name: string): { manifestPath: string; lockPath: string } {
+  const dir = posix.dirname(main.manifestPath);
+  return {
+    manifestPath: dir === "." ? `${name}.yaml` : `${dir}/${name}.yaml`,
+    lockPath: dir === "." ? `${name}.lock.json` : `${dir}/${name}.lock.json`,
+  };
+}
+
 /** The state of a companion repo that does not exist yet: files beside the main repo's, empty lock. */
 export function newCompanionState(main: RepoState, name: string, debArch: string, purpose: string): RepoState {
-  const dir = posix.dirname(main.manifestPath);
-  const manifestPath = dir === "." ? `${name}.yaml` : `${dir}/${name}.yaml`;
-  const lockPath = dir === "." ? `${name}.lock.json` : `${dir}/${name}.lock.json`;
+  const { manifestPath, lockPath } = companionFiles(main, name);
   const manifestText = companionManifestText(main, debArch, purpose);
   const lockText = formatLock({ version: 1, packages: [] }, main.lock.dialect, main.lock.layout);
   return {

@@ -18,21 +18,21 @@ export class FixedPointError extends Error {
   }
 }
 
-export async function fixedPoint<S>(
+export function fixedPoint<S>(
   what: string,
   start: S,
-  step: (state: S, round: number) => S | Promise<S>,
+  step: (state: S, round: number) => S,
   equal: (a: S, b: S) => boolean,
   show: (state: S) => string,
   limit = 16,
-): Promise<S> {
+): S {
   let state = start;
   for (let round = 0; round < limit; round++) {
-    const next = await step(state, round);
+    const next = step(state, round);
     if (equal(state, next)) return next;
     state = next;
   }
-  const after = await step(state, limit);
+  const after = step(state, limit);
   throw new FixedPointError(what, limit, `  before the last round: ${show(state)}\n  after it: ${show(after)}`);
 }
 

@@ -1,24 +1,18 @@
 import { posix } from "node:path";
-import type { Relation, RelationField } from "../core/debian/relation.js";
-import { parseVersion, type Version } from "../core/debian/version.js";
-import { DebLockError, ProblemError, UsageError } from "../core/errors.js";
-import { formatLock } from "../core/lock/index.js";
-import { formatMarker, markerOf, removeManifestPackages, setManifestPackageComments } from "../edit/manifest.js";
-import type { FileChange } from "../io/files.js";
+import { DebLockError, UsageError } from "../core/errors.js";
+import { markerOf } from "../edit/manifest.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { ChangeSet } from "./change-set.js";
-import { parseCompanionRepoName } from "./companion.js";
-import { removeCompanionBlock, removeImageListPackages } from "./image-list-edit.js";
-import { type CompanionList, discoverImage, type ImageDistro, type ImageInfo } from "./images.js";
+import { discoverImage, type ImageInfo } from "./images.js";
 import type { IndexLoader } from "./index-loader.js";
+import { LoadedRepos } from "./loaded.js";
 import { loadManifestIndexes } from "./lock.js";
-import { pinnedUniverseFor, pinsFor, recordOf } from "./pinned-universe.js";
-import { presentFor } from "./present-packages.js";
-import { providesMeets, versionMeets } from "./relation-match.js";
-import { undeclareRepo } from "./repo-declaration.js";
-import { currentState, lockedVersions, type RepoState, RepoStates, readRepo } from "./repo-state.js";
+import { loadRepoIndexes, loadRepoStates, loadTexts, settle, withModuleLock } from "./plan-load.js";
+import { type ImageRemoveInput, type OtherImageDistro, planImageRemoval, planManifestRemoval, type RemovePlan } from "./remove-plan.js";
+import { RepoStates, readRepo } from "./repo-state.js";
 import { findManifestRepo, requireImageOrManifest } from "./target-selection.js";
 import type { RepoDecl } from "./workspace.js";
+
+export type { RemovePlan, RemoveTargetReport } from "./remove-plan.js";
 
 export interface RemoveRequest {
   readonly root: string;
@@ -34,29 +28,6 @@ export interface RemoveDeps {
   readonly files: WorkspaceFiles;
   readonly loader: IndexLoader;
   readonly repos: readonly RepoDecl[];
-}
-
-export interface RemoveTargetReport {
-  readonly distro?: string;
-  readonly repo: string;
-  readonly manifestFile: string;
-  readonly lockFile: string;
-  /** Requested packages removed from the image list (or manifest). */
-  readonly removed: readonly string[];
-  /** Marked dependencies nothing needs any more, removed with them. */
-  readonly pruned: readonly string[];
-  /** Requested packages the image (or manifest) does not list. */
-  readonly notListed: readonly string[];
-  /** Removed from the image but kept in the repo's manifest and lock because another file still names them. */
-  readonly keptInRepo: readonly { readonly name: string; readonly file: string; readonly line: number }[];
-}
-
-export interface RemovePlan {
-  readonly image?: string;
-  readonly targets: readonly RemoveTargetReport[];
-  readonly changes: readonly FileChange[];
-  /** MODULE.bazel.lock entries that could not follow the change safely, with the command to run. */
-  readonly warnings: readonly string[];
 }
 
 /** Bazel packages of the workspace (directories with a BUILD or BUILD.bazel file), skipping bazel-* output trees. */
@@ -78,18 +49,9 @@ async function bazelPackages(root: string, files: WorkspaceFiles, dir = ""): Pro
   return out;
 }
 
-/**
- * Packages other images (or other distros of this image) take from `repo`, with where they are listed: those
- * keep their manifest and lock entries when this image drops them.
- */
-async function usedByOtherImages(
-  root: string,
-  files: WorkspaceFiles,
-  repos: readonly RepoDecl[],
-  repo: string,
-  self: { image: string; distro: string },
-): Promise<Map<string, { file: string; line: number }>> {
-  const used = new Map<string, { file: string; line: number }>();
+/** Every image distro of the workspace, with the repos it takes packages from and the packages it lists. */
+async function workspaceImageDistros(root: string, files: WorkspaceFiles, repos: readonly RepoDecl[]): Promise<OtherImageDistro[]> {
+  const out: OtherImageDistro[] = [];
   for (const pkg of await bazelPackages(root, files)) {
     let info: ImageInfo;
     try {
@@ -99,129 +61,23 @@ async function usedByOtherImages(
       continue; // not an image deb-lock understands: it lists no packages we could see
     }
     for (const d of info.distros) {
-      if (info.image === self.image && d.distro === self.distro) continue;
-      if (!Object.values(d.repoByArch).some((r) => r.name === repo)) continue;
-      for (const ref of d.packages) if (!used.has(ref.name)) used.set(ref.name, { file: ref.file, line: ref.line });
+      const names = [...new Set(Object.values(d.repoByArch).map((r) => r.name))];
+      out.push({
+        image: info.image,
+        distro: d.distro,
+        repos: names,
+        packages: d.packages.map((p) => ({ name: p.name, file: p.file, line: p.line })),
+      });
     }
-  }
-  return used;
-}
-
-/** Who needs what among the packages that stay, on one arch. */
-interface Needs {
-  readonly arch: string;
-  /** Packages that stay, each with the package that needs it (undefined for the image's own roots). */
-  readonly kept: ReadonlyMap<string, string | undefined>;
-  /** A package being removed that a staying package still needs: the path root → ... → package. */
-  readonly violation?: readonly string[];
-}
-
-interface PoolEntry {
-  readonly name: string;
-  readonly version: Version;
-  readonly provides: RelationField;
-}
-
-function satisfies(entry: PoolEntry, rel: Relation): boolean {
-  return entry.name === rel.name ? versionMeets(entry.version, rel) : providesMeets(entry.provides.flat(), rel);
-}
-
-/**
- * Which packages of an image (or manifest) are still needed once `removing` is gone, on each arch. The image's
- * unmarked packages stay; a marked dependency stays when a staying package depends on it (directly or through
- * other staying packages) and nothing else present satisfies that dependency. Like add, this follows only
- * dependencies between packages of the image: an image may knowingly leave out dependencies of its packages.
- */
-async function neededAfterRemoval(
-  state: RepoState,
-  archs: readonly string[],
-  listed: readonly string[],
-  marked: ReadonlySet<string>,
-  removing: ReadonlySet<string>,
-  ancestorsOf: (arch: string) => { name: string; version: string }[],
-  loader: IndexLoader,
-  /** Per Debian arch, packages the image has on that arch only (companion repos), at their locked versions. */
-  archOnly: (arch: string) => { name: string; version: string }[] = () => [],
-): Promise<Needs[]> {
-  const indexes = await loadManifestIndexes(state.manifest, loader);
-  const out: Needs[] = [];
-  for (const arch of archs) {
-    const ix = indexes.find((i) => i.arch === arch);
-    if (ix === undefined) continue;
-    const locked = lockedVersions(state, arch);
-    const ancestors = ancestorsOf(arch);
-    const { universe } = pinnedUniverseFor(ix, pinsFor(state, arch, ancestors), loader.universes);
-    const entryOf = (name: string, version: string): PoolEntry & { deps: RelationField } => {
-      const rec = recordOf(universe, name, version);
-      const rel = rec === undefined ? undefined : universe.relationsOf(rec);
-      return { name, version: parseVersion(version), provides: rel?.provides ?? [], deps: rel?.dependencies ?? [] };
-    };
-    const base = ancestors.map((p) => entryOf(p.name, p.version));
-    const pool = new Map(listed.filter((n) => locked.has(n)).map((n) => [n, entryOf(n, locked.get(n)!)]));
-    for (const p of archOnly(arch)) if (!pool.has(p.name)) pool.set(p.name, entryOf(p.name, p.version));
-    const kept = new Map<string, string | undefined>();
-    const queue: string[] = [];
-    for (const n of pool.keys()) {
-      if (!marked.has(n) && !removing.has(n)) {
-        kept.set(n, undefined);
-        queue.push(n);
-      }
-    }
-    const pathTo = (name: string): string[] => {
-      const path = [name];
-      for (let p = kept.get(name); p !== undefined; p = kept.get(p)) path.unshift(p);
-      return path;
-    };
-    let violation: string[] | undefined;
-    while (queue.length > 0 && violation === undefined) {
-      const k = queue.shift()!;
-      for (const group of pool.get(k)!.deps) {
-        const met = (e: PoolEntry) => group.some((r) => satisfies(e, r));
-        if (base.some(met) || [...kept.keys()].some((n) => met(pool.get(n)!))) continue;
-        const dep = [...pool.values()].find((e) => marked.has(e.name) && !removing.has(e.name) && !kept.has(e.name) && met(e));
-        if (dep !== undefined) {
-          kept.set(dep.name, k);
-          queue.push(dep.name);
-          continue;
-        }
-        const gone = [...pool.values()].find((e) => removing.has(e.name) && met(e));
-        if (gone !== undefined) {
-          violation = [...pathTo(k), gone.name];
-          break;
-        }
-      }
-    }
-    out.push({ arch, kept, ...(violation === undefined ? {} : { violation }) });
   }
   return out;
-}
-
-function stillNeededError(label: string, needs: readonly Needs[]): ProblemError | undefined {
-  const n = needs.find((x) => x.violation !== undefined);
-  if (n === undefined) return undefined;
-  const path = n.violation!;
-  const name = path[path.length - 1]!;
-  return new ProblemError("REMOVE_STILL_NEEDED", `${label}: ${name} is still needed on ${n.arch}: ${path.join(" → ")}`, {
-    hint: `remove ${path[0]} as well (deb-lock remove ${path[0]} ${name} ...), or keep ${name}; nothing was written`,
-  });
-}
-
-/** The image's own packages (unmarked) that need a kept package, through the need chain. */
-function rootsOf(needs: readonly Needs[], name: string): string[] {
-  const out = new Set<string>();
-  for (const n of needs) {
-    let cur: string | undefined = name;
-    let guard = 0;
-    while (cur !== undefined && n.kept.get(cur) !== undefined && guard++ < 1000) cur = n.kept.get(cur);
-    if (cur !== undefined && cur !== name && n.kept.has(cur)) out.add(cur);
-  }
-  return [...out];
 }
 
 /**
  * Plans `deb-lock remove`: takes packages out of an image's list (or a manifest), refuses when a package that
  * stays still needs one of them (naming the path), and prunes marked dependencies (`# dependency of ...`)
  * nothing needs any more. A package another Starlark file still names keeps its manifest and lock entries.
+ * Loads what the plan can need, plans in remove-plan.ts (pure), then brings MODULE.bazel.lock in step.
  */
 export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Promise<RemovePlan> {
   if (request.packages.length === 0) throw new UsageError("remove needs at least one package", { hint: "deb-lock remove PKG... --image DIR" });
@@ -229,240 +85,62 @@ export async function planRemove(request: RemoveRequest, deps: RemoveDeps): Prom
   if (request.manifest !== undefined && request.archs !== undefined) {
     throw new UsageError("--arch works with --image only: a manifest lists one set of packages for all its archs", { hint: "leave --arch out" });
   }
-  return request.manifest !== undefined ? planManifestRemove(request, request.manifest, deps) : planImageRemove(request, request.image!, deps);
+  const plan =
+    request.manifest !== undefined
+      ? await planManifestRemove(request, request.manifest, deps)
+      : planImageRemoval(await loadImageRemove(request, request.image!, deps));
+  const { changes, notices } = await withModuleLock(request.root, deps.files, plan.changes);
+  return { ...plan, changes, warnings: [...notices, ...plan.warnings] };
 }
 
 /** remove --manifest: a plain rules_distroless repo. */
 async function planManifestRemove(request: RemoveRequest, manifest: string, deps: RemoveDeps): Promise<RemovePlan> {
-  const cs = new ChangeSet(request.root, deps.files);
-  const wanted = new Set(request.packages);
   const repo = findManifestRepo(request.root, manifest, deps.repos);
   const state = await readRepo(request.root, repo, deps.files);
-  const listed = new Set(state.manifest.packages.map((p) => p.name));
-  const notListed = [...wanted].filter((n) => !listed.has(n));
-  if (repo.resolveTransitive) {
-    removeFromTransitiveRepo(cs, state, wanted);
-    const removed = [...wanted].filter((n) => listed.has(n));
-    return {
-      targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned: [], notListed, keptInRepo: [] }],
-      changes: await cs.changes(),
-      warnings: cs.moduleLockNotices,
-    };
-  }
-  const marked = new Set(state.manifest.packages.filter((p) => markerOf(p) !== undefined).map((p) => p.name));
-  const removed = [...wanted].filter((n) => listed.has(n));
-  const needs = await neededAfterRemoval(state, state.manifest.archs, [...listed], marked, wanted, () => [], deps.loader);
-  const refusal = stillNeededError(repo.name, needs);
-  if (refusal !== undefined) throw refusal;
-  const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
-  const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
-  dropFromRepo(cs, state, [...removed, ...pruned], needs, wanted);
-  return {
-    targets: [{ repo: repo.name, manifestFile: state.manifestPath, lockFile: state.lockPath, removed, pruned, notListed, keptInRepo: [] }],
-    changes: await cs.changes(),
-    warnings: cs.moduleLockNotices,
-  };
+  // A transitive repo's lock records what each package needs: no index is needed to remove from it.
+  const indexes = repo.resolveTransitive ? undefined : await settle(loadManifestIndexes(state.manifest, deps.loader));
+  return planManifestRemoval({ root: request.root, packages: request.packages, state, ...(indexes === undefined ? {} : { indexes }) });
 }
 
-/** remove --image: every distro of a distroless image (or the one --distro names). */
-async function planImageRemove(request: RemoveRequest, image: string, deps: RemoveDeps): Promise<RemovePlan> {
-  const cs = new ChangeSet(request.root, deps.files);
-  const wanted = new Set(request.packages);
-  const targets: RemoveTargetReport[] = [];
+/** remove --image: discovers the image, then loads its repos, their indexes, the files the edits may touch and the workspace's other images. */
+export async function loadImageRemove(request: RemoveRequest, image: string, deps: RemoveDeps): Promise<ImageRemoveInput> {
   const info = await discoverImage(request.root, image, deps.files, deps.repos, request.distro === undefined ? {} : { distro: request.distro });
-  const repoStates = new RepoStates(request.root, deps.repos, deps.files);
-  const pending: {
-    distro: ImageDistro;
-    state: RepoState;
-    removed: string[];
-    pruned: string[];
-    notListed: string[];
-    needs: Needs[];
-    companions: CompanionState[];
-  }[] = [];
-  for (const distro of info.distros) {
-    for (const a of Object.values(distro.ancestors).flat()) await repoStates.read(a.repo);
-    const companions: CompanionState[] = [];
-    for (const c of distro.companions) {
-      const cstate = await repoStates.read(c.repo);
-      if (cstate === undefined) {
-        throw new ProblemError(
-          "IMAGE_REPO_UNKNOWN",
-          `${c.list.file}: image ${info.image} (${distro.distro}, ${c.arch}) names repo ${c.repo}, which the workspace does not declare`,
-          {
-            hint: "declare it like the image's other repos, or remove the labels naming it; nothing was written",
-          },
-        );
-      }
-      companions.push({ list: c, state: cstate, debArch: distro.debianArch[c.arch]! });
-    }
-    const own = new Set(distro.packages.map((p) => p.name));
-    if (request.archs !== undefined) {
-      const archWanted = (c: CompanionState) => request.archs!.includes(c.list.arch) || request.archs!.includes(c.debArch);
-      const everywhere = [...wanted].filter((n) => own.has(n));
-      const elsewhere = [...wanted].filter((n) => companions.some((c) => !archWanted(c) && c.list.packages.some((p) => p.name === n)));
-      if (everywhere.length > 0 || elsewhere.length > 0) {
-        throw new ProblemError(
-          "REMOVE_ARCH_SHARED",
-          `image ${info.image} (${distro.distro}) lists ${[...everywhere, ...elsewhere].join(", ")} for ${everywhere.length > 0 ? "every arch" : "other archs too"}, so --arch ${request.archs.join(",")} cannot remove ${everywhere.length + elsewhere.length === 1 ? "it" : "them"} there alone`,
-          {
-            hint: "leave --arch out to remove them from every arch; nothing was written",
-          },
-        );
-      }
-    }
-    const listed = new Set([...own, ...companions.flatMap((c) => c.list.packages.map((p) => p.name))]);
-    const state = (await repoStates.read(distro.repo.name))!;
-    const markedIn = (st: RepoState, names: ReadonlySet<string>) =>
-      st.manifest.packages.filter((p) => markerOf(p) !== undefined && names.has(p.name)).map((p) => p.name);
-    const marked = new Set([...markedIn(state, own), ...companions.flatMap((c) => markedIn(c.state, new Set(c.list.packages.map((p) => p.name))))]);
-    const removed = [...wanted].filter((n) => listed.has(n));
-    const debArchs = distro.archs.map((a) => distro.debianArch[a]!);
-    const needs = await neededAfterRemoval(
-      state,
-      debArchs,
-      [...own],
-      marked,
-      wanted,
-      (arch) => presentFor(distro, info.image, repoStates.states, arch).filter((p) => p.from !== info.image),
-      deps.loader,
-      (arch) =>
-        companions
-          .filter((c) => c.debArch === arch)
-          .flatMap((c) => {
-            const locked = lockedVersions(c.state, arch);
-            return c.list.packages.flatMap((p) => (locked.has(p.name) ? [{ name: p.name, version: locked.get(p.name)! }] : []));
-          }),
-    );
-    const refusal = stillNeededError(`image ${info.image} (${distro.distro})`, needs);
-    if (refusal !== undefined) throw refusal;
-    const needed = new Set(needs.flatMap((n) => [...n.kept.keys()]));
-    const pruned = [...marked].filter((n) => !wanted.has(n) && !needed.has(n));
-    pending.push({ distro, state, removed, pruned, notListed: [...wanted].filter((n) => !listed.has(n)), needs, companions });
-  }
-  for (const p of pending) {
-    const doomed = new Set([...p.removed, ...p.pruned]);
-    if (doomed.size === 0) continue;
-    for (const loc of p.distro.lists) {
-      if (!loc.packages.some((x) => doomed.has(x.name))) continue;
-      const edit = await cs.file(loc.file);
-      edit.record(loc.listStart, removeImageListPackages(edit.text, loc, edit.map(loc.listStart), doomed));
-    }
-    for (const c of p.companions) {
-      const names = c.list.packages.map((x) => x.name);
-      if (!names.some((n) => doomed.has(n))) continue;
-      const edit = await cs.file(c.list.list.file);
-      if (names.every((n) => doomed.has(n))) {
-        // Nothing left for this arch: the whole addition goes, and the companion repo with it.
-        edit.record(c.list.block.start, removeCompanionBlock(edit.text, edit.map(c.list.block.start), edit.map(c.list.block.end)));
-      } else {
-        edit.record(c.list.list.listStart, removeImageListPackages(edit.text, c.list.list, edit.map(c.list.list.listStart), doomed));
-      }
-    }
-  }
-  for (const p of pending) {
-    const doomed = new Set([...p.removed, ...p.pruned]);
-    const own = new Set(p.distro.packages.map((x) => x.name));
-    const elsewhere =
-      doomed.size === 0
-        ? new Map<string, { file: string; line: number }>()
-        : await usedByOtherImages(request.root, deps.files, deps.repos, p.state.repo.name, { image: info.image, distro: p.distro.distro });
-    const drop = [...doomed].filter((n) => own.has(n) && !elsewhere.has(n));
-    dropFromRepo(cs, p.state, drop, p.needs, wanted);
-    for (const c of p.companions) {
-      const names = c.list.packages.map((x) => x.name);
-      const gone = names.filter((n) => doomed.has(n));
-      if (gone.length === 0) continue;
-      const cur = currentState(cs, c.state);
-      const left = cur.manifest.packages.filter((m) => !gone.includes(m.name));
-      if (left.length === 0 && parseCompanionRepoName(c.state.repo.name) !== undefined) {
-        // A companion repo add created and that is now empty: its files and its declaration go.
-        cs.delete(c.state.manifestPath, c.state.manifestText);
-        cs.delete(c.state.lockPath, c.state.lockText);
-        const declFile = c.state.repo.declaredIn.file;
-        const decl = await cs.file(declFile);
-        cs.set(declFile, decl.before, undeclareRepo(decl.text, declFile, c.state.repo.name));
-      } else {
-        dropFromRepo(cs, c.state, gone, p.needs, wanted);
-      }
-    }
-    targets.push({
-      distro: p.distro.distro,
-      repo: p.state.repo.name,
-      manifestFile: p.state.manifestPath,
-      lockFile: p.state.lockPath,
-      removed: p.removed,
-      pruned: p.pruned,
-      notListed: p.notListed,
-      keptInRepo: [...doomed].filter((n) => elsewhere.has(n)).map((n) => ({ name: n, ...elsewhere.get(n)! })),
-    });
-  }
-  return { image: info.image, targets, changes: await cs.changes(), warnings: cs.moduleLockNotices };
-}
-
-/** A companion repo of an image (one arch), with its state. */
-interface CompanionState {
-  readonly list: CompanionList;
-  readonly state: RepoState;
-  readonly debArch: string;
-}
-
-/** Removes names from a repo's manifest and lock; re-points markers that named a removed package. */
-function dropFromRepo(
-  cs: ChangeSet,
-  original: RepoState,
-  names: readonly string[],
-  needs: readonly Needs[],
-  removedRoots: ReadonlySet<string>,
-): void {
-  const state = currentState(cs, original);
-  let manifestText = names.length === 0 ? state.manifestText : removeManifestPackages(state.manifestText, names, state.manifestPath);
-  // A kept dependency whose marker names a removed package now belongs to the packages that still need it.
-  const comments = new Map<string, string | undefined>();
-  for (const p of state.manifest.packages) {
-    const marker = markerOf(p);
-    if (marker === undefined || names.includes(p.name) || !marker.dependencyOf.some((d) => removedRoots.has(d))) continue;
-    const parents = rootsOf(needs, p.name);
-    const kept = marker.dependencyOf.filter((d) => !removedRoots.has(d));
-    const next = [...kept, ...parents.filter((r) => !kept.includes(r))];
-    if (next.length > 0) comments.set(p.name, formatMarker({ dependencyOf: next }));
-  }
-  if (comments.size > 0) manifestText = setManifestPackageComments(manifestText, comments, state.manifestPath);
-  cs.set(state.manifestPath, state.manifestText, manifestText);
-  if (names.length === 0) return;
-  const drop = new Set(names);
-  const packages = state.lock.lock.packages.filter((p) => !drop.has(p.name));
-  if (packages.length !== state.lock.lock.packages.length) {
-    cs.set(state.lockPath, state.lockText, formatLock({ version: 1, packages }, state.lock.dialect, state.lock.layout));
-  }
-}
-
-/**
- * A transitive repo's lock records each manifest package with its whole closure: removing packages keeps the
- * entries of the remaining packages and of their recorded dependencies, and drops the rest.
- */
-function removeFromTransitiveRepo(cs: ChangeSet, state: RepoState, wanted: ReadonlySet<string>): void {
-  const remaining = new Set(state.manifest.packages.map((p) => p.name).filter((n) => !wanted.has(n)));
-  const keep = new Set<string>();
-  for (const p of state.lock.lock.packages) {
-    if (!remaining.has(p.name)) continue;
-    const needed = p.dependencies.find((d) => wanted.has(d.name));
-    if (needed !== undefined) {
-      throw new ProblemError(
-        "REMOVE_STILL_NEEDED",
-        `${state.repo.name}: ${needed.name} is still needed on ${p.arch}: ${p.name} depends on it (its locked dependencies in ${state.lockPath} list it)`,
-        {
-          hint: `remove ${p.name} as well, or keep ${needed.name}; nothing was written`,
-        },
-      );
-    }
-    keep.add(p.key);
-    for (const d of p.dependencies) keep.add(d.key);
-  }
-  const names = [...wanted].filter((n) => state.manifest.packages.some((p) => p.name === n));
-  if (names.length === 0) return;
-  cs.set(state.manifestPath, state.manifestText, removeManifestPackages(state.manifestText, names, state.manifestPath));
-  const packages = state.lock.lock.packages.filter((p) => keep.has(p.key));
-  if (packages.length !== state.lock.lock.packages.length)
-    cs.set(state.lockPath, state.lockText, formatLock({ version: 1, packages }, state.lock.dialect, state.lock.layout));
+  const names = info.distros.flatMap((d) => [
+    ...Object.values(d.ancestors)
+      .flat()
+      .map((a) => a.repo),
+    ...d.companions.map((c) => c.repo),
+    d.repo.name,
+  ]);
+  const loaded = await loadRepoStates(new RepoStates(request.root, deps.repos, deps.files), names);
+  const repos = new LoadedRepos(loaded);
+  const indexes = await loadRepoIndexes(
+    loaded,
+    info.distros.map((d) => d.repo.name),
+    deps.loader,
+  );
+  const companionStates = info.distros.flatMap((d) => d.companions.flatMap((c) => (repos.states.get(c.repo) ? [repos.states.get(c.repo)!] : [])));
+  const texts = await loadTexts(request.root, deps.files, [
+    ...info.distros.flatMap((d) => [...d.lists.map((l) => l.file), ...d.companions.map((c) => c.list.file)]),
+    ...companionStates.map((s) => s.repo.declaredIn.file),
+  ]);
+  // Other images keep what they list in the repos they share; only a remove that may drop something asks.
+  const wanted = new Set(request.packages);
+  const mayDrop = info.distros.some(
+    (d) =>
+      d.packages.some((p) => wanted.has(p.name)) ||
+      d.companions.some((c) => c.packages.some((p) => wanted.has(p.name))) ||
+      [d.repo.name, ...d.companions.map((c) => c.repo)].some((r) => repos.states.get(r)?.manifest.packages.some((p) => markerOf(p) !== undefined)),
+  );
+  const imageDistros = mayDrop ? await workspaceImageDistros(request.root, deps.files, deps.repos) : undefined;
+  return {
+    root: request.root,
+    packages: request.packages,
+    ...(request.archs === undefined ? {} : { archs: request.archs }),
+    info,
+    repos,
+    indexes,
+    texts,
+    ...(imageDistros === undefined ? {} : { imageDistros }),
+  };
 }

@@ -3,7 +3,6 @@ import { ProblemError } from "../core/errors.js";
 import { type ParsedLock, parseLock } from "../core/lock/index.js";
 import { type Manifest, parseManifest } from "../edit/manifest.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import type { ChangeSet } from "./change-set.js";
 import { lockShowsKeyStyle, workspaceKeyStyle } from "./key-style.js";
 import type { RepoDecl } from "./workspace.js";
 
@@ -43,7 +42,7 @@ export function lockedVersions(state: RepoState, arch: string): Map<string, stri
 }
 
 /** A repo's manifest and lock as the change set has them so far (several targets may edit one repo). */
-export function currentState(cs: ChangeSet, state: RepoState): RepoState {
+export function currentState(cs: { readonly edits: ReadonlyMap<string, { readonly text: string }> }, state: RepoState): RepoState {
   const manifestText = cs.edits.get(state.manifestPath)?.text ?? state.manifestText;
   const lockText = cs.edits.get(state.lockPath)?.text ?? state.lockText;
   if (manifestText === state.manifestText && lockText === state.lockText) return state;
