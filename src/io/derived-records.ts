@@ -1,8 +1,9 @@
 import type { PackageRecord } from "../core/debian/package.js";
+import { providedNamesOf, type RecordLookup, withLookup } from "../core/resolve/universe.js";
 import type { Cache } from "./cache.js";
 
 /** Version of the derived-records format; bump when PackageRecord or the parser changes. */
-export const DERIVED_FORMAT = "deb-lock/packages-records/5";
+export const DERIVED_FORMAT = "deb-lock/packages-records/6";
 
 /*
  * Derived data: the parsed records of an index, keyed by the index SHA256 and a format version (the cache checks
@@ -70,8 +71,8 @@ const [
 
 /** Written in the header to detect a reader of the other byte order (typed arrays use the platform's). */
 const BYTE_ORDER_MARK = 0x01020304;
-/** Header after the magic line and the index hash: byte-order mark, record count, string count, blob bytes, flags. */
-const HEADER_WORDS = 5;
+/** Header after the magic line and the index hash: byte-order mark, record count, string count, blob bytes, flags, Provides pairs. */
+const HEADER_WORDS = 6;
 const ASCII_BLOB = 1;
 /** Strings joined at once when writing the string table. */
 const STRING_BATCH = 8192;
@@ -135,6 +136,30 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
     installedSize[i] = r.installedSize ?? -1;
     essential[i] = r.essential === true ? 1 : 0;
   }
+  // Lookups (see RecordLookup): record numbers by name, and (provided name, record number) pairs, both sorted.
+  const byName = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+    const x = records[a]!.name;
+    const y = records[b]!.name;
+    return x < y ? -1 : x > y ? 1 : a - b;
+  });
+  const pairs: [string, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const provides = records[i]!.provides;
+    if (provides === undefined) continue;
+    for (const name of new Set(providedNamesOf(provides))) pairs.push([name, i]);
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+  const provName = new Int32Array(pairs.length);
+  const provRecord = new Int32Array(pairs.length);
+  pairs.forEach(([name, i], k) => {
+    let id = ids.get(name);
+    if (id === undefined) {
+      id = strings.push(name) - 1;
+      ids.set(name, id);
+    }
+    provName[k] = id;
+    provRecord[k] = i;
+  });
   // The strings are joined a batch at a time: one joined string of a whole index would be another ~25 MB held
   // while the entry is built. The kept fields of a Debian index are ASCII, so the entry is first sized as if every
   // string were (a byte per character) and each batch is joined once, checked and written; only an index with a
@@ -147,10 +172,12 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
     ends[i] = at;
   }
   // Float64 columns first, then the 4-byte ones, then bytes: from an 8-byte aligned start, each is aligned for a view.
-  const columns = [size, installedSize, refs, ends, essential].map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+  const columns = [size, installedSize, refs, ends, byName, provName, provRecord, essential].map(
+    (p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength),
+  );
   const magic = derivedMagic(indexSha256);
   const assemble = (blobBytes: number, ascii: boolean): { out: Buffer; offset: number } => {
-    const header = new Uint32Array([BYTE_ORDER_MARK, n, strings.length, blobBytes, ascii ? ASCII_BLOB : 0]);
+    const header = new Uint32Array([BYTE_ORDER_MARK, n, strings.length, blobBytes, ascii ? ASCII_BLOB : 0, pairs.length]);
     const parts = [magic, new Uint8Array(header.buffer), ...columns];
     // One allocation for the whole entry: the strings are written straight into it.
     const out = Buffer.allocUnsafe(parts.reduce((sum, p) => sum + p.byteLength, 0) + blobBytes);
@@ -201,7 +228,10 @@ class RecordTable {
 
   text(field: number, i: number): string | undefined {
     const id = this.refs[field * this.n + i]!;
-    if (id < 0) return undefined;
+    return id < 0 ? undefined : this.string(id);
+  }
+
+  string(id: number): string {
     let s = this.#strings[id];
     if (s === undefined) {
       s = this.blob.toString(this.encoding, id === 0 ? 0 : this.ends[id - 1]!, this.ends[id]!);
@@ -209,6 +239,38 @@ class RecordTable {
     }
     return s;
   }
+}
+
+/**
+ * The lookups of a decoded entry, by binary search over its sorted columns: a universe built over cached indexes
+ * indexes nothing up front. Decode refuses entries whose lookup columns point out of range; the cache's CRC-32 guards
+ * their order.
+ */
+function tableLookup(table: RecordTable, byName: Int32Array, provName: Int32Array, provRecord: Int32Array): RecordLookup {
+  const nameAt = (k: number): string => table.text(D_NAME, byName[k]!)!;
+  const lowerBound = (length: number, keyAt: (k: number) => string, key: string): number => {
+    let lo = 0;
+    let hi = length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keyAt(mid) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return {
+    positionsOf(name) {
+      const out: number[] = [];
+      for (let k = lowerBound(byName.length, nameAt, name); k < byName.length && nameAt(k) === name; k++) out.push(byName[k]!);
+      return out;
+    },
+    providerPositionsOf(name) {
+      const out: number[] = [];
+      const at = (k: number): string => table.string(provName[k]!);
+      for (let k = lowerBound(provName.length, at, name); k < provName.length && at(k) === name; k++) out.push(provRecord[k]!);
+      return out;
+    },
+  };
 }
 
 /**
@@ -341,9 +403,9 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   let at = magic.byteLength;
   const header = uint32s(at, HEADER_WORDS);
   at += HEADER_WORDS * 4;
-  const [mark, n, stringCount, blobBytes, flags] = header as unknown as [number, number, number, number, number];
+  const [mark, n, stringCount, blobBytes, flags, pairCount] = header as unknown as [number, number, number, number, number, number];
   if (mark !== BYTE_ORDER_MARK) return undefined;
-  const expected = at + n * FIELDS * 4 + n * 8 * 2 + n + stringCount * 4 + blobBytes;
+  const expected = at + n * FIELDS * 4 + n * 8 * 2 + n * 4 + pairCount * 8 + n + stringCount * 4 + blobBytes;
   if (bytes.byteLength !== expected) return undefined;
   const size = float64s(at, n);
   at += n * 8;
@@ -353,6 +415,12 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   at += n * FIELDS * 4;
   const ends = uint32s(at, stringCount);
   at += stringCount * 4;
+  const byName = int32s(at, n);
+  at += n * 4;
+  const provName = int32s(at, pairCount);
+  at += pairCount * 4;
+  const provRecord = int32s(at, pairCount);
+  at += pairCount * 4;
   const essential = bytes.subarray(at, at + n);
   at += n;
   const blob = Buffer.from(bytes.buffer, bytes.byteOffset + at, blobBytes);
@@ -368,11 +436,14 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   for (const field of [D_NAME, D_VERSION, D_ARCHITECTURE, D_FILENAME, D_SHA256]) {
     for (let i = field * n; i < (field + 1) * n; i++) if (refs[i]! < 0) return undefined;
   }
+  for (let i = 0; i < n; i++) if (byName[i]! < 0 || byName[i]! >= n) return undefined;
+  for (let k = 0; k < pairCount; k++)
+    if (provName[k]! < 0 || provName[k]! >= stringCount || provRecord[k]! < 0 || provRecord[k]! >= n) return undefined;
 
   const table = new RecordTable(n, refs, size, installedSize, essential, ends, blob, (flags & ASCII_BLOB) !== 0 ? "latin1" : "utf8");
   const records = new Array<PackageRecord>(n);
   for (let i = 0; i < n; i++) records[i] = new TableRecord(table, i);
-  return records;
+  return withLookup(records, tableLookup(table, byName, provName, provRecord));
 }
 
 /** The cached records of the index with this SHA256, or undefined (absent, of another format, or inconsistent). */

@@ -107,6 +107,29 @@ function byPinThenVersion(a: PackageVersion, b: PackageVersion): number {
   return compareVersions(b.version, a.version);
 }
 
+/**
+ * Lookups an index can answer without a scan (the cached form of an index carries them, see withLookup): a
+ * universe over such indexes builds no name index.
+ */
+export interface RecordLookup {
+  /** Positions in the index's records, ascending, of the records named `name`. */
+  positionsOf(name: string): readonly number[];
+  /** Positions, ascending, of the records whose Provides may list `name` (a superset: providersOf checks each). */
+  providerPositionsOf(name: string): readonly number[];
+}
+
+const LOOKUP = Symbol("deb-lock record lookup");
+
+/** `records`, carrying `lookup` (a non-enumerable property: a copy or a filtered array carries none). */
+export function withLookup<T extends readonly PackageRecord[]>(records: T, lookup: RecordLookup): T {
+  Object.defineProperty(records, LOOKUP, { value: lookup });
+  return records;
+}
+
+function lookupOf(records: readonly PackageRecord[]): RecordLookup | undefined {
+  return (records as { [LOOKUP]?: RecordLookup })[LOOKUP];
+}
+
 /** A record's place: source number × RECORD_SPAN + position in the source's records (a small integer, no object). */
 const RECORD_SPAN = 2 ** 24;
 
@@ -121,11 +144,14 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
   // Only a name index is built up front, of record places (numbers: no object per record). A name's versions are
   // merged and ordered on first use, and a provided name's providers on the first providersOf it: a run that reads
   // a few hundred names out of ~60k never pays for the rest.
+  // Sources without lookups get a name index here, of record places (numbers: no object per record).
+  const lookups = sources.map((source) => lookupOf(source.records));
   const entries = new Map<string, number | number[]>();
   const withProvides: number[] = [];
   for (let s = 0; s < sources.length; s++) {
     const records = sources[s]!.records;
     if (records.length >= RECORD_SPAN) throw new RangeError(`index ${sources[s]!.id} has ${records.length} records, more than deb-lock indexes`);
+    if (lookups[s] !== undefined) continue;
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const a = record.architecture;
@@ -139,25 +165,45 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
       if (record.provides !== undefined) withProvides.push(place);
     }
   }
+  const ofArch = (record: PackageRecord): boolean => record.architecture === arch || record.architecture === "all";
+  /** The places of a name's records, sources in order (so the first is where the name first appears). */
+  const placesCache = new Map<string, readonly number[]>();
+  const placesOf = (name: string): readonly number[] => {
+    let places = placesCache.get(name);
+    if (places === undefined) {
+      const out: number[] = [];
+      for (let s = 0; s < sources.length; s++) {
+        const lookup = lookups[s];
+        if (lookup === undefined) {
+          const seen = entries.get(name);
+          if (seen === undefined) continue;
+          for (const place of typeof seen === "number" ? [seen] : seen) if (Math.floor(place / RECORD_SPAN) === s) out.push(place);
+        } else {
+          const records = sources[s]!.records;
+          for (const i of lookup.positionsOf(name)) if (ofArch(records[i]!)) out.push(s * RECORD_SPAN + i);
+        }
+      }
+      places = out;
+      placesCache.set(name, places);
+    }
+    return places;
+  };
   const recordAt = (place: number): PackageRecord => sources[Math.floor(place / RECORD_SPAN)]!.records[place % RECORD_SPAN]!;
   const entryAt = (place: number): IndexedVersion => {
     const source = sources[Math.floor(place / RECORD_SPAN)]!;
     return new IndexedVersion(source.records[place % RECORD_SPAN]!, source.id, source.pin);
   };
   /** Where a name first appears (sources in order): the order of names in provider lists. */
-  const firstPlace = (name: string): number => {
-    const seen = entries.get(name)!;
-    return typeof seen === "number" ? seen : seen[0]!;
-  };
+  const firstPlace = (name: string): number => placesOf(name)[0] ?? Number.MAX_SAFE_INTEGER;
 
   const merged = new Map<string, IndexedVersion[]>();
   const versionsOf = (name: string): readonly PackageVersion[] => {
     const done = merged.get(name);
     if (done !== undefined) return done;
-    const seen = entries.get(name);
-    if (seen === undefined) return NO_VERSIONS;
-    if (typeof seen === "number") {
-      const one = [entryAt(seen)];
+    const seen = placesOf(name);
+    if (seen.length === 0) return NO_VERSIONS;
+    if (seen.length === 1) {
+      const one = [entryAt(seen[0]!)];
       merged.set(name, one);
       return one;
     }
@@ -236,8 +282,14 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
   const providersOf = (name: string): readonly Provision[] => {
     const done = providers.get(name);
     if (done !== undefined) return done;
-    const names = (providerNames ??= indexProviderNames()).get(name);
-    if (names === undefined) return NO_PROVISIONS;
+    const names = new Set((providerNames ??= indexProviderNames()).get(name));
+    for (let s = 0; s < sources.length; s++) {
+      const lookup = lookups[s];
+      if (lookup === undefined) continue;
+      const records = sources[s]!.records;
+      for (const i of lookup.providerPositionsOf(name)) if (ofArch(records[i]!)) names.add(records[i]!.name);
+    }
+    if (names.size === 0) return NO_PROVISIONS;
     const list: Provision[] = [];
     for (const by of [...names].sort((a, b) => firstPlace(a) - firstPlace(b))) {
       for (const pv of versionsOf(by)) {
@@ -285,7 +337,7 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     get size() {
       if (size === undefined) {
         size = 0;
-        for (const name of entries.keys()) size += versionsOf(name).length;
+        for (const name of allNames()) size += versionsOf(name).length;
       }
       return size;
     },
@@ -294,8 +346,17 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     relationsOf,
     parsedVersion,
     registeredAt: (name) => (registration ??= indexRegistration()).get(name) ?? Number.MAX_SAFE_INTEGER,
-    names: () => (names ??= [...entries.keys()].sort()),
+    names: () => (names ??= allNames()),
   };
+
+  function allNames(): string[] {
+    const all = new Set(entries.keys());
+    for (let s = 0; s < sources.length; s++) {
+      if (lookups[s] === undefined) continue;
+      for (const record of sources[s]!.records) if (ofArch(record)) all.add(record.name);
+    }
+    return [...all].sort();
+  }
 }
 
 /**
@@ -388,6 +449,13 @@ function isNameStart(c: number): boolean {
 
 function isNameChar(c: number): boolean {
   return isNameStart(c) || c === 43 /* + */ || c === 45 /* - */ || c === 46 /* . */;
+}
+
+/** The names a Provides field lists (a superset where the field is unusual: see scanProvidedNames). */
+export function providedNamesOf(text: string): string[] {
+  const out: string[] = [];
+  if (!scanProvidedNames(text, (name) => out.push(name))) for (const [name] of splitProvides(text)) out.push(name);
+  return out;
 }
 
 /**
