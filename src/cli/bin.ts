@@ -7,6 +7,12 @@ const unsupported = unsupportedNodeMessage(process.versions.node);
 if (unsupported !== undefined) {
   process.stderr.write(`${unsupported}\n`);
   process.exitCode = 2; // ExitCode.USAGE: exit-codes.ts is not loaded here, it needs the newer Node.js
+} else if (process.platform === "linux" && process.env.DEB_LOCK_HUGE_PAGES !== "0") {
+  import("./relaunch.js").then((r) => {
+    if (r.relaunchWithHugePages()) return;
+    r.watchLauncher();
+    return import("./main.js").then((cli) => cli.main());
+  });
 } else {
   import("./main.js").then((cli) => cli.main());
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import * as nodeFs from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { DebLockError, InternalError, InterruptedError, ProblemError } from "../core/errors.js";
@@ -183,9 +184,24 @@ function sha256(text: string): string {
 function defaultIsRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * Whether `pid` has ended but not been reaped (Linux: state Z or X in /proc/<pid>/stat). A process whose parent
+ * died first stays a zombie until its new parent reaps it, and some never do (a container whose first process is
+ * not an init): signal 0 still reaches it, but it writes nothing any more.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" || state === "X";
+  } catch {
+    return false;
   }
 }
 
