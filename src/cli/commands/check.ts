@@ -1,12 +1,12 @@
 import { relative, resolve } from "node:path";
 import { type CheckRequest, runCheck } from "../../app/check.js";
 import { applyBaseline, DEFAULT_BASELINE, formatBaseline, parseBaseline } from "../../app/check-baseline.js";
-import { imageCheckInputs } from "../../app/check-images.js";
-import { discoverImage } from "../../app/images.js";
+import { type ImageCheckInput, imageCheckInputs } from "../../app/check-images.js";
 import { readTextIfExists } from "../../app/read-text-if-exists.js";
+import type { RepoDecl } from "../../app/workspace.js";
 import { UsageError } from "../../core/errors.js";
 import { applyChangeSet } from "../../io/files.js";
-import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { nodeWorkspaceFiles, type WorkspaceFiles } from "../../io/workspace-files.js";
 import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { workspaceImageArg } from "../image-target.js";
@@ -70,9 +70,7 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
       deep,
       ...(imageDirs.length > 0
         ? {
-            images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, workspaceImageArg(ctx.io.cwd, root, dir), files, repos)))).flatMap(
-              imageCheckInputs,
-            ),
+            images: await namedImageInputs(ctx.io.cwd, root, imageDirs, files, repos),
           }
         : { discoverImages: ctx.positionals.length === 0 }),
     };
@@ -123,3 +121,16 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
     return ok ? ExitCode.OK : ExitCode.PROBLEMS;
   },
 };
+
+/** The package lists of the images named with --image; the image interpreter is loaded only then. */
+async function namedImageInputs(
+  cwd: string,
+  root: string,
+  dirs: readonly string[],
+  files: WorkspaceFiles,
+  repos: readonly RepoDecl[],
+): Promise<ImageCheckInput[]> {
+  const { discoverImage } = await import("../../app/images.js");
+  const infos = await Promise.all(dirs.map((dir) => discoverImage(root, workspaceImageArg(cwd, root, dir), files, repos)));
+  return infos.flatMap(imageCheckInputs);
+}
