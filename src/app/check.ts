@@ -62,7 +62,7 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
       checked.push({ decl, manifestText: "", repo: { name: decl.name, manifest: undefined, lock: undefined, entries: new Map(), findings: [f] } });
       continue;
     }
-    const repo = checkRepo({
+    const repo = await checkRepo({
       name: decl.name,
       manifestPath: manifestFile,
       manifestText,
