@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join } from "node:path";
+import { basename, dirname, join } from "node:path";
+
+export { defaultCacheDir } from "./cache-dir.js";
 
 /**
  * A local cache. An optimisation, never a source of truth: every entry is checked against a hash on read, and an
@@ -42,18 +44,6 @@ function checkSha256(sha256: string): string {
   const s = sha256.toLowerCase();
   if (!SHA256_HEX.test(s)) throw new TypeError(`not a SHA-256 hex digest: "${sha256}"`);
   return s;
-}
-
-/**
- * Where the cache lives: $DEB_LOCK_CACHE_DIR, else $XDG_CACHE_HOME/deb-lock (when absolute, as the XDG spec
- * requires), else ~/.cache/deb-lock.
- */
-export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
-  const own = env.DEB_LOCK_CACHE_DIR;
-  if (own !== undefined && own !== "") return own;
-  const xdg = env.XDG_CACHE_HOME;
-  if (xdg !== undefined && xdg !== "" && isAbsolute(xdg)) return join(xdg, "deb-lock");
-  return join(homedir, ".cache", "deb-lock");
 }
 
 // Keyed entries start with a header naming the hash of the payload, so damage is detected like for blobs.
