@@ -5,7 +5,6 @@ import { type ImageCheckInput, imageCheckInputs } from "../../app/check-images.j
 import { readTextIfExists } from "../../app/read-text-if-exists.js";
 import type { RepoDecl } from "../../app/workspace.js";
 import { UsageError } from "../../core/errors.js";
-import { applyChangeSet } from "../../io/files.js";
 import { nodeWorkspaceFiles, type WorkspaceFiles } from "../../io/workspace-files.js";
 import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
@@ -85,6 +84,7 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
     const existing = await readTextIfExists(files, baselinePath);
 
     if (writeBaseline) {
+      const { applyChangeSet } = await import("../../io/files.js");
       await applyChangeSet([{ path: baselinePath, before: existing ?? null, after: formatBaseline(result.findings) }]);
       if (ctx.options.json) writeJson(ctx.io, "check", { ok: true, baseline: shown, written: true, stats: result.stats, findings: result.findings });
       else ctx.io.stderr.write(`deb-lock check: recorded ${result.findings.length} finding(s) in ${shown} (${summary})\n`);
