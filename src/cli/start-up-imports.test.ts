@@ -62,7 +62,9 @@ describe("start-up imports", () => {
       expect(loaded).toContain(m);
     const heavy = [...loaded].filter(
       (m) =>
-        ["yaml", "undici", "openpgp", "lzma-native", "fzstd", "node:zlib", "node:worker_threads", "node:http", "node:https"].includes(m) ||
+        ["yaml", "undici", "openpgp", "lzma-native", "fzstd", "node:crypto", "node:zlib", "node:worker_threads", "node:http", "node:https"].includes(
+          m,
+        ) ||
         /^(io\/(http|archive|cache\.ts|decompress|release-fetch|deb-|files\.ts)|core\/(resolve|trust|image)\/|app\/(verify|images|alternative-links|lock|resolve-repo)\.ts|edit\/manifest\.ts|cli\/archive-session)/.test(
           m,
         ),
