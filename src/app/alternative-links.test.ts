@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readSymlinkLayers } from "../edit/starlark/symlink-layer.js";
-import { linkLayerName, planLinkLayerEdit } from "./alternative-links.js";
+import { planLinkLayerEdit } from "./alternative-links.js";
+import { linkLayerName } from "./link-layers.js";
 
 const BLAS = {
   kind: "alternative" as const,

@@ -1,9 +1,9 @@
 import { posix } from "node:path";
 import { readSymlinkLayers } from "../edit/starlark/symlink-layer.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
-import { imageBuildFile, imageDirTexts, isLinkLayerReferenced, linkLayerName } from "./alternative-links.js";
 import type { CheckFinding } from "./check-finding.js";
 import type { ImageInfo } from "./images.js";
+import { imageBuildFile, imageDirTexts, isLinkLayerReferenced, linkLayerName } from "./link-layers.js";
 
 /**
  * `check` on links layers (see alternative-links.ts), offline: a `<image>_links_<arch>_<distro>` layer the

@@ -3,7 +3,7 @@ import { ParseError } from "../core/errors.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { CheckFinding } from "./check-finding.js";
 import { LineIndex } from "./line-index.js";
-import { fileHash, listRecordedFileInputs, type RecordedFileInput } from "./module-lock.js";
+import type { RecordedFileInput } from "./module-lock.js";
 import { readTextIfExists } from "./read-text-if-exists.js";
 import type { RepoDecl } from "./workspace.js";
 import { workspaceRelative } from "./workspace-relative.js";
@@ -13,6 +13,8 @@ export async function checkModuleLock(root: string, repos: readonly RepoDecl[], 
   const path = resolvePath(root, "MODULE.bazel.lock");
   const text = await readTextIfExists(files, path);
   if (text === undefined) return [];
+  // Loaded only for a workspace that has a MODULE.bazel.lock (with node:crypto, for the hashes).
+  const { fileHash, listRecordedFileInputs } = await import("./module-lock.js");
   const ours = new Set(repos.flatMap((r) => [workspaceRelative(root, r.lockPath), workspaceRelative(root, r.manifestPath)]));
   let inputs: RecordedFileInput[];
   try {

@@ -4,7 +4,7 @@ import { ParseError } from "../core/errors.js";
 import { parseJsonTree } from "../core/lock/json-tree.js";
 import { type LockPackage, lockPackageUrls } from "../core/lock/lock.js";
 import { type ParsedLock, parseLock } from "../core/lock/parse-lock.js";
-import type { PackageConstraint } from "../edit/manifest.js";
+import type { PackageConstraint } from "../edit/package-spec.js";
 import { type CheckFinding, type FindingCode, relockHint } from "./check-finding.js";
 import { LineIndex } from "./line-index.js";
 import { type ManifestView, readManifestView } from "./manifest-view.js";
@@ -37,8 +37,11 @@ function lockErrorCode(error: ParseError): FindingCode {
   return "LOCK_INVALID";
 }
 
-/** The offline checks of one repo. Pure: file contents in, findings out. */
-export function checkRepo(input: RepoCheckInput): CheckedRepo {
+/**
+ * The offline checks of one repo. Pure: file contents in, findings out (asynchronous only because a manifest
+ * outside the plain form loads the YAML reader on first use).
+ */
+export async function checkRepo(input: RepoCheckInput): Promise<CheckedRepo> {
   const findings: CheckFinding[] = [];
   const add = (code: FindingCode, file: string, line: number | undefined, message: string, hint: string) =>
     findings.push({ code, file, ...(line === undefined ? {} : { line }), message, hint });
@@ -46,7 +49,7 @@ export function checkRepo(input: RepoCheckInput): CheckedRepo {
 
   let manifest: ManifestView | undefined;
   try {
-    manifest = readManifestView(input.manifestText, input.manifestPath);
+    manifest = await readManifestView(input.manifestText, input.manifestPath);
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     add("MANIFEST_INVALID", input.manifestPath, error.line, error.message.replace(/^[^:]+:\d+(:\d+)?: /, ""), error.hint ?? "fix the manifest");

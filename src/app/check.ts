@@ -3,7 +3,6 @@ import { InternalError } from "../core/errors.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import { type CheckFinding, sortFindings } from "./check-finding.js";
 import { checkImagePackages, type ImageCheckInput, imageCheckInputs } from "./check-images.js";
-import { checkLinkLayers } from "./check-links.js";
 import { checkModuleLock } from "./check-module-lock.js";
 import { type CheckedRepo, checkRepo } from "./check-repo.js";
 import type { IndexLoader } from "./index-loader.js";
@@ -62,7 +61,7 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
       checked.push({ decl, manifestText: "", repo: { name: decl.name, manifest: undefined, lock: undefined, entries: new Map(), findings: [f] } });
       continue;
     }
-    const repo = checkRepo({
+    const repo = await checkRepo({
       name: decl.name,
       manifestPath: manifestFile,
       manifestText,
@@ -79,7 +78,11 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
     const found = await discoverWorkspaceImages(root, deps.files, repos);
     findings.push(...found.findings);
     images = found.images.flatMap(imageCheckInputs);
-    findings.push(...(await checkLinkLayers(root, found.images, deps.files)));
+    if (found.images.length > 0) {
+      // Loaded only for a workspace with images (links layers live in their BUILD files).
+      const { checkLinkLayers } = await import("./check-links.js");
+      findings.push(...(await checkLinkLayers(root, found.images, deps.files)));
+    }
   }
   for (const image of images) findings.push(...checkImagePackages(image, byName));
   findings.push(...(await checkModuleLock(root, repos, deps.files)));

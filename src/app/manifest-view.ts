@@ -1,4 +1,5 @@
-import { type PackageConstraint, parseManifest } from "../edit/manifest.js";
+import { readPlainManifest } from "../edit/manifest-plain.js";
+import type { PackageConstraint } from "../edit/package-spec.js";
 
 /** The manifest as far as check needs it: package names, archs and source roots, with their lines. */
 
@@ -33,9 +34,13 @@ function directive(comment: string | undefined, key: string): string[] {
   return m?.[1]?.split(",").filter(Boolean) ?? [];
 }
 
-/** The manifest as check needs it (parseManifest plus declared arch gaps). Throws ParseError (BAD_MANIFEST). */
-export function readManifestView(text: string, file: string): ManifestView {
-  const manifest = parseManifest(text, file);
+/**
+ * The manifest as check needs it (parseManifest plus declared arch gaps). Throws ParseError (BAD_MANIFEST).
+ * The YAML reader (and the `yaml` package) is loaded only for a manifest outside the plain form most are
+ * written in (see manifest-plain.ts), so an offline check of plain manifests does not load it at all.
+ */
+export async function readManifestView(text: string, file: string): Promise<ManifestView> {
+  const manifest = readPlainManifest(text) ?? (await import("../edit/manifest.js")).parseManifest(text, file);
   return {
     file,
     archs: manifest.archs,

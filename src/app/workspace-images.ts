@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { DebLockError } from "../core/errors.js";
 import type { WorkspaceFiles } from "../io/workspace-files.js";
 import type { CheckFinding } from "./check-finding.js";
-import { discoverImage, type ImageInfo, imageNamesIn } from "./images.js";
+import type { ImageInfo } from "./images.js";
 import type { RepoDecl } from "./workspace.js";
 
 /** Codes of discoverImage for directories that are simply not images deb-lock can read. */
@@ -26,7 +26,12 @@ export async function discoverWorkspaceImages(
   const images: ImageInfo[] = [];
   const findings: CheckFinding[] = [];
   const seen = new Set<string>();
-  for (const pkg of await bazelPackages(root, files)) {
+  const packages = await bazelPackages(root, files);
+  if (packages.length === 0) return { images, findings };
+  // Loaded here: a workspace without Bazel packages (an offline `check` of manifests only) does not load the
+  // image interpreter.
+  const { discoverImage, imageNamesIn } = await import("./images.js");
+  for (const pkg of packages) {
     const buildFile = (await files.exists(posix.join(root, pkg, "BUILD.bazel"))) ? `${pkg}/BUILD.bazel` : `${pkg}/BUILD`;
     let names: string[];
     try {

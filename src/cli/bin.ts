@@ -7,7 +7,7 @@ const unsupported = unsupportedNodeMessage(process.versions.node);
 if (unsupported !== undefined) {
   process.stderr.write(`${unsupported}\n`);
   process.exitCode = 2; // ExitCode.USAGE: exit-codes.ts is not loaded here, it needs the newer Node.js
-} else if (process.platform === "linux" && process.env.DEB_LOCK_HUGE_PAGES !== "0") {
+} else if (process.platform === "linux" && process.env.DEB_LOCK_HUGE_PAGES !== "0" && mayReadIndexes(process.argv.slice(2))) {
   import("./relaunch.js").then((r) => {
     if (r.relaunchWithHugePages()) return;
     r.watchLauncher();
@@ -15,4 +15,10 @@ if (unsupported !== undefined) {
   });
 } else {
   import("./main.js").then((cli) => cli.main());
+}
+
+/** A quick look, before loading anything more: could this command read archive indexes (see huge-pages.ts)? */
+function mayReadIndexes(args: string[]): boolean {
+  const commands = ["lock", "update", "add", "remove", "why", "verify"];
+  return args.some((a) => commands.indexOf(a) >= 0) || (args.indexOf("check") >= 0 && args.indexOf("--deep") >= 0);
 }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { RequestedPackage } from "../app/add.js";
 import { UsageError } from "../core/errors.js";
-import { parsePackageSpec } from "../edit/manifest.js";
+import { parsePackageSpec } from "../edit/package-spec.js";
 import type { CommandContext } from "./command.js";
 
 const hasBuildFile = (dir: string): boolean => existsSync(join(dir, "BUILD")) || existsSync(join(dir, "BUILD.bazel"));

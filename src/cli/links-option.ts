@@ -1,5 +1,6 @@
 import { posix } from "node:path";
-import { type ImageLinksPlan, imageBuildFile, linkLayerName, planImageLinks } from "../app/alternative-links.js";
+import { type ImageLinksPlan, planImageLinks } from "../app/alternative-links.js";
+import { imageBuildFile, linkLayerName } from "../app/link-layers.js";
 import { createArchiveServices } from "../app/services.js";
 import type { RepoDecl } from "../app/workspace.js";
 import { discoverWorkspaceImages } from "../app/workspace-images.js";

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { UsageError } from "../core/errors.js";
-import { defaultCacheDir } from "../io/cache.js";
+import { defaultCacheDir } from "../io/cache-dir.js";
 import { type MirrorRule, parseMirrorRules } from "../io/mirrors.js";
 import type { CliIo } from "./io.js";
 

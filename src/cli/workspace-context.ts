@@ -1,7 +1,7 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { discoverRepos, findWorkspaceRoot, type RepoDecl } from "../app/workspace.js";
 import { UsageError } from "../core/errors.js";
-import { recoverWorkspace } from "../io/files.js";
+import { JOURNAL_NAME } from "../io/journal-name.js";
 import { nodeWorkspaceFiles } from "../io/workspace-files.js";
 import type { CommandContext } from "./command.js";
 
@@ -27,6 +27,11 @@ export async function selectRepos(ctx: CommandContext, manifestArgs: readonly st
 
 /** Completes or rolls back a change an earlier run left half-written (killed, power loss), before anything reads the workspace. */
 async function repairInterruptedWrite(ctx: CommandContext, root: string): Promise<void> {
+  // Nearly every run finds no journal (nor its temporary file): the transaction code is loaded only for one.
+  const journal = join(root, JOURNAL_NAME);
+  const exists = nodeWorkspaceFiles().exists;
+  if (!(await exists(journal)) && !(await exists(`${journal}.tmp`))) return;
+  const { recoverWorkspace } = await import("../io/files.js");
   const { outcome, files } = await recoverWorkspace(root);
   if (outcome === "none") return;
   const what = outcome === "completed" ? "finished writing" : "rolled back";

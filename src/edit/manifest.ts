@@ -1,8 +1,11 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
-import type { RelationOp } from "../core/debian/relation.js";
 import { parseVersion } from "../core/debian/version.js";
 import { DebLockError, InternalError, ParseError } from "../core/errors.js";
+import { readPlainManifest } from "./manifest-plain.js";
+import { isPackageName, type PackageConstraint, parsePackageSpec } from "./package-spec.js";
 import { applyEdits, type TextEdit } from "./text-edit.js";
+
+export { type PackageConstraint, parsePackageSpec } from "./package-spec.js";
 
 /**
  * The YAML manifest of a rules_distroless repository (`apt.install(manifest = ...)`), read with the `yaml`
@@ -27,11 +30,6 @@ export interface ManifestSource {
   readonly urlField: "url" | "urls";
   /** 1-based line of the source entry. */
   readonly line: number;
-}
-
-export interface PackageConstraint {
-  readonly op: RelationOp;
-  readonly version: string;
 }
 
 export interface ManifestPackage {
@@ -66,44 +64,19 @@ function entrySpec(p: PackageToAdd): string {
 }
 
 const CODE = "BAD_MANIFEST";
-const NAME_RE = /^[a-z0-9][a-z0-9+.-]*$/;
-const OPS: readonly RelationOp[] = ["<<", "<=", "=", ">=", ">>"];
-
-/** Parses and validates a manifest. Throws ParseError(BAD_MANIFEST) with line and column. */
-export function parseManifest(text: string, file: string): Manifest {
-  return readManifest(text, file).manifest;
-}
 
 /**
- * Parses one package entry: `pkg`, `pkg (>= 1.2)`, `pkg (=1.2)`, `pkg=1.2-3` (the same as `pkg (= 1.2-3)`).
- * Returns a message instead of throwing so callers can attach a position.
+ * Parses and validates a manifest. Throws ParseError(BAD_MANIFEST) with line and column. The plain form most
+ * manifests are written in is read without the YAML parser (see manifest-plain.ts); anything else, and every
+ * invalid manifest, by the YAML parser.
  */
-export function parsePackageSpec(spec: string): { name: string; constraint?: PackageConstraint } | { error: string } {
-  const trimmed = spec.trim();
-  let name = trimmed;
-  let constraint: PackageConstraint | undefined;
-  const paren = /^(\S+?)\s*\(\s*(<<|<=|>=|>>|=)\s*([^\s()]+)\s*\)$/.exec(trimmed);
-  const equals = /^([^\s=()]+)=([^\s=()]+)$/.exec(trimmed);
-  if (paren !== null) {
-    name = paren[1]!;
-    constraint = { op: paren[2] as RelationOp, version: paren[3]! };
-  } else if (equals !== null) {
-    name = equals[1]!;
-    constraint = { op: "=", version: equals[2]! };
-  } else if (/[\s()=<>]/.test(trimmed)) {
-    return { error: `cannot read package entry ${JSON.stringify(spec)}; write "name", "name (>= version)" or "name=version"` };
-  }
-  if (!NAME_RE.test(name)) return { error: `${JSON.stringify(name)} is not a Debian package name` };
-  if (constraint !== undefined) {
-    if (!OPS.includes(constraint.op)) return { error: `unknown operator in ${JSON.stringify(spec)}` };
-    try {
-      parseVersion(constraint.version);
-    } catch (e) {
-      return { error: `bad version in ${JSON.stringify(spec)}: ${(e as Error).message}` };
-    }
-    return { name, constraint };
-  }
-  return { name };
+export function parseManifest(text: string, file: string): Manifest {
+  return readPlainManifest(text) ?? readManifest(text, file).manifest;
+}
+
+/** The manifest as the YAML reader alone reads it: the reference readPlainManifest is tested against. */
+export function parseManifestYaml(text: string, file: string): Manifest {
+  return readManifest(text, file).manifest;
 }
 
 /** Reads a dependency marker (`dependency of ffmpeg, libavcodec59`) from a package's comment. */
@@ -130,7 +103,7 @@ export function addManifestPackages(text: string, packages: readonly PackageToAd
   const present = new Set(read.manifest.packages.map((p) => p.name));
   const toAdd: PackageToAdd[] = [];
   for (const p of packages) {
-    if (!NAME_RE.test(p.name))
+    if (!isPackageName(p.name))
       throw new DebLockError("BAD_PACKAGE_NAME", `${JSON.stringify(p.name)} is not a Debian package name`, {
         hint: "package names are lowercase letters, digits and + . -",
       });

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
+
+export { defaultCacheDir } from "./cache-dir.js";
 
 /**
  * A local cache. An optimisation, never a source of truth: every entry is checked on read (blobs against their SHA-256, keyed entries against a CRC-32), and an
@@ -43,18 +45,6 @@ function checkSha256(sha256: string): string {
   const s = sha256.toLowerCase();
   if (!SHA256_HEX.test(s)) throw new TypeError(`not a SHA-256 hex digest: "${sha256}"`);
   return s;
-}
-
-/**
- * Where the cache lives: $DEB_LOCK_CACHE_DIR, else $XDG_CACHE_HOME/deb-lock (when absolute, as the XDG spec
- * requires), else ~/.cache/deb-lock.
- */
-export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
-  const own = env.DEB_LOCK_CACHE_DIR;
-  if (own !== undefined && own !== "") return own;
-  const xdg = env.XDG_CACHE_HOME;
-  if (xdg !== undefined && xdg !== "" && isAbsolute(xdg)) return join(xdg, "deb-lock");
-  return join(homedir, ".cache", "deb-lock");
 }
 
 // Keyed entries start with a 32-byte header holding the CRC-32 of the payload, so damage (a torn or altered file) is

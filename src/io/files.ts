@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as nodeFs from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { DebLockError, InternalError, InterruptedError, ProblemError } from "../core/errors.js";
+import { JOURNAL_NAME } from "./journal-name.js";
 
 /** One file edit: `before` is the content it must still hold (null: must not exist); `after` null deletes it. */
 export interface FileChange {
@@ -150,8 +151,7 @@ export interface TransactionOptions {
   readonly onStep?: (step: TransactionStep) => Promise<void> | void;
 }
 
-/** The journal's name in the workspace root. */
-export const JOURNAL_NAME = ".deb-lock-journal";
+export { JOURNAL_NAME } from "./journal-name.js";
 
 interface JournalEntry {
   /** Target, relative to the root. */

@@ -1,12 +1,11 @@
 import { relative, resolve } from "node:path";
 import { type CheckRequest, runCheck } from "../../app/check.js";
 import { applyBaseline, DEFAULT_BASELINE, formatBaseline, parseBaseline } from "../../app/check-baseline.js";
-import { imageCheckInputs } from "../../app/check-images.js";
-import { discoverImage } from "../../app/images.js";
+import { type ImageCheckInput, imageCheckInputs } from "../../app/check-images.js";
 import { readTextIfExists } from "../../app/read-text-if-exists.js";
+import type { RepoDecl } from "../../app/workspace.js";
 import { UsageError } from "../../core/errors.js";
-import { applyChangeSet } from "../../io/files.js";
-import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
+import { nodeWorkspaceFiles, type WorkspaceFiles } from "../../io/workspace-files.js";
 import { type Command, writeJson } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { workspaceImageArg } from "../image-target.js";
@@ -70,9 +69,7 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
       deep,
       ...(imageDirs.length > 0
         ? {
-            images: (await Promise.all(imageDirs.map((dir) => discoverImage(root, workspaceImageArg(ctx.io.cwd, root, dir), files, repos)))).flatMap(
-              imageCheckInputs,
-            ),
+            images: await namedImageInputs(ctx.io.cwd, root, imageDirs, files, repos),
           }
         : { discoverImages: ctx.positionals.length === 0 }),
     };
@@ -87,6 +84,7 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
     const existing = await readTextIfExists(files, baselinePath);
 
     if (writeBaseline) {
+      const { applyChangeSet } = await import("../../io/files.js");
       await applyChangeSet([{ path: baselinePath, before: existing ?? null, after: formatBaseline(result.findings) }]);
       if (ctx.options.json) writeJson(ctx.io, "check", { ok: true, baseline: shown, written: true, stats: result.stats, findings: result.findings });
       else ctx.io.stderr.write(`deb-lock check: recorded ${result.findings.length} finding(s) in ${shown} (${summary})\n`);
@@ -123,3 +121,16 @@ Exit status: 0 when everything agrees (or every finding is in the baseline), 1 w
     return ok ? ExitCode.OK : ExitCode.PROBLEMS;
   },
 };
+
+/** The package lists of the images named with --image; the image interpreter is loaded only then. */
+async function namedImageInputs(
+  cwd: string,
+  root: string,
+  dirs: readonly string[],
+  files: WorkspaceFiles,
+  repos: readonly RepoDecl[],
+): Promise<ImageCheckInput[]> {
+  const { discoverImage } = await import("../../app/images.js");
+  const infos = await Promise.all(dirs.map((dir) => discoverImage(root, workspaceImageArg(cwd, root, dir), files, repos)));
+  return infos.flatMap(imageCheckInputs);
+}

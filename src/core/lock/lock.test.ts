@@ -171,6 +171,8 @@ describe("parseLock errors", () => {
     ["key mismatch", good.replace('"key": "ncurses-base_6.2-p-20201114-2-p-deb11u2_amd64"', '"key": "ncurses-base_6.2_amd64"'), 6],
     ["bad sha256", good.replace("a55a5f94299448279da6a6c2031a9816dc768cd300668ff82ecfc6480bbfc83d", "A55A"), 8],
     ["missing url", good.replace(/\t\t\t"url": "[^"]*",\n/, ""), 3],
+    // JSON.parse would keep the second: the located reader finds the repeat.
+    ["duplicate field", good.replace('\t\t\t"arch": "amd64",', '\t\t\t"arch": "amd64",\n\t\t\t"arch": "arm64",'), 5],
   ];
   for (const [what, text, line] of cases) {
     it(`reports ${what} as BAD_LOCK with its line`, () => {

@@ -1,5 +1,5 @@
 import { ParseError } from "../errors.js";
-import { type JsonNode, type JsonObject, parseJsonTree, positionOf } from "./json-tree.js";
+import { type JsonNode, type JsonObject, parseJsonTree, parseJsonUnlocated, positionOf } from "./json-tree.js";
 import type { Lock, LockDependency, LockDialect, LockLayout, LockPackage } from "./lock.js";
 import { type KeyStyle, packageKey } from "./package-key.js";
 
@@ -27,7 +27,19 @@ const DEPENDENCY_FIELDS = new Set(["key", "name", "version"]);
  * follow the one style.
  */
 export function parseLock(text: string, file: string): ParsedLock {
-  const root = parseJsonTree(text, file, CODE);
+  // Positions matter only to report a problem: read JSON.parse's tree first, the located one on a problem.
+  const quick = parseJsonUnlocated(text);
+  if (quick !== undefined) {
+    try {
+      return readLock(quick, text, file);
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+    }
+  }
+  return readLock(parseJsonTree(text, file, CODE), text, file);
+}
+
+function readLock(root: JsonNode, text: string, file: string): ParsedLock {
   const fail = (message: string, at: JsonNode | { start: number }): never => {
     throw new ParseError(CODE, message, { file, ...positionOf(text, at.start) }, { hint: HINT });
   };
