@@ -19,20 +19,4 @@ describe("ArchiveRun", () => {
     expect(results.map((r) => (r.status === "fulfilled" ? r.value : "failed"))).toEqual([0, "failed", 2, 3, 4, 5]);
     await expect(run.decodeSlot(async () => "after")).resolves.toBe("after");
   });
-
-  it("serialRead runs reads one after the other, in order, past a failed one", async () => {
-    const run = createArchiveRun();
-    const log: string[] = [];
-    const read = (name: string, ms: number, fail = false) =>
-      run.serialRead(async () => {
-        log.push(`start ${name}`);
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        log.push(`end ${name}`);
-        if (fail) throw new Error(name);
-        return name;
-      });
-    const results = await Promise.allSettled([read("a", 10, true), read("b", 1), read("c", 1)]);
-    expect(log).toEqual(["start a", "end a", "start b", "end b", "start c", "end c"]);
-    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
-  });
 });

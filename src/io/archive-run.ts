@@ -15,12 +15,6 @@ export interface ArchiveRun {
    */
   readonly indexes: Map<string, Promise<PackageRecord[]>>;
   /**
-   * Runs `read` after the reads queued before it: cached parsed indexes are read and decoded one at a time.
-   * Decoding is synchronous anyway, and a run that reads a dozen indexes then holds one file's bytes (tens of MB
-   * for a main suite) at a time instead of all of them.
-   */
-  serialRead<T>(read: () => Promise<T>): Promise<T>;
-  /**
    * Runs `work` (decompress, parse and encode one downloaded index) when one of a few slots is free: one per core,
    * at most 4. The downloads of a run go on meanwhile; what is bounded is the index files and their records being
    * decoded at once, each tens of MB, which made most of the peak memory of a cold run.
@@ -29,18 +23,12 @@ export interface ArchiveRun {
 }
 
 export function createArchiveRun(options: { decodeSlots?: number } = {}): ArchiveRun {
-  let reads: Promise<unknown> = Promise.resolve();
   const slots = options.decodeSlots ?? Math.max(1, Math.min(4, availableParallelism()));
   let busy = 0;
   const waiting: (() => void)[] = [];
   return {
     releases: new Map(),
     indexes: new Map(),
-    serialRead(read) {
-      const next = reads.then(read);
-      reads = next.catch(() => undefined);
-      return next;
-    },
     async decodeSlot(work) {
       if (busy >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
       else busy++;

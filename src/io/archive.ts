@@ -104,7 +104,8 @@ async function loadIndexRecords(
 ): Promise<FetchedIndex> {
   let { release, signers, ref, indexUrl } = picked;
   const { distsUrl, inReleaseUrl } = picked;
-  const derived = await run.serialRead(() => readDerivedRecords(deps.cache, ref.sha256));
+  // Read at once with the run's other indexes: the records are views of the file's bytes, kept as long as they are.
+  const derived = await readDerivedRecords(deps.cache, ref.sha256);
   if (derived !== undefined) {
     deps.onEvent?.({ type: "index", url: indexUrl, source: "derived", bytes: 0 });
     return { records: derived, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };

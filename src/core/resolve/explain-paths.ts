@@ -7,24 +7,38 @@ import type { ResolveResult } from "./resolve-closure.js";
  * one-element path [root].
  */
 export function pathsTo(edges: ReadonlyMap<string, readonly string[]>, roots: readonly string[], target: string, limit = 5): string[][] {
+  // Paths are linked back to front (a step, the one before it), so that extending one copies nothing.
+  interface Step {
+    readonly name: string;
+    readonly before: Step | undefined;
+  }
+  const visits = (path: Step, name: string): boolean => {
+    for (let at: Step | undefined = path; at !== undefined; at = at.before) if (at.name === name) return true;
+    return false;
+  };
+  const toArray = (path: Step): string[] => {
+    const out: string[] = [];
+    for (let at: Step | undefined = path; at !== undefined; at = at.before) out.push(at.name);
+    return out.reverse();
+  };
   const found: string[][] = [];
   // breadth first over paths; a package is extended through at most `limit` paths, which keeps the
   // walk linear in the closure size while still finding `limit` distinct shortest paths
   const expansions = new Map<string, number>();
-  let frontier: string[][] = roots.map((r) => [r]);
+  let frontier: Step[] = roots.map((r) => ({ name: r, before: undefined }));
   while (frontier.length > 0 && found.length < limit) {
-    const next: string[][] = [];
+    const next: Step[] = [];
     for (const path of frontier) {
-      const last = path[path.length - 1]!;
+      const last = path.name;
       if (last === target) {
-        found.push(path);
+        found.push(toArray(path));
         if (found.length >= limit) break;
         continue;
       }
       const seen = expansions.get(last) ?? 0;
       if (seen >= limit) continue;
       expansions.set(last, seen + 1);
-      for (const dep of edges.get(last) ?? []) if (!path.includes(dep)) next.push([...path, dep]);
+      for (const dep of edges.get(last) ?? []) if (!visits(path, dep)) next.push({ name: dep, before: path });
     }
     frontier = next;
   }
