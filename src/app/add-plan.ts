@@ -1,7 +1,7 @@
 import { InternalError, ProblemError, UsageError } from "../core/errors.js";
 import { formatLock, type KeyStyle, type LockDialect, type LockPackage, packageKey } from "../core/lock/index.js";
 import { dependencyClosureOf } from "../core/resolve/dependency-closure.js";
-import { pathExplainer } from "../core/resolve/explain-paths.js";
+import { type PathExplainer, pathExplainer } from "../core/resolve/explain-paths.js";
 import { formatProblem, type Problem } from "../core/resolve/problem.js";
 import {
   type InstalledPackage,
@@ -108,7 +108,7 @@ interface ArchPlan {
   readonly result: ResolveResult & { ok: true };
   readonly present: ReadonlyMap<string, Present>;
   /** explainPaths over `result`, each name's paths computed once. */
-  readonly explain: (name: string, limit?: number) => string[][];
+  readonly explain: PathExplainer;
 }
 
 interface TargetInput {
@@ -270,10 +270,9 @@ function chainOf(plan: ArchPlan, name: string, all: readonly ArchPlan[] = [plan]
   return [name];
 }
 
+/** The requested packages that need `name` (depend on it, directly or not) on some arch. */
 function rootsNeeding(plans: readonly ArchPlan[], name: string, requested: ReadonlySet<string>): string[] {
-  const roots = new Set<string>();
-  for (const plan of plans) for (const path of plan.explain(name, 8)) if (requested.has(path[0]!)) roots.add(path[0]!);
-  return [...requested].filter((r) => roots.has(r));
+  return [...requested].filter((r) => plans.some((plan) => plan.explain.reaches(r, name)));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -58,10 +58,11 @@ export function explainPaths(result: ResolveResult, name: string, limit = 5): st
  * explainPaths for many names of one closure: the graph is built once, and each (name, limit) walked once.
  * The paths returned are shared between calls: do not change them.
  */
-export function pathExplainer(result: ResolveResult): (name: string, limit?: number) => string[][] {
+export function pathExplainer(result: ResolveResult): PathExplainer {
   let graph: { edges: Map<string, string[]>; roots: string[] } | undefined;
   const memo = new Map<string, string[][]>();
-  return (name, limit = 5) => {
+  const reach = new Map<string, Set<string>>();
+  const explain = (name: string, limit = 5): string[][] => {
     const key = `${limit} ${name}`;
     let paths = memo.get(key);
     if (paths === undefined) {
@@ -71,6 +72,32 @@ export function pathExplainer(result: ResolveResult): (name: string, limit?: num
     }
     return paths;
   };
+  const reaches = (root: string, name: string): boolean => {
+    let set = reach.get(root);
+    if (set === undefined) {
+      graph ??= closureGraph(result);
+      set = new Set<string>();
+      const todo = graph.edges.has(root) ? [root] : [];
+      for (const n of todo) set.add(n);
+      while (todo.length > 0) {
+        for (const dep of graph.edges.get(todo.pop()!) ?? []) {
+          if (set.has(dep)) continue;
+          set.add(dep);
+          todo.push(dep);
+        }
+      }
+      reach.set(root, set);
+    }
+    return set.has(name);
+  };
+  return Object.assign(explain, { reaches });
+}
+
+/** explainPaths over one closure, and whether a package of it leads to another (each root's reach found once). */
+export interface PathExplainer {
+  (name: string, limit?: number): string[][];
+  /** Whether `name` is `root` or among what `root` depends on, directly or not, within the closure. */
+  reaches(root: string, name: string): boolean;
 }
 
 function closureGraph(result: ResolveResult): { edges: Map<string, string[]>; roots: string[] } {
