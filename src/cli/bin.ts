@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The launcher. An old Node.js must be able to parse this file and node-version.js to print a clear message, so
 // the CLI itself (which needs Node.js 20.18.1) is loaded only after the version check, by a dynamic import.
+import { mayReadIndexes } from "./index-commands.js";
 import { unsupportedNodeMessage } from "./node-version.js";
 
 const unsupported = unsupportedNodeMessage(process.versions.node);
@@ -15,10 +16,4 @@ if (unsupported !== undefined) {
   });
 } else {
   import("./main.js").then((cli) => cli.main());
-}
-
-/** A quick look, before loading anything more: could this command read archive indexes (see huge-pages.ts)? */
-function mayReadIndexes(args: string[]): boolean {
-  const commands = ["lock", "update", "add", "remove", "why", "verify"];
-  return args.some((a) => commands.indexOf(a) >= 0) || (args.indexOf("check") >= 0 && args.indexOf("--deep") >= 0);
 }

@@ -1,3 +1,5 @@
+import { mayReadIndexes } from "./index-commands.js";
+
 /**
  * Transparent huge pages for the commands that read archive indexes. A warm `lock` or `add` holds a few hundred MB
  * of index data that was just read from the cache; with 4 KiB pages, faulting that memory in is a large part of its
@@ -8,8 +10,6 @@
  * answered by the first process, and DEB_LOCK_HUGE_PAGES=0 turns it off.
  */
 
-/** The commands that read archive indexes (a name anywhere among the arguments counts: a false match costs one start). */
-const INDEX_COMMANDS = new Set(["lock", "update", "add", "remove", "why", "verify"]);
 const TUNABLE = "glibc.malloc.hugetlb=1";
 
 export interface HugePageFacts {
@@ -27,7 +27,7 @@ export function hugePageTunables(facts: HugePageFacts): string | undefined {
   if (facts.platform !== "linux" || facts.env.DEB_LOCK_HUGE_PAGES === "0") return undefined;
   const current = facts.env.GLIBC_TUNABLES ?? "";
   if (current.includes("glibc.malloc.hugetlb")) return undefined;
-  if (!facts.args.some((a) => INDEX_COMMANDS.has(a)) && !(facts.args.includes("check") && facts.args.includes("--deep"))) return undefined;
+  if (!mayReadIndexes(facts.args)) return undefined;
   const [major = 0, minor = 0] = (facts.glibc ?? "").split(".").map(Number);
   if (major < 2 || (major === 2 && minor < 35)) return undefined;
   // `always [madvise] never`: the bracketed word is the mode
