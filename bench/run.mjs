@@ -358,6 +358,21 @@ function prepareImageWorkspace(amd64OnlyPython) {
   return dir;
 }
 
+/** `runs` warm `add ffmpeg --image python3` on fresh copies of the locked two-arch image workspace `both`. */
+async function twoArchAddRuns(both, mirrorArgs, runs) {
+  const out = [];
+  for (let i = 0; i < runs; i++) {
+    const d = mkdtempSync(join(tmpdir(), "deb-lock-bench-add-"));
+    cpSync(both, d, { recursive: true });
+    out.push({
+      run: `add ffmpeg --image python3 on a two-arch image (amd64+arm64, companion repos) #${i + 1}`,
+      ...(await runCli(["add", "ffmpeg", "--image", "python3", "-C", d, ...mirrorArgs], d)),
+    });
+    rmSync(d, { recursive: true, force: true });
+  }
+  return out;
+}
+
 async function storyRuns(mirrorArgs) {
   const both = prepareImageWorkspace(false);
   const out = [];
@@ -365,15 +380,7 @@ async function storyRuns(mirrorArgs) {
     await runCli(["lock", "-C", both, ...mirrorArgs], both); // setup, and fills the cache
     for (let i = 0; i < Number(opts.warm); i++)
       out.push({ run: `lock (images workspace), warm #${i + 1}`, ...(await runCli(["lock", "-C", both, ...mirrorArgs], both)) });
-    for (let i = 0; i < Number(opts.warm); i++) {
-      const d = mkdtempSync(join(tmpdir(), "deb-lock-bench-add-"));
-      cpSync(both, d, { recursive: true });
-      out.push({
-        run: `add ffmpeg --image python3 on a two-arch image (amd64+arm64, companion repos) #${i + 1}`,
-        ...(await runCli(["add", "ffmpeg", "--image", "python3", "-C", d, ...mirrorArgs], d)),
-      });
-      rmSync(d, { recursive: true, force: true });
-    }
+    out.push(...(await twoArchAddRuns(both, mirrorArgs, Number(opts.warm))));
   } finally {
     rmSync(both, { recursive: true, force: true });
   }
@@ -419,14 +426,7 @@ async function imageRuns(common, mirrorArgs) {
     }
     // The story: python3 built for amd64 and arm64 from one list per distro (debian12 and debian13); the
     // libraries only amd64 has go into amd64-only companion repos (target: warm <= 1.5 s).
-    for (let i = 0; i < 3; i++) {
-      const d = fresh(both);
-      out.push({
-        run: `add ffmpeg --image python3 on a two-arch image (amd64+arm64, companion repos) #${i + 1}`,
-        ...(await runCli(["add", "ffmpeg", "--image", "python3", "-C", d, ...mirrorArgs], d)),
-      });
-      rmSync(d, { recursive: true, force: true });
-    }
+    out.push(...(await twoArchAddRuns(both, mirrorArgs, 3)));
   } finally {
     rmSync(both, { recursive: true, force: true });
     rmSync(amd64, { recursive: true, force: true });
