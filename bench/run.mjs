@@ -271,12 +271,12 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(" ");
 console.log(`node ${process.version}, ${availableParallelism()} cores, load average ${load()} at start\n`);
-if (!opts["no-parse"] && !opts["targets-only"]) {
+if (!opts["no-parse"] && !opts["targets-only"] && !opts.story) {
   log("(a) decompress + parse vs zcat/xzcat, best of 3 …");
   printTable(await benchParse(indexes));
 }
 
-if (!opts["no-resolve-all"] && !opts["targets-only"]) {
+if (!opts["no-resolve-all"] && !opts["targets-only"] && !opts.story) {
   log("(f) resolve every name of bookworm amd64 in-process …");
   printTable([await benchResolveAll(indexes)]);
 }

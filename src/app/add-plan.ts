@@ -264,7 +264,7 @@ function resolveTarget(
 /** The dependency path from a requested package to `name`: on this arch, else on the arch whose closure needs it. */
 function chainOf(plan: ArchPlan, name: string, all: readonly ArchPlan[] = [plan], requested?: ReadonlySet<string>): string[] {
   for (const p of [plan, ...all]) {
-    const path = p.explain(name, 8).find((x) => requested === undefined || requested.has(x[0]!));
+    const path = p.explain.firstPath(name, requested);
     if (path !== undefined) return path;
   }
   return [name];

@@ -2,10 +2,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { ParseError } from "../core/errors.js";
 import {
   addManifestPackages,
   formatMarker,
+  isPlainWord,
   type Manifest,
   markerOf,
   parseManifest,
@@ -268,5 +270,29 @@ describe("manifest edit properties", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("isPlainWord", () => {
+  // The oracle: the YAML parser reads the word, written plain, back as that very string in each context it is written in.
+  const readsBack = (word: string): boolean =>
+    [`- ${word}\n`, `[${word}]\n`, `k: ${word}\n`].every((probe) => {
+      const doc = parseDocument(probe);
+      const node = doc.contents;
+      const scalar = isSeq(node) ? node.items[0] : isMap(node) ? node.items[0]?.value : undefined;
+      return doc.errors.length === 0 && isScalar(scalar) && scalar.type === "PLAIN" && scalar.value === word;
+    });
+
+  it("is true only for words YAML reads back unchanged", () => {
+    const words = fc.stringMatching(/^[a-z0-9+.\-nulltrfs]{1,10}$/);
+    fc.assert(
+      fc.property(words, (w) => !isPlainWord(w) || readsBack(w)),
+      { numRuns: 3000 },
+    );
+    for (const w of ["null", "true", "false", "1.2", ".inf", "0x1f", "-a", "+a", "1e3"]) expect(isPlainWord(w)).toBe(false);
+    for (const w of ["libc6", "libstdc++6", "python3.11-minimal", "ffmpeg", "nulls", "truex"]) {
+      expect(isPlainWord(w)).toBe(true);
+      expect(readsBack(w)).toBe(true);
+    }
   });
 });

@@ -440,6 +440,7 @@ function commentSuffix(comment: string | undefined): string {
 /** Writes a string as a YAML scalar in the given style when that reads back the same, else double-quoted. */
 function formatScalar(value: string, style: Scalar["type"] | undefined, context: "block" | "flow" | "map"): string {
   if (style === "QUOTE_SINGLE") return `'${value.replaceAll("'", "''")}'`;
+  if (style !== "QUOTE_DOUBLE" && isPlainWord(value)) return value;
   if (style !== "QUOTE_DOUBLE") {
     const probe = context === "block" ? `- ${value}\n` : context === "flow" ? `[${value}]\n` : `k: ${value}\n`;
     const doc = parseDocument(probe);
@@ -449,6 +450,15 @@ function formatScalar(value: string, style: Scalar["type"] | undefined, context:
       return value;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * A value YAML reads back as this very string when written plain, in any context, known without asking the parser
+ * (what most package names are): a lowercase letter, then letters, digits and `+ . -`, and not a word the core
+ * schema reads as null or a boolean. Letters first rules out numbers, `.inf` and `.nan`.
+ */
+export function isPlainWord(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*$/.test(value) && value !== "null" && value !== "true" && value !== "false";
 }
 
 /** Joins edits whose spans touch (adjacent removed lines) so applyEdits sees no overlap. */

@@ -90,7 +90,39 @@ export function pathExplainer(result: ResolveResult): PathExplainer {
     }
     return set.has(name);
   };
-  return Object.assign(explain, { reaches });
+  const parents = new Map<string, Map<string, string | undefined>>();
+  const firstPath = (name: string, from?: ReadonlySet<string>): string[] | undefined => {
+    graph ??= closureGraph(result);
+    if (!graph.edges.has(name)) return undefined;
+    const starts = from === undefined ? graph.roots : graph.roots.filter((r) => from.has(r));
+    const key = starts.join(" ");
+    let parent = parents.get(key);
+    if (parent === undefined) {
+      // breadth first from the starting roots in order, each package reached once: the first way a package is
+      // reached is its shortest path, and among those the first in root and edge order
+      parent = new Map<string, string | undefined>();
+      const queue: string[] = [];
+      for (const r of starts) {
+        if (parent.has(r)) continue;
+        parent.set(r, undefined);
+        queue.push(r);
+      }
+      for (let i = 0; i < queue.length; i++) {
+        const at = queue[i]!;
+        for (const dep of graph.edges.get(at) ?? []) {
+          if (parent.has(dep)) continue;
+          parent.set(dep, at);
+          queue.push(dep);
+        }
+      }
+      parents.set(key, parent);
+    }
+    if (!parent.has(name)) return undefined;
+    const path: string[] = [];
+    for (let at: string | undefined = name; at !== undefined; at = parent.get(at)) path.push(at);
+    return path.reverse();
+  };
+  return Object.assign(explain, { reaches, firstPath });
 }
 
 /** explainPaths over one closure, and whether a package of it leads to another (each root's reach found once). */
@@ -98,6 +130,12 @@ export interface PathExplainer {
   (name: string, limit?: number): string[][];
   /** Whether `name` is `root` or among what `root` depends on, directly or not, within the closure. */
   reaches(root: string, name: string): boolean;
+  /**
+   * The first path explain(name) would give among those that start at a root in `from` (any root when undefined):
+   * a shortest one, then the first in root and edge order; undefined when none leads to `name`. One walk per set of
+   * starting roots, however many names are asked for.
+   */
+  firstPath(name: string, from?: ReadonlySet<string>): string[] | undefined;
 }
 
 function closureGraph(result: ResolveResult): { edges: Map<string, string[]>; roots: string[] } {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ListExpr, topLevelAssignments } from "./ast.js";
-import { insertListElements, listStyle, removeListElements, removeListElementsByKey, stringElementKey } from "./list-editor.js";
+import { insertElement, insertListElements, listStyle, removeListElements, removeListElementsByKey, stringElementKey } from "./list-editor.js";
 import { parseStarlark } from "./parser.js";
 
 function listOf(text: string, name = "X"): ListExpr {
@@ -74,6 +74,57 @@ describe("insertListElements / removeListElements", () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe("insertElement", () => {
+  // The list as the parser finds it in the new text: the oracle for the list insertElement hands on without parsing.
+  const shape = (l: ListExpr) => ({
+    open: l.open,
+    close: l.close,
+    end: l.end,
+    commas: l.commas,
+    elements: l.elements.map((e) => ({
+      kind: e.kind,
+      start: e.start,
+      end: e.end,
+      key: e.kind === "call" ? e.args[2]?.value.kind : stringElementKey(e),
+    })),
+  });
+
+  it("property: the list it returns is the list the parser finds in the new text, in every style", () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,6}$/);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(name, { maxLength: 6 }),
+        fc.uniqueArray(name, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom("string", "call"),
+        fc.constantFrom("build", "bzl"),
+        fc.nat(),
+        (existing, added, multiline, trailing, comments, form, format, seed) => {
+          const code = (n: string) => (form === "string" ? JSON.stringify(n) : `deb.package(arch, "d", ${JSON.stringify(n)})`);
+          let text: string;
+          if (multiline && existing.length > 0) {
+            const lines = existing.map(
+              (e, i) => `    ${code(e)}${i < existing.length - 1 || trailing ? "," : ""}${comments && i % 2 === 0 ? "  # c, d" : ""}\n`,
+            );
+            text = `# head\nX = [${comments ? "  # open" : ""}\n${lines.join("")}]\nY = 1`;
+          } else {
+            text = `X = [${existing.map(code).join(", ")}${trailing && existing.length > 0 ? "," : ""}]\n`;
+          }
+          let list = listOf(text);
+          for (const [k, a] of added.entries()) {
+            const gap = (seed + k) % (list.elements.length + 1);
+            ({ text, list } = insertElement(text, list, { code: code(a), key: a }, gap, format, "<test>"));
+            expect(shape(list)).toEqual(shape(listOf(text)));
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

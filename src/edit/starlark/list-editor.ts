@@ -84,53 +84,71 @@ function explode(text: string, list: ListExpr): string {
   return applyEdits(text, [{ start: list.open + 1, end: list.close, text: `${nl}${body}${base}` }]);
 }
 
-function insertOne(text: string, list: ListExpr, item: NewListElement, gap: number, format: "build" | "bzl", file: string): string {
+/**
+ * One element inserted into `list` of `text`: the new text and the list in it. The list is found without parsing
+ * when the insertion only adds text (the common case: see listAfterInsertion), else by parsing the list again.
+ */
+export function insertElement(
+  text: string,
+  list: ListExpr,
+  item: NewListElement,
+  gap: number,
+  format: "build" | "bzl",
+  file: string,
+): { text: string; list: ListExpr } {
+  if (format === "build" && list.elements.length >= 1 && !text.slice(list.open, list.close).includes("\n")) {
+    const exploded = explode(text, list);
+    return insertElement(exploded, listAt(exploded, list.start, file), item, gap, format, file);
+  }
+  const edits = insertionEdits(text, list, item, gap);
+  const out = applyEdits(text, edits);
+  const next = listAfterInsertion(out, list, edits, item, file);
+  return { text: out, list: next ?? listAt(out, list.start, file, list.close + out.length - text.length) };
+}
+
+function insertionEdits(text: string, list: ListExpr, item: NewListElement, gap: number): TextEdit[] {
   const n = list.elements.length;
   const nl = newlineOf(text);
-  if (format === "build" && n >= 1 && !text.slice(list.open, list.close).includes("\n")) {
-    const exploded = explode(text, list);
-    return insertOne(exploded, listAt(exploded, list.start, file), item, gap, format, file);
-  }
   if (n === 0) {
     const inside = text.slice(list.open + 1, list.close);
-    if (!inside.includes("\n")) return applyEdits(text, [{ start: list.open + 1, end: list.close, text: item.code }]);
+    if (!inside.includes("\n")) return [{ start: list.open + 1, end: list.close, text: item.code }];
     const closeLineStart = lineStartOf(text, list.close);
     const closeIndent = /^[ \t]*/.exec(text.slice(closeLineStart, list.close))![0];
     if (closeLineStart + closeIndent.length !== list.close) {
-      return applyEdits(text, [{ start: list.close, end: list.close, text: `${item.code}` }]);
+      return [{ start: list.close, end: list.close, text: `${item.code}` }];
     }
-    return applyEdits(text, [{ start: closeLineStart, end: closeLineStart, text: `${closeIndent}    ${item.code},${nl}` }]);
+    return [{ start: closeLineStart, end: closeLineStart, text: `${closeIndent}    ${item.code},${nl}` }];
   }
   const style = listStyle(text, list);
   const inlineEdit = (): TextEdit =>
     gap < n
       ? { start: list.elements[gap]!.start, end: list.elements[gap]!.start, text: `${item.code}, ` }
       : { start: list.elements[n - 1]!.end, end: list.elements[n - 1]!.end, text: `, ${item.code}` };
-  if (!style.multiline) return applyEdits(text, [inlineEdit()]);
+  if (!style.multiline) return [inlineEdit()];
   const line = `${style.indent}${item.code},${nl}`;
   if (gap < n) {
-    if (!ownsItsLine(text, list, gap)) return applyEdits(text, [inlineEdit()]);
+    if (!ownsItsLine(text, list, gap)) return [inlineEdit()];
     const after = gap === 0 ? list.open + 1 : list.commas[gap - 1]! + 1;
     const at = nextLineStart(text, after);
-    if (at === undefined || at > list.elements[gap]!.start) return applyEdits(text, [inlineEdit()]);
-    return applyEdits(text, [{ start: at, end: at, text: line }]);
+    if (at === undefined || at > list.elements[gap]!.start) return [inlineEdit()];
+    return [{ start: at, end: at, text: line }];
   }
   const last = list.elements[n - 1]!;
   if (style.trailingComma) {
     const at = nextLineStart(text, list.commas[n - 1]! + 1);
     if (at === undefined || at > list.close) {
-      return applyEdits(text, [{ start: list.commas[n - 1]! + 1, end: list.commas[n - 1]! + 1, text: `${nl}${style.indent}${item.code},` }]);
+      return [{ start: list.commas[n - 1]! + 1, end: list.commas[n - 1]! + 1, text: `${nl}${style.indent}${item.code},` }];
     }
-    return applyEdits(text, [{ start: at, end: at, text: line }]);
+    return [{ start: at, end: at, text: line }];
   }
   const br = lineBreakAfter(text, last.end);
   if (br === undefined || br > list.close) {
-    return applyEdits(text, [{ start: last.end, end: last.end, text: `,${nl}${style.indent}${item.code}` }]);
+    return [{ start: last.end, end: last.end, text: `,${nl}${style.indent}${item.code}` }];
   }
-  return applyEdits(text, [
+  return [
     { start: last.end, end: last.end, text: "," },
     { start: br, end: br, text: `${nl}${style.indent}${item.code}` },
-  ]);
+  ];
 }
 
 function removeOne(text: string, list: ListExpr, i: number): string {
@@ -162,6 +180,61 @@ function removeOne(text: string, list: ListExpr, i: number): string {
   if (i > 0) return applyEdits(text, [{ start: list.commas[i - 1]!, end: e.end, text: "" }]);
   const comma = list.commas[0];
   return applyEdits(text, [{ start: e.start, end: comma === undefined ? e.end : comma + 1, text: "" }]);
+}
+
+/**
+ * The list literal after `edits` (insertions of whole elements with their separators, into `list`) gave `text`,
+ * found without parsing: the old elements move by the text inserted before them, the new element is parsed on its
+ * own, and the commas are read from the gaps between elements. Undefined when an edit replaces text or the new
+ * element cannot be placed; the caller then parses the list again.
+ */
+function listAfterInsertion(text: string, list: ListExpr, edits: readonly TextEdit[], item: NewListElement, file: string): ListExpr | undefined {
+  if (edits.some((e) => e.start !== e.end)) return undefined;
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  // A character at `pos` moves by everything inserted at or before it; the end of a span (the offset after its
+  // last character) by what is inserted strictly before it.
+  const moved = (pos: number, isEnd: boolean): number => {
+    let to = pos;
+    for (const e of sorted) if (e.start < pos || (!isEnd && e.start === pos)) to += e.text.length;
+    return to;
+  };
+  const host = sorted.findIndex((e) => e.text.includes(item.code));
+  if (host === -1) return undefined;
+  let at = sorted[host]!.start + sorted[host]!.text.indexOf(item.code);
+  for (let k = 0; k < host; k++) at += sorted[k]!.text.length;
+  const parsed = parseStarlark(item.code, file).statements;
+  const only = parsed.length === 1 && parsed[0]!.kind === "expr" ? parsed[0]!.expr : undefined;
+  if (only === undefined || only.start !== 0 || only.end !== item.code.length) return undefined;
+  const added = { ...only, start: at, end: at + item.code.length } as Expr;
+  const elements = list.elements.map((e) => ({ ...e, start: moved(e.start, false), end: moved(e.end, true) }) as Expr);
+  const index = elements.findIndex((e) => e.start > at);
+  elements.splice(index === -1 ? elements.length : index, 0, added);
+  const close = moved(list.close, false);
+  if (text[close] !== "]") return undefined;
+  const commas: number[] = [];
+  for (let i = 0; i < elements.length; i++) {
+    const comma = commaIn(text, elements[i]!.end, i + 1 < elements.length ? elements[i + 1]!.start : close);
+    if (comma === null) return undefined;
+    if (comma !== undefined) commas.push(comma);
+  }
+  return { ...list, end: close + 1, close, elements, commas };
+}
+
+/** The offset of the comma in a gap between list elements (blanks, comments, one comma or none); null when the gap holds anything else. */
+function commaIn(text: string, from: number, to: number): number | undefined | null {
+  let comma: number | undefined;
+  for (let i = from; i < to; i++) {
+    const c = text[i]!;
+    if (c === "#") {
+      const nl = text.indexOf("\n", i);
+      if (nl === -1 || nl >= to) return null;
+      i = nl;
+    } else if (c === ",") {
+      if (comma !== undefined) return null;
+      comma = i;
+    } else if (c !== " " && c !== "\t" && c !== "\n" && c !== "\r" && c !== "\\") return null;
+  }
+  return comma;
 }
 
 /**
@@ -240,10 +313,7 @@ export function insertListElements(text: string, list: ListExpr, items: readonly
       const idx = current.elements.findIndex((e) => keyOf(e)! > item.key);
       gap = idx === -1 ? n : idx;
     } else gap = n;
-    const before = out.length;
-    out = insertOne(out, current, item, gap, options.format ?? "bzl", file);
-    // The edit is inside the brackets: the list now closes that many characters later.
-    current = listAt(out, list.start, file, current.close + out.length - before);
+    ({ text: out, list: current } = insertElement(out, current, item, gap, options.format ?? "bzl", file));
     offset++;
   }
   return out;
