@@ -38,10 +38,10 @@ describe("module purity", () => {
   }
 });
 
-// The planners of add and remove are pure and synchronous: their command loads everything first (add.ts,
-// remove.ts), then calls them. Neither they nor anything they import as a value reach src/io, src/cli or an I/O
+// The planners of add and remove are pure and synchronous: their command loads everything first (app/add/add.ts,
+// app/remove/remove.ts), then calls them. Neither they nor anything they import as a value reach src/io, src/cli or an I/O
 // module, and they hold no Promise.
-const PLANNERS = ["app/add-plan.ts", "app/remove-plan.ts"];
+const PLANNERS = ["app/add/add-plan.ts", "app/remove/remove-plan.ts"];
 const IO_MODULE = /^(node:(?!path$)|fs$|http|https$|net$|child_process$|os$|undici$|openpgp$|lzma-native$|fzstd$)/;
 
 /** The modules a file imports as values (type-only imports erased), as paths for relative ones. */

@@ -1,5 +1,5 @@
-import { createIndexLoader, type IndexLoader } from "../app/index-loader.js";
-import { createArchiveServices } from "../app/services.js";
+import { createIndexLoader, type IndexLoader } from "../app/indexes/index-loader.js";
+import { createArchiveServices } from "../app/indexes/services.js";
 import type { ArchiveEvent } from "../io/archive.js";
 import type { CacheEvent } from "../io/cache.js";
 import type { HttpClient, HttpEvent } from "../io/http.js";

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { RequestedPackage } from "../app/add.js";
+import type { RequestedPackage } from "../app/add/add.js";
 import { UsageError } from "../core/errors.js";
 import { parsePackageSpec } from "../edit/package-spec.js";
 import type { CommandContext } from "./command.js";

@@ -1,9 +1,9 @@
 import { posix } from "node:path";
-import { type ImageLinksPlan, planImageLinks } from "../app/alternative-links.js";
-import { imageBuildFile, linkLayerName } from "../app/link-layers.js";
-import { createArchiveServices } from "../app/services.js";
-import type { RepoDecl } from "../app/workspace.js";
-import { discoverWorkspaceImages } from "../app/workspace-images.js";
+import { createArchiveServices } from "../app/indexes/services.js";
+import { type ImageLinksPlan, planImageLinks } from "../app/links/alternative-links.js";
+import { imageBuildFile, linkLayerName } from "../app/links/link-layers.js";
+import type { RepoDecl } from "../app/workspace/workspace.js";
+import { discoverWorkspaceImages } from "../app/workspace/workspace-images.js";
 import { readSymlinkLayers } from "../edit/starlark/symlink-layer.js";
 import type { FileChange } from "../io/files.js";
 import { nodeWorkspaceFiles } from "../io/workspace-files.js";

@@ -1,4 +1,4 @@
-import { formatModuleLockNotice, type ModuleLockNotice, type ModuleLockUpdate } from "../app/module-lock-sync.js";
+import { formatModuleLockNotice, type ModuleLockNotice, type ModuleLockUpdate } from "../app/changes/module-lock-sync.js";
 import type { CommandContext } from "./command.js";
 
 /**

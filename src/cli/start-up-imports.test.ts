@@ -64,14 +64,20 @@ describe("start-up imports", () => {
   it("an offline `check` loads neither the network, OpenPGP, xz, the resolver, image verification nor the YAML reader", () => {
     const loaded = graph([...BASE, "cli/commands/check.ts"]);
     // What it does load (so the test looks at the right graph).
-    for (const m of ["app/check.ts", "app/check-repo.ts", "app/workspace.ts", "edit/manifest-plain.ts", "core/lock/parse-lock.ts"])
+    for (const m of [
+      "app/check/check.ts",
+      "app/check/check-repo.ts",
+      "app/workspace/workspace.ts",
+      "edit/manifest-plain.ts",
+      "core/lock/parse-lock.ts",
+    ])
       expect(loaded).toContain(m);
     const heavy = [...loaded].filter(
       (m) =>
         ["yaml", "undici", "openpgp", "lzma-native", "fzstd", "node:crypto", "node:zlib", "node:worker_threads", "node:http", "node:https"].includes(
           m,
         ) ||
-        /^(io\/(http|archive|cache\.ts|decompress|release-fetch|deb-|files\.ts)|core\/(resolve|trust|image)\/|app\/(verify|images|alternative-links|lock|resolve-repo)\.ts|edit\/manifest\.ts|cli\/archive-session)/.test(
+        /^(io\/(http|archive|cache\.ts|decompress|release-fetch|deb-|files\.ts)|core\/(resolve|trust|image)\/|app\/(verify\/verify|workspace\/images|links\/alternative-links|lock\/lock|indexes\/resolve-repo)\.ts|edit\/manifest\.ts|cli\/archive-session)/.test(
           m,
         ),
     );

@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { discoverRepos, findWorkspaceRoot, type RepoDecl } from "../app/workspace.js";
+import { discoverRepos, findWorkspaceRoot, type RepoDecl } from "../app/workspace/workspace.js";
 import { UsageError } from "../core/errors.js";
 import { JOURNAL_NAME } from "../io/journal-name.js";
 import { nodeWorkspaceFiles } from "../io/workspace-files.js";

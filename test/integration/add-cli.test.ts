@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fileHash } from "../../src/app/module-lock.js";
+import { fileHash } from "../../src/app/changes/module-lock.js";
 import { formatUnifiedDiff } from "../../src/cli/render/diff.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { type ArchiveServer, type SuiteSpec, startArchiveServer } from "../support/archive-server.js";

@@ -2,11 +2,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AddPlan, planAdd, type RequestedPackage } from "../../src/app/add.js";
-import { createIndexLoader, type IndexLoader } from "../../src/app/index-loader.js";
-import { planRemove } from "../../src/app/remove.js";
-import { type ArchiveServices, createArchiveServices } from "../../src/app/services.js";
-import { discoverRepos } from "../../src/app/workspace.js";
+import { type AddPlan, planAdd, type RequestedPackage } from "../../src/app/add/add.js";
+import { createIndexLoader, type IndexLoader } from "../../src/app/indexes/index-loader.js";
+import { type ArchiveServices, createArchiveServices } from "../../src/app/indexes/services.js";
+import { planRemove } from "../../src/app/remove/remove.js";
+import { discoverRepos } from "../../src/app/workspace/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { applyChangeSet } from "../../src/io/files.js";
 import { parseMirrorRules } from "../../src/io/mirrors.js";

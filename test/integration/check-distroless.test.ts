@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { staleRecordedInputs } from "../../src/app/module-lock.js";
+import { staleRecordedInputs } from "../../src/app/changes/module-lock.js";
 import { type ArchiveServer, type ArchiveServerSpec, type SuiteSpec, startArchiveServer } from "../support/archive-server.js";
 import { readFixtureSuites } from "../support/fixture-archive.js";
 import { runCli } from "../support/run-cli.js";

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { staleRecordedInputs } from "../../src/app/module-lock.js";
+import { staleRecordedInputs } from "../../src/app/changes/module-lock.js";
 import { type ArchiveServer, type ArchiveServerSpec, startArchiveServer } from "../support/archive-server.js";
 import { runCli } from "../support/run-cli.js";
 import { type SnapshotService, startSnapshotService } from "../support/snapshot-listing.js";

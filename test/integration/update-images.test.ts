@@ -3,11 +3,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCheck } from "../../src/app/check.js";
-import { createIndexLoader } from "../../src/app/index-loader.js";
-import { createArchiveServices } from "../../src/app/services.js";
-import { planUpdate } from "../../src/app/update.js";
-import { discoverRepos } from "../../src/app/workspace.js";
+import { runCheck } from "../../src/app/check/check.js";
+import { createIndexLoader } from "../../src/app/indexes/index-loader.js";
+import { createArchiveServices } from "../../src/app/indexes/services.js";
+import { planUpdate } from "../../src/app/update/update.js";
+import { discoverRepos } from "../../src/app/workspace/workspace.js";
 import { parseSnapshotTimestamp } from "../../src/core/snapshot/timestamp.js";
 import { applyChangeSet } from "../../src/io/files.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";

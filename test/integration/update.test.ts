@@ -2,11 +2,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createIndexLoader } from "../../src/app/index-loader.js";
-import { planLock } from "../../src/app/lock.js";
-import { type ArchiveServices, createArchiveServices } from "../../src/app/services.js";
-import { planUpdate } from "../../src/app/update.js";
-import { discoverRepos } from "../../src/app/workspace.js";
+import { createIndexLoader } from "../../src/app/indexes/index-loader.js";
+import { type ArchiveServices, createArchiveServices } from "../../src/app/indexes/services.js";
+import { planLock } from "../../src/app/lock/lock.js";
+import { planUpdate } from "../../src/app/update/update.js";
+import { discoverRepos } from "../../src/app/workspace/workspace.js";
 import { formatReportJson } from "../../src/core/report/format-json.js";
 import { formatPrBody } from "../../src/core/report/format-markdown.js";
 import { parseSnapshotTimestamp } from "../../src/core/snapshot/timestamp.js";

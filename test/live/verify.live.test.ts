@@ -17,7 +17,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linkLayerName } from "../../src/app/link-layers.js";
+import { linkLayerName } from "../../src/app/links/link-layers.js";
 import type { NeededLink } from "../../src/core/image/verify-image.js";
 import { runCli } from "../support/run-cli.js";
 import { liveMirror } from "./live-mirror.js";

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { resolveRepo } from "../../src/app/resolve-repo.js";
+import { resolveRepo } from "../../src/app/indexes/resolve-repo.js";
 import { parsePackagesIndex } from "../../src/core/debian/packages-index.js";
 import type { Release } from "../../src/core/debian/release.js";
 import { buildLock, type Lock, type LockPackage } from "../../src/core/lock/index.js";

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { discoverImage } from "../../src/app/images.js";
-import { discoverRepos } from "../../src/app/workspace.js";
+import { discoverImage } from "../../src/app/workspace/images.js";
+import { discoverRepos } from "../../src/app/workspace/workspace.js";
 import { parseLock } from "../../src/core/lock/index.js";
 import { nodeWorkspaceFiles } from "../../src/io/workspace-files.js";
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
-import type { FileChange } from "../../src/app/change-set.js";
-import type { IndexLoader, IndexRequest, LoadedIndex } from "../../src/app/index-loader.js";
+import type { FileChange } from "../../src/app/changes/change-set.js";
+import type { IndexLoader, IndexRequest, LoadedIndex } from "../../src/app/indexes/index-loader.js";
 import { parsePackagesIndex } from "../../src/core/debian/packages-index.js";
 import type { WorkspaceFiles } from "../../src/io/workspace-files.js";
 import { FIXTURE_ARCHIVE, FIXTURES, fixturePackages } from "./fixture-archive.js";

@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { type AddArchReport, type AddPlan, planAdd } from "../../app/add.js";
+import { type AddArchReport, type AddPlan, planAdd } from "../../app/add/add.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { applyWorkspaceChanges } from "../apply-changes.js";
 import { withArchive } from "../archive-session.js";

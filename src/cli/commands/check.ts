@@ -1,9 +1,9 @@
 import { relative, resolve } from "node:path";
-import { type CheckRequest, runCheck } from "../../app/check.js";
-import { applyBaseline, DEFAULT_BASELINE, formatBaseline, parseBaseline } from "../../app/check-baseline.js";
-import { type ImageCheckInput, imageCheckInputs } from "../../app/check-images.js";
-import { readTextIfExists } from "../../app/read-text-if-exists.js";
-import type { RepoDecl } from "../../app/workspace.js";
+import { type CheckRequest, runCheck } from "../../app/check/check.js";
+import { applyBaseline, DEFAULT_BASELINE, formatBaseline, parseBaseline } from "../../app/check/check-baseline.js";
+import { type ImageCheckInput, imageCheckInputs } from "../../app/check/check-images.js";
+import { readTextIfExists } from "../../app/check/read-text-if-exists.js";
+import type { RepoDecl } from "../../app/workspace/workspace.js";
 import { UsageError } from "../../core/errors.js";
 import { nodeWorkspaceFiles, type WorkspaceFiles } from "../../io/workspace-files.js";
 import { type Command, writeJson } from "../command.js";
@@ -130,7 +130,7 @@ async function namedImageInputs(
   files: WorkspaceFiles,
   repos: readonly RepoDecl[],
 ): Promise<ImageCheckInput[]> {
-  const { discoverImage } = await import("../../app/images.js");
+  const { discoverImage } = await import("../../app/workspace/images.js");
   const infos = await Promise.all(dirs.map((dir) => discoverImage(root, workspaceImageArg(cwd, root, dir), files, repos)));
   return infos.flatMap(imageCheckInputs);
 }

@@ -1,4 +1,4 @@
-import { planLock } from "../../app/lock.js";
+import { planLock } from "../../app/lock/lock.js";
 import { formatProblem } from "../../core/resolve/problem.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { applyWorkspaceChanges } from "../apply-changes.js";

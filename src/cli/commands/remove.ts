@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { planRemove, type RemovePlan } from "../../app/remove.js";
+import { planRemove, type RemovePlan } from "../../app/remove/remove.js";
 import { ProblemError } from "../../core/errors.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { applyWorkspaceChanges } from "../apply-changes.js";

@@ -1,4 +1,4 @@
-import { DEFAULT_TIMELINES, findLatestSnapshots, ruleOfService, type SnapshotTimeline } from "../../app/snapshots.js";
+import { DEFAULT_TIMELINES, findLatestSnapshots, ruleOfService, type SnapshotTimeline } from "../../app/indexes/snapshots.js";
 import { UsageError } from "../../core/errors.js";
 import { isSnapshotTimestamp } from "../../core/snapshot/timestamp.js";
 import { withArchive } from "../archive-session.js";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { planUpdate, type UpdatePlan, updateProblemsError } from "../../app/update.js";
+import { planUpdate, type UpdatePlan, updateProblemsError } from "../../app/update/update.js";
 import { UsageError } from "../../core/errors.js";
 import { formatPrBody } from "../../core/report/format-markdown.js";
 import { formatReportTable } from "../../core/report/format-table.js";

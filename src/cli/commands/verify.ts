@@ -1,6 +1,6 @@
-import { createIndexLoader } from "../../app/index-loader.js";
-import { createArchiveServices } from "../../app/services.js";
-import { type ReportedFinding, type VerifyReport, verify } from "../../app/verify.js";
+import { createIndexLoader } from "../../app/indexes/index-loader.js";
+import { createArchiveServices } from "../../app/indexes/services.js";
+import { type ReportedFinding, type VerifyReport, verify } from "../../app/verify/verify.js";
 import { UsageError } from "../../core/errors.js";
 import { nodeRootRunner } from "../../io/rootfs-run.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";

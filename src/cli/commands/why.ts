@@ -1,4 +1,4 @@
-import { explainWhy, type WhyReport } from "../../app/why.js";
+import { explainWhy, type WhyReport } from "../../app/why/why.js";
 import { UsageError } from "../../core/errors.js";
 import { nodeWorkspaceFiles } from "../../io/workspace-files.js";
 import { withArchive } from "../archive-session.js";

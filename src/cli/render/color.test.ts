@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../../test/support/run-cli.js";
-import { type CheckFinding, formatFinding } from "../../app/check-finding.js";
+import { type CheckFinding, formatFinding } from "../../app/check/check-finding.js";
 import { run } from "../run.js";
 import { isColorEnabled, painter } from "./color.js";
 import { formatUnifiedDiff, paintDiff } from "./diff.js";

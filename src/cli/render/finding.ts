@@ -1,4 +1,4 @@
-import type { CheckFinding } from "../../app/check-finding.js";
+import type { CheckFinding } from "../../app/check/check-finding.js";
 import type { Paint } from "./color.js";
 
 /** A check finding as formatFinding writes it, with the place in bold, the problem in red and the fix dimmed on a terminal. */
