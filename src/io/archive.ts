@@ -2,7 +2,7 @@ import type { PackageRecord } from "../core/debian/package.js";
 import { type PackagesIndexRef, pickPackagesIndex, type Release } from "../core/debian/release.js";
 import { ProblemError, VerificationError } from "../core/errors.js";
 import { type ArchiveRun, createArchiveRun } from "./archive-run.js";
-import { readDerivedRecords, writeDerivedRecords } from "./derived-records.js";
+import { readDerivedRecords, writeDerivedColumns } from "./derived-records.js";
 import { decompressAndParse, decompressedLimit, downloadIndex } from "./index-download.js";
 import { type InReleaseEvent, loadRelease, offlineMiss, type ReleaseDeps, type VerifiedRelease } from "./release-fetch.js";
 
@@ -148,8 +148,8 @@ async function loadIndexRecords(
   const records = await run.decodeSlot(async () => {
     const started = performance.now();
     const parsed = await decompressAndParse(compressed, indexRef, indexUrl, decompressedLimit(release, indexRef));
-    deps.onEvent?.({ type: "parsed", url: indexUrl, records: parsed.length, ms: Math.round(performance.now() - started) });
-    return writeDerivedRecords(deps.cache, indexRef.sha256, parsed);
+    deps.onEvent?.({ type: "parsed", url: indexUrl, records: parsed.n, ms: Math.round(performance.now() - started) });
+    return writeDerivedColumns(deps.cache, indexRef.sha256, parsed);
   });
   return { records, release, pin: pinOf(release), indexSha256: ref.sha256, indexUrl, signers };
 }

@@ -20,7 +20,8 @@ export interface Cache {
   /** Stores bytes and returns their SHA-256; a given `sha256` that does not match the bytes is a bug (TypeError). */
   put(bytes: Uint8Array, sha256?: string): Promise<string>;
   getDerived(key: string): Promise<Uint8Array | undefined>;
-  putDerived(key: string, bytes: Uint8Array): Promise<void>;
+  /** Stores `bytes`, or the parts written one after the other (a large entry is never joined in memory). */
+  putDerived(key: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void>;
   getByUrl(url: string): Promise<Uint8Array | undefined>;
   putByUrl(url: string, bytes: Uint8Array): Promise<void>;
 }
@@ -54,14 +55,15 @@ function checkSha256(sha256: string): string {
 const KEYED_MAGIC = "deb-lock-cache 2 ";
 const KEYED_HEADER_LENGTH = 32;
 
-function keyedHeader(payload: Uint8Array): string {
-  const crc = crc32(payload).toString(16).padStart(8, "0");
-  return `${KEYED_MAGIC}${crc}`.padEnd(KEYED_HEADER_LENGTH - 1, " ") + "\n";
+function keyedHeader(payload: Uint8Array | readonly Uint8Array[]): string {
+  let crc = 0;
+  for (const part of payload instanceof Uint8Array ? [payload] : payload) crc = crc32(part, crc);
+  return `${KEYED_MAGIC}${crc.toString(16).padStart(8, "0")}`.padEnd(KEYED_HEADER_LENGTH - 1, " ") + "\n";
 }
 
 /** The header and the payload of a keyed entry, written one after the other (never joined in memory). */
-function encodeKeyed(bytes: Uint8Array): [Uint8Array, Uint8Array] {
-  return [new TextEncoder().encode(keyedHeader(bytes)), bytes];
+function encodeKeyed(payload: Uint8Array | readonly Uint8Array[]): Uint8Array[] {
+  return [new TextEncoder().encode(keyedHeader(payload)), ...(payload instanceof Uint8Array ? [payload] : payload)];
 }
 
 /**
@@ -204,7 +206,14 @@ export function createMemoryCache(): Cache & { readonly size: number } {
       return copy(derived.get(key));
     },
     async putDerived(key, bytes) {
-      derived.set(key, Uint8Array.from(bytes));
+      const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
+      const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+      let at = 0;
+      for (const p of parts) {
+        joined.set(p, at);
+        at += p.byteLength;
+      }
+      derived.set(key, joined);
     },
     async getByUrl(url) {
       return copy(byUrl.get(url));

@@ -2,9 +2,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PackageRecord } from "../core/debian/package.js";
-import { parsePackagesIndex } from "../core/debian/packages-index.js";
+import { createPackagesColumnsParser, parsePackagesIndex } from "../core/debian/packages-index.js";
 import { buildUniverse } from "../core/resolve/universe.js";
-import { decodeDerivedRecords, encodeDerivedRecords, plainRecord } from "./derived-records.js";
+import { createMemoryCache } from "./cache.js";
+import {
+  decodeDerivedRecords,
+  encodeDerivedColumns,
+  encodeDerivedRecords,
+  plainRecord,
+  readDerivedRecords,
+  writeDerivedColumns,
+} from "./derived-records.js";
 
 /** The names a Provides field lists (test-side: a plain split). */
 const splitProvidesNames = (text: string): string[] => text.split(",").map((x) => x.trim().split(/[\s(]/)[0]!);
@@ -49,6 +57,44 @@ describe("derived records", () => {
         records.some((r) => r.installedSize !== undefined),
     ).toBe(true);
     expect(decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, []))).toEqual([]);
+  });
+
+  it("from the columns the parser writes read back equal to the parsed records, lookups included", async () => {
+    const data = Buffer.concat([
+      excerpt,
+      Buffer.from(
+        "\nPackage: zz\nVersion: 1\nArchitecture: all\nSection: ünï\nProvides: zz-virtual, libc6\nFilename: pool/z.deb\nSize: 1\nSHA256: " +
+          "c".repeat(64) +
+          "\n",
+      ),
+    ]);
+    const p = createPackagesColumnsParser("x");
+    p.push(data);
+    p.end();
+    const expected = parsePackagesIndex(data, "x");
+    const columns = p.columns();
+    const back = decodeDerivedRecords(SHA, encodeDerivedColumns(SHA, columns))!;
+    expect(back.map(plainRecord)).toEqual(expected);
+    // written to a cache: the records handed back (over the columns) and those read back from the entry
+    const cache = createMemoryCache();
+    const written = await writeDerivedColumns(cache, SHA, columns);
+    const cached = (await readDerivedRecords(cache, SHA))!;
+    expect(written.map(plainRecord)).toEqual(expected);
+    expect(cached.map(plainRecord)).toEqual(expected);
+    const fresh = buildUniverse([{ id: "a", pin: 500, records: written }], "amd64");
+    const stored = buildUniverse([{ id: "a", pin: 500, records: cached }], "amd64");
+    for (const name of ["libc6", "zz-virtual", "zz", "bash", "awk", "absent"]) {
+      expect(fresh.providersOf(name).map((x) => x.by.record.name)).toEqual(stored.providersOf(name).map((x) => x.by.record.name));
+      expect(fresh.versionsOf(name).map((x) => x.record.version)).toEqual(stored.versionsOf(name).map((x) => x.record.version));
+    }
+    expect(stored.providersOf("zz-virtual").map((x) => x.by.record.name)).toEqual(["zz"]);
+    const viaRecords = decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, expected))!;
+    const universe = buildUniverse([{ id: "a", pin: 500, records: back }], "amd64");
+    const reference = buildUniverse([{ id: "a", pin: 500, records: viaRecords }], "amd64");
+    for (const name of ["libc6", "zz-virtual", "zz", "bash", "awk", "absent"]) {
+      expect(universe.providersOf(name).map((x) => x.by.record.name)).toEqual(reference.providersOf(name).map((x) => x.by.record.name));
+      expect(universe.versionsOf(name).map((x) => x.record.version)).toEqual(reference.versionsOf(name).map((x) => x.record.version));
+    }
   });
 
   it("read each field lazily, serialise to the parsed record, and keep absent fields absent", () => {

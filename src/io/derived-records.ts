@@ -1,4 +1,24 @@
 import type { PackageRecord } from "../core/debian/package.js";
+import {
+  C_ARCHITECTURE,
+  C_BREAKS,
+  C_CONFLICTS,
+  C_DEPENDS,
+  C_FILENAME,
+  C_MULTI_ARCH,
+  C_NAME,
+  C_OTHER_RELATIONS,
+  C_PRE_DEPENDS,
+  C_PRIORITY,
+  C_PROVIDES,
+  C_SECTION,
+  C_SHA256,
+  C_SOURCE,
+  C_VERSION,
+  COLUMN_COUNT,
+  columnsOf,
+  type PackagesColumns,
+} from "../core/debian/packages-columns.js";
 import { providedNamesOf, type RecordLookup, withLookup } from "../core/resolve/universe.js";
 import type { Cache } from "./cache.js";
 
@@ -17,65 +37,13 @@ export const DERIVED_FORMAT = "deb-lock/packages-records/6";
  * other fields of a few hundred: decoding bookworm amd64 (63k records, 24 MB) into plain objects with every string
  * took ~45-50 ms and 35 MB of heap per index, and most of a warm run's garbage collection.
  */
-const DERIVED_FIELDS = [
-  "name",
-  "version",
-  "architecture",
-  "filename",
-  "sha256",
-  "multiArch",
-  "priority",
-  "source",
-  "section",
-  "depends",
-  "preDepends",
-  "provides",
-  "conflicts",
-  "breaks",
-  "otherRelations",
-] as const;
-const FIELDS = DERIVED_FIELDS.length;
-const [
-  D_NAME,
-  D_VERSION,
-  D_ARCHITECTURE,
-  D_FILENAME,
-  D_SHA256,
-  D_MULTI_ARCH,
-  D_PRIORITY,
-  D_SOURCE,
-  D_SECTION,
-  D_DEPENDS,
-  D_PRE_DEPENDS,
-  D_PROVIDES,
-  D_CONFLICTS,
-  D_BREAKS,
-  D_OTHER_RELATIONS,
-] = DERIVED_FIELDS.map((_, i) => i) as number[] as [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+const FIELDS = COLUMN_COUNT;
 
 /** Written in the header to detect a reader of the other byte order (typed arrays use the platform's). */
 const BYTE_ORDER_MARK = 0x01020304;
 /** Header after the magic line and the index hash: byte-order mark, record count, string count, blob bytes, flags, Provides pairs. */
 const HEADER_WORDS = 6;
 const ASCII_BLOB = 1;
-/** Strings joined at once when writing the string table. */
-const STRING_BATCH = 8192;
 
 function derivedKey(indexSha256: string): string {
   return `${DERIVED_FORMAT}/${indexSha256}`;
@@ -90,124 +58,78 @@ function derivedMagic(indexSha256: string): Uint8Array {
 
 /** The records as derived data (see above). */
 export function encodeDerivedRecords(indexSha256: string, records: readonly PackageRecord[]): Uint8Array {
-  const n = records.length;
-  const ids = new Map<string, number>();
-  const strings: string[] = [];
-  const refs = new Int32Array(n * FIELDS);
-  const size = new Float64Array(n);
-  const installedSize = new Float64Array(n);
-  const essential = new Uint8Array(n);
-  // Short values that repeat (versions, sources, words) go through the table once; the others (names, file names,
-  // hashes, relation fields) are not looked up: hashing 300k long or unique strings cost more than it saved
-  // (relation fields repeat in a quarter of the records: 1 MB more per big index, encoding 30% faster).
-  const put = (field: number, i: number, value: string | undefined): void => {
-    let id = -1;
-    if (value !== undefined) {
-      id = ids.get(value) ?? -1;
-      if (id < 0) {
-        id = strings.push(value) - 1;
-        ids.set(value, id);
-      }
-    }
-    refs[field * n + i] = id;
-  };
-  const add = (field: number, i: number, value: string | undefined): void => {
-    refs[field * n + i] = value === undefined ? -1 : strings.push(value) - 1;
-  };
-  for (let i = 0; i < n; i++) {
-    // Named reads, one pass: records come in many shapes (optional fields), so keyed reads would be slow.
-    const r = records[i]!;
-    add(D_NAME, i, r.name);
-    put(D_VERSION, i, r.version);
-    put(D_ARCHITECTURE, i, r.architecture);
-    add(D_FILENAME, i, r.filename);
-    add(D_SHA256, i, r.sha256);
-    put(D_MULTI_ARCH, i, r.multiArch);
-    put(D_PRIORITY, i, r.priority);
-    put(D_SOURCE, i, r.source);
-    put(D_SECTION, i, r.section);
-    add(D_DEPENDS, i, r.depends);
-    add(D_PRE_DEPENDS, i, r.preDepends);
-    add(D_PROVIDES, i, r.provides);
-    add(D_CONFLICTS, i, r.conflicts);
-    add(D_BREAKS, i, r.breaks);
-    add(D_OTHER_RELATIONS, i, r.otherRelations);
-    size[i] = r.size;
-    installedSize[i] = r.installedSize ?? -1;
-    essential[i] = r.essential === true ? 1 : 0;
+  return encodeDerivedColumns(indexSha256, columnsOf(records));
+}
+
+/** Columns, as the parser writes them, as derived data: the lookups added, and the header. */
+export function encodeDerivedColumns(indexSha256: string, c: PackagesColumns): Uint8Array {
+  const parts = derivedParts(indexSha256, c).parts;
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
   }
+  return out;
+}
+
+/** The lookups of the columns, and the parts of their derived entry, in order (see decodeDerivedRecords). */
+function derivedParts(
+  indexSha256: string,
+  c: PackagesColumns,
+): { parts: Uint8Array[]; byName: Int32Array; provName: Int32Array; provRecord: Int32Array; ends: Uint32Array; extra: Uint8Array; ascii: boolean } {
+  const n = c.n;
   // Lookups (see RecordLookup): record numbers by name, and (provided name, record number) pairs, both sorted.
+  const names = c.names;
   const byName = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-    const x = records[a]!.name;
-    const y = records[b]!.name;
+    const x = names[a]!;
+    const y = names[b]!;
     return x < y ? -1 : x > y ? 1 : a - b;
   });
   const pairs: [string, number][] = [];
-  for (let i = 0; i < n; i++) {
-    const provides = records[i]!.provides;
-    if (provides === undefined) continue;
-    for (const name of new Set(providedNamesOf(provides))) pairs.push([name, i]);
-  }
+  for (const [i, provides] of c.provides) for (const name of new Set(providedNamesOf(provides))) pairs.push([name, i]);
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+  // The provided names become strings of their own, after the columns' strings.
+  const extraIds = new Map<string, number>();
+  const extraStrings: string[] = [];
   const provName = new Int32Array(pairs.length);
   const provRecord = new Int32Array(pairs.length);
   pairs.forEach(([name, i], k) => {
-    let id = ids.get(name);
+    let id = extraIds.get(name);
     if (id === undefined) {
-      id = strings.push(name) - 1;
-      ids.set(name, id);
+      id = c.ends.length + extraStrings.push(name) - 1;
+      extraIds.set(name, id);
     }
     provName[k] = id;
     provRecord[k] = i;
   });
-  // The strings are joined a batch at a time: one joined string of a whole index would be another ~25 MB held
-  // while the entry is built. The kept fields of a Debian index are ASCII, so the entry is first sized as if every
-  // string were (a byte per character) and each batch is joined once, checked and written; only an index with a
-  // non-ASCII value pays for a second, exact pass.
-  const batch = (from: number): string => strings.slice(from, from + STRING_BATCH).join("");
-  const ends = new Uint32Array(strings.length);
-  let at = 0;
-  for (let i = 0; i < strings.length; i++) {
-    at += strings[i]!.length;
-    ends[i] = at;
-  }
+  const extra = new TextEncoder().encode(extraStrings.join(""));
+  const ends = new Uint32Array(c.ends.length + extraStrings.length);
+  ends.set(c.ends);
+  let at = c.blob.byteLength;
+  const extraAscii = extra.byteLength === extraStrings.reduce((sum, x) => sum + x.length, 0);
+  extraStrings.forEach((x, k) => {
+    at += extraAscii ? x.length : Buffer.byteLength(x, "utf8");
+    ends[c.ends.length + k] = at;
+  });
+  const ascii = c.ascii && extraAscii;
+  const header = new Uint32Array([BYTE_ORDER_MARK, n, ends.length, c.blob.byteLength + extra.byteLength, ascii ? ASCII_BLOB : 0, pairs.length]);
   // Float64 columns first, then the 4-byte ones, then bytes: from an 8-byte aligned start, each is aligned for a view.
-  const columns = [size, installedSize, refs, ends, byName, provName, provRecord, essential].map(
-    (p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength),
-  );
-  const magic = derivedMagic(indexSha256);
-  const assemble = (blobBytes: number, ascii: boolean): { out: Buffer; offset: number } => {
-    const header = new Uint32Array([BYTE_ORDER_MARK, n, strings.length, blobBytes, ascii ? ASCII_BLOB : 0, pairs.length]);
-    const parts = [magic, new Uint8Array(header.buffer), ...columns];
-    // One allocation for the whole entry: the strings are written straight into it.
-    const out = Buffer.allocUnsafe(parts.reduce((sum, p) => sum + p.byteLength, 0) + blobBytes);
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.byteLength;
-    }
-    return { out, offset };
-  };
-  const fast = assemble(at, true);
-  let offset = fast.offset;
-  for (let i = 0; i < strings.length; i += STRING_BATCH) {
-    const part = batch(i);
-    if (Buffer.byteLength(part, "utf8") !== part.length) return encodeUtf8();
-    offset += fast.out.write(part, offset, "latin1");
-  }
-  return new Uint8Array(fast.out.buffer, fast.out.byteOffset, fast.out.byteLength);
-
-  function encodeUtf8(): Uint8Array {
-    let bytes = 0;
-    for (let i = 0; i < strings.length; i++) {
-      bytes += Buffer.byteLength(strings[i]!, "utf8");
-      ends[i] = bytes;
-    }
-    const slow = assemble(bytes, false);
-    let offset = slow.offset;
-    for (let i = 0; i < strings.length; i += STRING_BATCH) offset += slow.out.write(batch(i), offset, "utf8");
-    return new Uint8Array(slow.out.buffer, slow.out.byteOffset, slow.out.byteLength);
-  }
+  const parts = [
+    derivedMagic(indexSha256),
+    header,
+    c.size,
+    c.installedSize,
+    c.refs,
+    ends,
+    byName,
+    provName,
+    provRecord,
+    c.essential,
+    c.blob,
+    extra,
+  ].map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+  return { parts, byName, provName, provRecord, ends, extra, ascii };
 }
 
 /** The columns of one decoded entry; strings are decoded from the blob on first read and kept. */
@@ -222,6 +144,9 @@ class RecordTable {
     readonly ends: Uint32Array,
     readonly blob: Buffer,
     readonly encoding: "latin1" | "utf8",
+    /** Strings from `split` on are in `more`, which continues `blob` (the provided names of a freshly parsed index). */
+    readonly split = ends.length,
+    readonly more: Buffer = blob,
   ) {
     this.#strings = new Array<string | undefined>(ends.length);
   }
@@ -234,7 +159,12 @@ class RecordTable {
   string(id: number): string {
     let s = this.#strings[id];
     if (s === undefined) {
-      s = this.blob.toString(this.encoding, id === 0 ? 0 : this.ends[id - 1]!, this.ends[id]!);
+      const start = id === 0 ? 0 : this.ends[id - 1]!;
+      if (id < this.split) s = this.blob.toString(this.encoding, start, this.ends[id]!);
+      else {
+        const base = this.blob.byteLength;
+        s = this.more.toString(this.encoding, start - base, this.ends[id]! - base);
+      }
       this.#strings[id] = s;
     }
     return s;
@@ -247,7 +177,7 @@ class RecordTable {
  * their order.
  */
 function tableLookup(table: RecordTable, byName: Int32Array, provName: Int32Array, provRecord: Int32Array): RecordLookup {
-  const nameAt = (k: number): string => table.text(D_NAME, byName[k]!)!;
+  const nameAt = (k: number): string => table.text(C_NAME, byName[k]!)!;
   const lowerBound = (length: number, keyAt: (k: number) => string, key: string): number => {
     let lo = 0;
     let hi = length;
@@ -286,55 +216,55 @@ class TableRecord implements PackageRecord {
     this.#i = i;
   }
   get name(): string {
-    return this.#t.text(D_NAME, this.#i)!;
+    return this.#t.text(C_NAME, this.#i)!;
   }
   get version(): string {
-    return this.#t.text(D_VERSION, this.#i)!;
+    return this.#t.text(C_VERSION, this.#i)!;
   }
   get architecture(): string {
-    return this.#t.text(D_ARCHITECTURE, this.#i)!;
+    return this.#t.text(C_ARCHITECTURE, this.#i)!;
   }
   get multiArch(): PackageRecord["multiArch"] {
-    return this.#t.text(D_MULTI_ARCH, this.#i) as PackageRecord["multiArch"];
+    return this.#t.text(C_MULTI_ARCH, this.#i) as PackageRecord["multiArch"];
   }
   get essential(): true | undefined {
     return this.#t.essential[this.#i] === 1 ? true : undefined;
   }
   get priority(): string | undefined {
-    return this.#t.text(D_PRIORITY, this.#i);
+    return this.#t.text(C_PRIORITY, this.#i);
   }
   get source(): string | undefined {
-    return this.#t.text(D_SOURCE, this.#i);
+    return this.#t.text(C_SOURCE, this.#i);
   }
   get section(): string | undefined {
-    return this.#t.text(D_SECTION, this.#i);
+    return this.#t.text(C_SECTION, this.#i);
   }
   get depends(): string | undefined {
-    return this.#t.text(D_DEPENDS, this.#i);
+    return this.#t.text(C_DEPENDS, this.#i);
   }
   get preDepends(): string | undefined {
-    return this.#t.text(D_PRE_DEPENDS, this.#i);
+    return this.#t.text(C_PRE_DEPENDS, this.#i);
   }
   get provides(): string | undefined {
-    return this.#t.text(D_PROVIDES, this.#i);
+    return this.#t.text(C_PROVIDES, this.#i);
   }
   get conflicts(): string | undefined {
-    return this.#t.text(D_CONFLICTS, this.#i);
+    return this.#t.text(C_CONFLICTS, this.#i);
   }
   get breaks(): string | undefined {
-    return this.#t.text(D_BREAKS, this.#i);
+    return this.#t.text(C_BREAKS, this.#i);
   }
   get otherRelations(): string | undefined {
-    return this.#t.text(D_OTHER_RELATIONS, this.#i);
+    return this.#t.text(C_OTHER_RELATIONS, this.#i);
   }
   get filename(): string {
-    return this.#t.text(D_FILENAME, this.#i)!;
+    return this.#t.text(C_FILENAME, this.#i)!;
   }
   get size(): number {
     return this.#t.size[this.#i]!;
   }
   get sha256(): string {
-    return this.#t.text(D_SHA256, this.#i)!;
+    return this.#t.text(C_SHA256, this.#i)!;
   }
   get installedSize(): number | undefined {
     const v = this.#t.installedSize[this.#i]!;
@@ -433,7 +363,7 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
     start = end;
   }
   for (let i = 0; i < refs.length; i++) if (refs[i]! >= stringCount || refs[i]! < -1) return undefined;
-  for (const field of [D_NAME, D_VERSION, D_ARCHITECTURE, D_FILENAME, D_SHA256]) {
+  for (const field of [C_NAME, C_VERSION, C_ARCHITECTURE, C_FILENAME, C_SHA256]) {
     for (let i = field * n; i < (field + 1) * n; i++) if (refs[i]! < 0) return undefined;
   }
   for (let i = 0; i < n; i++) if (byName[i]! < 0 || byName[i]! >= n) return undefined;
@@ -453,13 +383,26 @@ export async function readDerivedRecords(cache: Cache, indexSha256: string): Pro
 }
 
 /**
- * Stores the records as derived data and returns them read back from it: the parsed objects (every string of the
- * index) can then be collected, and a cold run holds the same compact form as a warm one.
+ * Stores the columns as derived data and returns their records: the entry is written from the columns as they are,
+ * and the records read the same columns (nothing is copied: a fresh copy of a large index costs its page faults again).
  */
-export async function writeDerivedRecords(cache: Cache, indexSha256: string, records: readonly PackageRecord[]): Promise<PackageRecord[]> {
-  const encoded = encodeDerivedRecords(indexSha256, records);
-  await cache.putDerived(derivedKey(indexSha256), encoded);
-  const back = decodeDerivedRecords(indexSha256, encoded);
-  if (back === undefined) throw new Error(`derived records of index ${indexSha256} do not read back`);
-  return back;
+export async function writeDerivedColumns(cache: Cache, indexSha256: string, c: PackagesColumns): Promise<PackageRecord[]> {
+  const d = derivedParts(indexSha256, c);
+  await cache.putDerived(derivedKey(indexSha256), d.parts);
+  const buffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const table = new RecordTable(
+    c.n,
+    c.refs,
+    c.size,
+    c.installedSize,
+    c.essential,
+    d.ends,
+    buffer(c.blob),
+    d.ascii ? "latin1" : "utf8",
+    c.ends.length,
+    buffer(d.extra),
+  );
+  const records = new Array<PackageRecord>(c.n);
+  for (let i = 0; i < c.n; i++) records[i] = new TableRecord(table, i);
+  return withLookup(records, tableLookup(table, d.byName, d.provName, d.provRecord));
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { PackageRecord } from "../core/debian/package.js";
-import { createPackagesParser } from "../core/debian/packages-index.js";
+import type { PackagesColumns } from "../core/debian/packages-columns.js";
+import { createPackagesColumnsParser } from "../core/debian/packages-index.js";
 import { byHashPath, type PackagesIndexRef, type Release } from "../core/debian/release.js";
 import { VerificationError } from "../core/errors.js";
 import { decompressChunks } from "./decompress.js";
@@ -40,10 +40,12 @@ export function decompressedLimit(release: Release, ref: PackagesIndexRef): numb
   return Math.min(Math.max(ref.size * 20, 64 * 1024 * 1024), 1024 * 1024 * 1024);
 }
 
-/** The records of an index file held in memory, decompressed and parsed as a stream, at most `limit` bytes of it. */
-export async function decompressAndParse(bytes: Uint8Array, ref: PackagesIndexRef, indexUrl: string, limit: number): Promise<PackageRecord[]> {
-  const records: PackageRecord[] = [];
-  const parser = createPackagesParser(indexUrl, (r) => records.push(r));
+/**
+ * The records of an index file held in memory, decompressed and parsed as a stream, at most `limit` bytes of it;
+ * in columns, the form the cache keeps (no string is created for a field nobody reads).
+ */
+export async function decompressAndParse(bytes: Uint8Array, ref: PackagesIndexRef, indexUrl: string, limit: number): Promise<PackagesColumns> {
+  const parser = createPackagesColumnsParser(indexUrl);
   let total = 0;
   // Streamed: the decompressed index (50 MB for bookworm amd64) is never held whole.
   await decompressChunks(bytes, ref.compression, { label: indexUrl }, (chunk) => {
@@ -57,5 +59,5 @@ export async function decompressAndParse(bytes: Uint8Array, ref: PackagesIndexRe
     parser.push(chunk);
   });
   parser.end();
-  return records;
+  return parser.columns();
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseErrorOf } from "../../../test/support/parse-error-of.js";
 import type { PackageRecord } from "./package.js";
-import { createPackagesParser, parsePackagesIndex } from "./packages-index.js";
+import { recordsOf } from "./packages-columns.js";
+import { createPackagesColumnsParser, createPackagesParser, parsePackagesIndex } from "./packages-index.js";
 
 const FIXTURE = join(import.meta.dirname, "../../../test/fixtures/debian/Packages.bookworm-amd64.excerpt");
 const bytes = new Uint8Array(readFileSync(FIXTURE));
@@ -259,5 +261,77 @@ describe("parsePackagesIndex syntax", () => {
     const e = parseErrorOf(() => parsePackagesIndex(enc(data), "bad"));
     expect(e.code).toBe("BAD_PACKAGES_INDEX");
     expect(e.line).toBe(line);
+  });
+});
+
+describe("createPackagesColumnsParser", () => {
+  const minimal = (extra = ""): string =>
+    `Package: foo\nVersion: 1.0-1\nArchitecture: all\n${extra}Filename: pool/main/f/foo/foo_1.0-1_all.deb\nSize: 10\nSHA256: ${"ab".repeat(32)}\n`;
+
+  /** What the record parser makes of `data`: its records, or the error it throws. */
+  const viaRecords = (data: Uint8Array): PackageRecord[] | string => {
+    try {
+      return parsePackagesIndex(data, "x");
+    } catch (e) {
+      return String(e instanceof Error ? `${e.constructor.name} ${e.message}` : e);
+    }
+  };
+  /** The same through the columns, fed in chunks of `chunk` bytes. */
+  const viaColumns = (data: Uint8Array, chunk = data.length || 1): PackageRecord[] | string => {
+    try {
+      const p = createPackagesColumnsParser("x");
+      for (let at = 0; at < data.length; at += chunk) p.push(data.slice(at, at + chunk));
+      p.end();
+      return recordsOf(p.columns());
+    } catch (e) {
+      return String(e instanceof Error ? `${e.constructor.name} ${e.message}` : e);
+    }
+  };
+
+  it("holds the records the record parser makes, on real stanzas, in any chunking", () => {
+    const expected = parsePackagesIndex(bytes, "x");
+    for (const chunk of [bytes.length, 1, 7, 4096]) expect(viaColumns(bytes, chunk)).toEqual(expected);
+  });
+
+  it("holds the same records for every shape the record parser accepts, and refuses what it refuses", () => {
+    const cases = [
+      "",
+      minimal(),
+      minimal("MULTI-ARCH: allowed\n").replace(/\n/g, "\r\n"),
+      minimal("Depends: libc6 (>= 2.36),\n  libfoo1,\n\tlibbar2\n"),
+      minimal("Recommends: a\nSuggests: b,\n c\nEnhances: d\n"),
+      minimal("Replaces: x (<< 1)\nRecommends: y\n"),
+      minimal("Section: ünïcode\nEssential: yes\nInstalled-Size: 12\n").replace("ab".repeat(32), "AB".repeat(32)),
+      minimal("Provides: a, b (= 1), c\nSource: src (1.0)\nPriority: optional\n"),
+      minimal().replace("pool/main/f/foo/foo_1.0-1_all.deb", "pool/main/f/föo/föo_1.0-1_all.deb"),
+      `${minimal()}\n${minimal().replace("foo", "bar")}`,
+      ...["/abs", "../x", "pool//x", "pool/./x", "a:b/x", "pool/x y", "pool/x?y", "pool/x#y", "pool\\x", "pool/\u00a0x", "pool/..", "."].map((f) =>
+        minimal().replace("pool/main/f/foo/foo_1.0-1_all.deb", f),
+      ),
+      minimal("Version: 2\n"),
+      minimal("Multi-Arch: sometimes\n"),
+      minimal("Essential: maybe\n"),
+      minimal().replace("Size: 10", "Size: 1O"),
+      ` oops\n${minimal()}`,
+    ];
+    for (const c of cases) expect(viaColumns(enc(c)), c).toEqual(viaRecords(enc(c)));
+  });
+
+  it("property: on the real stanzas with a line dropped or a byte changed, agrees with the record parser", () => {
+    const lineStarts = [0, ...[...bytes.keys()].filter((i) => bytes[i - 1] === 10)];
+    fc.assert(
+      fc.property(fc.nat(lineStarts.length - 1), fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 }), fc.boolean(), (line, at, byte, drop) => {
+        let data: Uint8Array;
+        if (drop) {
+          const end = lineStarts[line + 1] ?? bytes.length;
+          data = new Uint8Array([...bytes.subarray(0, lineStarts[line]!), ...bytes.subarray(end)]);
+        } else {
+          data = bytes.slice();
+          data[at] = byte;
+        }
+        expect(viaColumns(data, 997)).toEqual(viaRecords(data));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

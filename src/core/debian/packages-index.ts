@@ -1,5 +1,24 @@
 import { ParseError } from "../errors.js";
 import type { PackageRecord } from "./package.js";
+import {
+  C_ARCHITECTURE,
+  C_BREAKS,
+  C_CONFLICTS,
+  C_DEPENDS,
+  C_FILENAME,
+  C_MULTI_ARCH,
+  C_NAME,
+  C_OTHER_RELATIONS,
+  C_PRE_DEPENDS,
+  C_PRIORITY,
+  C_PROVIDES,
+  C_SECTION,
+  C_SHA256,
+  C_SOURCE,
+  C_VERSION,
+  ColumnsBuilder,
+  type PackagesColumns,
+} from "./packages-columns.js";
 
 /**
  * Byte-level parser of a Debian `Packages` index (deb822 stanzas, one per binary package).
@@ -16,6 +35,11 @@ const CR = 13;
 const SPACE = 32;
 const TAB = 9;
 const COLON = 58;
+const SLASH = 47;
+const BACKSLASH = 92;
+const QUESTION = 63;
+const HASH = 35;
+const DOT = 46;
 
 const HINT = "the file is not a valid Debian Packages index; re-fetch it, and check that the URL points at dists/<suite>/<component>/binary-<arch>/";
 
@@ -163,6 +187,38 @@ export interface PackagesParser {
  * Throws ParseError (code BAD_PACKAGES_INDEX) with a line number on malformed input.
  */
 export function createPackagesParser(file: string, onRecord: (record: PackageRecord) => void): PackagesParser {
+  return stanzaParser(file, (record) => (buf, checked) => onRecord(record(buf, checked)));
+}
+
+/**
+ * createPackagesParser writing into columns instead of creating records: the fields are copied as bytes, and no
+ * string is created but each record's name and Provides. Accepts and refuses exactly what createPackagesParser does.
+ */
+export function createPackagesColumnsParser(file: string): PackagesParser & { columns(): PackagesColumns } {
+  const out = new ColumnsBuilder();
+  const parser = stanzaParser(file, (_record, toColumns) => (buf, checked) => toColumns(buf, checked, out));
+  return { push: parser.push, end: parser.end, columns: () => out.finish() };
+}
+
+/** The fields finishStanza has checked and converted. */
+interface CheckedFields {
+  readonly size: number;
+  readonly installedSize: number | undefined;
+  readonly essential: boolean;
+  readonly multiArch: PackageRecord["multiArch"];
+  readonly upperSha256: boolean;
+}
+
+type Sink = (buf: Uint8Array, checked: CheckedFields) => void;
+
+/** The parser; `sinkOf` picks what is done with each checked stanza, given the two ways to read one. */
+function stanzaParser(
+  file: string,
+  sinkOf: (
+    record: (buf: Uint8Array, checked: CheckedFields) => PackageRecord,
+    toColumns: (buf: Uint8Array, checked: CheckedFields, out: ColumnsBuilder) => void,
+  ) => Sink,
+): PackagesParser {
   // Bytes of an unfinished stanza, carried from one chunk to the next.
   let pending = new Uint8Array(0);
   let pendingLength = 0;
@@ -186,6 +242,7 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
   }
 
   const interner = new Interner();
+  const sink = sinkOf(record, toColumns);
 
   function interned(buf: Uint8Array, id: number): string {
     return folded?.[id] ?? interner.get(buf, starts[id]!, ends[id]!);
@@ -212,7 +269,8 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
     return n;
   }
 
-  function sha256(buf: Uint8Array): string {
+  /** Checks that SHA256 is 64 hex digits; returns whether some are upper case (the record keeps them lower case). */
+  function sha256HasUpperCase(buf: Uint8Array): boolean {
     const s = starts[F_SHA256]!;
     const e = ends[F_SHA256]!;
     let ok = e - s === 64 && folded?.[F_SHA256] === undefined;
@@ -224,10 +282,10 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
       else ok = false;
     }
     if (!ok) fail(`SHA256 of ${value(buf, F_PACKAGE)} is not 64 hex digits: ${JSON.stringify(value(buf, F_SHA256))}`, lines[F_SHA256]!);
-    const text = decode(buf, s, e);
-    return upper ? text.toLowerCase() : text;
+    return upper;
   }
 
+  /** Checks the stanza that just ended and hands it to the sink. */
   function finishStanza(buf: Uint8Array): void {
     current = -1;
     if (!inStanza) return;
@@ -238,51 +296,115 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
         fail(`${name} has no ${FIELD_NAMES[id]} field`, stanzaLine);
       }
     }
-    const record: {
+    const size = integer(buf, F_SIZE);
+    const upperSha256 = sha256HasUpperCase(buf);
+    if (!filenameIsArchiveRelative(buf)) {
+      fail(
+        `Filename of ${value(buf, F_PACKAGE)} is ${JSON.stringify(value(buf, F_FILENAME))}, not a relative path inside the archive (like pool/main/...)`,
+        lines[F_FILENAME]!,
+      );
+    }
+    let multiArch: PackageRecord["multiArch"];
+    if (seen & (1 << F_MULTI_ARCH)) {
+      const m = interned(buf, F_MULTI_ARCH);
+      if (m !== "same" && m !== "foreign" && m !== "allowed" && m !== "no") {
+        fail(`Multi-Arch of ${value(buf, F_PACKAGE)} is ${JSON.stringify(m)}, expected same, foreign, allowed or no`, lines[F_MULTI_ARCH]!);
+      }
+      multiArch = m;
+    }
+    let essential = false;
+    if (seen & (1 << F_ESSENTIAL)) {
+      const e = interned(buf, F_ESSENTIAL);
+      if (e === "yes") essential = true;
+      else if (e !== "no") fail(`Essential of ${value(buf, F_PACKAGE)} is ${JSON.stringify(e)}, expected yes or no`, lines[F_ESSENTIAL]!);
+    }
+    const installedSize = seen & (1 << F_INSTALLED_SIZE) ? integer(buf, F_INSTALLED_SIZE) : undefined;
+    sink(buf, { size, installedSize, essential, multiArch, upperSha256 });
+    seen = 0;
+    folded = undefined;
+  }
+
+  /** The stanza as a plain record. */
+  function record(buf: Uint8Array, checked: CheckedFields): PackageRecord {
+    const r: {
       -readonly [K in keyof PackageRecord]: PackageRecord[K];
     } = {
       name: value(buf, F_PACKAGE)!,
       version: value(buf, F_VERSION)!,
       architecture: interned(buf, F_ARCHITECTURE),
       filename: value(buf, F_FILENAME)!,
-      size: integer(buf, F_SIZE),
-      sha256: sha256(buf),
+      size: checked.size,
+      sha256: checked.upperSha256 ? value(buf, F_SHA256)!.toLowerCase() : value(buf, F_SHA256)!,
     };
-    if (!isArchiveRelativePath(record.filename)) {
-      fail(
-        `Filename of ${record.name} is ${JSON.stringify(record.filename)}, not a relative path inside the archive (like pool/main/...)`,
-        lines[F_FILENAME]!,
-      );
-    }
-    if (seen & (1 << F_MULTI_ARCH)) {
-      const m = interned(buf, F_MULTI_ARCH);
-      if (m !== "same" && m !== "foreign" && m !== "allowed" && m !== "no") {
-        fail(`Multi-Arch of ${record.name} is ${JSON.stringify(m)}, expected same, foreign, allowed or no`, lines[F_MULTI_ARCH]!);
-      }
-      record.multiArch = m;
-    }
-    if (seen & (1 << F_ESSENTIAL)) {
-      const e = interned(buf, F_ESSENTIAL);
-      if (e === "yes") record.essential = true;
-      else if (e !== "no") fail(`Essential of ${record.name} is ${JSON.stringify(e)}, expected yes or no`, lines[F_ESSENTIAL]!);
-    }
-    if (seen & (1 << F_PRIORITY)) record.priority = interned(buf, F_PRIORITY);
-    if (seen & (1 << F_SOURCE)) record.source = value(buf, F_SOURCE)!;
-    if (seen & (1 << F_SECTION)) record.section = interned(buf, F_SECTION);
-    if (seen & (1 << F_DEPENDS)) record.depends = value(buf, F_DEPENDS)!;
-    if (seen & (1 << F_PRE_DEPENDS)) record.preDepends = value(buf, F_PRE_DEPENDS)!;
-    if (seen & (1 << F_PROVIDES)) record.provides = value(buf, F_PROVIDES)!;
-    if (seen & (1 << F_CONFLICTS)) record.conflicts = value(buf, F_CONFLICTS)!;
-    if (seen & (1 << F_BREAKS)) record.breaks = value(buf, F_BREAKS)!;
-    if (seen & (1 << F_INSTALLED_SIZE)) record.installedSize = integer(buf, F_INSTALLED_SIZE);
+    if (checked.multiArch !== undefined) r.multiArch = checked.multiArch;
+    if (checked.essential) r.essential = true;
+    if (seen & (1 << F_PRIORITY)) r.priority = interned(buf, F_PRIORITY);
+    if (seen & (1 << F_SOURCE)) r.source = value(buf, F_SOURCE)!;
+    if (seen & (1 << F_SECTION)) r.section = interned(buf, F_SECTION);
+    if (seen & (1 << F_DEPENDS)) r.depends = value(buf, F_DEPENDS)!;
+    if (seen & (1 << F_PRE_DEPENDS)) r.preDepends = value(buf, F_PRE_DEPENDS)!;
+    if (seen & (1 << F_PROVIDES)) r.provides = value(buf, F_PROVIDES)!;
+    if (seen & (1 << F_CONFLICTS)) r.conflicts = value(buf, F_CONFLICTS)!;
+    if (seen & (1 << F_BREAKS)) r.breaks = value(buf, F_BREAKS)!;
+    if (checked.installedSize !== undefined) r.installedSize = checked.installedSize;
     if (seen & OTHER_RELATIONS_MASK) {
       let other = "";
       for (const id of OTHER_RELATIONS) if (seen & (1 << id)) other = other === "" ? value(buf, id)! : `${other}, ${value(buf, id)!}`;
-      record.otherRelations = other;
+      r.otherRelations = other;
     }
-    seen = 0;
-    folded = undefined;
-    onRecord(record);
+    return r;
+  }
+
+  /** The stanza written into columns, its values copied as bytes (see packages-columns.ts). */
+  function toColumns(buf: Uint8Array, checked: CheckedFields, out: ColumnsBuilder): void {
+    out.begin(value(buf, F_PACKAGE)!);
+    put(buf, out, C_NAME, F_PACKAGE);
+    put(buf, out, C_VERSION, F_VERSION);
+    put(buf, out, C_ARCHITECTURE, F_ARCHITECTURE);
+    put(buf, out, C_FILENAME, F_FILENAME);
+    if (checked.upperSha256) out.text(C_SHA256, value(buf, F_SHA256)!.toLowerCase());
+    else put(buf, out, C_SHA256, F_SHA256);
+    put(buf, out, C_MULTI_ARCH, F_MULTI_ARCH);
+    put(buf, out, C_PRIORITY, F_PRIORITY);
+    put(buf, out, C_SOURCE, F_SOURCE);
+    put(buf, out, C_SECTION, F_SECTION);
+    put(buf, out, C_DEPENDS, F_DEPENDS);
+    put(buf, out, C_PRE_DEPENDS, F_PRE_DEPENDS);
+    put(buf, out, C_PROVIDES, F_PROVIDES);
+    put(buf, out, C_CONFLICTS, F_CONFLICTS);
+    put(buf, out, C_BREAKS, F_BREAKS);
+    if (seen & OTHER_RELATIONS_MASK) {
+      const ranges: number[] = [];
+      let isFolded = false;
+      for (const id of OTHER_RELATIONS) {
+        if ((seen & (1 << id)) === 0) continue;
+        if (folded?.[id] !== undefined) isFolded = true;
+        ranges.push(starts[id]!, ends[id]!);
+      }
+      if (isFolded) {
+        let other = "";
+        for (const id of OTHER_RELATIONS) if (seen & (1 << id)) other = other === "" ? value(buf, id)! : `${other}, ${value(buf, id)!}`;
+        out.text(C_OTHER_RELATIONS, other);
+      } else out.joined(C_OTHER_RELATIONS, buf, ranges);
+    }
+    if (seen & (1 << F_PROVIDES)) out.provides(value(buf, F_PROVIDES)!);
+    out.numbers(checked.size, checked.installedSize, checked.essential);
+  }
+
+  /** Kept field `id` of the stanza, if present, as column `column`. */
+  function put(buf: Uint8Array, out: ColumnsBuilder, column: number, id: number): void {
+    if ((seen & (1 << id)) === 0) return;
+    const f = folded?.[id];
+    if (f !== undefined) out.text(column, f);
+    else out.bytes(column, buf, starts[id]!, ends[id]!);
+  }
+
+  function filenameIsArchiveRelative(buf: Uint8Array): boolean {
+    const s = starts[F_FILENAME]!;
+    const e = ends[F_FILENAME]!;
+    if (folded?.[F_FILENAME] !== undefined) return isArchiveRelativePath(folded[F_FILENAME]!);
+    for (let i = s; i < e; i++) if (buf[i]! >= 0x80) return isArchiveRelativePath(decode(buf, s, e));
+    return isArchiveRelativeAscii(buf, s, e);
   }
 
   /** Parses buf[start, end), which holds whole lines (the last one may lack its LF only at end of input). */
@@ -414,4 +536,22 @@ export function isArchiveRelativePath(filename: string): boolean {
   const segments = filename.split("/");
   if (segments[0]!.includes(":")) return false;
   return segments.every((s) => s !== "" && s !== "." && s !== "..");
+}
+
+/** isArchiveRelativePath for an ASCII value buf[start, end), without decoding it. */
+function isArchiveRelativeAscii(buf: Uint8Array, start: number, end: number): boolean {
+  if (start === end || buf[start] === SLASH) return false;
+  let segment = start;
+  let firstSegment = true;
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? SLASH : buf[i]!;
+    if (c <= SPACE || c === 0x7f || c === BACKSLASH || c === QUESTION || c === HASH) return false;
+    if (c === COLON && firstSegment) return false;
+    if (c !== SLASH) continue;
+    const length = i - segment;
+    if (length === 0 || (buf[segment] === DOT && (length === 1 || (length === 2 && buf[segment + 1] === DOT)))) return false;
+    segment = i + 1;
+    firstSegment = false;
+  }
+  return true;
 }
