@@ -3,7 +3,7 @@ import { type PackagesIndexRef, pickPackagesIndex, type Release } from "../core/
 import { ProblemError, VerificationError } from "../core/errors.js";
 import { type ArchiveRun, createArchiveRun } from "./archive-run.js";
 import { readDerivedRecords, writeDerivedColumns } from "./derived-records.js";
-import { decompressAndParse, decompressedLimit, downloadIndex } from "./index-download.js";
+import { decompressAndParse, decompressedLimit, downloadIndex, plainSizeOf } from "./index-download.js";
 import { type InReleaseEvent, loadRelease, offlineMiss, type ReleaseDeps, type VerifiedRelease } from "./release-fetch.js";
 
 export type { VerifiedRelease } from "./release-fetch.js";
@@ -147,7 +147,7 @@ async function loadIndexRecords(
   const indexRef = ref;
   const records = await run.decodeSlot(async () => {
     const started = performance.now();
-    const parsed = await decompressAndParse(compressed, indexRef, indexUrl, decompressedLimit(release, indexRef));
+    const parsed = await decompressAndParse(compressed, indexRef, indexUrl, decompressedLimit(release, indexRef), plainSizeOf(release, indexRef));
     deps.onEvent?.({ type: "parsed", url: indexUrl, records: parsed.n, ms: Math.round(performance.now() - started) });
     return writeDerivedColumns(deps.cache, indexRef.sha256, parsed);
   });

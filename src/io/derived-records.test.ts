@@ -97,6 +97,37 @@ describe("derived records", () => {
     }
   });
 
+  it("carry apt's registration order: a universe over them ranks names as one over the parsed records does", () => {
+    // two sources that overlap, as main and security do: names first seen in the second rank after the first's
+    const first = records.slice(0, 25);
+    const second = records.slice(15);
+    const plain = buildUniverse(
+      [
+        { id: "a", pin: 500, records: first },
+        { id: "b", pin: 500, records: second },
+      ],
+      "amd64",
+    );
+    const cached = buildUniverse(
+      [
+        { id: "a", pin: 500, records: decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, first))! },
+        { id: "b", pin: 500, records: decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, second))! },
+      ],
+      "amd64",
+    );
+    const mentioned = new Set<string>();
+    for (const r of records)
+      for (const text of [r.name, r.preDepends, r.depends, r.conflicts, r.breaks, r.otherRelations, r.provides])
+        for (const word of text?.match(/[a-z0-9][a-z0-9+.-]*(:any)?/g) ?? []) mentioned.add(word);
+    const names = [...mentioned, "not-mentioned-anywhere"];
+    const order = (u: typeof plain) => [...names].sort((x, y) => u.registeredAt(x) - u.registeredAt(y) || (x < y ? -1 : 1));
+    expect(order(cached)).toEqual(order(plain));
+    expect(names.filter((x) => plain.registeredAt(x) === Number.MAX_SAFE_INTEGER)).toEqual(
+      names.filter((x) => cached.registeredAt(x) === Number.MAX_SAFE_INTEGER),
+    );
+    expect(names.filter((x) => plain.registeredAt(x) < Number.MAX_SAFE_INTEGER).length).toBeGreaterThan(100);
+  });
+
   it("read each field lazily, serialise to the parsed record, and keep absent fields absent", () => {
     const back = decodeDerivedRecords(SHA, encodeDerivedRecords(SHA, records))!;
     const fields = [
@@ -153,9 +184,9 @@ describe("derived records", () => {
     expect(decodeDerivedRecords(SHA, bytes)).toHaveLength(records.length);
     expect(decodeDerivedRecords("b".repeat(64), bytes)).toBeUndefined();
     const text = new TextDecoder().decode(bytes.subarray(0, 200));
-    // the magic line ends padded (so that the columns are 8-byte aligned), then the header words
+    // the magic line ends padded (so that the columns after the eight header words are 8-byte aligned), then the header
     const headerAt = text.indexOf("\n", text.indexOf(SHA)) + 1;
-    expect(headerAt % 8).toBe(0);
+    expect((headerAt + 32) % 8).toBe(0);
     expect(text.startsWith("deb-lock/packages-records/")).toBe(true);
     const changed = (at: number, value: number): Uint8Array => {
       const copy = Uint8Array.from(bytes);
@@ -164,7 +195,7 @@ describe("derived records", () => {
     };
     const words = (copy: Uint8Array): DataView => new DataView(copy.buffer, copy.byteOffset + headerAt);
     // older format, other byte order, a record count that does not fit the size, cut short
-    expect(text[text.indexOf("\n") - 1]).toBe("6");
+    expect(text[text.indexOf("\n") - 1]).toBe("7");
     expect(decodeDerivedRecords(SHA, changed(text.indexOf("\n") - 1, "2".charCodeAt(0)))).toBeUndefined();
     expect(decodeDerivedRecords(SHA, changed(headerAt, 1))).toBeUndefined();
     const moreRecords = Uint8Array.from(bytes);
@@ -172,7 +203,7 @@ describe("derived records", () => {
     expect(decodeDerivedRecords(SHA, moreRecords)).toBeUndefined();
     expect(decodeDerivedRecords(SHA, bytes.subarray(0, bytes.length - 1))).toBeUndefined();
     // a string id past the string table, and a required field (the first record's name) absent
-    const refsAt = headerAt + 24 + records.length * 16; // after the Size and Installed-Size columns
+    const refsAt = headerAt + 32 + records.length * 16; // after the Size and Installed-Size columns
     for (const id of [0x7fffffff, -1]) {
       const bad = Uint8Array.from(bytes);
       new DataView(bad.buffer, bad.byteOffset + refsAt).setInt32(0, id, true);

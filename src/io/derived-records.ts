@@ -18,12 +18,15 @@ import {
   COLUMN_COUNT,
   columnsOf,
   type PackagesColumns,
+  type RegistrationTable,
+  registrationRank,
+  registrationTableOf,
 } from "../core/debian/packages-columns.js";
 import { providedNamesOf, type RecordLookup, withLookup } from "../core/resolve/universe.js";
 import type { Cache } from "./cache.js";
 
 /** Version of the derived-records format; bump when PackageRecord or the parser changes. */
-export const DERIVED_FORMAT = "deb-lock/packages-records/6";
+export const DERIVED_FORMAT = "deb-lock/packages-records/7";
 
 /*
  * Derived data: the parsed records of an index, keyed by the index SHA256 and a format version (the cache checks
@@ -41,8 +44,11 @@ const FIELDS = COLUMN_COUNT;
 
 /** Written in the header to detect a reader of the other byte order (typed arrays use the platform's). */
 const BYTE_ORDER_MARK = 0x01020304;
-/** Header after the magic line and the index hash: byte-order mark, record count, string count, blob bytes, flags, Provides pairs. */
-const HEADER_WORDS = 6;
+/**
+ * Header after the magic line and the index hash: byte-order mark, record count, string count, blob bytes, flags,
+ * Provides pairs, registered names, registration slots (see RegistrationTable).
+ */
+const HEADER_WORDS = 8;
 const ASCII_BLOB = 1;
 
 function derivedKey(indexSha256: string): string {
@@ -77,7 +83,7 @@ export function encodeDerivedColumns(indexSha256: string, c: PackagesColumns): U
 function derivedParts(
   indexSha256: string,
   c: PackagesColumns,
-): { parts: Uint8Array[]; byName: Int32Array; provName: Int32Array; provRecord: Int32Array; ends: Uint32Array; extra: Uint8Array; ascii: boolean } {
+): { parts: Uint8Array[]; lookups: Lookups; ends: Uint32Array; extra: Uint8Array; ascii: boolean } {
   const n = c.n;
   // Lookups (see RecordLookup): record numbers by name, and (provided name, record number) pairs, both sorted.
   const names = c.names;
@@ -103,6 +109,8 @@ function derivedParts(
     provName[k] = id;
     provRecord[k] = i;
   });
+  // apt's registration order of the index's names (see registrationOrder): a hash table over the columns' bytes
+  const registration = registrationTableOf(c);
   const extra = new TextEncoder().encode(extraStrings.join(""));
   const ends = new Uint32Array(c.ends.length + extraStrings.length);
   ends.set(c.ends);
@@ -113,7 +121,16 @@ function derivedParts(
     ends[c.ends.length + k] = at;
   });
   const ascii = c.ascii && extraAscii;
-  const header = new Uint32Array([BYTE_ORDER_MARK, n, ends.length, c.blob.byteLength + extra.byteLength, ascii ? ASCII_BLOB : 0, pairs.length]);
+  const header = new Uint32Array([
+    BYTE_ORDER_MARK,
+    n,
+    ends.length,
+    c.blob.byteLength + extra.byteLength,
+    ascii ? ASCII_BLOB : 0,
+    pairs.length,
+    registration.starts.length,
+    registration.slots.length,
+  ]);
   // Float64 columns first, then the 4-byte ones, then bytes: from an 8-byte aligned start, each is aligned for a view.
   const parts = [
     derivedMagic(indexSha256),
@@ -125,11 +142,14 @@ function derivedParts(
     byName,
     provName,
     provRecord,
+    registration.starts,
+    registration.stops,
+    registration.slots,
     c.essential,
     c.blob,
     extra,
   ].map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
-  return { parts, byName, provName, provRecord, ends, extra, ascii };
+  return { parts, lookups: { byName, provName, provRecord, registration }, ends, extra, ascii };
 }
 
 /** The columns of one decoded entry; strings are decoded from the blob on first read and kept. */
@@ -176,7 +196,19 @@ class RecordTable {
  * indexes nothing up front. Decode refuses entries whose lookup columns point out of range; the cache's CRC-32 guards
  * their order.
  */
-function tableLookup(table: RecordTable, byName: Int32Array, provName: Int32Array, provRecord: Int32Array): RecordLookup {
+/** The sorted columns an entry's lookups read (see tableLookup). */
+interface Lookups {
+  readonly byName: Int32Array;
+  readonly provName: Int32Array;
+  readonly provRecord: Int32Array;
+  readonly registration: RegistrationTable;
+}
+
+function bufferOf(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function tableLookup(table: RecordTable, { byName, provName, provRecord, registration }: Lookups): RecordLookup {
   const nameAt = (k: number): string => table.text(C_NAME, byName[k]!)!;
   const lowerBound = (length: number, keyAt: (k: number) => string, key: string): number => {
     let lo = 0;
@@ -200,6 +232,7 @@ function tableLookup(table: RecordTable, byName: Int32Array, provName: Int32Arra
       for (let k = lowerBound(provName.length, at, name); k < provName.length && at(k) === name; k++) out.push(provRecord[k]!);
       return out;
     },
+    registrationOf: (name) => registrationRank(table.blob, registration, name),
   };
 }
 
@@ -333,9 +366,18 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   let at = magic.byteLength;
   const header = uint32s(at, HEADER_WORDS);
   at += HEADER_WORDS * 4;
-  const [mark, n, stringCount, blobBytes, flags, pairCount] = header as unknown as [number, number, number, number, number, number];
+  const [mark, n, stringCount, blobBytes, flags, pairCount, registered, slotCount] = header as unknown as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (mark !== BYTE_ORDER_MARK) return undefined;
-  const expected = at + n * FIELDS * 4 + n * 8 * 2 + n * 4 + pairCount * 8 + n + stringCount * 4 + blobBytes;
+  const expected = at + n * FIELDS * 4 + n * 8 * 2 + n * 4 + pairCount * 8 + registered * 8 + slotCount * 4 + n + stringCount * 4 + blobBytes;
   if (bytes.byteLength !== expected) return undefined;
   const size = float64s(at, n);
   at += n * 8;
@@ -351,6 +393,12 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   at += pairCount * 4;
   const provRecord = int32s(at, pairCount);
   at += pairCount * 4;
+  const regStarts = int32s(at, registered);
+  at += registered * 4;
+  const regStops = int32s(at, registered);
+  at += registered * 4;
+  const regSlots = int32s(at, slotCount);
+  at += slotCount * 4;
   const essential = bytes.subarray(at, at + n);
   at += n;
   const blob = Buffer.from(bytes.buffer, bytes.byteOffset + at, blobBytes);
@@ -369,11 +417,15 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   for (let i = 0; i < n; i++) if (byName[i]! < 0 || byName[i]! >= n) return undefined;
   for (let k = 0; k < pairCount; k++)
     if (provName[k]! < 0 || provName[k]! >= stringCount || provRecord[k]! < 0 || provRecord[k]! >= n) return undefined;
+  for (let k = 0; k < registered; k++) if (regStarts[k]! < 0 || regStops[k]! < regStarts[k]! || regStops[k]! > blobBytes) return undefined;
+  if ((slotCount & (slotCount - 1)) !== 0 || slotCount < registered) return undefined;
+  for (let k = 0; k < slotCount; k++) if (regSlots[k]! < -1 || regSlots[k]! >= registered) return undefined;
 
   const table = new RecordTable(n, refs, size, installedSize, essential, ends, blob, (flags & ASCII_BLOB) !== 0 ? "latin1" : "utf8");
   const records = new Array<PackageRecord>(n);
   for (let i = 0; i < n; i++) records[i] = new TableRecord(table, i);
-  return withLookup(records, tableLookup(table, byName, provName, provRecord));
+  const registration = { slots: regSlots, starts: regStarts, stops: regStops };
+  return withLookup(records, tableLookup(table, { byName, provName, provRecord, registration }));
 }
 
 /** The cached records of the index with this SHA256, or undefined (absent, of another format, or inconsistent). */
@@ -389,7 +441,6 @@ export async function readDerivedRecords(cache: Cache, indexSha256: string): Pro
 export async function writeDerivedColumns(cache: Cache, indexSha256: string, c: PackagesColumns): Promise<PackageRecord[]> {
   const d = derivedParts(indexSha256, c);
   await cache.putDerived(derivedKey(indexSha256), d.parts);
-  const buffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const table = new RecordTable(
     c.n,
     c.refs,
@@ -397,12 +448,12 @@ export async function writeDerivedColumns(cache: Cache, indexSha256: string, c: 
     c.installedSize,
     c.essential,
     d.ends,
-    buffer(c.blob),
+    bufferOf(c.blob),
     d.ascii ? "latin1" : "utf8",
     c.ends.length,
-    buffer(d.extra),
+    bufferOf(d.extra),
   );
   const records = new Array<PackageRecord>(c.n);
   for (let i = 0; i < c.n; i++) records[i] = new TableRecord(table, i);
-  return withLookup(records, tableLookup(table, d.byName, d.provName, d.provRecord));
+  return withLookup(records, tableLookup(table, d.lookups));
 }

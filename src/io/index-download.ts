@@ -28,24 +28,35 @@ export async function downloadIndex(distsUrl: string, ref: PackagesIndexRef, rel
   return { ok: true, bytes: body };
 }
 
+/** The size the signed Release states for the index text (the uncompressed `Packages`), if it does. */
+export function plainSizeOf(release: Release, ref: PackagesIndexRef): number | undefined {
+  return ref.compression === "none" ? ref.size : release.sha256.get(ref.path.replace(/\.(xz|gz)$/, ""))?.size;
+}
+
 /**
  * The most a compressed index may expand to: the size the signed Release states for the uncompressed `Packages`
  * (Debian lists it even where the file itself is not served), else 20 times the compressed size within
  * [64 MiB, 1 GiB] (real indexes expand 4-6 times). A bomb stops here instead of exhausting memory.
  */
 export function decompressedLimit(release: Release, ref: PackagesIndexRef): number {
-  if (ref.compression === "none") return ref.size;
-  const plain = release.sha256.get(ref.path.replace(/\.(xz|gz)$/, ""));
-  if (plain !== undefined) return plain.size;
+  const plain = plainSizeOf(release, ref);
+  if (plain !== undefined) return plain;
   return Math.min(Math.max(ref.size * 20, 64 * 1024 * 1024), 1024 * 1024 * 1024);
 }
 
 /**
  * The records of an index file held in memory, decompressed and parsed as a stream, at most `limit` bytes of it;
- * in columns, the form the cache keeps (no string is created for a field nobody reads).
+ * in columns, the form the cache keeps (no string is created for a field nobody reads). `plainSize`: the size of
+ * the index text when the Release states it.
  */
-export async function decompressAndParse(bytes: Uint8Array, ref: PackagesIndexRef, indexUrl: string, limit: number): Promise<PackagesColumns> {
-  const parser = createPackagesColumnsParser(indexUrl);
+export async function decompressAndParse(
+  bytes: Uint8Array,
+  ref: PackagesIndexRef,
+  indexUrl: string,
+  limit: number,
+  plainSize?: number,
+): Promise<PackagesColumns> {
+  const parser = createPackagesColumnsParser(indexUrl, plainSize);
   let total = 0;
   // Streamed: the decompressed index (50 MB for bookworm amd64) is never held whole.
   await decompressChunks(bytes, ref.compression, { label: indexUrl }, (chunk) => {

@@ -96,19 +96,35 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
 export class ColumnsBuilder {
   private n = 0;
   /** Record by record while building (`rows[i * COLUMN_COUNT + field]`); turned field by field at the end. */
-  private rows = new Int32Array(COLUMN_COUNT * 1024);
-  private size = new Float64Array(1024);
-  private installedSize = new Float64Array(1024);
-  private essential = new Uint8Array(1024);
-  private blob = new Uint8Array(1 << 20);
+  private rows: Int32Array;
+  private size: Float64Array;
+  private installedSize: Float64Array;
+  private essential: Uint8Array;
+  private blob: Uint8Array;
   private blobLength = 0;
-  private ends = new Uint32Array(1 << 14);
+  private ends: Uint32Array;
   private strings = 0;
   private high = 0;
   /** Shared strings by hash of their bytes: the ids of those with that hash. */
   private readonly shared = new Map<number, number[]>();
   private readonly names: string[] = [];
   private readonly providesList: [number, string][] = [];
+
+  /**
+   * `indexBytes`: the size of the index text, when known (the signed Release states it), so that the columns are
+   * allocated once instead of grown by copying: in Debian's indexes the kept values take about 40% of the text, and a
+   * record about 800 bytes of it. Memory allocated and never written is not resident.
+   */
+  constructor(indexBytes?: number) {
+    const text = Math.min(indexBytes ?? 0, 1 << 28);
+    const records = Math.max(1024, Math.ceil(text / 500));
+    this.rows = new Int32Array(COLUMN_COUNT * records);
+    this.size = new Float64Array(records);
+    this.installedSize = new Float64Array(records);
+    this.essential = new Uint8Array(records);
+    this.blob = new Uint8Array(Math.max(1 << 16, Math.ceil(text * 0.5)));
+    this.ends = new Uint32Array(Math.max(1 << 12, records * 12));
+  }
 
   /** Starts the next record: every field absent, size 0. */
   begin(name: string): void {
@@ -320,4 +336,150 @@ export function recordsOf(c: PackagesColumns): PackageRecord[] {
     out.push(r);
   }
   return out;
+}
+
+/** The relation fields whose names apt registers after a record's own name, in that order (see registrationOrder). */
+const MENTION_FIELDS = [C_PRE_DEPENDS, C_DEPENDS, C_CONFLICTS, C_BREAKS, C_OTHER_RELATIONS, C_PROVIDES];
+
+/**
+ * The names an index registers, in the order apt registers them (registrationOrder in core/resolve/universe.ts), as
+ * a hash table over the columns' bytes: name k (its rank) is blob[starts[k], stops[k]), its first occurrence, and
+ * `slots` (a power of two long, -1 where empty) finds it by nameHash with linear probing. Stored with the columns, so
+ * that a run finds a name's rank without reading any relation field.
+ */
+export interface RegistrationTable {
+  readonly slots: Int32Array;
+  readonly starts: Int32Array;
+  readonly stops: Int32Array;
+}
+
+/** FNV-1a over the bytes of a name (names are ASCII: see isNameChar). */
+export function nameHash(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** registrationOrder of the columns' records, read from their bytes without decoding a relation field. */
+export function registrationTableOf(c: PackagesColumns): RegistrationTable {
+  const blob = c.blob;
+  const { n, refs, ends } = c;
+  let slots = new Int32Array(1 << 16).fill(-1);
+  let mask = slots.length - 1;
+  let starts: Int32Array = new Int32Array(1 << 15);
+  let stops: Int32Array = new Int32Array(1 << 15);
+  let count = 0;
+  const register = (start: number, end: number): void => {
+    const length = end - start;
+    let slot = nameHash(blob, start, end) & mask;
+    for (let at = slots[slot]!; at !== -1; slot = (slot + 1) & mask, at = slots[slot]!) {
+      const s = starts[at]!;
+      if (stops[at]! - s !== length) continue;
+      let k = 0;
+      while (k < length && blob[s + k] === blob[start + k]) k++;
+      if (k === length) return;
+    }
+    if (count === starts.length) {
+      const grow = (a: Int32Array): Int32Array => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      starts = grow(starts);
+      stops = grow(stops);
+    }
+    starts[count] = start;
+    stops[count] = end;
+    slots[slot] = count++;
+    if (count * 2 > slots.length) {
+      // at most half full: probes stay short
+      slots = new Int32Array(slots.length * 2).fill(-1);
+      mask = slots.length - 1;
+      for (let k = 0; k < count; k++) {
+        let at = nameHash(blob, starts[k]!, stops[k]!) & mask;
+        while (slots[at] !== -1) at = (at + 1) & mask;
+        slots[at] = k;
+      }
+    }
+  };
+  let from = 0;
+  let to = 0;
+  const bounds = (field: number, i: number): boolean => {
+    const id = refs[field * n + i]!;
+    if (id < 0) return false;
+    from = id === 0 ? 0 : ends[id - 1]!;
+    to = ends[id]!;
+    return true;
+  };
+  for (let i = 0; i < n; i++) {
+    bounds(C_NAME, i);
+    register(from, to);
+    for (const field of MENTION_FIELDS) if (bounds(field, i)) mentions(blob, from, to, register);
+  }
+  return { slots, starts: starts.slice(0, count), stops: stops.slice(0, count) };
+}
+
+/** The rank of `name` in a registration table over `blob` (see RegistrationTable), or undefined. */
+export function registrationRank(blob: Uint8Array, table: RegistrationTable, name: string): number | undefined {
+  const length = name.length;
+  let h = 0x811c9dc5;
+  for (let k = 0; k < length; k++) {
+    const c = name.charCodeAt(k);
+    if (c >= 0x80) return undefined; // not a name an index registers
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const { slots, starts, stops } = table;
+  const mask = slots.length - 1;
+  for (let slot = (h >>> 0) & mask, at = slots[slot]!; at !== -1; slot = (slot + 1) & mask, at = slots[slot]!) {
+    const s = starts[at]!;
+    if (stops[at]! - s !== length) continue;
+    let k = 0;
+    while (k < length && blob[s + k] === name.charCodeAt(k)) k++;
+    if (k === length) return at;
+  }
+  return undefined;
+}
+
+/** The names of a registration table, in rank order. */
+export function registeredNames(blob: Uint8Array, table: RegistrationTable): string[] {
+  return Array.from(table.starts, (s, k) => utf8Decoder.decode(blob.subarray(s, table.stops[k])));
+}
+
+/** registerMentions (core/resolve/universe.ts) over the bytes buf[from, to): each mentioned name's byte range. */
+function mentions(buf: Uint8Array, from: number, to: number, register: (start: number, end: number) => void): void {
+  let i = from;
+  while (i < to) {
+    const c = buf[i]!;
+    if (c === 40 /* ( */ || c === 91 /* [ */ || c === 60 /* < */) {
+      const close = c === 40 ? 41 : c === 91 ? 93 : 62;
+      let end = i + 1;
+      while (end < to && buf[end] !== close) end++;
+      i = end < to ? end + 1 : to;
+      continue;
+    }
+    if (!isNameStart(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < to && isNameChar(buf[j]!)) j++;
+    let end = j;
+    if (j < to && buf[j] === 58 /* : */) {
+      let k = j + 1;
+      while (k < to && isNameChar(buf[k]!)) k++;
+      // `name:any` is a name of its own (the text holds it as written); other qualifiers are dropped
+      if (k - j - 1 === 3 && buf[j + 1] === 97 && buf[j + 2] === 110 && buf[j + 3] === 121) end = k;
+      j = k;
+    }
+    register(i, end);
+    i = j;
+  }
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || c === 43 /* + */ || c === 45 /* - */ || c === 46 /* . */;
 }

@@ -193,9 +193,10 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
 /**
  * createPackagesParser writing into columns instead of creating records: the fields are copied as bytes, and no
  * string is created but each record's name and Provides. Accepts and refuses exactly what createPackagesParser does.
+ * `indexBytes`, the size of the index text when known, sizes the columns up front.
  */
-export function createPackagesColumnsParser(file: string): PackagesParser & { columns(): PackagesColumns } {
-  const out = new ColumnsBuilder();
+export function createPackagesColumnsParser(file: string, indexBytes?: number): PackagesParser & { columns(): PackagesColumns } {
+  const out = new ColumnsBuilder(indexBytes);
   const parser = stanzaParser(file, (_record, toColumns) => (buf, checked) => toColumns(buf, checked, out));
   return { push: parser.push, end: parser.end, columns: () => out.finish() };
 }

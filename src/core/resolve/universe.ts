@@ -116,6 +116,11 @@ export interface RecordLookup {
   positionsOf(name: string): readonly number[];
   /** Positions, ascending, of the records whose Provides may list `name` (a superset: providersOf checks each). */
   providerPositionsOf(name: string): readonly number[];
+  /**
+   * When reading this index alone registers `name` (see Universe.registeredAt and registrationOrder): 0 for the
+   * first name, undefined for a name it never mentions.
+   */
+  registrationOf?(name: string): number | undefined;
 }
 
 const LOOKUP = Symbol("deb-lock record lookup");
@@ -306,18 +311,21 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
   let registration: Map<string, number> | undefined;
   const indexRegistration = (): Map<string, number> => {
     const order = new Map<string, number>();
-    const register = (name: string): void => {
-      if (!order.has(name)) order.set(name, order.size);
-    };
-    for (const source of sources) {
-      for (const record of source.records) {
-        register(record.name);
-        for (const text of [record.preDepends, record.depends, record.conflicts, record.breaks, record.otherRelations, record.provides]) {
-          if (text !== undefined) registerMentions(text, register);
-        }
-      }
-    }
+    for (const source of sources) for (const name of registrationOrder(source.records)) if (!order.has(name)) order.set(name, order.size);
     return order;
+  };
+  // Indexes that carry their own registration order (the cached form does): a name first registered by source s
+  // comes after every name an earlier source registers, and in source s's own order among those s registers first.
+  const ranked = lookups.every((l) => l?.registrationOf !== undefined) ? (lookups as RecordLookup[]) : undefined;
+  const registeredAt = (name: string): number => {
+    if (ranked !== undefined) {
+      for (let s = 0; s < ranked.length; s++) {
+        const rank = ranked[s]!.registrationOf!(name);
+        if (rank !== undefined) return s * 2 ** 32 + rank;
+      }
+      return Number.MAX_SAFE_INTEGER;
+    }
+    return (registration ??= indexRegistration()).get(name) ?? Number.MAX_SAFE_INTEGER;
   };
 
   const versionCache = new Map<string, Version>();
@@ -345,7 +353,7 @@ export function buildUniverse(sources: readonly UniverseSource[], arch: string):
     providersOf,
     relationsOf,
     parsedVersion,
-    registeredAt: (name) => (registration ??= indexRegistration()).get(name) ?? Number.MAX_SAFE_INTEGER,
+    registeredAt,
     names: () => (names ??= allNames()),
   };
 
@@ -407,6 +415,25 @@ export function pinnedUniverse(universe: Universe, pins: ReadonlyMap<string, str
     registeredAt: (name) => universe.registeredAt(name),
     names: () => (names ??= universe.names().filter((n) => versionsOf(n).length > 0)),
   };
+}
+
+/**
+ * The package names one index registers, in the order apt registers them while reading it: each record's own name,
+ * then the names its Pre-Depends, Depends, Conflicts, Breaks, Recommends, Suggests, Replaces, Enhances and Provides
+ * mention, in that order; each name once.
+ */
+export function registrationOrder(records: readonly PackageRecord[]): string[] {
+  const seen = new Set<string>();
+  const register = (name: string): void => {
+    seen.add(name);
+  };
+  for (const record of records) {
+    register(record.name);
+    for (const text of [record.preDepends, record.depends, record.conflicts, record.breaks, record.otherRelations, record.provides]) {
+      if (text !== undefined) registerMentions(text, register);
+    }
+  }
+  return [...seen];
 }
 
 /**
