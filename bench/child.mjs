@@ -4,14 +4,14 @@
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { homedir } from "node:os";
-import { hugePageTunablesHere } from "../dist/cli/relaunch.js";
+import { hugePageTunablesHere, relaunchExecArgv } from "../dist/cli/relaunch.js";
 
 // As the launcher (dist/cli/bin.js) does: a command that reads indexes runs in a second process started with
 // huge pages (see src/cli/huge-pages.ts); its report goes out on the same fd 3. The bench's process time includes
 // both starts.
 const tunables = hugePageTunablesHere(process.argv.slice(2));
 if (tunables !== undefined) {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn(process.execPath, [...relaunchExecArgv(process.execArgv, process.env), ...process.argv.slice(1)], {
     stdio: ["inherit", "inherit", "inherit", 3],
     env: { ...process.env, GLIBC_TUNABLES: tunables },
   });

@@ -11,7 +11,7 @@ import { hugePageTunables } from "./huge-pages.js";
 export function relaunchWithHugePages(): boolean {
   const tunables = hugePageTunablesHere(process.argv.slice(2));
   if (tunables === undefined) return false;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn(process.execPath, [...relaunchExecArgv(process.execArgv, process.env), ...process.argv.slice(1)], {
     stdio: "inherit",
     env: { ...process.env, GLIBC_TUNABLES: tunables, [LAUNCHER_PID]: String(process.pid) },
   });
@@ -31,6 +31,17 @@ export function relaunchWithHugePages(): boolean {
 }
 
 const LAUNCHER_PID = "DEB_LOCK_LAUNCHER_PID";
+
+/**
+ * The Node.js options of the re-launched CLI: this process's, after a young generation of at most 4 MB per
+ * semi-space (V8 grows it to 16 MB). The index data of a run is long-lived and sits outside the JavaScript heap, so
+ * a smaller nursery costs no time and lowers the peak memory of a large cold `lock` by about 20 MB. Options the user
+ * gives (on the command line or in NODE_OPTIONS) win.
+ */
+export function relaunchExecArgv(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  const set = [...execArgv, env.NODE_OPTIONS ?? ""].some((a) => a.includes("semi-space-size"));
+  return set ? [...execArgv] : ["--max-semi-space-size=4", ...execArgv];
+}
 
 /**
  * In a CLI started by relaunchWithHugePages: ends this process as by SIGKILL as soon as the launcher is gone. A
