@@ -20,7 +20,9 @@ describe("columnsOf / recordsOf", () => {
 function namesOf(c: PackagesColumns): string[] {
   const table = registrationTableOf(c);
   const names = registeredNames(c.blob, table);
-  names.forEach((name, rank) => expect(registrationRank(c.blob, table, name)).toBe(rank));
+  names.forEach((name, rank) => {
+    expect(registrationRank(c.blob, table, name)).toBe(rank);
+  });
   return names;
 }
 
