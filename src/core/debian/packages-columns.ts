@@ -476,10 +476,12 @@ function mentions(buf: Uint8Array, from: number, to: number, register: (start: n
   }
 }
 
-function isNameStart(c: number): boolean {
+/** A character code that may start a package name as apt's registration scan reads one (a letter or digit, ASCII). */
+export function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 }
 
-function isNameChar(c: number): boolean {
+/** A character code that may continue such a name. */
+export function isNameChar(c: number): boolean {
   return isNameStart(c) || c === 43 /* + */ || c === 45 /* - */ || c === 46 /* . */;
 }

@@ -1,4 +1,5 @@
 import type { PackageRecord } from "../debian/package.js";
+import { isNameChar, isNameStart } from "../debian/packages-columns.js";
 import { parseRelations, type RelationField } from "../debian/relation.js";
 import { compareVersions, parseVersion, type Version } from "../debian/version.js";
 import { DebLockError, ProblemError } from "../errors.js";
@@ -468,14 +469,6 @@ function registerMentions(text: string, register: (name: string) => void): void 
     register(name);
     i = j;
   }
-}
-
-function isNameStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
-}
-
-function isNameChar(c: number): boolean {
-  return isNameStart(c) || c === 43 /* + */ || c === 45 /* - */ || c === 46 /* . */;
 }
 
 /** The names a Provides field lists (a superset where the field is unusual: see scanProvidedNames). */
