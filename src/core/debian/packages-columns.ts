@@ -242,9 +242,7 @@ export class ColumnsBuilder {
   }
 
   private sharedId(buf: Uint8Array, start: number, end: number): number {
-    let h = 0x811c9dc5;
-    for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
-    h = Math.imul(h ^ (end - start), 0x01000193);
+    const h = nameHash(buf, start, end);
     let ids = this.shared.get(h);
     if (ids !== undefined) {
       const blob = this.blob;
@@ -271,24 +269,8 @@ export function columnsOf(records: readonly PackageRecord[]): PackagesColumns {
   const b = new ColumnsBuilder();
   for (const r of records) {
     b.begin(r.name);
-    const values: (string | undefined)[] = [
-      r.name,
-      r.version,
-      r.architecture,
-      r.filename,
-      r.sha256,
-      r.multiArch,
-      r.priority,
-      r.source,
-      r.section,
-      r.depends,
-      r.preDepends,
-      r.provides,
-      r.conflicts,
-      r.breaks,
-      r.otherRelations,
-    ];
-    values.forEach((v, field) => {
+    COLUMN_FIELDS.forEach((key, field) => {
+      const v = r[key];
       if (v !== undefined) b.text(field, v);
     });
     if (r.provides !== undefined) b.provides(r.provides);
@@ -353,7 +335,7 @@ export interface RegistrationTable {
   readonly stops: Int32Array;
 }
 
-/** FNV-1a over the bytes of a name (names are ASCII: see isNameChar). */
+/** FNV-1a over bytes[start, end): a name (names are ASCII: see isNameChar), or a shared value of the columns. */
 export function nameHash(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);

@@ -348,12 +348,15 @@ function stanzaParser(
     if (seen & (1 << F_CONFLICTS)) r.conflicts = value(buf, F_CONFLICTS)!;
     if (seen & (1 << F_BREAKS)) r.breaks = value(buf, F_BREAKS)!;
     if (checked.installedSize !== undefined) r.installedSize = checked.installedSize;
-    if (seen & OTHER_RELATIONS_MASK) {
-      let other = "";
-      for (const id of OTHER_RELATIONS) if (seen & (1 << id)) other = other === "" ? value(buf, id)! : `${other}, ${value(buf, id)!}`;
-      r.otherRelations = other;
-    }
+    if (seen & OTHER_RELATIONS_MASK) r.otherRelations = otherRelations(buf);
     return r;
+  }
+
+  /** Recommends, Suggests, Replaces and Enhances of the stanza, those present, joined by ", " (PackageRecord.otherRelations). */
+  function otherRelations(buf: Uint8Array): string {
+    let other = "";
+    for (const id of OTHER_RELATIONS) if (seen & (1 << id)) other = other === "" ? value(buf, id)! : `${other}, ${value(buf, id)!}`;
+    return other;
   }
 
   /** The stanza written into columns, its values copied as bytes (see packages-columns.ts). */
@@ -382,11 +385,8 @@ function stanzaParser(
         if (folded?.[id] !== undefined) isFolded = true;
         ranges.push(starts[id]!, ends[id]!);
       }
-      if (isFolded) {
-        let other = "";
-        for (const id of OTHER_RELATIONS) if (seen & (1 << id)) other = other === "" ? value(buf, id)! : `${other}, ${value(buf, id)!}`;
-        out.text(C_OTHER_RELATIONS, other);
-      } else out.joined(C_OTHER_RELATIONS, buf, ranges);
+      if (isFolded) out.text(C_OTHER_RELATIONS, otherRelations(buf));
+      else out.joined(C_OTHER_RELATIONS, buf, ranges);
     }
     if (seen & (1 << F_PROVIDES)) out.provides(value(buf, F_PROVIDES)!);
     out.numbers(checked.size, checked.installedSize, checked.essential);
