@@ -107,7 +107,7 @@ interface ArchPlan {
   readonly urlsOf: (sourceId: string) => readonly string[];
   readonly result: ResolveResult & { ok: true };
   readonly present: ReadonlyMap<string, Present>;
-  /** explainPaths over `result`, each name's paths computed once. */
+  /** Dependency questions about `result` (reach, first path), each walk done once. */
   readonly explain: PathExplainer;
 }
 

@@ -51,27 +51,17 @@ export function pathsTo(edges: ReadonlyMap<string, readonly string[]>, roots: re
  * length come out alphabetically.
  */
 export function explainPaths(result: ResolveResult, name: string, limit = 5): string[][] {
-  return pathExplainer(result)(name, limit);
+  const graph = closureGraph(result);
+  return graph.edges.has(name) && limit > 0 ? pathsTo(graph.edges, graph.roots, name, limit) : [];
 }
 
 /**
- * explainPaths for many names of one closure: the graph is built once, and each (name, limit) walked once.
- * The paths returned are shared between calls: do not change them.
+ * Questions about many packages of one closure (for `add`): the graph is built once, each root's reach and each set
+ * of starting roots walked once.
  */
 export function pathExplainer(result: ResolveResult): PathExplainer {
   let graph: { edges: Map<string, string[]>; roots: string[] } | undefined;
-  const memo = new Map<string, string[][]>();
   const reach = new Map<string, Set<string>>();
-  const explain = (name: string, limit = 5): string[][] => {
-    const key = `${limit} ${name}`;
-    let paths = memo.get(key);
-    if (paths === undefined) {
-      graph ??= closureGraph(result);
-      paths = graph.edges.has(name) && limit > 0 ? pathsTo(graph.edges, graph.roots, name, limit) : [];
-      memo.set(key, paths);
-    }
-    return paths;
-  };
   const reaches = (root: string, name: string): boolean => {
     let set = reach.get(root);
     if (set === undefined) {
@@ -122,16 +112,15 @@ export function pathExplainer(result: ResolveResult): PathExplainer {
     for (let at: string | undefined = name; at !== undefined; at = parent.get(at)) path.push(at);
     return path.reverse();
   };
-  return Object.assign(explain, { reaches, firstPath });
+  return { reaches, firstPath };
 }
 
-/** explainPaths over one closure, and whether a package of it leads to another (each root's reach found once). */
+/** Whether a package of one closure leads to another, and the first dependency path to a package. */
 export interface PathExplainer {
-  (name: string, limit?: number): string[][];
   /** Whether `name` is `root` or among what `root` depends on, directly or not, within the closure. */
   reaches(root: string, name: string): boolean;
   /**
-   * The first path explain(name) would give among those that start at a root in `from` (any root when undefined):
+   * The first path explainPaths(result, name) gives among those that start at a root in `from` (any root when undefined):
    * a shortest one, then the first in root and edge order; undefined when none leads to `name`. One walk per set of
    * starting roots, however many names are asked for.
    */
