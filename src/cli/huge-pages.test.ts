@@ -20,13 +20,16 @@ describe("hugePageTunables", () => {
       ["verify"],
       ["check", "--deep"],
     ])
-      expect(hugePageTunables({ ...linux, args }), args.join(" ")).toBe("glibc.malloc.hugetlb=1");
-    expect(hugePageTunables({ ...linux, thp: "[always] madvise never" })).toBe("glibc.malloc.hugetlb=1");
+      expect(hugePageTunables({ ...linux, args }), args.join(" ")).toBe("glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
+    expect(hugePageTunables({ ...linux, thp: "[always] madvise never" })).toBe("glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
   });
 
-  it("keeps other tunables the user set", () => {
+  it("keeps other tunables the user set, and the user's number of malloc arenas", () => {
     expect(hugePageTunables({ ...linux, env: { GLIBC_TUNABLES: "glibc.malloc.arena_max=2" } })).toBe(
       "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1",
+    );
+    expect(hugePageTunables({ ...linux, env: { GLIBC_TUNABLES: "glibc.malloc.tcache_count=0" } })).toBe(
+      "glibc.malloc.tcache_count=0:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1",
     );
   });
 

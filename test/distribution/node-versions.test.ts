@@ -1,6 +1,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { relaunchExecArgv } from "../../src/cli/relaunch.js";
 import { snapshotTree } from "../support/workspace-snapshot.js";
 import { installPackedDebLock, nodeBin, ROOT, runAsync } from "./toolchain.js";
 
@@ -47,6 +48,12 @@ describe.each(SUPPORTED)("the packed deb-lock on Node.js %s", (spec) => {
     expect(broken.stdout).toContain("private/repos/deb/trixie.yaml:");
     expect(broken.stdout).toContain("package curl has no entry for amd64, arm64 in private/repos/deb/trixie.lock.json");
     expect(snapshotTree(ws)).toEqual(before);
+  });
+
+  it("accepts the options the CLI re-launches itself with for commands that read indexes", async () => {
+    const r = await runAsync(join(bins.get(spec)!, "node"), [...relaunchExecArgv([], {}), "-e", "0"], { cwd: ROOT });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
   });
 });
 
