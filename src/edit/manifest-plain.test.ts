@@ -210,7 +210,7 @@ function list(values: fc.Arbitrary<string>, keyIndent: string, minLength = 1): f
 function source(seqIndent: string): fc.Arbitrary<string> {
   return fc
     .tuple(
-      mostly(["- "], ["-  ", "-\n" + seqIndent + "  "]),
+      mostly(["- "], ["-  ", `-\n${seqIndent}  `]),
       quoted(mostly(CHANNELS, ODD_CHANNELS)),
       fc.oneof(
         { arbitrary: quoted(mostly(URLS, ODD_URLS)).map((u) => ({ key: "url", value: ` ${u}` })), weight: 3 },

@@ -58,7 +58,7 @@ const KEYED_HEADER_LENGTH = 32;
 function keyedHeader(payload: Uint8Array | readonly Uint8Array[]): string {
   let crc = 0;
   for (const part of payload instanceof Uint8Array ? [payload] : payload) crc = crc32(part, crc);
-  return `${KEYED_MAGIC}${crc.toString(16).padStart(8, "0")}`.padEnd(KEYED_HEADER_LENGTH - 1, " ") + "\n";
+  return `${`${KEYED_MAGIC}${crc.toString(16).padStart(8, "0")}`.padEnd(KEYED_HEADER_LENGTH - 1, " ")}\n`;
 }
 
 /** The header and the payload of a keyed entry, written one after the other (never joined in memory). */

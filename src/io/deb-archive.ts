@@ -15,11 +15,10 @@ export interface DebArchives {
  * else fzstd, a dependency-free JavaScript decoder (Node 20 has no zstd).
  */
 const nodeZstd = (zlib as { zstdDecompressSync?: (bytes: Uint8Array) => Uint8Array }).zstdDecompressSync;
-let fzstd: Promise<typeof import("fzstd")> | undefined;
 async function unzstd(bytes: Uint8Array): Promise<Uint8Array> {
   if (nodeZstd !== undefined) return nodeZstd(bytes);
-  fzstd ??= import("fzstd");
-  return (await fzstd).decompress(bytes);
+  const { decompress } = await import("fzstd"); // loaded once: Node keeps the module
+  return decompress(bytes);
 }
 
 function unreadable(url: string, what: string, hint: string): ProblemError {

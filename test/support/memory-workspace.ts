@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { FileChange } from "../../src/app/changes/change-set.js";
 import type { IndexLoader, IndexRequest, LoadedIndex } from "../../src/app/indexes/index-loader.js";
+import { UniverseCache } from "../../src/app/indexes/resolve-repo.js";
 import { parsePackagesIndex } from "../../src/core/debian/packages-index.js";
 import type { WorkspaceFiles } from "../../src/io/workspace-files.js";
 import { FIXTURE_ARCHIVE, FIXTURES, fixturePackages } from "./fixture-archive.js";
@@ -84,7 +85,7 @@ export async function memoryIndexLoader(): Promise<IndexLoader & { readonly requ
   const requests: IndexRequest[] = [];
   return {
     requests,
-    universes: new Map(),
+    universes: new UniverseCache(),
     async load(request) {
       requests.push(request);
       const url = request.urls[0]!;

@@ -25,7 +25,7 @@ import { insertCompanionBlock, insertImageListPackages } from "../changes/image-
 import { type Loaded, type LoadedRepos, loadedEntry, loadedValue } from "../changes/loaded.js";
 import { declareRepo } from "../changes/repo-declaration.js";
 import { pinnedUniverseFor, pinsFor, recordOf } from "../indexes/pinned-universe.js";
-import { type ArchIndexes, type UniverseCache, universeFor } from "../indexes/resolve-repo.js";
+import { type ArchIndexes, UniverseCache, universeFor } from "../indexes/resolve-repo.js";
 import type { ImageDistro, ImageInfo, ImageListLocation } from "../workspace/images.js";
 import { type Present, presentFor } from "../workspace/present-packages.js";
 import { currentState, lockedVersions, type RepoState } from "../workspace/repo-state.js";
@@ -568,7 +568,7 @@ export function planManifestAddition(input: ManifestAddInput): AddPlan {
     } = resolveTarget(
       {
         label: repo.name,
-        universes: input.universes ?? new Map(),
+        universes: input.universes ?? new UniverseCache(),
         archs: state.manifest.archs,
         state,
         // A non-transitive repo's manifest lists its whole closure: those packages are present. A transitive
@@ -720,7 +720,7 @@ export function sharedListRefusal(info: ImageInfo, allDistros: readonly ImageDis
  */
 function planDistros(input: ImageAddInput, shared: ReadonlyMap<string, ReadonlySet<string>>): DistroPlan[] {
   const { info, repos } = input;
-  const universes = input.universes ?? new Map();
+  const universes = input.universes ?? new UniverseCache();
   const out: DistroPlan[] = [];
   for (const distro of info.distros) {
     for (const a of Object.values(distro.ancestors).flat()) repos.get(a.repo);
@@ -860,7 +860,7 @@ function addDistro(cs: ChangeSet, input: ImageAddInput, p: DistroPlan, distros: 
 /** add --image: every distro of a distroless image; the image's list, and the manifest and lock of its repo, take the new packages. */
 export function planImageAddition(given: ImageAddInput): AddPlan {
   // one memo of universes for every round of the fixed point
-  const input: ImageAddInput = given.universes === undefined ? { ...given, universes: new Map() } : given;
+  const input: ImageAddInput = given.universes === undefined ? { ...given, universes: new UniverseCache() } : given;
   const { info } = input;
   const sharedList = input.allDistros === undefined ? undefined : sharedListRefusal(info, input.allDistros);
   if (sharedList !== undefined) throw sharedList;

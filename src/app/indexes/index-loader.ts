@@ -1,9 +1,9 @@
 import type { PackageRecord } from "../../core/debian/package.js";
 import type { Release } from "../../core/debian/release.js";
 import { FetchError } from "../../core/errors.js";
-import type { Universe } from "../../core/resolve/universe.js";
 import { type ArchiveEvent, fetchPackagesIndex } from "../../io/archive.js";
 import { createArchiveRun } from "../../io/archive-run.js";
+import { UniverseCache } from "./resolve-repo.js";
 import type { ArchiveServices } from "./services.js";
 
 /** A verified, parsed Packages index of one (source, suite, component, arch). */
@@ -26,7 +26,7 @@ export interface IndexRequest {
 export interface IndexLoader {
   load(request: IndexRequest): Promise<LoadedIndex>;
   /** The universes built from this run's indexes (see universeFor): one per arch and set of indexes, whatever reads it. */
-  readonly universes: Map<string, Universe>;
+  readonly universes: UniverseCache;
 }
 
 /**
@@ -61,7 +61,7 @@ export function createIndexLoader(services: ArchiveServices, onEvent?: (event: A
     throw lastError;
   };
   return {
-    universes: new Map(),
+    universes: new UniverseCache(),
     load(request) {
       const key = JSON.stringify([request.urls, request.suite, request.component, request.arch]);
       let pending = memo.get(key);

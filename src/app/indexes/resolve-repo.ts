@@ -39,19 +39,31 @@ export interface ArchUniverse {
  * bookworm_java and bookworm_python do), an update reads the same unchanged indexes through the old and the
  * new snapshot URLs, and indexing ~60k packages once instead of once per use is most of a warm run's time.
  */
-export type UniverseCache = Map<string, Universe>;
+export class UniverseCache {
+  private readonly universes = new Map<string, Universe>();
+  /** A number for each array of records this cache has seen: the indexes of a run, by identity. */
+  private readonly recordSetIds = new WeakMap<readonly PackageRecord[], number>();
+  private nextRecordSetId = 0;
 
-const recordSetIds = new WeakMap<readonly PackageRecord[], number>();
-let nextRecordSetId = 0;
-
-/** A number naming one array of records for the life of the process. */
-function recordSetId(records: readonly PackageRecord[]): number {
-  let id = recordSetIds.get(records);
-  if (id === undefined) {
-    id = nextRecordSetId++;
-    recordSetIds.set(records, id);
+  /** The universe of `arch`'s indexes, built on first use. */
+  of(arch: ArchIndexes): Universe {
+    const key = JSON.stringify([arch.arch, arch.indexes.map((e, n) => [this.recordSetId(e.index.records), e.index.pin, sourceIdOf(e, n)])]);
+    let universe = this.universes.get(key);
+    if (universe === undefined) {
+      universe = buildUniverseOf(arch);
+      this.universes.set(key, universe);
+    }
+    return universe;
   }
-  return id;
+
+  private recordSetId(records: readonly PackageRecord[]): number {
+    let id = this.recordSetIds.get(records);
+    if (id === undefined) {
+      id = this.nextRecordSetId++;
+      this.recordSetIds.set(records, id);
+    }
+    return id;
+  }
 }
 
 /** Universe source ids are `<suite>/<component>@<n>` (n: position among the arch's indexes). */
@@ -66,19 +78,18 @@ export function suiteOfSourceId(sourceId: string): string {
 
 /** The universe of one arch (from `cache` when the same indexes were already indexed), and its source URLs. */
 export function universeFor(arch: ArchIndexes, cache?: UniverseCache): ArchUniverse {
-  const key = JSON.stringify([arch.arch, arch.indexes.map((e, n) => [recordSetId(e.index.records), e.index.pin, sourceIdOf(e, n)])]);
-  let universe = cache?.get(key);
-  if (universe === undefined) {
-    const sources: UniverseSource[] = arch.indexes.map((entry, n) => ({
-      id: sourceIdOf(entry, n),
-      pin: entry.index.pin,
-      records: entry.index.records,
-    }));
-    universe = buildUniverse(sources, arch.arch);
-    cache?.set(key, universe);
-  }
+  const universe = cache === undefined ? buildUniverseOf(arch) : cache.of(arch);
   const urls = new Map(arch.indexes.map((entry, n) => [sourceIdOf(entry, n), entry.sourceUrls]));
   return { universe, urlsOf: (id) => urls.get(id) ?? [] };
+}
+
+function buildUniverseOf(arch: ArchIndexes): Universe {
+  const sources: UniverseSource[] = arch.indexes.map((entry, n) => ({
+    id: sourceIdOf(entry, n),
+    pin: entry.index.pin,
+    records: entry.index.records,
+  }));
+  return buildUniverse(sources, arch.arch);
 }
 
 function rootsOf(manifest: Manifest): RootRequest[] {

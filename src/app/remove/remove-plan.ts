@@ -10,7 +10,7 @@ import { type Loaded, type LoadedRepos, loadedEntry, loadedValue } from "../chan
 import { undeclareRepo } from "../changes/repo-declaration.js";
 import { pinnedUniverseFor, pinsFor, recordOf } from "../indexes/pinned-universe.js";
 import { providesMeets, versionMeets } from "../indexes/relation-match.js";
-import type { ArchIndexes } from "../indexes/resolve-repo.js";
+import { type ArchIndexes, UniverseCache } from "../indexes/resolve-repo.js";
 import type { CompanionList, ImageDistro, ImageInfo } from "../workspace/images.js";
 import { presentFor } from "../workspace/present-packages.js";
 import { currentState, lockedVersions, type RepoState } from "../workspace/repo-state.js";
@@ -123,7 +123,7 @@ function neededAfterRemoval(
     if (ix === undefined) continue;
     const locked = lockedVersions(state, arch);
     const ancestors = ancestorsOf(arch);
-    const { universe } = pinnedUniverseFor(ix, pinsFor(state, arch, ancestors), new Map()); // one universe per arch of the repo;
+    const { universe } = pinnedUniverseFor(ix, pinsFor(state, arch, ancestors), new UniverseCache()); // one universe per arch of the repo;
     const entryOf = (name: string, version: string): PoolEntry & { deps: RelationField } => {
       const rec = recordOf(universe, name, version);
       const rel = rec === undefined ? undefined : universe.relationsOf(rec);
