@@ -39,9 +39,10 @@ describe("module purity", () => {
 });
 
 // The planners of add and remove are pure and synchronous: their command loads everything first (app/add/add.ts,
-// app/remove/remove.ts), then calls them. Neither they nor anything they import as a value reach src/io, src/cli or an I/O
-// module, and they hold no Promise.
-const PLANNERS = ["app/add/add-plan.ts", "app/remove/remove-plan.ts"];
+// app/remove/remove.ts), then calls them. So is the reading of what an image declares (app/workspace/image-instances.ts):
+// app/workspace/images.ts reads the BUILD and .bzl files first. Neither they nor anything they import as a value reach
+// src/io, src/cli or an I/O module, and they hold no Promise.
+const PLANNERS = ["app/add/add-plan.ts", "app/remove/remove-plan.ts", "app/workspace/image-instances.ts"];
 const IO_MODULE = /^(node:(?!path$)|fs$|http|https$|net$|child_process$|os$|undici$|openpgp$|lzma-native$|fzstd$)/;
 
 /** The modules a file imports as values (type-only imports erased), as paths for relative ones. */
