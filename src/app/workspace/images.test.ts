@@ -113,6 +113,17 @@ describe("discoverImage errors say what was not found", () => {
     });
     await expect(discoverImage("/ws", "app", fs, repos)).rejects.toMatchObject({ code: "IMAGE_REPO_UNKNOWN" });
   });
+
+  it(".bzl files that load each other (Bazel refuses the cycle; reading it ends, and what is defined is read)", async () => {
+    const fs = memoryWorkspaceFiles({
+      "/ws/MODULE.bazel": "",
+      "/ws/app/a.bzl": 'load(":b.bzl", "B")\nARCHS = ["amd64"]\n',
+      "/ws/app/b.bzl": 'load(":a.bzl", "ARCHS")\nB = 1\n',
+      "/ws/app/BUILD":
+        'load(":a.bzl", "ARCHS")\n[oci_image(name = "app_root_" + arch + "_debian12", tars = [deb.package(arch, "debian12", "x")]) for arch in ARCHS]\n',
+    });
+    await expect(discoverImage("/ws", "app", fs, repos)).rejects.toMatchObject({ code: "IMAGE_REPO_UNKNOWN" });
+  });
 });
 
 it("distroName accepts both spellings", () => {

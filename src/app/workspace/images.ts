@@ -123,20 +123,22 @@ class SourceTree implements LoadedFiles {
     return this.read.get(path);
   }
 
-  load(path: string): Promise<LoadedFile | undefined> {
+  /** `loading`: the files whose loads led here; one of them loaded again is a cycle, not waited for. */
+  load(path: string, loading: ReadonlySet<string> = new Set()): Promise<LoadedFile | undefined> {
     let pending = this.pending.get(path);
     if (pending === undefined) {
-      pending = this.readFile(path);
+      pending = this.readFile(path, new Set(loading).add(path));
       this.pending.set(path, pending);
     }
     return pending;
   }
 
-  private async readFile(path: string): Promise<LoadedFile | undefined> {
+  private async readFile(path: string, loading: ReadonlySet<string>): Promise<LoadedFile | undefined> {
     const abs = posix.join(this.root, path);
     if (!(await this.files.exists(abs))) return undefined;
     const file = parseStarlark(await this.files.readText(abs), path);
-    for (const target of loadTargets(file, path)) await this.load(target);
+    // Bazel refuses a load cycle; here the file that closes it sees the other's names as undefined.
+    for (const target of loadTargets(file, path)) if (!loading.has(target)) await this.load(target, loading);
     const loaded = loadedFile(path, file, this);
     this.read.set(path, loaded);
     return loaded;
