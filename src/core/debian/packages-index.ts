@@ -187,7 +187,7 @@ export interface PackagesParser {
  * Throws ParseError (code BAD_PACKAGES_INDEX) with a line number on malformed input.
  */
 export function createPackagesParser(file: string, onRecord: (record: PackageRecord) => void): PackagesParser {
-  return stanzaParser(file, (record) => (buf, checked) => onRecord(record(buf, checked)));
+  return stanzaParser(file, onRecord);
 }
 
 /**
@@ -197,7 +197,7 @@ export function createPackagesParser(file: string, onRecord: (record: PackageRec
  */
 export function createPackagesColumnsParser(file: string, indexBytes?: number): PackagesParser & { columns(): PackagesColumns } {
   const out = new ColumnsBuilder(indexBytes);
-  const parser = stanzaParser(file, (_record, toColumns) => (buf, checked) => toColumns(buf, checked, out));
+  const parser = stanzaParser(file, out);
   return { push: parser.push, end: parser.end, columns: () => out.finish() };
 }
 
@@ -210,16 +210,8 @@ interface CheckedFields {
   readonly upperSha256: boolean;
 }
 
-type Sink = (buf: Uint8Array, checked: CheckedFields) => void;
-
-/** The parser; `sinkOf` picks what is done with each checked stanza, given the two ways to read one. */
-function stanzaParser(
-  file: string,
-  sinkOf: (
-    record: (buf: Uint8Array, checked: CheckedFields) => PackageRecord,
-    toColumns: (buf: Uint8Array, checked: CheckedFields, out: ColumnsBuilder) => void,
-  ) => Sink,
-): PackagesParser {
+/** The parser; each checked stanza goes to `out`: as a record to a callback, or into columns. */
+function stanzaParser(file: string, out: ((record: PackageRecord) => void) | ColumnsBuilder): PackagesParser {
   // Bytes of an unfinished stanza, carried from one chunk to the next.
   let pending = new Uint8Array(0);
   let pendingLength = 0;
@@ -243,7 +235,10 @@ function stanzaParser(
   }
 
   const interner = new Interner();
-  const sink = sinkOf(record, toColumns);
+  const sink =
+    out instanceof ColumnsBuilder
+      ? (buf: Uint8Array, checked: CheckedFields): void => toColumns(buf, checked, out)
+      : (buf: Uint8Array, checked: CheckedFields): void => out(record(buf, checked));
 
   function interned(buf: Uint8Array, id: number): string {
     return folded?.[id] ?? interner.get(buf, starts[id]!, ends[id]!);
