@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
+import { concatBytes } from "./bytes.js";
 
 export { defaultCacheDir } from "./cache-dir.js";
 
@@ -206,14 +207,7 @@ export function createMemoryCache(): Cache & { readonly size: number } {
       return copy(derived.get(key));
     },
     async putDerived(key, bytes) {
-      const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
-      const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-      let at = 0;
-      for (const p of parts) {
-        joined.set(p, at);
-        at += p.byteLength;
-      }
-      derived.set(key, joined);
+      derived.set(key, Uint8Array.from(bytes instanceof Uint8Array ? bytes : concatBytes(bytes)));
     },
     async getByUrl(url) {
       return copy(byUrl.get(url));

@@ -23,6 +23,7 @@ import {
   registrationTableOf,
 } from "../core/debian/packages-columns.js";
 import { providedNamesOf, type RecordLookup, withLookup } from "../core/resolve/universe.js";
+import { concatBytes } from "./bytes.js";
 import type { Cache } from "./cache.js";
 
 /** Version of the derived-records format; bump when PackageRecord or the parser changes. */
@@ -69,14 +70,7 @@ export function encodeDerivedRecords(indexSha256: string, records: readonly Pack
 
 /** Columns, as the parser writes them, as derived data: the lookups added, and the header. */
 export function encodeDerivedColumns(indexSha256: string, c: PackagesColumns): Uint8Array {
-  const parts = derivedParts(indexSha256, c).parts;
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
+  return concatBytes(derivedParts(indexSha256, c).parts);
 }
 
 /** The lookups of the columns, and the parts of their derived entry, in order (see decodeDerivedRecords). */
@@ -191,11 +185,6 @@ class RecordTable {
   }
 }
 
-/**
- * The lookups of a decoded entry, by binary search over its sorted columns: a universe built over cached indexes
- * indexes nothing up front. Decode refuses entries whose lookup columns point out of range; the cache's CRC-32 guards
- * their order.
- */
 /** The sorted columns an entry's lookups read (see tableLookup). */
 interface Lookups {
   readonly byName: Int32Array;
@@ -208,6 +197,18 @@ function bufferOf(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** The records of a table, one small object each over its columns, with the entry's lookups. */
+function tableRecords(table: RecordTable, lookups: Lookups): PackageRecord[] {
+  const records = new Array<PackageRecord>(table.n);
+  for (let i = 0; i < table.n; i++) records[i] = new TableRecord(table, i);
+  return withLookup(records, tableLookup(table, lookups));
+}
+
+/**
+ * The lookups of a decoded entry, by binary search over its sorted columns: a universe built over cached indexes
+ * indexes nothing up front. Decode refuses entries whose lookup columns point out of range; the cache's CRC-32 guards
+ * their order.
+ */
 function tableLookup(table: RecordTable, { byName, provName, provRecord, registration }: Lookups): RecordLookup {
   const nameAt = (k: number): string => table.text(C_NAME, byName[k]!)!;
   const lowerBound = (length: number, keyAt: (k: number) => string, key: string): number => {
@@ -366,16 +367,7 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   let at = magic.byteLength;
   const header = uint32s(at, HEADER_WORDS);
   at += HEADER_WORDS * 4;
-  const [mark, n, stringCount, blobBytes, flags, pairCount, registered, slotCount] = header as unknown as number[] as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [mark = 0, n = 0, stringCount = 0, blobBytes = 0, flags = 0, pairCount = 0, registered = 0, slotCount = 0] = header;
   if (mark !== BYTE_ORDER_MARK) return undefined;
   const expected = at + n * FIELDS * 4 + n * 8 * 2 + n * 4 + pairCount * 8 + registered * 8 + slotCount * 4 + n + stringCount * 4 + blobBytes;
   if (bytes.byteLength !== expected) return undefined;
@@ -422,10 +414,8 @@ export function decodeDerivedRecords(indexSha256: string, data: Uint8Array): Pac
   for (let k = 0; k < slotCount; k++) if (regSlots[k]! < -1 || regSlots[k]! >= registered) return undefined;
 
   const table = new RecordTable(n, refs, size, installedSize, essential, ends, blob, (flags & ASCII_BLOB) !== 0 ? "latin1" : "utf8");
-  const records = new Array<PackageRecord>(n);
-  for (let i = 0; i < n; i++) records[i] = new TableRecord(table, i);
   const registration = { slots: regSlots, starts: regStarts, stops: regStops };
-  return withLookup(records, tableLookup(table, { byName, provName, provRecord, registration }));
+  return tableRecords(table, { byName, provName, provRecord, registration });
 }
 
 /** The cached records of the index with this SHA256, or undefined (absent, of another format, or inconsistent). */
@@ -453,7 +443,5 @@ export async function writeDerivedColumns(cache: Cache, indexSha256: string, c: 
     c.ends.length,
     bufferOf(d.extra),
   );
-  const records = new Array<PackageRecord>(c.n);
-  for (let i = 0; i < c.n; i++) records[i] = new TableRecord(table, i);
-  return withLookup(records, tableLookup(table, d.lookups));
+  return tableRecords(table, d.lookups);
 }

@@ -42,23 +42,10 @@ export const [
   C_CONFLICTS,
   C_BREAKS,
   C_OTHER_RELATIONS,
-] = COLUMN_FIELDS.map((_, i) => i) as number[] as [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+] = COLUMN_FIELDS.map((_, i) => i) as unknown as NumberPer<typeof COLUMN_FIELDS>;
+
+/** A number for each element of tuple T. */
+type NumberPer<T extends readonly unknown[]> = { -readonly [K in keyof T]: number };
 
 /**
  * Text fields that take few distinct values (versions repeat across the records of a source, and the words of
