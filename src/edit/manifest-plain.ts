@@ -295,7 +295,7 @@ function scalarAt(line: Line, at: number, context: "block" | "flow"): Scalar {
  * Whether YAML 1.2's core schema reads the plain scalar as a string. Stricter than the schema: anything made
  * only of characters a number can contain (`0x1F`, `1e3`, `0ad`) is left to the YAML reader.
  */
-function isPlainString(value: string): boolean {
+export function isPlainString(value: string): boolean {
   if (/^(?:~|null|true|false)$/i.test(value)) return false;
   return !/^[-+.0-9a-fA-FxXoO]*$/.test(value) || !/[0-9]/.test(value);
 }

@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
 import { parseVersion } from "../core/debian/version.js";
 import { DebLockError, InternalError, ParseError } from "../core/errors.js";
-import { readPlainManifest } from "./manifest-plain.js";
+import { isPlainString, readPlainManifest } from "./manifest-plain.js";
 import { isPackageName, type PackageConstraint, parsePackageSpec } from "./package-spec.js";
 import { applyEdits, type TextEdit } from "./text-edit.js";
 
@@ -454,11 +454,11 @@ function formatScalar(value: string, style: Scalar["type"] | undefined, context:
 
 /**
  * A value YAML reads back as this very string when written plain, in any context, known without asking the parser
- * (what most package names are): a lowercase letter, then letters, digits and `+ . -`, and not a word the core
- * schema reads as null or a boolean. Letters first rules out numbers, `.inf` and `.nan`.
+ * (what most package names are): a lowercase letter, then letters, digits and `+ . -` (no indicator, no `: ` or
+ * ` #`), that the core schema reads as a string (isPlainString, which the plain manifest reader uses too).
  */
 export function isPlainWord(value: string): boolean {
-  return /^[a-z][a-z0-9+.-]*$/.test(value) && value !== "null" && value !== "true" && value !== "false";
+  return /^[a-z][a-z0-9+.-]*$/.test(value) && isPlainString(value);
 }
 
 /** Joins edits whose spans touch (adjacent removed lines) so applyEdits sees no overlap. */
