@@ -122,7 +122,8 @@ export function loadedFile(path: string, file: StarlarkFile, files: LoadedFiles)
   return { path, pkg: packageOf(path), file, scope: fileScope(file, imported, { nested: true }), imports };
 }
 
-function loadsWithTargets(file: StarlarkFile, path: string) {
+/** The load() statements of `file`, each with the workspace-relative path it names (undefined: not in this workspace). */
+function loadsWithTargets(file: StarlarkFile, path: string): { target: string | undefined; symbols: ReadonlyMap<string, string> }[] {
   const pkg = packageOf(path);
   return loadsOf(file).map((load) => ({ target: labelToPath(load.label, pkg), symbols: load.symbols }));
 }
