@@ -147,7 +147,13 @@ async function loadIndexRecords(
   const indexRef = ref;
   const records = await run.decodeSlot(async () => {
     const started = performance.now();
-    const parsed = await decompressAndParse(compressed, indexRef, indexUrl, decompressedLimit(release, indexRef), plainSizeOf(release, indexRef));
+    const parsed = await decompressAndParse(
+      compressed,
+      indexRef.compression,
+      indexUrl,
+      decompressedLimit(release, indexRef),
+      plainSizeOf(release, indexRef),
+    );
     deps.onEvent?.({ type: "parsed", url: indexUrl, records: parsed.n, ms: Math.round(performance.now() - started) });
     return writeDerivedColumns(deps.cache, indexRef.sha256, parsed);
   });

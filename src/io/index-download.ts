@@ -3,7 +3,7 @@ import type { PackagesColumns } from "../core/debian/packages-columns.js";
 import { createPackagesColumnsParser } from "../core/debian/packages-index.js";
 import { byHashPath, type PackagesIndexRef, type Release } from "../core/debian/release.js";
 import { VerificationError } from "../core/errors.js";
-import { decompressChunks } from "./decompress.js";
+import { type CompressionKind, decompressChunks } from "./decompress.js";
 import type { HttpClient } from "./http.js";
 import { isNotFound } from "./release-fetch.js";
 
@@ -51,7 +51,7 @@ export function decompressedLimit(release: Release, ref: PackagesIndexRef): numb
  */
 export async function decompressAndParse(
   bytes: Uint8Array,
-  ref: PackagesIndexRef,
+  compression: CompressionKind,
   indexUrl: string,
   limit: number,
   plainSize?: number,
@@ -59,7 +59,7 @@ export async function decompressAndParse(
   const parser = createPackagesColumnsParser(indexUrl, plainSize);
   let total = 0;
   // Streamed: the decompressed index (50 MB for bookworm amd64) is never held whole.
-  await decompressChunks(bytes, ref.compression, { label: indexUrl }, (chunk) => {
+  await decompressChunks(bytes, compression, { label: indexUrl }, (chunk) => {
     total += chunk.byteLength;
     if (total > limit) {
       throw new VerificationError("INDEX_TOO_LARGE", `${indexUrl}: decompresses to more than ${limit} bytes, more than the signed Release allows`, {
