@@ -44,12 +44,22 @@ export interface CheckResult {
 /** Runs every check on the repos in scope. Findings are data; only I/O and verification failures throw. */
 export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<CheckResult> {
   const { root, repos } = request;
-  // One repo at a time: a lock is parsed and checked before the next is read, which keeps memory (and
-  // garbage collection) small on workspaces with many large locks.
+  // Every repo's manifest and lock are read at once, so the reads overlap on the I/O threads; then one repo at a
+  // time: a lock is parsed and checked before the next, which keeps memory (and garbage collection) small on
+  // workspaces with many large locks.
+  const reads = repos.map((decl) => ({
+    decl,
+    texts: Promise.all([
+      readTextIfExists(deps.files, resolvePath(root, decl.manifestPath)),
+      readTextIfExists(deps.files, resolvePath(root, decl.lockPath)),
+    ]),
+  }));
+  // A read that fails while an earlier repo is being checked is reported when its turn comes, not as unhandled.
+  for (const { texts } of reads) texts.catch(() => {});
   const checked: { decl: RepoDecl; manifestText: string; repo: CheckedRepo }[] = [];
-  for (const decl of repos) {
+  for (const { decl, texts } of reads) {
     const manifestFile = workspaceRelative(root, decl.manifestPath);
-    const manifestText = await readTextIfExists(deps.files, resolvePath(root, decl.manifestPath));
+    const [manifestText, lockText] = await texts;
     if (manifestText === undefined) {
       const f: CheckFinding = {
         code: "MANIFEST_MISSING",
@@ -66,7 +76,7 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
       manifestPath: manifestFile,
       manifestText,
       lockPath: workspaceRelative(root, decl.lockPath),
-      lockText: await readTextIfExists(deps.files, resolvePath(root, decl.lockPath)),
+      lockText,
       resolveTransitive: decl.resolveTransitive,
     });
     checked.push({ decl, manifestText, repo });
