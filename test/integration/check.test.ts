@@ -144,20 +144,20 @@ describe("check (offline) on a real explicit-closure repo", () => {
     expect(r.stats.entries).toBe(12 * 5 * 330);
     expect(r.findings).toEqual([]);
   });
-});
 
-it("reports the first repo whose files cannot be read, in workspace order, when several cannot", async () => {
-  // Every repo's files are read at once; the failures of later repos must neither win nor go unhandled.
-  const ws = copy(CHECK_FIXTURE);
-  const module = read(ws, "MODULE.bazel");
-  write(ws, "MODULE.bazel", `${module}${module.slice(module.indexOf("apt.install(")).replaceAll("bookworm", "second")}`);
-  write(ws, "private/repos/deb/second.yaml", read(ws, MANIFEST));
-  mkdirSync(join(ws, "private/repos/deb/second.lock.json"));
-  rmSync(join(ws, MANIFEST));
-  mkdirSync(join(ws, MANIFEST));
-  const repos = await discoverRepos(ws, nodeWorkspaceFiles());
-  expect(repos.map((r) => r.name)).toEqual(["bookworm", "second"]);
-  await expect(check(ws)).rejects.toThrow(/bookworm\.yaml: is a directory, not a file/);
+  it("reports the first repo whose files cannot be read, in workspace order, when several cannot", async () => {
+    // Every repo's files are read at once; the failures of later repos must neither win nor go unhandled.
+    const ws = copy(CHECK_FIXTURE);
+    const module = read(ws, "MODULE.bazel");
+    write(ws, "MODULE.bazel", `${module}${module.slice(module.indexOf("apt.install(")).replaceAll("bookworm", "second")}`);
+    write(ws, "private/repos/deb/second.yaml", read(ws, MANIFEST));
+    mkdirSync(join(ws, "private/repos/deb/second.lock.json"));
+    rmSync(join(ws, MANIFEST));
+    mkdirSync(join(ws, MANIFEST));
+    const repos = await discoverRepos(ws, nodeWorkspaceFiles());
+    expect(repos.map((r) => r.name)).toEqual(["bookworm", "second"]);
+    await expect(check(ws)).rejects.toThrow(/bookworm\.yaml: is a directory, not a file/);
+  });
 });
 
 describe("check --deep against a fake archive", () => {
