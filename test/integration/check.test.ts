@@ -145,6 +145,22 @@ describe("check (offline) on a real explicit-closure repo", () => {
     expect(r.findings).toEqual([]);
   });
 
+  it("reads each file once, also those the MODULE.bazel.lock check hashes", async () => {
+    const ws = copy(CHECK_FIXTURE);
+    const files = nodeWorkspaceFiles();
+    const reads: string[] = [];
+    const counting = {
+      ...files,
+      readText(path: string) {
+        reads.push(path);
+        return files.readText(path);
+      },
+    };
+    const r = await runCheck({ root: ws, repos: await discoverRepos(ws, files) }, { files: counting });
+    expect(r.findings).toEqual([]);
+    expect(reads.map((path) => path.slice(ws.length + 1)).sort()).toEqual(["MODULE.bazel.lock", LOCK, MANIFEST].sort());
+  });
+
   it("reports the first repo whose files cannot be read, in workspace order, when several cannot", async () => {
     // Every repo's files are read at once; the failures of later repos must neither win nor go unhandled.
     const ws = copy(CHECK_FIXTURE);

@@ -1,17 +1,21 @@
 import { resolve as resolvePath } from "node:path";
 import { ParseError } from "../../core/errors.js";
-import type { WorkspaceFiles } from "../../io/workspace-files.js";
 import type { RecordedFileInput } from "../changes/module-lock.js";
 import type { RepoDecl } from "../workspace/workspace.js";
 import type { CheckFinding } from "./check-finding.js";
 import { LineIndex } from "./line-index.js";
-import { readTextIfExists } from "./read-text-if-exists.js";
 import { workspaceRelative } from "./workspace-relative.js";
 
-/** MODULE.bazel.lock: every recorded hash of a file of the checked repos matches the file. */
-export async function checkModuleLock(root: string, repos: readonly RepoDecl[], files: WorkspaceFiles): Promise<CheckFinding[]> {
-  const path = resolvePath(root, "MODULE.bazel.lock");
-  const text = await readTextIfExists(files, path);
+/**
+ * MODULE.bazel.lock: every recorded hash of a file of the checked repos matches the file. `textOf` gives a
+ * workspace file's text by absolute path, undefined when it does not exist.
+ */
+export async function checkModuleLock(
+  root: string,
+  repos: readonly RepoDecl[],
+  textOf: (path: string) => Promise<string | undefined>,
+): Promise<CheckFinding[]> {
+  const text = await textOf(resolvePath(root, "MODULE.bazel.lock"));
   if (text === undefined) return [];
   // Loaded only for a workspace that has a MODULE.bazel.lock (with node:crypto, for the hashes).
   const { fileHash, listRecordedFileInputs } = await import("../changes/module-lock.js");
@@ -32,12 +36,10 @@ export async function checkModuleLock(root: string, repos: readonly RepoDecl[], 
     ];
   }
   const lines = new LineIndex(text);
-  const current = new Map<string, string | undefined>();
   const findings: CheckFinding[] = [];
   for (const input of inputs) {
     if (input.path === undefined || !ours.has(input.path)) continue;
-    if (!current.has(input.path)) current.set(input.path, await readTextIfExists(files, resolvePath(root, input.path)));
-    const content = current.get(input.path);
+    const content = await textOf(resolvePath(root, input.path));
     const actual = content === undefined ? undefined : fileHash(content);
     if (actual === input.hash) continue;
     findings.push({

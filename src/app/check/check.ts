@@ -46,13 +46,19 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
   const { root, repos } = request;
   // Every repo's manifest and lock are read at once, so the reads overlap on the I/O threads; then one repo at a
   // time: a lock is parsed and checked before the next, which keeps memory (and garbage collection) small on
-  // workspaces with many large locks.
+  // workspaces with many large locks. Each file is read once: the MODULE.bazel.lock check hashes the same files.
+  const started = new Map<string, Promise<string | undefined>>();
+  const textOf = (path: string): Promise<string | undefined> => {
+    let text = started.get(path);
+    if (text === undefined) {
+      text = readTextIfExists(deps.files, path);
+      started.set(path, text);
+    }
+    return text;
+  };
   const reads = repos.map((decl) => ({
     decl,
-    texts: Promise.all([
-      readTextIfExists(deps.files, resolvePath(root, decl.manifestPath)),
-      readTextIfExists(deps.files, resolvePath(root, decl.lockPath)),
-    ]),
+    texts: Promise.all([textOf(resolvePath(root, decl.manifestPath)), textOf(resolvePath(root, decl.lockPath))]),
   }));
   // A read that fails while an earlier repo is being checked is reported when its turn comes, not as unhandled.
   for (const { texts } of reads) texts.catch(() => {});
@@ -95,7 +101,7 @@ export async function runCheck(request: CheckRequest, deps: CheckDeps): Promise<
     }
   }
   for (const image of images) findings.push(...checkImagePackages(image, byName));
-  findings.push(...(await checkModuleLock(root, repos, deps.files)));
+  findings.push(...(await checkModuleLock(root, repos, textOf)));
   if (request.deep) {
     if (deps.loader === undefined) throw new InternalError("NO_INDEX_LOADER", "deep check needs archive access");
     // Loaded here: an offline check does not need the resolver.
